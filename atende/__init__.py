@@ -1,0 +1,1 @@
+"""Atende: settings, CLI, wiring (the composition root) and the web app."""

@@ -1,0 +1,59 @@
+"""structlog, configured once by the composition root.
+
+JSON lines when stderr is not a terminal, coloured console otherwise. Per-call context
+(``uniqueid``, ``linkedid``) is bound with :func:`bind_call` through contextvars.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+
+_SECRET_KEYS = frozenset({"secret", "password", "token", "authorization"})
+
+
+def _redact_secrets(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in event_dict:
+        if key.lower() in _SECRET_KEYS:
+            event_dict[key] = "***"
+    return event_dict
+
+
+def configure_logging(fmt: str = "auto", level: str = "info") -> None:
+    """Configure structlog and the stdlib root logger (idempotent)."""
+    as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    lvl = getattr(logging, level.upper())
+    logging.basicConfig(level=lvl, stream=sys.stderr, format="%(message)s", force=True)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact_secrets,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(lvl),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+@contextmanager
+def bind_call(uniqueid: str, linkedid: str | None = None) -> Iterator[None]:
+    """Bind a call's ids to every log line written inside the block."""
+    ids = {"uniqueid": uniqueid, "linkedid": linkedid or uniqueid}
+    with structlog.contextvars.bound_contextvars(**ids):
+        yield

@@ -1,0 +1,119 @@
+"""Settings from ``ATENDE_*`` environment variables and an optional TOML file.
+
+Validated once at start; every bad value is reported with its name and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class SettingsError(Exception):
+    """Raised when the settings cannot be loaded; the message lists each bad value."""
+
+
+class AmiServer(BaseModel):
+    """One Asterisk server the engine talks to over AMI."""
+
+    name: str = "pbx1"
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str = "atende"
+    secret: SecretStr = SecretStr("atende")
+
+    @classmethod
+    def from_url(cls, url: str) -> AmiServer:
+        """Parse ``ami://user:secret@host:port/name`` (name optional)."""
+        parts = urlsplit(url)
+        if parts.scheme != "ami" or not parts.hostname:
+            raise ValueError(f"not an AMI url (ami://user:secret@host:port/name): {url!r}")
+        name = parts.path.strip("/") or parts.hostname
+        return cls(
+            name=name,
+            host=parts.hostname,
+            port=parts.port or 5038,
+            username=parts.username or "atende",
+            secret=SecretStr(parts.password or ""),
+        )
+
+
+def _config_file() -> Path | None:
+    raw = os.environ.get("ATENDE_CONFIG")
+    return Path(raw) if raw else None
+
+
+class Settings(BaseSettings):
+    """Everything the engine reads at start."""
+
+    model_config = SettingsConfigDict(env_prefix="ATENDE_", extra="forbid")
+
+    database_url: str = "sqlite+aiosqlite:///./var/atende.db"
+    redis_url: str | None = None
+    ami_servers: Annotated[list[AmiServer], NoDecode] = Field(default_factory=lambda: [AmiServer()])
+    ami_action_timeout: float = Field(10.0, gt=0)
+    ami_reconnect_max_delay: float = Field(30.0, gt=0)
+    agi_host: str = "127.0.0.1"
+    agi_port: int = Field(4573, ge=0, le=65535)
+    agi_command_timeout: float = Field(30.0, gt=0)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=0, le=65535)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    twin_ami_port: int = Field(5038, ge=0, le=65535)
+    twin_seed: int = 1
+
+    @field_validator("ami_servers", mode="before")
+    @classmethod
+    def _parse_ami_servers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [AmiServer.from_url(u.strip()) for u in value.split(",") if u.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load and validate the settings, or raise :class:`SettingsError` naming each bad value."""
+    path = _config_file()
+    if path is not None and not path.is_file():
+        raise SettingsError(f"ATENDE_CONFIG: no such file: {path}")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            lines.append(f"  ATENDE_{where.upper()}: {err['msg']}")
+        raise SettingsError("invalid settings:\n" + "\n".join(lines)) from None
