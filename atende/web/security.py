@@ -17,7 +17,7 @@ from atende.web.errors import ApiError
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 USER_STORE: web.AppKey[UserStore] = web.AppKey("user_store", UserStore)
-PRINCIPAL = "principal"
+PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
 
 
 def allow(*roles: Role) -> Callable[[Handler], Handler]:
@@ -38,8 +38,7 @@ def public(handler: Handler) -> Handler:
 
 def principal(request: web.Request) -> Principal:
     """The authenticated caller of ``request``."""
-    found: Principal = request[PRINCIPAL]
-    return found
+    return request[PRINCIPAL]
 
 
 @web.middleware

@@ -1,0 +1,86 @@
+"""Fixtures for the web tests: the engine's web app on a real port and headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from atende.auth import Role, UserStore
+from atende.db import make_engine
+from atende.web.app import build_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+PASSWORDS = {
+    "agent": "agent-pass-1",
+    "supervisor": "supervisor-pass-1",
+    "campaign_manager": "campaign-pass-1",
+    "admin": "admin-pass-1",
+}
+
+
+@dataclass
+class WebServer:
+    """A running web app and the users seeded in its database."""
+
+    url: str
+    users: UserStore
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def start_web(
+    database_url: str, calls: Callable[[], Sequence[dict[str, Any]]]
+) -> tuple[web.AppRunner, str, UserStore, Any]:
+    """Start the web app on an ephemeral port with one user per role."""
+    engine = make_engine(database_url)
+    users = UserStore(engine)
+    for role in Role:
+        await users.create_user(role.value, PASSWORDS[role.value], role)
+    runner = web.AppRunner(build_app(users, calls))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}", users, engine
+
+
+@pytest.fixture
+async def web_server(database_url: str) -> AsyncIterator[WebServer]:
+    """The web app over real HTTP, on SQLite and PostgreSQL."""
+    holder: list[dict[str, Any]] = []
+    runner, url, users, engine = await start_web(database_url, lambda: holder)
+    server = WebServer(url, users, holder)
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+        await engine.dispose()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

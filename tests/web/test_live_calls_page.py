@@ -1,0 +1,52 @@
+"""The live calls page in a real headless Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import PASSWORDS, WebServer
+
+pytestmark = pytest.mark.browser
+
+
+async def test_supervisor_signs_in_and_sees_calls(web_server: WebServer, browser: Any) -> None:
+    """A supervisor signs in on the page and the live calls table lists the engine's calls."""
+    web_server.calls.append(
+        {
+            "server": "pbx1",
+            "linkedid": "1795822159.0",
+            "caller": "5511999990001",
+            "state": "on_hold",
+            "where": "inbound/5511999990001",
+            "channels": 2,
+            "started_at": "2026-11-27T23:29:19Z",
+        }
+    )
+    page = await browser.new_page()
+    await page.goto(web_server.url + "/")
+    await page.fill("input[name=username]", "supervisor")
+    await page.fill("input[name=password]", PASSWORDS["supervisor"])
+    await page.click("button[type=submit]")
+    row = page.locator('#calls tbody tr[data-linkedid="1795822159.0"]')
+    await row.wait_for(timeout=5000)
+    assert "5511999990001" in await row.inner_text()
+    assert "on_hold" in await row.inner_text()
+    assert await page.locator("#who").inner_text() == "supervisor (supervisor)"
+    # a call that ends disappears on the next refresh
+    web_server.calls.clear()
+    await page.locator("#no-calls").wait_for(state="visible", timeout=5000)
+
+
+async def test_wrong_password_shows_error(web_server: WebServer, browser: Any) -> None:
+    """A wrong password keeps the sign-in form and says why."""
+    page = await browser.new_page()
+    await page.goto(web_server.url + "/")
+    await page.fill("input[name=username]", "supervisor")
+    await page.fill("input[name=password]", "not-the-password")
+    await page.click("button[type=submit]")
+    error = page.locator("#login-error")
+    await page.wait_for_function("document.getElementById('login-error').textContent !== ''")
+    assert "wrong username or password" in await error.inner_text()
+    assert await page.locator("#live").is_hidden()
