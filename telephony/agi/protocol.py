@@ -29,6 +29,10 @@ def quote_argument(value: str | int) -> str:
     text = str(value)
     if _FORBIDDEN.search(text):
         raise ValueError(f"an AGI argument cannot hold a line break or NUL: {text!r}")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"an AGI argument must be valid text (lone surrogate): {text!r}") from None
     if isinstance(value, Quoted) or not text or _NEEDS_QUOTES.search(text):
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return text
