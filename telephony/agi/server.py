@@ -115,6 +115,8 @@ class AgiServer:
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
         self._sessions.add(task)
         task.add_done_callback(self._sessions.discard)
+        # a task cancelled before its first step never runs its finally: close here too
+        task.add_done_callback(lambda _: writer.close())
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
