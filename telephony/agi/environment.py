@@ -10,6 +10,7 @@ from types import MappingProxyType
 from urllib.parse import parse_qsl
 
 from telephony.agi.errors import AgiProtocolError
+from telephony.agi.protocol import decode_line
 
 MAX_ENVIRONMENT_LINES = 256
 _LINE = re.compile(r"^agi_(?P<key>[a-z0-9_]+):(?P<value>.*)$")
@@ -162,8 +163,8 @@ def parse_environment(lines: list[str]) -> AgiEnvironment:
 async def read_environment(reader: asyncio.StreamReader) -> AgiEnvironment:
     """Read the environment lines up to the blank line and parse them.
 
-    Bytes that are not UTF-8 inside a value are replaced (a caller name from a trunk in
-    Latin-1 must not lose the call); anything that is not an environment line is an error.
+    A line that is not UTF-8 is read as Latin-1 (a caller name from a trunk in Latin-1 must
+    not lose the call); anything that is not an environment line is an error.
     """
     lines: list[str] = []
     while True:
@@ -175,7 +176,7 @@ async def read_environment(reader: asyncio.StreamReader) -> AgiEnvironment:
             raise AgiProtocolError(
                 f"connection closed after {len(lines)} environment lines, before the blank line"
             )
-        line = data.decode("utf-8", errors="replace").rstrip("\r\n")
+        line = decode_line(data)
         if not line:
             return parse_environment(lines)
         if len(lines) >= MAX_ENVIRONMENT_LINES:

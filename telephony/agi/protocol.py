@@ -18,6 +18,20 @@ _RESULT = re.compile(r"^result=(?P<result>\S*)(?P<rest>.*)$")
 _ENDPOS = re.compile(r"\s*endpos=(?P<endpos>-?\d+)$")
 
 
+def decode_line(data: bytes) -> str:
+    """One line from Asterisk as text, without its line end.
+
+    Asterisk passes caller names and variables through as bytes; SIP says UTF-8 but some
+    carriers send Latin-1. A line that is not UTF-8 is read as Latin-1 (every byte maps),
+    so ``Jo\xe3o`` stays João instead of being refused or mangled.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text.rstrip("\r\n")
+
+
 class Quoted(str):
     """An argument always sent between double quotes (escape digits, VERBOSE text)."""
 

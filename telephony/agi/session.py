@@ -20,6 +20,7 @@ from telephony.agi.errors import (
 from telephony.agi.protocol import (
     AgiResponse,
     Quoted,
+    decode_line,
     format_command,
     parse_success,
     parse_variable,
@@ -120,7 +121,7 @@ class AgiSession:
             self._unusable = "connection closed by asterisk"
             self.hung_up = True
             raise AgiHangup("asterisk closed the connection")
-        return data.decode("utf-8", errors="replace").rstrip("\r\n")
+        return decode_line(data)
 
     async def _read_answer(self, command: str) -> AgiResponse:
         while True:

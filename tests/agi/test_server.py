@@ -330,3 +330,27 @@ def test_route_names_must_be_unique_and_callable() -> None:
     else:
         raise AssertionError("non-callable route accepted")
     assert server.routes == ["inbound"]
+
+
+async def test_caller_names_in_utf8_or_latin1_are_kept(
+    agi_server: Any, asterisk: Any, environment: Any
+) -> None:
+    """A caller name sent in UTF-8 or by a Latin-1 carrier reaches the route as written."""
+    seen: list[Any] = []
+
+    async def route(session: AgiSession) -> None:
+        seen.append(session.env.calleridname)
+        seen.append(await session.get_variable("CALLERID(name)"))
+
+    server = await agi_server({"inbound": route})
+    for encoding in ("utf-8", "latin-1"):
+        lines = [
+            "agi_calleridname: João Conceição" if line.startswith("agi_calleridname") else line
+            for line in environment("inbound")
+        ]
+        async with asterisk(server) as side:
+            await side.send(("".join(f"{line}\n" for line in lines) + "\n").encode(encoding))
+            assert await side.command() == "GET VARIABLE CALLERID(name)"
+            await side.send("200 result=1 (Ana Lúcia)\n".encode(encoding))
+            assert await side.closed()
+    assert seen == ["João Conceição", "Ana Lúcia"] * 2
