@@ -163,3 +163,25 @@ def test_priorities_are_numbered_from_one(dialplan: Any) -> None:
     for context, extens in dialplan.items():
         for exten, steps in extens.items():
             assert [s.priority for s in steps] == list(range(1, len(steps) + 1)), (context, exten)
+
+
+ASTERISK_SETS = {"EXTEN", "DIALSTATUS", "AMDSTATUS", "AMDCAUSE", "AGISTATUS"}
+ENGINE_SETS = {"CAMPAIGN_ID", "LEAD_ID", "SPY_MODE", "SPY_TARGET", "AGENT_INTERFACE"}
+
+
+def test_every_variable_read_is_set_somewhere(dialplan: Any, extensions: Any) -> None:
+    """A ``${NAME}`` read in the dialplan is a global, set by the dialplan, by Asterisk, or
+    by the engine (documented in the README): no typo leaves a Dial without its target."""
+    defined = set(_globals(extensions)) | ASTERISK_SETS | ENGINE_SETS
+    read: set[str] = set()
+    for extens in dialplan.values():
+        for steps in extens.values():
+            for step in steps:
+                for target in re.findall(r"Set\(_*(\w+)=", f"{step.app}({step.args})"):
+                    defined.add(target)
+                for name in re.findall(r"\$\{(\w+)(?![\w(])", step.args):
+                    read.add(name)
+    assert read - defined == set()
+    readme = (extensions.path.parent / "README.md").read_text()
+    for name in ENGINE_SETS:
+        assert f"`{name}`" in readme, f"{name} is set by the engine but not documented"
