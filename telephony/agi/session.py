@@ -62,9 +62,11 @@ def _digit(code: int) -> str | None:
 class AgiSession:
     """Commands of one call's FastAGI session; every helper waits for Asterisk's answer.
 
-    A caller hangup shows up as :class:`AgiHangup` (``511`` answer or socket closed);
-    a ``HANGUP`` line only sets :attr:`hung_up`, so commands allowed on a dead channel
-    (GET VARIABLE, SET VARIABLE, VERBOSE...) still work as in Asterisk.
+    A caller hangup raises :class:`AgiHangup`: on the ``HANGUP`` line Asterisk sends (the
+    answer of the command in flight is read and dropped, so nothing is left in the stream),
+    on a ``511`` answer, and when the socket closes. A route that must go on after the
+    hangup with the commands Asterisk allows on a dead channel (GET/SET VARIABLE, VERBOSE,
+    EXEC...) sets :attr:`run_after_hangup`; ``511`` still raises then.
     """
 
     def __init__(
@@ -77,10 +79,12 @@ class AgiSession:
         self.env = env
         self.command_timeout = command_timeout
         self.hung_up = False
+        self.run_after_hangup = False
         self._reader = reader
         self._writer = writer
         self._lock = asyncio.Lock()
         self._unusable: str | None = None
+        self._closed = False
 
     # ---- generic -------------------------------------------------------------------
     async def send(
@@ -90,24 +94,31 @@ class AgiSession:
         line = format_command(verb, *args)
         wait = self.command_timeout if answer_timeout is None else answer_timeout
         async with self._lock:
+            if self._closed:
+                raise AgiHangup(f"the connection is closed; {line!r} not sent")
             if self._unusable is not None:
                 raise AgiProtocolError(f"session unusable: {self._unusable}")
+            if self.hung_up and not self.run_after_hangup:
+                raise AgiHangup(f"the caller hung up; {line!r} not sent")
             log.debug("agi_command", command=line)
             try:
                 self._writer.write(line.encode() + b"\n")
                 await self._writer.drain()
             except (ConnectionError, RuntimeError) as exc:
-                self._unusable = "connection lost"
+                self._closed = True
                 raise AgiHangup(f"connection lost while sending {line!r}: {exc}") from exc
             try:
                 async with asyncio.timeout(wait):
-                    return await self._read_answer(line)
+                    response = await self._read_answer(line)
             except TimeoutError:
                 self._unusable = f"no answer to {line!r}"
                 raise AgiCommandTimeout(line, wait) from None
             except AgiProtocolError as exc:
                 self._unusable = str(exc)
                 raise
+            if self.hung_up and not self.run_after_hangup:
+                raise AgiHangup(f"the caller hung up during {line!r}")
+            return response
 
     async def _readline(self) -> str:
         try:
@@ -115,10 +126,10 @@ class AgiSession:
         except (ValueError, asyncio.LimitOverrunError):
             raise AgiProtocolError("answer line too long") from None
         except ConnectionError as exc:
-            self._unusable = "connection lost"
+            self._closed = True
             raise AgiHangup(f"connection lost: {exc}") from exc
         if not data:
-            self._unusable = "connection closed by asterisk"
+            self._closed = True
             self.hung_up = True
             raise AgiHangup("asterisk closed the connection")
         return decode_line(data)

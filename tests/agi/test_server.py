@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 
-from telephony.agi import AgiServer, AgiSession
+from telephony.agi import AgiHangup, AgiServer, AgiSession
 
 DEAD = "511 Command Not Permitted on a dead channel or intercept routine"
 
@@ -91,23 +91,58 @@ async def test_hangup_mid_session_ends_the_route_and_server_keeps_serving(
     assert log_events.named("agi_session_ended")[-1]["uniqueid"] == "2.2"
 
 
-async def test_hangup_line_before_the_answer_marks_the_session(
-    agi_server: Any, asterisk: Any
+async def test_hangup_line_raises_and_nothing_more_is_sent(
+    agi_server: Any, asterisk: Any, log_events: Any
 ) -> None:
-    """A ``HANGUP`` that arrives before a dead-channel-safe answer is noted, not fatal."""
+    """A ``HANGUP`` line raises AgiHangup even before a 200 answer (which is read and dropped),
+    and a route that catches it cannot send more: no command reaches a dead call."""
     seen: list[Any] = []
 
     async def route(session: AgiSession) -> None:
+        try:
+            seen.append(await session.get_variable("ROUTE"))
+        except AgiHangup:
+            seen.append("hangup")
+        try:
+            await session.set_variable("ROUTE", "queue:vendas")
+        except AgiHangup:
+            seen.append("not sent")
+
+    server = await agi_server({"inbound": route})
+    async with asterisk(server) as side:
+        await side.send_environment("inbound", "10.2")
+        assert await side.command() == "GET VARIABLE ROUTE"
+        await side.answer("HANGUP", "200 result=1 (queue:vendas)")
+        assert await side.command() == ""  # closed: SET VARIABLE never sent
+    assert seen == ["hangup", "not sent"]
+    assert log_events.named("agi_session_ended")[0]["hung_up"] is True
+
+
+async def test_route_may_run_dead_channel_commands_after_hangup(
+    agi_server: Any, asterisk: Any
+) -> None:
+    """With ``run_after_hangup`` a route reads what Asterisk allows on a dead channel; a
+    ``511`` still raises AgiHangup."""
+    seen: list[Any] = []
+
+    async def route(session: AgiSession) -> None:
+        session.run_after_hangup = True
         seen.append(await session.get_variable("ROUTE"))
         seen.append(session.hung_up)
+        try:
+            await session.stream_file("goodbye")
+        except AgiHangup:
+            seen.append("511")
 
     server = await agi_server({"inbound": route})
     async with asterisk(server) as side:
         await side.send_environment()
         assert await side.command() == "GET VARIABLE ROUTE"
         await side.answer("HANGUP", "200 result=1 (queue:vendas)")
+        assert await side.command() == 'STREAM FILE goodbye ""'
+        await side.answer(DEAD)
         assert await side.closed()
-    assert seen == ["queue:vendas", True]
+    assert seen == ["queue:vendas", True, "511"]
 
 
 async def test_asterisk_closing_the_socket_is_a_hangup(

@@ -190,3 +190,19 @@ async def test_caller_hanging_up_during_the_menu_reports_nothing(
     finally:
         await server.stop()
     assert decisions.empty()
+
+
+async def test_caller_gone_before_route_is_set_is_not_reported(
+    decisions: asyncio.Queue[CallerRouted],
+) -> None:
+    """Straight-to-queue menu: Asterisk says HANGUP after ANSWER; ROUTE's answer is dropped
+    and the ACD hears nothing from the IVR (AMI reports the hangup)."""
+    (recorded,) = load_agi_trace(TRACES / "agent_no_answer.agi.jsonl")
+    answer, route = recorded.steps
+    steps = (answer.__class__(answer.command, "200 result=0\nHANGUP"), route)
+    server = await _serve(DIRECT_MENU, decisions)
+    try:
+        await _replay(server, RecordedSession(recorded.environment, steps))
+    finally:
+        await server.stop()
+    assert decisions.empty()
