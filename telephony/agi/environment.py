@@ -85,6 +85,41 @@ class AgiEnvironment:
     query: Mapping[str, str] = field(default_factory=_empty)
     extra: Mapping[str, str] = field(default_factory=_empty)
 
+    def lines(self) -> list[str]:
+        """The environment as Asterisk writes it (same order; without the blank line).
+
+        ``parse_environment(env.lines()) == env``; for a recorded session the lines come out
+        byte for byte. Used to play Asterisk's side (tests, the twin).
+        """
+        out = ["agi_network: yes"] if self.network else []
+        if self.network_script:
+            out.append(f"agi_network_script: {self.network_script}")
+        fields: list[tuple[str, object]] = [
+            ("request", self.request),
+            ("channel", self.channel),
+            ("language", self.language),
+            ("type", self.channel_type),
+            ("uniqueid", self.uniqueid),
+            ("version", self.version),
+            ("callerid", self.callerid or "unknown"),
+            ("calleridname", self.calleridname or "unknown"),
+            ("callingpres", self.callingpres),
+            ("callingani2", self.callingani2),
+            ("callington", self.callington),
+            ("callingtns", self.callingtns),
+            ("dnid", self.dnid or "unknown"),
+            ("rdnis", self.rdnis or "unknown"),
+            ("context", self.context),
+            ("extension", self.extension),
+            ("priority", self.priority),
+            ("enhanced", "1.0" if self.enhanced else "0.0"),
+            ("accountcode", self.accountcode),
+            ("threadid", self.threadid),
+            *self.extra.items(),
+            *((f"arg_{n}", value) for n, value in enumerate(self.args, start=1)),
+        ]
+        return out + [f"agi_{key}: {value}" for key, value in fields]
+
 
 def split_script(network_script: str) -> tuple[str, dict[str, str]]:
     """``"ivr/inbound?lang=pt&x=1"`` → ``("ivr/inbound", {"lang": "pt", "x": "1"})``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +112,39 @@ async def replay_session(
         else:
             result.closed_by_server = True
         return result
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except ConnectionError:
+            pass
+
+
+async def drive_session(
+    host: str,
+    port: int,
+    environment: Sequence[str],
+    respond: Callable[[str], str],
+    step_timeout: float = 5.0,
+    max_commands: int = 1000,
+) -> list[str]:
+    """Play Asterisk for one session: send ``environment``, answer every command with
+    ``respond(command)`` (one or more lines) until the server closes; return the commands."""
+    reader, writer = await asyncio.open_connection(host, port)
+    commands: list[str] = []
+    try:
+        writer.write("".join(f"{line}\n" for line in environment).encode() + b"\n")
+        await writer.drain()
+        while len(commands) < max_commands:
+            async with asyncio.timeout(step_timeout):
+                line = await reader.readline()
+            if not line:
+                return commands
+            command = line.decode().rstrip("\n")
+            commands.append(command)
+            writer.write(respond(command).rstrip("\n").encode() + b"\n")
+            await writer.drain()
+        raise RuntimeError(f"more than {max_commands} commands in one session")
     finally:
         writer.close()
         try:

@@ -147,3 +147,60 @@ def test_environment_keeps_empty_values_and_unknown_callerid() -> None:
     assert env.accountcode == ""
     assert env.enhanced is False
     assert env.route == "inbound" and dict(env.query) == {}
+
+
+def test_recorded_environments_come_back_byte_for_byte() -> None:
+    """Every recorded environment, parsed then written again, is what Asterisk sent."""
+    from pathlib import Path
+
+    from telephony.agi.replay import load_agi_trace
+
+    traces = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-traces"
+    sessions = [s for p in traces.glob("*.agi.jsonl") for s in load_agi_trace(p)]
+    assert len(sessions) == 25
+    for session in sessions:
+        assert parse_environment(list(session.environment)).lines() == list(session.environment)
+
+
+VALUE = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]), max_size=20
+)
+
+
+@given(
+    text_fields=st.dictionaries(
+        st.sampled_from(
+            [
+                "language",
+                "type",
+                "version",
+                "callerid",
+                "calleridname",
+                "dnid",
+                "rdnis",
+                "context",
+                "extension",
+                "accountcode",
+                "threadid",
+                "network_script",
+            ]
+        ),
+        VALUE,
+    ),
+    numbers=st.dictionaries(
+        st.sampled_from(["callingpres", "callingani2", "callington", "callingtns", "priority"]),
+        st.integers(min_value=0, max_value=10**6),
+    ),
+    args=st.lists(VALUE, max_size=3),
+    extra=st.dictionaries(st.from_regex(r"\Ax[a-z0-9_]{0,8}\Z"), VALUE, max_size=2),
+)
+def test_environment_written_then_parsed_is_unchanged(
+    text_fields: dict[str, str], numbers: dict[str, int], args: list[str], extra: dict[str, str]
+) -> None:
+    """Any environment, written as Asterisk would and parsed back, is the same environment."""
+    lines = ["agi_network: yes", "agi_channel: PJSIP/x-1", "agi_uniqueid: 1.1", "agi_request: r"]
+    lines += [f"agi_{k}: {v}" for k, v in {**text_fields, **numbers, **extra}.items()]
+    lines += [f"agi_arg_{n}: {v}" for n, v in enumerate(args, start=1)]
+    env = parse_environment(lines)
+    assert parse_environment(env.lines()) == env
+    assert env.args == tuple(args)
