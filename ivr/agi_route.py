@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import structlog
 
 from ivr.events import CallerRouted, CallerRoutedPort
-from ivr.menu import IvrMenu, route_caller
+from ivr.menu import IvrMenu, caller_digits, route_caller
 from telephony.agi.session import AgiSession
 
 log = structlog.get_logger("ivr")
@@ -25,6 +25,7 @@ class InboundIvr:
     greeting, GET DATA prompt timeout max, GET VARIABLE CALLERID(num), SET VARIABLE ROUTE
     queue:<name>, VERBOSE "ivr done" 1. Steps the menu leaves out are not sent. The decision
     is reported to ``report`` once ROUTE is set; the route never calls the ACD itself.
+    ``menus_by_did`` picks another menu by the number dialled (``agi_extension``).
     """
 
     def __init__(
@@ -32,17 +33,28 @@ class InboundIvr:
         menu: IvrMenu,
         report: CallerRoutedPort,
         clock: Callable[[], datetime] = _utc_now,
+        menus_by_did: Mapping[str, IvrMenu] | None = None,
     ) -> None:
         self.menu = menu
         self._report = report
         self._clock = clock
+        self._menus: dict[str, IvrMenu] = {}
+        for did, did_menu in (menus_by_did or {}).items():
+            if not caller_digits(did):
+                raise ValueError(f"DID {did!r} has no digits")
+            self._menus[caller_digits(did)] = did_menu
+
+    def menu_for(self, did: str) -> IvrMenu:
+        """The menu of the number dialled (digits compared), else the default one."""
+        return self._menus.get(caller_digits(did), self.menu)
 
     async def __call__(self, session: AgiSession) -> None:
-        menu, env = self.menu, session.env
+        env = session.env
+        menu = self.menu_for(env.extension)
         await session.answer()
         if menu.start_marker is not None:
             await session.set_variable("IVR_START", menu.start_marker)
-        digits = await self._read_keys(session)
+        digits = await self._read_keys(session, menu)
         caller = env.callerid
         if menu.read_caller_from_channel:
             caller = await session.get_variable("CALLERID(num)") or caller
@@ -64,8 +76,7 @@ class InboundIvr:
         if menu.done_message is not None:
             await session.verbose(menu.done_message, 1)
 
-    async def _read_keys(self, session: AgiSession) -> str:
-        menu = self.menu
+    async def _read_keys(self, session: AgiSession, menu: IvrMenu) -> str:
         digits = ""
         if menu.greeting is not None:
             played = await session.stream_file(menu.greeting, menu.greeting_escape_digits)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ivr import CallerRouted, default_menu, route_caller
+from ivr import CallerRouted, IvrMenu, default_menu, route_caller
 from ivr.agi_route import InboundIvr
 from telephony.agi import AgiServer, parse_environment
 from telephony.agi.replay import drive_session, load_agi_trace
@@ -68,3 +69,43 @@ async def test_each_key_sets_the_route_the_menu_decides(keys: str) -> None:
         expected.reason,
     )
     assert decisions.empty()
+
+
+async def test_menu_chosen_by_the_number_dialled() -> None:
+    """A DID with its own menu (here: straight to collections) gets it; others the default."""
+    (recorded,) = load_agi_trace(TRACES / "inbound_routed.agi.jsonl")
+    env = parse_environment(list(recorded.environment))
+    collections_line = IvrMenu(
+        options={},
+        default_queue="cobranca",
+        greeting=None,
+        prompt=None,
+        start_marker=None,
+        read_caller_from_channel=False,
+        done_message=None,
+    )
+    decisions: asyncio.Queue[CallerRouted] = asyncio.Queue()
+    route = InboundIvr(
+        default_menu(), decisions.put_nowait, menus_by_did={"+55 11 3000-0002": collections_line}
+    )
+    server = AgiServer({"inbound": route}, port=0)
+    await server.start()
+    try:
+        other = replace(env, extension="551130000002").lines()
+        commands = await drive_session(
+            "127.0.0.1", server.port, other, Channel("5511999990001", "").respond
+        )
+        assert commands == ["ANSWER", "SET VARIABLE ROUTE queue:cobranca"]
+        commands = await drive_session(
+            "127.0.0.1", server.port, env.lines(), Channel("5511999990001", "").respond
+        )
+        assert commands[-2:] == ["SET VARIABLE ROUTE queue:vendas", 'VERBOSE "ivr done" 1']
+    finally:
+        await server.stop()
+    assert [decisions.get_nowait().queue for _ in range(2)] == ["cobranca", "vendas"]
+
+
+def test_did_without_digits_is_refused() -> None:
+    """A DID key that holds no number is a configuration error, reported at once."""
+    with pytest.raises(ValueError, match="no digits"):
+        InboundIvr(default_menu(), print, menus_by_did={"main line": default_menu()})
