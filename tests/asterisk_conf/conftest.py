@@ -21,7 +21,9 @@ _TEMPLATED = re.compile(r"^(\s*\[[^\]]+\])\s*\((?P<spec>[^)]*)\)\s*(?P<rest>;.*)
 
 class _TemplateAwareConfig(asterisk.config.Config):  # type: ignore[misc]
     def load(self) -> None:
-        super().load()
+        # pyst2's own load() leaves the file open; read it the same way, closed
+        with open(self.filename) as handle:
+            self.raw_lines = handle.readlines()
         self.template_specs: dict[int, str] = {}
         for index, line in enumerate(self.raw_lines):
             match = _TEMPLATED.match(line.rstrip("\n"))
