@@ -38,12 +38,14 @@ class AgiServer:
         command_timeout: float = 30.0,
         environment_timeout: float = 10.0,
         line_limit: int = 16384,
+        backlog: int = 1024,
     ) -> None:
         self.host = host
         self._requested_port = port
         self.command_timeout = command_timeout
         self.environment_timeout = environment_timeout
         self.line_limit = line_limit
+        self.backlog = backlog  # a burst of calls must not wait on SYN retries (1 s each)
         self._routes: dict[str, Route] = {}
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
@@ -81,7 +83,11 @@ class AgiServer:
         if self._server is not None:
             raise RuntimeError("the FastAGI server is already started")
         self._server = await asyncio.start_server(
-            self._accept, self.host, self._requested_port, limit=self.line_limit
+            self._accept,
+            self.host,
+            self._requested_port,
+            limit=self.line_limit,
+            backlog=self.backlog,
         )
         log.info("agi_listening", host=self.host, port=self.port, routes=self.routes)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,11 +20,15 @@ TRACES = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-traces"
 STEP = 5.0
 
 
+@functools.cache
+def _recorded_lines() -> tuple[str, ...]:
+    return load_agi_trace(TRACES / "inbound_routed.agi.jsonl")[0].environment
+
+
 def recorded_environment(route: str = "inbound", uniqueid: str = "1795822159.1") -> list[str]:
     """The real environment of inbound_routed, with its script and uniqueid replaced."""
-    session = load_agi_trace(TRACES / "inbound_routed.agi.jsonl")[0]
     lines = []
-    for line in session.environment:
+    for line in _recorded_lines():
         if line.startswith("agi_network_script: "):
             line = f"agi_network_script: {route}"
         elif line.startswith("agi_request: "):

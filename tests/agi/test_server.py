@@ -389,3 +389,55 @@ async def test_caller_names_in_utf8_or_latin1_are_kept(
             await side.send("200 result=1 (Ana Lúcia)\n".encode(encoding))
             assert await side.closed()
     assert seen == ["João Conceição", "Ana Lúcia"] * 2
+
+
+async def test_get_data_waits_for_the_caller_beyond_the_command_timeout(
+    agi_server: Any, asterisk: Any
+) -> None:
+    """GET DATA's own timeout is added to the command timeout: a caller who types slowly
+    within it is not cut off, while a plain command with the same delay would be."""
+    seen: list[Any] = []
+
+    async def route(session: AgiSession) -> None:
+        seen.append(await session.get_data("press-1", 500, 1))
+
+    server = await agi_server({"inbound": route}, command_timeout=0.2)
+    async with asterisk(server) as side:
+        await side.send_environment()
+        assert await side.command() == "GET DATA press-1 500 1"
+        await asyncio.sleep(0.4)
+        await side.answer("200 result=3")
+        assert await side.closed()
+    assert [r.digits for r in seen] == ["3"]
+
+
+async def test_many_simultaneous_sessions(
+    agi_server: Any, environment: Any, log_events: Any
+) -> None:
+    """200 calls at once are each served to the end; no session is left behind."""
+    from telephony.agi.replay import drive_session
+
+    served: list[str] = []
+
+    async def route(session: AgiSession) -> None:
+        await session.answer()
+        await session.set_variable("ROUTE", "queue:vendas")
+        served.append(session.env.uniqueid)
+
+    server = await agi_server({"inbound": route})
+
+    def respond(command: str) -> str:
+        return "200 result=0" if command == "ANSWER" else "200 result=1"
+
+    async def call(n: int) -> list[str]:
+        lines = environment("inbound", f"500.{n}")
+        return await drive_session("127.0.0.1", server.port, lines, respond)
+
+    results = await asyncio.gather(*(call(n) for n in range(200)))
+    assert all(r == ["ANSWER", "SET VARIABLE ROUTE queue:vendas"] for r in results)
+    assert sorted(served) == sorted(f"500.{n}" for n in range(200))
+    for _ in range(100):
+        if server.active_sessions == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert server.active_sessions == 0
