@@ -198,7 +198,7 @@ async def test_environment_cut_short_too_long_or_too_slow(
     agi_server: Any, asterisk: Any, log_events: Any, environment: Any
 ) -> None:
     """A truncated environment, an endless line and a stalled peer each end only their session."""
-    server = await agi_server({"echo": echo}, environment_timeout=0.3, line_limit=1024)
+    server = await agi_server({"echo": echo}, line_limit=1024)
     lines = environment("echo")
     async with asterisk(server) as side:
         await side.send("".join(f"{line}\n" for line in lines[:5]))
@@ -207,7 +207,8 @@ async def test_environment_cut_short_too_long_or_too_slow(
     async with asterisk(server) as side:
         await side.send(b"agi_network: " + b"x" * 5000 + b"\n\n")
         assert await side.closed()
-    async with asterisk(server) as side:
+    stalled = await agi_server({"echo": echo}, environment_timeout=0.3)
+    async with asterisk(stalled) as side:
         await side.send("agi_network: yes\n")
         assert await side.closed()
     assert len(log_events.named("agi_bad_environment")) == 2
@@ -399,13 +400,13 @@ async def test_get_data_waits_for_the_caller_beyond_the_command_timeout(
     seen: list[Any] = []
 
     async def route(session: AgiSession) -> None:
-        seen.append(await session.get_data("press-1", 500, 1))
+        seen.append(await session.get_data("press-1", 1000, 1))
 
     server = await agi_server({"inbound": route}, command_timeout=0.2)
     async with asterisk(server) as side:
         await side.send_environment()
-        assert await side.command() == "GET DATA press-1 500 1"
-        await asyncio.sleep(0.4)
+        assert await side.command() == "GET DATA press-1 1000 1"
+        await asyncio.sleep(0.5)
         await side.answer("200 result=3")
         assert await side.closed()
     assert [r.digits for r in seen] == ["3"]
