@@ -1,1 +1,14 @@
-"""ivr package."""
+"""The inbound IVR: a pure menu core and its FastAGI route."""
+
+from ivr.events import CallerRouted, CallerRoutedPort
+from ivr.menu import IvrMenu, RoutingDecision, caller_digits, default_menu, route_caller
+
+__all__ = [
+    "CallerRouted",
+    "CallerRoutedPort",
+    "IvrMenu",
+    "RoutingDecision",
+    "caller_digits",
+    "default_menu",
+    "route_caller",
+]

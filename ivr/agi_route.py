@@ -1,0 +1,92 @@
+"""The ``inbound`` FastAGI route: plays the menu, sets ``ROUTE``, reports the decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+import structlog
+
+from ivr.events import CallerRouted, CallerRoutedPort
+from ivr.menu import IvrMenu, caller_digits, route_caller
+from telephony.agi.session import AgiSession
+
+log = structlog.get_logger("ivr")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InboundIvr:
+    """Mount as ``AgiServer(routes={"inbound": InboundIvr(menu, queue.put_nowait)})``.
+
+    Command sequence (default menu): ANSWER, SET VARIABLE IVR_START ${EPOCH}, STREAM FILE
+    greeting, GET DATA prompt timeout max, GET VARIABLE CALLERID(num), SET VARIABLE ROUTE
+    queue:<name>, VERBOSE "ivr done" 1. Steps the menu leaves out are not sent. The decision
+    is reported to ``report`` once ROUTE is set; the route never calls the ACD itself.
+    ``menus_by_did`` picks another menu by the number dialled (``agi_extension``).
+    """
+
+    def __init__(
+        self,
+        menu: IvrMenu,
+        report: CallerRoutedPort,
+        clock: Callable[[], datetime] = _utc_now,
+        menus_by_did: Mapping[str, IvrMenu] | None = None,
+    ) -> None:
+        self.menu = menu
+        self._report = report
+        self._clock = clock
+        self._menus: dict[str, IvrMenu] = {}
+        for did, did_menu in (menus_by_did or {}).items():
+            if not caller_digits(did):
+                raise ValueError(f"DID {did!r} has no digits")
+            self._menus[caller_digits(did)] = did_menu
+
+    def menu_for(self, did: str) -> IvrMenu:
+        """The menu of the number dialled (digits compared), else the default one."""
+        return self._menus.get(caller_digits(did), self.menu)
+
+    async def __call__(self, session: AgiSession) -> None:
+        env = session.env
+        menu = self.menu_for(env.extension)
+        await session.answer()
+        if menu.start_marker is not None:
+            await session.set_variable("IVR_START", menu.start_marker)
+        digits = await self._read_keys(session, menu)
+        caller = env.callerid
+        if menu.read_caller_from_channel:
+            caller = await session.get_variable("CALLERID(num)") or caller
+        decision = route_caller(menu, caller, digits)
+        await session.set_variable(menu.route_variable, f"queue:{decision.queue}")
+        log.info("ivr_caller_routed", queue=decision.queue, reason=decision.reason, digits=digits)
+        self._report(
+            CallerRouted(
+                uniqueid=env.uniqueid,
+                channel=env.channel,
+                caller=caller,
+                caller_name=env.calleridname,
+                queue=decision.queue,
+                digits=digits,
+                reason=decision.reason,
+                at=self._clock(),
+            )
+        )
+        if menu.done_message is not None:
+            await session.verbose(menu.done_message, 1)
+
+    async def _read_keys(self, session: AgiSession, menu: IvrMenu) -> str:
+        digits = ""
+        if menu.greeting is not None:
+            played = await session.stream_file(menu.greeting, menu.greeting_escape_digits)
+            if played.failed:
+                log.warning("ivr_greeting_not_played", file=menu.greeting)
+            digits = played.digit or ""
+        if menu.prompt is not None and len(digits) < menu.max_digits:
+            prompt = "" if digits else menu.prompt
+            data = await session.get_data(prompt, menu.timeout_ms, menu.max_digits - len(digits))
+            if data.failed:
+                log.warning("ivr_prompt_failed", file=prompt)
+            digits += data.digits
+        return digits

@@ -1,0 +1,187 @@
+"""extensions.conf, read with pyst2: the product's call flow is what the dialplan does."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+CONTEXTS = {
+    "inbound",
+    "inbound-hold",
+    "connect",
+    "connect-result",
+    "agents",
+    "outbound",
+    "dialer",
+    "dialer-hold",
+    "dialer-machine",
+    "dialer-abandon",
+    "spy",
+}
+
+
+def _globals(extensions: Any) -> dict[str, str]:
+    return dict(extensions.one("globals").items)
+
+
+def _follow(dialplan: Any, context: str, exten: str, limit: int = 40) -> list[tuple[str, str]]:
+    """(App, args) in the order a call runs them, following unconditional Goto jumps."""
+    steps: list[tuple[str, str]] = []
+    seen = set()
+    while (context, exten) not in seen and len(steps) < limit:
+        seen.add((context, exten))
+        jumped = False
+        for step in dialplan[context][exten]:
+            steps.append((step.app, step.args))
+            if step.app == "Goto":
+                parts = step.args.split(",")
+                if len(parts) == 3:
+                    context, exten = parts[0], parts[1]
+                    jumped = True
+                    break
+        if not jumped:
+            break
+    return steps
+
+
+def test_contexts_of_the_product_exist(dialplan: Any) -> None:
+    """Every context the engine Redirects or Originates into is defined."""
+    assert CONTEXTS <= set(dialplan)
+
+
+def test_inbound_runs_the_ivr_on_the_engine_then_holds(dialplan: Any, extensions: Any) -> None:
+    """A DID is answered, runs AGI(agi://ENGINE:4573/inbound), then waits on music on hold."""
+    apps = _follow(dialplan, "inbound", "_X.")
+    names = [app for app, _ in apps]
+    assert names.index("Answer") < names.index("AGI") < names.index("MusicOnHold")
+    agi_args = dict(apps)["AGI"]
+    assert agi_args == "agi://${ATENDE_ENGINE}/inbound"
+    host, port = _globals(extensions)["ATENDE_ENGINE"].rsplit(":", 1)
+    assert host and int(port) == 4573
+    assert dict(apps)["MusicOnHold"].split(",")[0] == "default"
+
+
+def test_engine_down_still_leaves_a_route(dialplan: Any, extensions: Any) -> None:
+    """If the IVR could not run, ROUTE gets the default queue before the caller holds."""
+    apps = _follow(dialplan, "inbound", "_X.")
+    fallback = [args for app, args in apps if app == "ExecIf" and "ROUTE" in args]
+    assert fallback == ['$["${ROUTE}" = ""]?Set(ROUTE=queue:${DEFAULT_QUEUE})']
+    assert _globals(extensions)["DEFAULT_QUEUE"] == "vendas"
+
+
+def test_connect_dials_the_agent_with_a_ring_timeout(dialplan: Any, extensions: Any) -> None:
+    """[connect] dials AGENT_INTERFACE (default PJSIP/<exten>) for RING_TIMEOUT seconds."""
+    steps = dialplan["connect"]["_X."]
+    (dial,) = [s for s in steps if s.app == "Dial"]
+    interface, timeout, *_ = dial.args.split(",")
+    assert (interface, timeout) == ("${AGENT_INTERFACE}", "${RING_TIMEOUT}")
+    defaults = [s.args for s in steps if s.app == "ExecIf" and s.priority < dial.priority]
+    assert '$["${AGENT_INTERFACE}" = ""]?Set(AGENT_INTERFACE=PJSIP/${EXTEN})' in defaults
+    assert '$["${RING_TIMEOUT}" = ""]?Set(RING_TIMEOUT=${DEFAULT_RING_TIMEOUT})' in defaults
+    assert int(_globals(extensions)["DEFAULT_RING_TIMEOUT"]) > 0
+
+
+def test_agent_not_answering_sends_the_caller_back_to_hold(dialplan: Any) -> None:
+    """After Dial the engine's variable holds DIALSTATUS; each failure returns to hold."""
+    steps = dialplan["connect"]["_X."]
+    dial_at = next(s.priority for s in steps if s.app == "Dial")
+    after = [(s.app, s.args) for s in steps if s.priority > dial_at]
+    assert after[0] == ("Set", "ATENDE_CONNECT_RESULT=${DIALSTATUS}")
+    assert after[-1] == ("Goto", "connect-result,${DIALSTATUS},1")
+    for status in ("NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION"):
+        apps = _follow(dialplan, "connect-result", status)
+        assert apps[0] == ("Goto", "inbound-hold,s,1"), status
+        assert any(app == "MusicOnHold" for app, _ in apps), status
+    assert "i" in dialplan["connect-result"]  # unknown status: back on hold too
+
+
+def test_dialer_runs_amd_and_reports_it(dialplan: Any) -> None:
+    """Answered dialer calls run AMD(); AMD_RESULT carries AMDSTATUS; people hold."""
+    steps = dialplan["dialer"]["s"]
+    apps = [(s.app, s.args) for s in steps]
+    names = [a for a, _ in apps]
+    assert names.index("AMD") < names.index("Set")
+    assert ("Set", "AMD_RESULT=${AMDSTATUS}") in apps
+    assert ("GotoIf", '$["${AMDSTATUS}" = "MACHINE"]?dialer-machine,s,1') in apps
+    assert apps[-1] == ("Goto", "dialer-hold,s,1")
+    assert "MusicOnHold" in [a for a, _ in _follow(dialplan, "dialer-hold", "s")]
+    assert "Playback" in [a for a, _ in _follow(dialplan, "dialer-abandon", "s")]
+
+
+def test_outbound_dials_through_the_trunk(dialplan: Any, conf: Any) -> None:
+    """An agent's own call goes out through the PJSIP trunk with a ring timeout."""
+    (dial,) = [s for s in dialplan["outbound"]["_X."] if s.app == "Dial"]
+    assert dial.args == "PJSIP/${EXTEN}@${TRUNK},${OUTBOUND_RING_TIMEOUT}"
+    pjsip = conf("pjsip.conf")
+    trunk_name = dict(conf("extensions.conf").one("globals").items)["TRUNK"]
+    assert pjsip.one(trunk_name, "endpoint").get("context") == "inbound"
+
+
+def test_spy_listens_whispers_and_barges(dialplan: Any) -> None:
+    """[spy] runs ChanSpy quietly: q to listen, q+w to whisper, q+B to barge."""
+    steps = dialplan["spy"]["_X."]
+    spies = {s.label or "listen": s.args.split(",")[1] for s in steps if s.app == "ChanSpy"}
+    assert set(spies) == {"listen", "whisper", "barge"}
+    assert all("q" in options for options in spies.values())
+    assert "w" not in spies["listen"] and "B" not in spies["listen"]
+    assert "w" in spies["whisper"]
+    assert "B" in spies["barge"]
+    labels = {s.label for s in steps}
+    jumps = [s.args for s in steps if s.app == "GotoIf"]
+    assert all(j.split("?")[1] in labels for j in jumps)
+
+
+def test_every_jump_lands_somewhere(dialplan: Any) -> None:
+    """Each Goto/GotoIf target (context, extension or label) exists: no call falls off."""
+    for context, extens in dialplan.items():
+        labels = {s.label for steps in extens.values() for s in steps if s.label}
+        for steps in extens.values():
+            for step in steps:
+                if step.app == "Goto":
+                    targets = [step.args]
+                elif step.app == "GotoIf":
+                    targets = re.split(r"[:]", step.args.split("?", 1)[1])
+                else:
+                    continue
+                for target in targets:
+                    parts = target.split(",")
+                    if len(parts) == 1:
+                        assert parts[0] in labels, f"[{context}] {step}"
+                    elif len(parts) == 3:
+                        assert parts[0] in dialplan, f"[{context}] {step}"
+                        if "$" not in parts[1]:
+                            assert parts[1] in dialplan[parts[0]], f"[{context}] {step}"
+
+
+def test_agent_extensions_have_hints(hints: Any) -> None:
+    """Agents' device state is published through a hint on their extensions."""
+    assert hints["agents"]["_2XXX"] == "PJSIP/${EXTEN}"
+
+
+def test_priorities_are_numbered_from_one(dialplan: Any) -> None:
+    """Every extension starts at priority 1 and counts up without gaps."""
+    for context, extens in dialplan.items():
+        for exten, steps in extens.items():
+            assert [s.priority for s in steps] == list(range(1, len(steps) + 1)), (context, exten)
+
+
+ASTERISK_SETS = {"EXTEN", "DIALSTATUS", "AMDSTATUS", "AMDCAUSE", "AGISTATUS"}
+ENGINE_SETS = {"CAMPAIGN_ID", "LEAD_ID", "SPY_MODE", "SPY_TARGET", "AGENT_INTERFACE"}
+
+
+def test_every_variable_read_is_set_somewhere(dialplan: Any, extensions: Any) -> None:
+    """A ``${NAME}`` read in the dialplan is a global, set by the dialplan, by Asterisk, or
+    by the engine (documented in the README): no typo leaves a Dial without its target."""
+    defined = set(_globals(extensions)) | ASTERISK_SETS | ENGINE_SETS
+    read: set[str] = set()
+    for extens in dialplan.values():
+        for steps in extens.values():
+            for step in steps:
+                for target in re.findall(r"Set\(_*(\w+)=", f"{step.app}({step.args})"):
+                    defined.add(target)
+                for name in re.findall(r"\$\{(\w+)(?![\w(])", step.args):
+                    read.add(name)
+    assert read - defined == set()
+    readme = (extensions.path.parent / "README.md").read_text()
+    for name in ENGINE_SETS:
+        assert f"`{name}`" in readme, f"{name} is set by the engine but not documented"
