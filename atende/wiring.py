@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Sequence
 from typing import Any
@@ -14,31 +15,94 @@ from atende.auth import UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
 from atende.web.app import build_app
+from ivr import CallerRouted, default_menu
+from ivr.agi_route import InboundIvr
+from telephony.agi import AgiServer
 
 log = structlog.get_logger("atende.wiring")
+
+ROUTED_BACKLOG = 10_000
+
+
+class Engine:
+    """Every long-lived part of the engine, started and stopped together."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = make_engine(settings.database_url)
+        self.users = UserStore(self.db)
+        self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
+        self.agi = AgiServer(
+            {"inbound": InboundIvr(default_menu(), self._enqueue_routed)},
+            host=settings.agi_host,
+            port=settings.agi_port,
+            command_timeout=settings.agi_command_timeout,
+        )
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _enqueue_routed(self, event: CallerRouted) -> None:
+        try:
+            self.routed.put_nowait(event)
+        except asyncio.QueueFull:
+            log.error("caller_routed_dropped", uniqueid=event.uniqueid, queue=event.queue)
+
+    def live_calls(self) -> Sequence[dict[str, Any]]:
+        """The live calls for the supervisor's page."""
+        return []
+
+    async def _consume_routed(self) -> None:
+        while True:
+            event = await self.routed.get()
+            log.info(
+                "caller_queued",
+                uniqueid=event.uniqueid,
+                caller=event.caller,
+                queue=event.queue,
+                digits=event.digits,
+            )
+
+    @property
+    def http_port(self) -> int:
+        """The bound HTTP port (useful when configured as 0)."""
+        assert self._runner is not None
+        port: int = self._runner.addresses[0][1]
+        return port
+
+    async def start(self) -> None:
+        """Migrate, then start FastAGI, the consumers and the HTTP server."""
+        await asyncio.to_thread(upgrade, self.settings.database_url)
+        await self.agi.start()
+        self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
+        self._runner = web.AppRunner(build_app(self.users, self.live_calls), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        log.info("engine_started", http_port=self.http_port, agi_port=self.agi.port)
+
+    async def stop(self) -> None:
+        """Stop everything started, in reverse order."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.agi.stop()
+        await self.db.dispose()
+        log.info("engine_stopped")
 
 
 async def run_engine(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """Run the engine until SIGINT/SIGTERM (or ``stop``)."""
     stop = stop or _stop_on_signals()
-    await asyncio.to_thread(upgrade, settings.database_url)
-    db = make_engine(settings.database_url)
-
-    def no_calls() -> Sequence[dict[str, Any]]:
-        return []
-
-    app = build_app(UserStore(db), no_calls)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    log.info("http_listening", host=settings.http_host, port=settings.http_port)
+    engine = Engine(settings)
+    await engine.start()
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
-        await db.dispose()
-        log.info("engine_stopped")
+        await engine.stop()
     return 0
 
 
