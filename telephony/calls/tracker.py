@@ -552,9 +552,7 @@ class CallTracker:
         digit = ev.get("Digit", "")
         ch.last_dtmf = digit
         self._call(st, ch).dtmf.append(digit)
-        out.append(
-            c.DtmfReceived(st.name, ch.call_id, ch.name, digit, ev.get("Direction", ""))
-        )
+        out.append(c.DtmfReceived(st.name, ch.call_id, ch.name, digit, ev.get("Direction", "")))
 
     def _on_spy_start(self, st: _Server, ev: Event, now: float, out: list[Any]) -> None:
         spyer = self._touch(st, ev, now, out, "Spyer")
@@ -646,11 +644,11 @@ class CallTracker:
             ch = st.channels[uid]
             vanished.append(_snapshot(ch))
             self._hangup(st, ch, now, out, unseen=True)
-        appeared = []
-        changed = []
+        appeared: list[c.ChannelSnapshot] = []
+        changed: list[c.ChannelResynced] = []
         for uid, ev in reported.items():
-            ch = st.channels.get(uid)
-            if ch is None:
+            known_ch = st.channels.get(uid)
+            if known_ch is None:
                 st.gone.pop(uid, None)
                 started = now - _duration(ev.get("Duration", ""))
                 ch = self._create(st, ev, started, out)
@@ -661,6 +659,7 @@ class CallTracker:
                 self._set_bridge(st, ch, ev.get("BridgeId") or None)
                 appeared.append(_snapshot(ch))
                 continue
+            ch = known_ch
             before = (ch.state, ch.bridge_id, ch.application)
             self._touch(st, ev, now, out)
             ch.application = ev.get("Application", ch.application)
@@ -671,7 +670,9 @@ class CallTracker:
             elif before[2] == "MusicOnHold":
                 ch.on_hold = False
             after = (ch.state, ch.bridge_id, ch.application)
-            for fname, old, new in zip(("state", "bridge_id", "application"), before, after):
+            for fname, old, new in zip(
+                ("state", "bridge_id", "application"), before, after, strict=True
+            ):
                 if old != new:
                     changed.append(c.ChannelResynced(uid, ch.name, fname, old, new))
         for bid in [b for b, members in st.bridges.items() if not members]:
