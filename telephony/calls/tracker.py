@@ -677,6 +677,8 @@ class CallTracker:
                     changed.append(c.ChannelResynced(uid, ch.name, fname, old, new))
         for bid in [b for b, members in st.bridges.items() if not members]:
             del st.bridges[bid]
+        for call in list(st.calls.values()):
+            self._restate(st, call, now, out)
         return c.ResyncDiff(server, tuple(vanished), tuple(appeared), tuple(changed), tuple(out))
 
 
