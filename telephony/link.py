@@ -42,6 +42,7 @@ class _Event:
 class _Resync:
     server: str
     channels: list[AmiMessage]
+    requested_at: float
     at: float
 
 
@@ -206,10 +207,12 @@ class AsteriskLink:
                 self._needs_resync.add(server)
                 log.error("ami_event_queue_full", server=server, size=self._queue.maxsize)
 
-    def ami_resynced(self, server: str, channels: list[AmiMessage], received_at: float) -> None:
+    def ami_resynced(
+        self, server: str, channels: list[AmiMessage], requested_at: float, received_at: float
+    ) -> None:
         """Enqueue a resync; it is applied in order with the events around it."""
         try:
-            self._queue.put_nowait(_Resync(server, channels, received_at))
+            self._queue.put_nowait(_Resync(server, channels, requested_at, received_at))
         except asyncio.QueueFull:
             self.dropped_events += 1
             self._needs_resync.add(server)
@@ -229,7 +232,9 @@ class AsteriskLink:
                         item.server, item.event, item.at
                     )
                 else:
-                    diff = self._tracker.resync(item.server, item.channels, item.at)
+                    diff = self._tracker.resync(
+                        item.server, item.channels, item.at, since=item.requested_at
+                    )
                     log.info(
                         "ami_resync_applied",
                         server=item.server,

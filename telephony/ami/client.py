@@ -45,8 +45,13 @@ class AmiEventSink(Protocol):
     def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
         """An event that answers no pending action (OriginateResponse is handed here too)."""
 
-    def ami_resynced(self, server: str, channels: list[AmiMessage], received_at: float) -> None:
-        """The ``CoreShowChannel`` events of a resync, after each (re)connect or on request."""
+    def ami_resynced(
+        self, server: str, channels: list[AmiMessage], requested_at: float, received_at: float
+    ) -> None:
+        """The ``CoreShowChannel`` events of a resync, after each (re)connect or on request.
+
+        ``requested_at`` is when CoreShowChannels was sent: events seen after it are newer than
+        (or as new as) the report."""
 
     def ami_connection_changed(self, server: str, connected: bool) -> None:
         """The client logged in (``True``) or lost its connection (``False``)."""
@@ -130,6 +135,11 @@ class AmiClient:
     def connected(self) -> bool:
         """True while connected and logged in."""
         return self._logged_in and self._transport is not None
+
+    @property
+    def pending_actions(self) -> int:
+        """Actions sent and still waiting for their answer."""
+        return len(self._pending)
 
     async def start(self) -> None:
         """Connect and log in, then keep the connection up in a task this client owns.
@@ -260,6 +270,7 @@ class AmiClient:
         while True:
             await self._resync_wanted.wait()
             self._resync_wanted.clear()
+            requested_at = self._clock()
             try:
                 result = await self._request(
                     {"Action": "CoreShowChannels"}, timeout=self.action_timeout
@@ -270,7 +281,7 @@ class AmiClient:
                 return
             self._log.info("ami_resync_received", channels=len(result.events))
             try:
-                self._sink.ami_resynced(self.name, result.events, self._clock())
+                self._sink.ami_resynced(self.name, result.events, requested_at, self._clock())
             except Exception:
                 self._log.exception("ami_sink_failed", what="resync")
 

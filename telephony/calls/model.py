@@ -81,6 +81,7 @@ class Channel:
     hangup_cause: str | None = None
     hangup_cause_txt: str | None = None
     created_at: float = 0.0
+    hung_up_at: float | None = None
 
     @property
     def state_desc(self) -> str:

@@ -308,6 +308,7 @@ class CallTracker:
         if call is not None:
             self._hanging_up(call, ch)
         st.channels.pop(uid, None)
+        ch.hung_up_at = now
         if st.names.get(ch.name) == uid:
             del st.names[ch.name]
         if ch.bridge_id is not None:
@@ -627,12 +628,18 @@ class CallTracker:
 
     # ------------------------------------------------------------------ resync
 
-    def resync(self, server: str, channels: Iterable[Event], now: float) -> c.ResyncDiff:
+    def resync(
+        self, server: str, channels: Iterable[Event], now: float, since: float | None = None
+    ) -> c.ResyncDiff:
         """Replace ``server``'s channel table with a ``CoreShowChannels`` report.
 
         Channels the tracker had but Asterisk no longer reports hung up unseen (their calls end
         with ``unseen=True``); reported channels the tracker lacked are added; live channels whose
         state, bridge or application differ are corrected. Returns the difference.
+
+        ``since`` is when the report was requested: events applied at or after it are newer than
+        the report, so a channel created since then is kept and one hung up since then is not
+        brought back.
         """
         st = self._servers.get(server)
         if st is None:
@@ -642,6 +649,8 @@ class CallTracker:
         vanished = []
         for uid in [u for u in st.channels if u not in reported]:
             ch = st.channels[uid]
+            if since is not None and ch.created_at >= since:
+                continue
             vanished.append(_snapshot(ch))
             self._hangup(st, ch, now, out, unseen=True)
         appeared: list[c.ChannelSnapshot] = []
@@ -649,6 +658,9 @@ class CallTracker:
         for uid, ev in reported.items():
             known_ch = st.channels.get(uid)
             if known_ch is None:
+                dead = st.gone.get(uid)
+                if since is not None and dead is not None and (dead.hung_up_at or 0) >= since:
+                    continue
                 st.gone.pop(uid, None)
                 started = now - _duration(ev.get("Duration", ""))
                 ch = self._create(st, ev, started, out)

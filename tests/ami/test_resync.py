@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from telephony.ami import AmiParser
-from telephony.calls import CallEnded, CallStarted, ChannelHungUp, CallTracker
+from telephony.calls import CallEnded, CallStarted, CallTracker, ChannelHungUp
 
 SERVER = "pbx1"
 
@@ -100,3 +100,30 @@ def test_resync_touches_only_its_server(
     diff = tracker.resync("pbx2", [], 2000.0)
     assert len(diff.vanished) == 2
     assert [r["server"] for r in tracker.live_calls_view()] == ["pbx1"]
+
+
+def test_resync_keeps_what_happened_after_it_was_requested(
+    trace: Callable[[str], Any], recorded_channels: Callable[[str], list[str]]
+) -> None:
+    """Events newer than the report win: a call created after the request is not ended, and a
+    channel that hung up after the request is not brought back."""
+    tracker = CallTracker()
+    parser = AmiParser()
+    for data in trace("inbound_abandoned").chunks_until("MusicOnHoldStart"):
+        for msg in parser.feed(data):
+            tracker.apply(SERVER, msg, 1500.0)
+    report = _report(recorded_channels("inbound_routed"))
+    agent_leg = report[2]
+    hangup = {
+        "Event": "Hangup",
+        "Channel": agent_leg["Channel"],
+        "Uniqueid": agent_leg["Uniqueid"],
+        "Cause": "16",
+    }
+    tracker.apply(SERVER, {**agent_leg, "Event": "Newchannel"}, 1500.0)
+    tracker.apply(SERVER, hangup, 1500.0)
+    diff = tracker.resync(SERVER, report, 1600.0, since=1400.0)
+    assert diff.vanished == ()
+    assert agent_leg["Uniqueid"] not in {s.uniqueid for s in diff.appeared}
+    assert len(diff.appeared) == 3
+    assert sorted(r["state"] for r in tracker.live_calls_view()) == ["in_dialplan", "on_hold"]

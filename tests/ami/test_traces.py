@@ -80,9 +80,7 @@ ALL_TRACES = [
 
 
 @pytest.mark.parametrize("name", ALL_TRACES)
-def test_every_trace_parses_and_leaves_no_live_call(
-    name: str, trace: Callable[[str], Any]
-) -> None:
+def test_every_trace_parses_and_leaves_no_live_call(name: str, trace: Callable[[str], Any]) -> None:
     """Each trace parses without a malformed frame, and every call it starts has ended."""
     rec = trace(name)
     result = replay(rec)
