@@ -30,6 +30,9 @@ log = structlog.get_logger("telephony.link")
 
 Listener = Callable[[Sequence[TrackerRecord]], Awaitable[None] | None]
 
+#: most queued items the consumer applies before handing their records to the listeners
+_BATCH = 256
+
 
 @dataclass(frozen=True, slots=True)
 class _Event:
@@ -130,8 +133,9 @@ class AsteriskLink:
         ]
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(records)`` with the change records of each event or resync (in order,
-        from the link's consumer task; a coroutine listener is awaited there, so keep it short).
+        """Call ``listener(records)`` with the change records of the events and resyncs the
+        consumer just applied (in order; several events' records may come in one call). It runs
+        in the link's consumer task, and a coroutine listener is awaited there: keep it short.
         Returns a function that unsubscribes."""
         self._listeners.append(listener)
 
@@ -224,35 +228,42 @@ class AsteriskLink:
     # ------------------------------------------------------------------ consumer
 
     async def _consume(self) -> None:
+        """Apply queued items in order; what is already queued is taken in one batch (up to
+        ``_BATCH``) and its records go to the listeners in one call."""
+        queue = self._queue
         while True:
-            item = await self._queue.get()
+            batch = [await queue.get()]
+            while len(batch) < _BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            records: list[TrackerRecord] = []
+            for item in batch:
+                try:
+                    records.extend(self._apply(item))
+                except Exception:
+                    log.exception("ami_event_apply_failed", server=item.server)
             try:
-                if isinstance(item, _Event):
-                    records: Sequence[TrackerRecord] = self._tracker.apply(
-                        item.server, item.event, item.at
-                    )
-                else:
-                    diff = self._tracker.resync(
-                        item.server, item.channels, item.at, since=item.requested_at
-                    )
-                    log.info(
-                        "ami_resync_applied",
-                        server=item.server,
-                        vanished=len(diff.vanished),
-                        appeared=len(diff.appeared),
-                        changed=len(diff.changed),
-                    )
-                    records = [diff, *diff.changes]
                 if records:
                     await self._notify(records)
-            except Exception:
-                log.exception("ami_event_apply_failed")
             finally:
-                self._queue.task_done()
-            if self._needs_resync and self._queue.qsize() < self._queue.maxsize // 2:
+                for _ in batch:
+                    queue.task_done()
+            if self._needs_resync and queue.qsize() < queue.maxsize // 2:
                 for server in sorted(self._needs_resync):
                     self._clients[server].request_resync()
                 self._needs_resync.clear()
+
+    def _apply(self, item: _Event | _Resync) -> Sequence[TrackerRecord]:
+        if isinstance(item, _Event):
+            return self._tracker.apply(item.server, item.event, item.at)
+        diff = self._tracker.resync(item.server, item.channels, item.at, since=item.requested_at)
+        log.info(
+            "ami_resync_applied",
+            server=item.server,
+            vanished=len(diff.vanished),
+            appeared=len(diff.appeared),
+            changed=len(diff.changed),
+        )
+        return [diff, *diff.changes]
 
     async def _notify(self, records: Sequence[TrackerRecord]) -> None:
         for listener in list(self._listeners):

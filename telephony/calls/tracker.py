@@ -50,7 +50,7 @@ def agent_from_dial_string(dial_string: str, destination: str) -> str | None:
 class _Server:
     """The channel, call and bridge tables of one Asterisk server."""
 
-    __slots__ = ("bridges", "calls", "channels", "ended", "gone", "name", "names")
+    __slots__ = ("bridges", "by_target", "calls", "channels", "ended", "gone", "name", "names")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -62,6 +62,8 @@ class _Server:
         #: questions about calls that just ended
         self.gone: dict[str, Channel] = {}
         self.ended: dict[str, Call] = {}
+        #: dial target (``Local/99@nowhere``) -> uniqueid of its latest channel (bounded)
+        self.by_target: dict[str, str] = {}
 
 
 class CallTracker:
@@ -282,6 +284,10 @@ class CallTracker:
         )
         st.channels[uid] = ch
         st.names[name] = uid
+        target = _dial_target(name)
+        if target is not None:
+            st.by_target.pop(target, None)
+            self._remember(st.by_target, target, uid)
         call = st.calls.get(call_id)
         if call is None:
             call = st.calls[call_id] = Call(st.name, call_id, now, primary=uid)
@@ -527,11 +533,8 @@ class CallTracker:
         ch = st.channels.get(uid) if uid else None
         if ch is None:
             # a failed Originate names the dial target (Local/99@nowhere), not the channel
-            prefix = name + "-"
-            for cand in reversed([*st.gone.values(), *st.channels.values()]):
-                if cand.name.startswith(prefix) or cand.name == name:
-                    ch = cand
-                    break
+            uid = st.by_target.get(name)
+            ch = (st.channels.get(uid) or st.gone.get(uid)) if uid else None
         if ch is not None:
             linkedid = ch.call_id
         out.append(
@@ -692,6 +695,12 @@ class CallTracker:
         for call in list(st.calls.values()):
             self._restate(st, call, now, out)
         return c.ResyncDiff(server, tuple(vanished), tuple(appeared), tuple(changed), tuple(out))
+
+
+def _dial_target(name: str) -> str | None:
+    """``Local/99@nowhere-00000005;1`` -> ``Local/99@nowhere`` (what Originate was asked)."""
+    base, sep, _ = name.rpartition("-")
+    return base if sep else None
 
 
 def _snapshot(ch: Channel) -> c.ChannelSnapshot:
