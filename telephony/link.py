@@ -19,11 +19,12 @@ from typing import Any
 
 import structlog
 
+from atende.logs import bind_call
 from atende.settings import AmiServer, Settings
 from telephony.ami.actions import ActionFields, ActionResult
 from telephony.ami.client import AmiClient
 from telephony.ami.message import AmiMessage
-from telephony.calls.changes import TrackerRecord
+from telephony.calls.changes import CallEnded, TrackerRecord
 from telephony.calls.tracker import CallTracker
 
 log = structlog.get_logger("telephony.link")
@@ -263,6 +264,14 @@ class AsteriskLink:
             appeared=len(diff.appeared),
             changed=len(diff.changed),
         )
+        for change in diff.changes:
+            if isinstance(change, CallEnded):
+                with bind_call(change.linkedid, change.linkedid):
+                    log.info(
+                        "call_ended_unseen",
+                        server=change.server,
+                        state_at_hangup=change.state_at_hangup,
+                    )
         return [diff, *diff.changes]
 
     async def _notify(self, records: Sequence[TrackerRecord]) -> None:

@@ -120,6 +120,7 @@ class AmiClient:
         self._logged_in = False
         self._task: asyncio.Task[None] | None = None
         self._first_attempt: asyncio.Future[None] | None = None
+        self._stopping = False
         self._resync_wanted = asyncio.Event()
         self._log = log.bind(server=self.name)
         #: set when the server refused our secret; the client stopped
@@ -149,6 +150,7 @@ class AmiClient:
         """
         if self._task is not None:
             raise RuntimeError(f"AMI client {self.name} already started")
+        self._stopping = False
         self._first_attempt = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._run(), name=f"ami-{self.name}")
         await asyncio.shield(self._first_attempt)
@@ -159,6 +161,7 @@ class AmiClient:
     async def stop(self) -> None:
         """Log off (briefly), close the connection and end the client's task."""
         task, self._task = self._task, None
+        self._stopping = True
         if self.connected:
             with contextlib.suppress(AmiError, OSError):
                 await self._request({"Action": "Logoff"}, timeout=0.5, raise_on_error=False)
@@ -202,6 +205,8 @@ class AmiClient:
                 self._fail_pending(AmiConnectionLost(f"AMI connection to {self.name} lost"))
                 if was_in:
                     self._notify_connection(False)
+            if self._stopping:
+                return
             self._log.warning("ami_connection_lost")
             attempt += 1
             await self._backoff(attempt)
