@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import pytest
 
 TRACES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk-traces"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+CHALLENGE = "840498175"
 
 
 @dataclass
@@ -168,9 +170,15 @@ class ScriptedAmi:
         aid = action.get("ActionID", "")
         if name in self.silent:
             return
-        if name == "Login":
+        if name == "Challenge":
+            frames = [f"Response: Success\r\nActionID: {aid}\r\nChallenge: {CHALLENGE}"]
+        elif name == "Login":
             await asyncio.sleep(self.login_delay)
-            if action.get("Secret") != self.secret:
+            if "Key" in action:
+                good = action["Key"] == hashlib.md5((CHALLENGE + self.secret).encode()).hexdigest()
+            else:
+                good = action.get("Secret") == self.secret
+            if not good:
                 frames = [f"Response: Error\r\nActionID: {aid}\r\nMessage: Authentication failed"]
             else:
                 frames = [

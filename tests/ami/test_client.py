@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -241,5 +242,33 @@ async def test_pending_action_fails_when_the_connection_drops(scripted_ami: Any)
         with pytest.raises(ConnectionError):
             await waiting
         assert ami.pending_actions == 0
+    finally:
+        await ami.stop()
+
+
+async def test_md5_challenge_login(scripted_ami: Any) -> None:
+    """With auth="md5" the secret never crosses the wire: Challenge, then Login with the key."""
+    peer = await scripted_ami()
+    ami = client(peer.port, Sink(), auth="md5")
+    await ami.start()
+    try:
+        assert ami.connected
+        login = next(a for a in peer.received if a["Action"] == "Login")
+        assert login["AuthType"] == "MD5" and "Secret" not in login
+        assert "acdsecret" not in json.dumps(peer.received)
+    finally:
+        await ami.stop()
+
+
+async def test_unanswered_ping_means_a_dead_link(scripted_ami: Any) -> None:
+    """A peer that stops answering (half-open TCP) is detected by the ping and reconnected."""
+    peer = await scripted_ami(silent={"Ping"})
+    sink = Sink()
+    ami = client(peer.port, sink, ping_interval=0.1, action_timeout=0.2)
+    await ami.start()
+    try:
+        await sink.wait_for(lambda: sink.states[-3:] == [True, False, True])
+        assert peer.connections >= 2
+        assert peer.count("Ping") >= 1
     finally:
         await ami.stop()
