@@ -85,6 +85,10 @@ class AmiParser:
         for frame in text.split("\n\n"):
             if not frame:
                 continue
+            if frame[0] == "\n" or frame[-1] == "\n":  # runs of blank lines between messages
+                frame = frame.strip("\n")
+                if not frame:
+                    continue
             if len(frame) > self.max_frame:
                 self._malformed("oversize", frame)
                 continue

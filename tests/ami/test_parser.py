@@ -118,3 +118,11 @@ def test_oversize_frame_is_dropped_and_parsing_resumes() -> None:
     assert msgs == [{"Event": "Small", "A": "1"}]
     assert parser.malformed == 1
     assert DEFAULT_MAX_FRAME >= 1 << 20
+
+
+def test_extra_blank_lines_between_messages_are_harmless() -> None:
+    """Runs of blank lines between (or before) messages are not malformed frames."""
+    parser = AmiParser(expect_banner=False)
+    msgs = parser.feed(b"\r\n\r\nEvent: A\r\n\r\n\r\n\r\n\r\nEvent: B\r\nX: 1\r\n\r\n\r\n")
+    assert msgs == [{"Event": "A"}, {"Event": "B", "X": "1"}]
+    assert parser.malformed == 0
