@@ -65,12 +65,14 @@ class AsteriskLink:
         queue_size: int = 10_000,
         auth: str = "plain",
         clock: Callable[[], float] = time.time,
+        show_ended_for: float = 0.0,
     ) -> None:
         names = [s.name for s in servers]
         if len(set(names)) != len(names):
             raise ValueError(f"AMI server names must be unique: {names}")
         self._tracker = tracker or CallTracker()
         self._clock = clock
+        self._show_ended_for = show_ended_for
         self._queue: asyncio.Queue[_Event | _Resync] = asyncio.Queue(maxsize=queue_size)
         self._listeners: list[Listener] = []
         self._consumer: asyncio.Task[None] | None = None
@@ -147,8 +149,9 @@ class AsteriskLink:
         return unsubscribe
 
     def live_calls_view(self) -> list[dict[str, Any]]:
-        """Rows for the web page's live calls table (see :meth:`CallTracker.live_calls_view`)."""
-        return self._tracker.live_calls_view()
+        """Rows for the web page's live calls table (see :meth:`CallTracker.live_calls_view`);
+        calls that ended in the last ``show_ended_for`` seconds are listed as ``hung_up``."""
+        return self._tracker.live_calls_view(self._clock(), self._show_ended_for)
 
     async def start(self) -> None:
         """Start the consumer and connect every server.

@@ -160,26 +160,25 @@ class CallTracker:
         """The customer's number for ``call``."""
         return call_caller(call, self._servers[call.server].channels)
 
-    def live_calls_view(self) -> list[dict[str, Any]]:
+    def live_calls_view(
+        self, now: float | None = None, ended_within: float = 0.0
+    ) -> list[dict[str, Any]]:
         """One row per live call, for the web page: server, linkedid, caller, state, where,
-        agent, channels (count), started_at (ISO 8601, UTC)."""
+        agent, channels (count), started_at and ended_at (ISO 8601, UTC; ended_at ``None``).
+
+        With ``now`` and ``ended_within`` seconds, calls that ended since ``now - ended_within``
+        are listed too, in state ``hung_up`` with no channels.
+        """
         rows = []
         for st in self._servers.values():
             for call in st.calls.values():
                 state = call_state(call, st.channels, st.bridges)
                 where = f"agent {call.agent}" if state == "talking" and call.agent else call.where
-                rows.append(
-                    {
-                        "server": st.name,
-                        "linkedid": call.linkedid,
-                        "caller": call_caller(call, st.channels),
-                        "state": state,
-                        "where": where,
-                        "agent": call.agent,
-                        "channels": len(call.channels),
-                        "started_at": datetime.fromtimestamp(call.started_at, UTC).isoformat(),
-                    }
-                )
+                rows.append(_row(st.name, call, call_caller(call, st.channels), state, where))
+            if now is not None and ended_within > 0:
+                for call in st.ended.values():
+                    if call.ended_at is not None and call.ended_at >= now - ended_within:
+                        rows.append(_row(st.name, call, call.caller_cache, "hung_up", call.where))
         rows.sort(key=lambda r: (r["started_at"], r["server"], r["linkedid"]))
         return rows
 
@@ -695,6 +694,24 @@ class CallTracker:
         for call in list(st.calls.values()):
             self._restate(st, call, now, out)
         return c.ResyncDiff(server, tuple(vanished), tuple(appeared), tuple(changed), tuple(out))
+
+
+def _iso(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC).isoformat()
+
+
+def _row(server: str, call: Call, caller: str | None, state: str, where: str) -> dict[str, Any]:
+    return {
+        "server": server,
+        "linkedid": call.linkedid,
+        "caller": caller,
+        "state": state,
+        "where": where,
+        "agent": call.agent,
+        "channels": len(call.channels),
+        "started_at": _iso(call.started_at),
+        "ended_at": _iso(call.ended_at),
+    }
 
 
 def _dial_target(name: str) -> str | None:

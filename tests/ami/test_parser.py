@@ -8,10 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
-from telephony.ami import AmiParser
+from telephony.ami import AmiParser, encode_action
 from telephony.ami.parser import DEFAULT_MAX_FRAME
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "asterisk-traces"
@@ -126,3 +128,24 @@ def test_extra_blank_lines_between_messages_are_harmless() -> None:
     msgs = parser.feed(b"\r\n\r\nEvent: A\r\n\r\n\r\n\r\n\r\nEvent: B\r\nX: 1\r\n\r\n\r\n")
     assert msgs == [{"Event": "A"}, {"Event": "B", "X": "1"}]
     assert parser.malformed == 0
+
+
+def test_malformed_frames_are_logged_with_their_reason() -> None:
+    """Each skipped frame is logged as ami_frame_malformed with why and a short sample."""
+    parser = AmiParser(expect_banner=False)
+    with capture_logs() as logs:
+        parser.feed(b"\x00\xff junk\r\n\r\nEvent: Ok\r\n\r\n")
+    (entry,) = [e for e in logs if e["event"] == "ami_frame_malformed"]
+    assert entry["reason"] == "no Event or Response header"
+    assert "junk" in entry["sample"]
+
+
+def test_encode_action_refuses_header_injection() -> None:
+    """A value with CR/LF could smuggle a second action: it is refused; lists repeat the key."""
+    assert encode_action({"Action": "Originate", "Variable": ["A=1", "B=2"]}) == (
+        b"Action: Originate\r\nVariable: A=1\r\nVariable: B=2\r\n\r\n"
+    )
+    with pytest.raises(ValueError, match="line break"):
+        encode_action({"Action": "Setvar", "Value": "x\r\n\r\nAction: Hangup"})
+    with pytest.raises(ValueError):
+        encode_action({"Channel": "PJSIP/1"})

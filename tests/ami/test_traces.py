@@ -328,3 +328,14 @@ def test_same_ids_on_two_servers_stay_apart(trace: Callable[[str], Any]) -> None
     ]
     assert rows[0]["linkedid"] == rows[1]["linkedid"]
     assert tracker.live_calls_view() == []
+
+
+def test_recently_ended_calls_can_be_shown_as_hung_up(trace: Callable[[str], Any]) -> None:
+    """Asked for calls ended in the last 5 s, the view lists the abandoned call as hung_up."""
+    result = replay(trace("inbound_abandoned"))
+    (ended,) = result.of(CallEnded)
+    assert result.tracker.live_calls_view() == []
+    (row,) = result.tracker.live_calls_view(now=ended.ended_at + 2, ended_within=5)
+    assert (row["state"], row["caller"], row["channels"]) == ("hung_up", "5511999990002", 0)
+    assert row["ended_at"] is not None
+    assert result.tracker.live_calls_view(now=ended.ended_at + 6, ended_within=5) == []
