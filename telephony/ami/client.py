@@ -151,6 +151,7 @@ class AmiClient:
         if self._task is not None:
             raise RuntimeError(f"AMI client {self.name} already started")
         self._stopping = False
+        self.failure = None
         self._first_attempt = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._run(), name=f"ami-{self.name}")
         await asyncio.shield(self._first_attempt)
@@ -187,7 +188,7 @@ class AmiClient:
                 self._first_done()
                 self._close_transport()
                 return
-            except (OSError, AmiError, TimeoutError) as exc:
+            except Exception as exc:  # refused, timed out, reset... or a bug: retry, never die
                 self._log.warning("ami_connect_failed", error=str(exc) or type(exc).__name__)
                 self._close_transport()
                 self._first_done()
@@ -268,8 +269,12 @@ class AmiClient:
             for task in tasks:
                 task.cancel()
             for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
+                try:
                     await task
+                except asyncio.CancelledError:
+                    pass
+                except Exception:
+                    self._log.exception("ami_session_task_failed", task=task.get_name())
 
     async def _resync_loop(self) -> None:
         while True:
