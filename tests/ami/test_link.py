@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from atende.settings import AmiServer, Settings
 from telephony.ami import AmiAuthenticationError
-from telephony.calls import CallEnded, CallerOnHold, ResyncDiff, TrackerRecord
+from telephony.calls import CallEnded, CallerOnHold, OriginateResult, ResyncDiff, TrackerRecord
 from telephony.link import AsteriskLink
 
 
@@ -182,3 +182,31 @@ def test_from_settings_uses_every_server() -> None:
     link = AsteriskLink.from_settings(settings)
     assert link.servers == ["pbx1", "pbx2"]
     assert link.client("pbx2").action_timeout == 3.5
+
+
+async def test_originate_through_the_link_and_clean_stop(
+    scripted_ami: Any, trace: Callable[[str], Any]
+) -> None:
+    """An Originate returns its OriginateResponse; the listener sees the OriginateResult; after
+    stop() no task of the link is left running."""
+    peer = await scripted_ami(answers=trace("outbound_results").answers())
+    link = AsteriskLink(servers(peer), reconnect_base_delay=0.05)
+    seen = Recorder()
+    link.subscribe(seen)
+    await link.start()
+    try:
+        result = await link.originate(
+            "pbx1", {"Channel": "Local/551130000000@customer_busy", "Exten": "2002"}, timeout=5
+        )
+        assert not result.ok and result.final_event is not None
+        await seen.wait_for(lambda: len(seen.of(OriginateResult)) == 1)
+        (res,) = seen.of(OriginateResult)
+        assert (res.action_id, res.reason_text) == (result.response["ActionID"], "busy")
+    finally:
+        await link.stop()
+    mine = [
+        t
+        for t in asyncio.all_tasks()
+        if t.get_name().startswith(("ami-", "asterisk-link")) and not t.done()
+    ]
+    assert mine == []

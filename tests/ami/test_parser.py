@@ -149,3 +149,37 @@ def test_encode_action_refuses_header_injection() -> None:
         encode_action({"Action": "Setvar", "Value": "x\r\n\r\nAction: Hangup"})
     with pytest.raises(ValueError):
         encode_action({"Channel": "PJSIP/1"})
+
+
+KEY = st.text(alphabet=st.characters(min_codepoint=65, max_codepoint=122), min_size=1, max_size=12)
+VALUE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), max_codepoint=0x2FF),
+    max_size=40,
+).map(str.strip)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    messages=st.lists(
+        st.dictionaries(KEY.filter(lambda k: k not in ("Event", "Response")), VALUE, max_size=8),
+        min_size=1,
+        max_size=8,
+    ),
+    cut=st.integers(min_value=1, max_value=64),
+    bare_lf=st.booleans(),
+)
+def test_random_messages_round_trip(
+    messages: list[dict[str, str]], cut: int, bare_lf: bool
+) -> None:
+    """Any messages (unicode values, colons inside) written with CRLF or LF and read in reads of
+    any size come back exactly."""
+    eol = "\n" if bare_lf else "\r\n"
+    expected = [{"Event": f"E{i}", **m} for i, m in enumerate(messages)]
+    wire = "".join(eol.join(f"{k}: {v}" for k, v in m.items()) + eol + eol for m in expected)
+    data = wire.encode()
+    parser = AmiParser(expect_banner=False)
+    got = []
+    for i in range(0, len(data), cut):
+        got.extend(parser.feed(data[i : i + cut]))
+    assert got == expected
+    assert parser.malformed == 0
