@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -214,20 +215,23 @@ async def test_reconnect_with_backoff_then_resync(
         await ami.stop()
 
 
-async def test_unreachable_server_is_retried_with_growing_delays(unused_tcp_port: int) -> None:
+async def test_unreachable_server_is_retried_with_growing_delays() -> None:
     """Nobody listens: start() returns, and the client keeps trying with growing delays."""
-    ami = client(unused_tcp_port, Sink(), reconnect_base_delay=0.02, reconnect_max_delay=0.08)
-    await ami.start()
-    try:
-        assert not ami.connected
-        async with asyncio.timeout(5):
-            while len(ami.reconnect_delays) < 4:  # noqa: ASYNC110 (polls the client's record)
-                await asyncio.sleep(0.02)
-        ceilings = [0.02, 0.04, 0.08, 0.08]
-        for delay, ceiling in zip(ami.reconnect_delays, ceilings, strict=False):
-            assert ceiling / 2 <= delay <= ceiling
-    finally:
-        await ami.stop()
+    with socket.socket() as taken:  # bound, never listening: connections are refused
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        ami = client(port, Sink(), reconnect_base_delay=0.02, reconnect_max_delay=0.08)
+        await ami.start()
+        try:
+            assert not ami.connected
+            async with asyncio.timeout(5):
+                while len(ami.reconnect_delays) < 4:  # noqa: ASYNC110 (polls the client's record)
+                    await asyncio.sleep(0.02)
+            ceilings = [0.02, 0.04, 0.08, 0.08]
+            for delay, ceiling in zip(ami.reconnect_delays, ceilings, strict=False):
+                assert ceiling / 2 <= delay <= ceiling
+        finally:
+            await ami.stop()
 
 
 async def test_pending_action_fails_when_the_connection_drops(scripted_ami: Any) -> None:
