@@ -26,7 +26,8 @@ from telephony.calls.changes import (
 )
 from telephony.calls.model import Call, Channel
 from telephony.calls.state import CALL_STATES, call_state
-from telephony.calls.tracker import CallTracker, agent_from_dial_string
+from telephony.calls.tables import agent_from_dial_string
+from telephony.calls.tracker import CallTracker
 
 __all__ = [
     "CALL_STATES",
