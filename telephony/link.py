@@ -35,7 +35,7 @@ Listener = Callable[[Sequence[TrackerRecord]], Awaitable[None] | None]
 _BATCH = 256
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per event, and frozen __init__ is slower
 class _Event:
     server: str
     event: AmiMessage
