@@ -77,6 +77,7 @@ class AsteriskLink:
         self._listeners: list[Listener] = []
         self._consumer: asyncio.Task[None] | None = None
         self._needs_resync: set[str] = set()
+        self._synced = {s.name: asyncio.Event() for s in servers}
         #: events dropped because the queue was full (each triggers a resync of its server)
         self.dropped_events = 0
         self._clients = {
@@ -203,6 +204,18 @@ class AsteriskLink:
         """Wait until every queued event has been applied (tests, orderly shutdown)."""
         await self._queue.join()
 
+    def synced(self, server: str) -> bool:
+        """True when ``server`` is connected and its post-login resync has been applied."""
+        return self._synced[server].is_set()
+
+    async def wait_synced(self, server: str | None = None, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until ``server`` (or every server) is connected and its resync applied:
+        the tracker then agrees with Asterisk. Raises ``TimeoutError``."""
+        names = [server] if server is not None else list(self._clients)
+        async with asyncio.timeout(timeout):
+            for name in names:
+                await self._synced[name].wait()
+
     # ------------------------------------------------------------------ sink (clients call these)
 
     def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
@@ -228,6 +241,8 @@ class AsteriskLink:
     def ami_connection_changed(self, server: str, connected: bool) -> None:
         """Log connection changes (the resync that follows a login carries the state)."""
         log.info("ami_link_state", server=server, connected=connected)
+        if not connected:
+            self._synced[server].clear()
 
     # ------------------------------------------------------------------ consumer
 
@@ -260,6 +275,8 @@ class AsteriskLink:
         if isinstance(item, _Event):
             return self._tracker.apply(item.server, item.event, item.at)
         diff = self._tracker.resync(item.server, item.channels, item.at, since=item.requested_at)
+        if self._clients[item.server].connected:
+            self._synced[item.server].set()
         log.info(
             "ami_resync_applied",
             server=item.server,

@@ -94,13 +94,18 @@ async def test_reconnect_resync_diff_reaches_listeners(
     link.subscribe(seen)
     await link.start()
     try:
-        await seen.wait_for(lambda: len(seen.of(ResyncDiff)) == 1)
+        await link.wait_synced("pbx1", timeout=5)
+        assert len(seen.of(ResyncDiff)) == 1
         for data in trace("inbound_abandoned").chunks_until("MusicOnHoldStart"):
             await peer.push(data)
         await seen.wait_for(lambda: len(seen.of(CallerOnHold)) == 1)
         peer.channels = recorded_channels("inbound_routed")
         await peer.drop()
-        await seen.wait_for(lambda: len(seen.of(ResyncDiff)) == 2)
+        async with asyncio.timeout(5):
+            while link.synced("pbx1"):  # noqa: ASYNC110 (the drop is seen by the client first)
+                await asyncio.sleep(0.01)
+        await link.wait_synced(timeout=5)
+        assert len(seen.of(ResyncDiff)) == 2
         diff = seen.of(ResyncDiff)[1]
         assert len(diff.vanished) == 2 and len(diff.appeared) == 4
         (ended,) = seen.of(CallEnded)
