@@ -1,0 +1,61 @@
+"""Pure call-state core: channels, calls, change records and the tracker (no I/O)."""
+
+from telephony.calls.changes import (
+    ORIGINATE_REASONS,
+    AgentLegAnswered,
+    AmdResult,
+    CallBridged,
+    CallChange,
+    CallEnded,
+    CallerOffHold,
+    CallerOnHold,
+    CallStarted,
+    CallStateChanged,
+    ChannelHungUp,
+    ChannelResynced,
+    ChannelSnapshot,
+    ChannelStateChanged,
+    DialEnded,
+    DialStarted,
+    DtmfReceived,
+    OriginateResult,
+    ResyncDiff,
+    SpyStarted,
+    SpyStopped,
+    TrackerRecord,
+)
+from telephony.calls.model import Call, Channel
+from telephony.calls.state import CALL_STATES, call_state
+from telephony.calls.tables import agent_from_dial_string
+from telephony.calls.tracker import CallTracker
+
+__all__ = [
+    "CALL_STATES",
+    "ORIGINATE_REASONS",
+    "AgentLegAnswered",
+    "AmdResult",
+    "Call",
+    "CallBridged",
+    "CallChange",
+    "CallEnded",
+    "CallStarted",
+    "CallStateChanged",
+    "CallTracker",
+    "CallerOffHold",
+    "CallerOnHold",
+    "Channel",
+    "ChannelHungUp",
+    "ChannelResynced",
+    "ChannelSnapshot",
+    "ChannelStateChanged",
+    "DialEnded",
+    "DialStarted",
+    "DtmfReceived",
+    "OriginateResult",
+    "ResyncDiff",
+    "SpyStarted",
+    "SpyStopped",
+    "TrackerRecord",
+    "agent_from_dial_string",
+    "call_state",
+]

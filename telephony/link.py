@@ -1,0 +1,304 @@
+"""The Asterisk link: AMI clients for every server, the call tracker, and the event queue.
+
+Clients only translate and enqueue (a bounded :class:`asyncio.Queue`, never blocking the reader).
+One consumer task owned by the link drains the queue in order, applies each event to the
+:class:`CallTracker` and hands the resulting change records to the subscribed listeners. When the
+queue is full an event is dropped, counted, and the server is resynced (``CoreShowChannels``) once
+the queue has room again, so the tracker never stays wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from atende.logs import bind_call
+from atende.settings import AmiServer, Settings
+from telephony.ami.actions import ActionFields, ActionResult
+from telephony.ami.client import AmiClient
+from telephony.ami.message import AmiMessage
+from telephony.calls.changes import CallEnded, TrackerRecord
+from telephony.calls.tracker import CallTracker
+
+log = structlog.get_logger("telephony.link")
+
+Listener = Callable[[Sequence[TrackerRecord]], Awaitable[None] | None]
+
+#: most queued items the consumer applies before handing their records to the listeners
+_BATCH = 256
+
+
+@dataclass(slots=True)  # not frozen: built once per event, and frozen __init__ is slower
+class _Event:
+    server: str
+    event: AmiMessage
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Resync:
+    server: str
+    channels: list[AmiMessage]
+    requested_at: float
+    at: float
+
+
+class AsteriskLink:
+    """Everything the engine needs to follow and drive calls on several Asterisk servers."""
+
+    def __init__(
+        self,
+        servers: Sequence[AmiServer],
+        *,
+        tracker: CallTracker | None = None,
+        action_timeout: float = 10.0,
+        reconnect_base_delay: float = 0.5,
+        reconnect_max_delay: float = 30.0,
+        ping_interval: float = 20.0,
+        queue_size: int = 10_000,
+        auth: str = "plain",
+        clock: Callable[[], float] = time.time,
+        show_ended_for: float = 0.0,
+    ) -> None:
+        names = [s.name for s in servers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"AMI server names must be unique: {names}")
+        self._tracker = tracker or CallTracker()
+        self._clock = clock
+        self._show_ended_for = show_ended_for
+        self._queue: asyncio.Queue[_Event | _Resync] = asyncio.Queue(maxsize=queue_size)
+        self._listeners: list[Listener] = []
+        self._consumer: asyncio.Task[None] | None = None
+        self._needs_resync: set[str] = set()
+        self._synced = {s.name: asyncio.Event() for s in servers}
+        #: events dropped because the queue was full (each triggers a resync of its server)
+        self.dropped_events = 0
+        self._clients = {
+            s.name: AmiClient(
+                s,
+                self,
+                action_timeout=action_timeout,
+                reconnect_base_delay=reconnect_base_delay,
+                reconnect_max_delay=reconnect_max_delay,
+                ping_interval=ping_interval,
+                auth=auth,
+                clock=clock,
+            )
+            for s in servers
+        }
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> AsteriskLink:
+        """A link over ``settings.ami_servers`` with the settings' timeouts."""
+        return cls(
+            settings.ami_servers,
+            action_timeout=settings.ami_action_timeout,
+            reconnect_max_delay=settings.ami_reconnect_max_delay,
+            **kwargs,
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def tracker(self) -> CallTracker:
+        """The call tracker the link keeps up to date."""
+        return self._tracker
+
+    @property
+    def servers(self) -> list[str]:
+        """Names of the linked servers."""
+        return list(self._clients)
+
+    def client(self, server: str) -> AmiClient:
+        """The AMI client of ``server`` (KeyError for an unknown name)."""
+        return self._clients[server]
+
+    def connected(self, server: str) -> bool:
+        """True while ``server`` is connected and logged in."""
+        return self._clients[server].connected
+
+    def status(self) -> list[dict[str, Any]]:
+        """Per server: name, connected, logins so far, refused (wrong secret)."""
+        return [
+            {
+                "server": name,
+                "connected": c.connected,
+                "logins": c.logins,
+                "refused": c.failure is not None,
+            }
+            for name, c in self._clients.items()
+        ]
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(records)`` with the change records of the events and resyncs the
+        consumer just applied (in order; several events' records may come in one call). It runs
+        in the link's consumer task, and a coroutine listener is awaited there: keep it short.
+        Returns a function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def live_calls_view(self) -> list[dict[str, Any]]:
+        """Rows for the web page's live calls table (see :meth:`CallTracker.live_calls_view`);
+        calls that ended in the last ``show_ended_for`` seconds are listed as ``hung_up``."""
+        return self._tracker.live_calls_view(self._clock(), self._show_ended_for)
+
+    async def start(self) -> None:
+        """Start the consumer and connect every server.
+
+        Unreachable servers are retried in the background; a refused secret raises
+        :class:`~telephony.ami.AmiAuthenticationError` (after stopping what was started).
+        """
+        if self._consumer is None:
+            self._consumer = asyncio.create_task(self._consume(), name="asterisk-link-consumer")
+        try:
+            await asyncio.gather(*(c.start() for c in self._clients.values()))
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Disconnect every server and stop the consumer (queued events are dropped)."""
+        await asyncio.gather(*(c.stop() for c in self._clients.values()))
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer
+
+    async def send_action(
+        self,
+        server: str,
+        action: ActionFields,
+        timeout: float | None = None,  # noqa: ASYNC109 (the API names it)
+        *,
+        raise_on_error: bool = True,
+        wait_event: str | None = None,
+    ) -> ActionResult:
+        """Send an AMI action to ``server`` (see :meth:`AmiClient.send_action`)."""
+        return await self._clients[server].send_action(
+            action, timeout=timeout, raise_on_error=raise_on_error, wait_event=wait_event
+        )
+
+    async def originate(
+        self,
+        server: str,
+        action: ActionFields,
+        timeout: float = 60.0,  # noqa: ASYNC109
+    ) -> ActionResult:
+        """Async ``Originate`` on ``server``, awaiting its ``OriginateResponse``."""
+        return await self._clients[server].originate(action, timeout=timeout)
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been applied (tests, orderly shutdown)."""
+        await self._queue.join()
+
+    def synced(self, server: str) -> bool:
+        """True when ``server`` is connected and its post-login resync has been applied."""
+        return self._synced[server].is_set()
+
+    async def wait_synced(self, server: str | None = None, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until ``server`` (or every server) is connected and its resync applied:
+        the tracker then agrees with Asterisk. Raises ``TimeoutError``."""
+        names = [server] if server is not None else list(self._clients)
+        async with asyncio.timeout(timeout):
+            for name in names:
+                await self._synced[name].wait()
+
+    # ------------------------------------------------------------------ sink (clients call these)
+
+    def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
+        """Enqueue an event without blocking; when full, drop it and schedule a resync."""
+        try:
+            self._queue.put_nowait(_Event(server, event, received_at))
+        except asyncio.QueueFull:
+            self.dropped_events += 1
+            if server not in self._needs_resync:
+                self._needs_resync.add(server)
+                log.error("ami_event_queue_full", server=server, size=self._queue.maxsize)
+
+    def ami_resynced(
+        self, server: str, channels: list[AmiMessage], requested_at: float, received_at: float
+    ) -> None:
+        """Enqueue a resync; it is applied in order with the events around it."""
+        try:
+            self._queue.put_nowait(_Resync(server, channels, requested_at, received_at))
+        except asyncio.QueueFull:
+            self.dropped_events += 1
+            self._needs_resync.add(server)
+
+    def ami_connection_changed(self, server: str, connected: bool) -> None:
+        """Log connection changes (the resync that follows a login carries the state)."""
+        log.info("ami_link_state", server=server, connected=connected)
+        if not connected:
+            self._synced[server].clear()
+
+    # ------------------------------------------------------------------ consumer
+
+    async def _consume(self) -> None:
+        """Apply queued items in order; what is already queued is taken in one batch (up to
+        ``_BATCH``) and its records go to the listeners in one call."""
+        queue = self._queue
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < _BATCH and not queue.empty():
+                batch.append(queue.get_nowait())
+            records: list[TrackerRecord] = []
+            for item in batch:
+                try:
+                    records.extend(self._apply(item))
+                except Exception:
+                    log.exception("ami_event_apply_failed", server=item.server)
+            try:
+                if records:
+                    await self._notify(records)
+            finally:
+                for _ in batch:
+                    queue.task_done()
+            if self._needs_resync and queue.qsize() < queue.maxsize // 2:
+                for server in sorted(self._needs_resync):
+                    self._clients[server].request_resync()
+                self._needs_resync.clear()
+
+    def _apply(self, item: _Event | _Resync) -> Sequence[TrackerRecord]:
+        if isinstance(item, _Event):
+            return self._tracker.apply(item.server, item.event, item.at)
+        diff = self._tracker.resync(item.server, item.channels, item.at, since=item.requested_at)
+        if self._clients[item.server].connected:
+            self._synced[item.server].set()
+        log.info(
+            "ami_resync_applied",
+            server=item.server,
+            vanished=len(diff.vanished),
+            appeared=len(diff.appeared),
+            changed=len(diff.changed),
+        )
+        for change in diff.changes:
+            if isinstance(change, CallEnded):
+                with bind_call(change.linkedid, change.linkedid):
+                    log.info(
+                        "call_ended_unseen",
+                        server=change.server,
+                        state_at_hangup=change.state_at_hangup,
+                    )
+        return [diff, *diff.changes]
+
+    async def _notify(self, records: Sequence[TrackerRecord]) -> None:
+        for listener in list(self._listeners):
+            try:
+                result = listener(records)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("call_listener_failed", listener=repr(listener))
