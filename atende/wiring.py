@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
-from typing import Any
 
 import structlog
 from aiohttp import web
@@ -18,6 +16,8 @@ from atende.web.app import build_app
 from ivr import CallerRouted, default_menu
 from ivr.agi_route import InboundIvr
 from telephony.agi import AgiServer
+from telephony.ami import AmiAuthenticationError
+from telephony.link import AsteriskLink
 
 log = structlog.get_logger("atende.wiring")
 
@@ -38,6 +38,7 @@ class Engine:
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
         )
+        self.link = AsteriskLink.from_settings(settings, show_ended_for=5.0)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -46,10 +47,6 @@ class Engine:
             self.routed.put_nowait(event)
         except asyncio.QueueFull:
             log.error("caller_routed_dropped", uniqueid=event.uniqueid, queue=event.queue)
-
-    def live_calls(self) -> Sequence[dict[str, Any]]:
-        """The live calls for the supervisor's page."""
-        return []
 
     async def _consume_routed(self) -> None:
         while True:
@@ -73,8 +70,11 @@ class Engine:
         """Migrate, then start FastAGI, the consumers and the HTTP server."""
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.agi.start()
+        await self.link.start()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
-        self._runner = web.AppRunner(build_app(self.users, self.live_calls), access_log=None)
+        self._runner = web.AppRunner(
+            build_app(self.users, self.link.live_calls_view), access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
         await site.start()
@@ -89,6 +89,7 @@ class Engine:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.link.stop()
         await self.agi.stop()
         await self.db.dispose()
         log.info("engine_stopped")
@@ -98,7 +99,12 @@ async def run_engine(settings: Settings, stop: asyncio.Event | None = None) -> i
     """Run the engine until SIGINT/SIGTERM (or ``stop``)."""
     stop = stop or _stop_on_signals()
     engine = Engine(settings)
-    await engine.start()
+    try:
+        await engine.start()
+    except AmiAuthenticationError as exc:
+        log.error("ami_login_refused", error=str(exc))
+        await engine.stop()
+        return 3
     try:
         await stop.wait()
     finally:
