@@ -1,0 +1,560 @@
+"""The twin's AMI server: login, event filtering and the actions the engine uses."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from telephony.twin.channel import Channel
+from telephony.twin.pbx import OriginateRequest, Pbx
+from telephony.twin.wire import BANNER, BadFrame, FrameSplitter, Message, encode, get, get_all, parse_frame
+
+log = structlog.get_logger("telephony.twin.ami")
+
+ALL_CLASSES = frozenset(
+    {"system", "call", "log", "verbose", "command", "agent", "user", "config", "dtmf",
+     "reporting", "cdr", "dialplan", "originate", "agi", "cc", "aoc", "test", "security",
+     "message"}
+)
+
+#: Write classes that allow each action (empty: any logged-in user).
+ACTION_CLASSES: dict[str, frozenset[str]] = {
+    "originate": frozenset({"originate"}),
+    "redirect": frozenset({"call"}),
+    "hangup": frozenset({"system", "call"}),
+    "getvar": frozenset({"call", "reporting"}),
+    "setvar": frozenset({"call"}),
+    "status": frozenset({"system", "call", "reporting"}),
+    "coreshowchannels": frozenset({"system", "reporting"}),
+    "corestatus": frozenset({"system", "reporting"}),
+    "playdtmf": frozenset({"call"}),
+    "ping": frozenset(),
+    "logoff": frozenset(),
+}
+
+
+def classes(text: str) -> frozenset[str]:
+    """Privilege classes from a ``read =``/``write =`` value (``all`` expands)."""
+    names = {c.strip().lower() for c in text.split(",") if c.strip()}
+    if "all" in names:
+        return ALL_CLASSES
+    return frozenset(names & ALL_CLASSES)
+
+
+@dataclass
+class AmiUser:
+    """One ``manager.conf`` user: secret and read/write privileges."""
+
+    secret: str
+    read: frozenset[str] = ALL_CLASSES
+    write: frozenset[str] = ALL_CLASSES
+
+
+def _tv(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
+
+
+def _caller_id(text: str) -> tuple[str, str] | None:
+    if not text:
+        return None
+    match = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', text)
+    if match:
+        return match.group(2), match.group(1) or "<unknown>"
+    return text.strip(), "<unknown>"
+
+
+def _hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@dataclass
+class AmiServer:
+    """TCP AMI server bound to ``host:port`` (port 0 picks a free one)."""
+
+    pbx: Pbx
+    users: dict[str, AmiUser]
+    host: str = "127.0.0.1"
+    port: int = 0
+    login_failure_delay: float = 1.0
+    sessions: set[AmiSession] = field(default_factory=set)
+    _server: asyncio.Server | None = None
+    _session_seq: int = 0
+
+    async def start(self) -> int:
+        """Listen and return the bound port."""
+        self._server = await asyncio.start_server(self._accept, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("twin_ami_listening", host=self.host, port=self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop listening and close every session."""
+        if self._server is not None:
+            self._server.close()
+        self.drop_connections()
+        for session in list(self.sessions):
+            if session.task is not None:
+                session.task.cancel()
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def drop_connections(self) -> None:
+        """Close every AMI socket at once (fault injection)."""
+        for session in list(self.sessions):
+            session.close()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._session_seq += 1
+        session = AmiSession(self, reader, writer, self._session_seq)
+        session.task = asyncio.current_task()
+        self.sessions.add(session)
+        self.pbx.listeners.append(session.deliver)
+        try:
+            await session.serve()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.pbx.listeners.remove(session.deliver)
+            self.sessions.discard(session)
+            session.close()
+
+
+class AmiSession:
+    """One AMI connection."""
+
+    def __init__(
+        self,
+        server: AmiServer,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        number: int,
+    ) -> None:
+        self.server, self.pbx = server, server.pbx
+        self.reader, self.writer = reader, writer
+        self.user: str | None = None
+        self.read: frozenset[str] = frozenset()
+        self.write: frozenset[str] = frozenset()
+        self.events: frozenset[str] = ALL_CLASSES
+        self.challenge = ""
+        self.session_id = f"0x{0x7F0000000000 + number * 0x5C0:x}"
+        self.opened = time.time()
+        self.task: asyncio.Task[None] | None = None
+        local = writer.get_extra_info("sockname") or ("127.0.0.1", 0)
+        remote = writer.get_extra_info("peername") or ("127.0.0.1", 0)
+        self.local = f"IPV4/TCP/{local[0]}/{local[1]}"
+        self.remote = f"IPV4/TCP/{remote[0]}/{remote[1]}"
+
+    # -- output --------------------------------------------------------------------------
+
+    def send(self, message: Message) -> None:
+        """Write a response or list event to this client."""
+        if not self.writer.is_closing():
+            self.writer.write(encode(message))
+
+    def deliver(self, message: Message) -> None:
+        """Write a broadcast event if this user may read it and asked for events."""
+        if self.user is None or self.writer.is_closing():
+            return
+        wanted = classes(get(message, "Privilege").replace("all", ""))
+        if wanted and not (wanted & self.read & self.events):
+            return
+        self.send(message)
+
+    def close(self) -> None:
+        """Close the socket."""
+        if not self.writer.is_closing():
+            self.writer.close()
+
+    def _response(self, m: Message, ok: bool, *fields: tuple[str, str]) -> None:
+        out: Message = [("Response", "Success" if ok else "Error")]
+        if get(m, "ActionID"):
+            out.append(("ActionID", get(m, "ActionID")))
+        out += list(fields)
+        self.send(out)
+
+    def _error(self, m: Message, text: str) -> None:
+        self._response(m, False, ("Message", text))
+
+    def _security_event(self, event: str, fields: Message) -> None:
+        now = time.time()
+        message: Message = [
+            ("Event", event),
+            ("Privilege", "security,all"),
+            ("EventTV", _tv(now)),
+            *fields[:2],
+            ("EventVersion", "1"),
+            *fields[2:],
+        ]
+        if "security" in self.read:
+            self.send(message)
+
+    # -- input ---------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Greet, then handle frames until the client leaves."""
+        self.writer.write(BANNER)
+        splitter = FrameSplitter()
+        while True:
+            data = await self.reader.read(65536)
+            if not data:
+                return
+            for frame in splitter.feed(data):
+                if not await self.handle(frame):
+                    await self.writer.drain()
+                    self.close()
+                    return
+            await self.writer.drain()
+
+    async def handle(self, frame: str) -> bool:
+        """Handle one frame; False closes the session."""
+        try:
+            m = parse_frame(frame)
+        except BadFrame as exc:
+            log.warning("twin_ami_bad_frame", error=str(exc))
+            m = []
+        action = get(m, "Action").strip()
+        if not action:
+            self._error(m, "Missing action in request")
+            return True
+        name = action.lower()
+        if name == "login":
+            return await self.login(m)
+        if name == "challenge":
+            self.challenge = str(random.randint(100000000, 999999999))
+            self._response(m, True, ("Challenge", self.challenge))
+            return True
+        if self.user is None:
+            self._error(m, "Permission denied")
+            return True
+        if name == "logoff":
+            self.send([("Response", "Goodbye"), *([("ActionID", get(m, "ActionID"))] if get(m, "ActionID") else []), ("Message", "Thanks for all the fish.")])
+            return False
+        handler = getattr(self, f"act_{name}", None)
+        if handler is None:
+            self._error(m, f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.")
+            self._security_event(
+                "RequestBadFormat",
+                [
+                    ("Severity", "Error"),
+                    ("Service", "AMI"),
+                    ("SessionID", self.session_id),
+                    ("LocalAddress", self.local),
+                    ("RemoteAddress", self.remote),
+                    ("RequestType", f"Action: {action}"),
+                    ("SessionTV", _tv(self.opened)),
+                    ("AccountID", self.user),
+                ],
+            )
+            return True
+        allowed = ACTION_CLASSES.get(name, frozenset())
+        if allowed and not (allowed & self.write):
+            self._error(m, "Permission denied")
+            return True
+        await handler(m)
+        return True
+
+    async def login(self, m: Message) -> bool:
+        """Plain or MD5 login; a failure answers after a delay and closes the session."""
+        username = get(m, "Username")
+        user = self.server.users.get(username)
+        ok = False
+        if user is not None:
+            if get(m, "AuthType").lower() == "md5":
+                digest = hashlib.md5((self.challenge + user.secret).encode()).hexdigest()
+                ok = bool(self.challenge) and get(m, "Key").lower() == digest
+            else:
+                ok = get(m, "Secret") == user.secret
+        if not ok:
+            log.warning("twin_ami_login_failed", username=username)
+            await asyncio.sleep(self.server.login_failure_delay)
+            self._error(m, "Authentication failed")
+            return False
+        assert user is not None
+        self.user, self.read, self.write = username, user.read, user.write
+        events = get(m, "Events", "on").lower()
+        if events in ("off", "no", "false", "0"):
+            self.events = frozenset()
+        elif events not in ("on", "yes", "true", "1", ""):
+            self.events = classes(events)
+        self._response(m, True, ("Message", "Authentication accepted"))
+        uptime = str(int(time.time() - self.pbx.started))
+        self.deliver(
+            [
+                ("Event", "FullyBooted"),
+                ("Privilege", "system,all"),
+                ("Uptime", uptime),
+                ("LastReload", uptime),
+                ("Status", "Fully Booted"),
+            ]
+        )
+        if self.events:
+            self._security_event(
+                "SuccessfulAuth",
+                [
+                    ("Severity", "Informational"),
+                    ("Service", "AMI"),
+                    ("AccountID", username),
+                    ("SessionID", self.session_id),
+                    ("LocalAddress", self.local),
+                    ("RemoteAddress", self.remote),
+                    ("UsingPassword", "0"),
+                    ("SessionTV", _tv(self.opened)),
+                ],
+            )
+        log.info("twin_ami_login", username=username)
+        return True
+
+    # -- actions -------------------------------------------------------------------------
+
+    async def act_ping(self, m: Message) -> None:
+        """Ping."""
+        self._response(m, True, ("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}"))
+
+    async def act_corestatus(self, m: Message) -> None:
+        """CoreStatus."""
+        started = datetime.fromtimestamp(self.pbx.started, UTC)
+        self._response(
+            m,
+            True,
+            ("CoreStartupDate", started.strftime("%Y-%m-%d")),
+            ("CoreStartupTime", started.strftime("%H:%M:%S")),
+            ("CoreReloadDate", started.strftime("%Y-%m-%d")),
+            ("CoreReloadTime", started.strftime("%H:%M:%S")),
+            ("CoreCurrentCalls", str(len({c.linkedid for c in self.pbx.channels.values()}))),
+            ("CoreProcessedCalls", str(self.pbx.processed_calls)),
+        )
+
+    async def act_getvar(self, m: Message) -> None:
+        """Getvar (channel or global)."""
+        name, chan = get(m, "Variable"), get(m, "Channel")
+        ch = self.pbx.find(chan) if chan else None
+        if chan and ch is None:
+            self._error(m, "No such channel")
+            return
+        value = self.pbx.lookup(ch, name)
+        self._response(m, True, ("Variable", name), ("Value", value))
+
+    async def act_setvar(self, m: Message) -> None:
+        """Setvar: the value is set now, its VarSet event follows the responses."""
+        name, value, chan = get(m, "Variable"), get(m, "Value"), get(m, "Channel")
+        if not name:
+            self._error(m, "No variable specified")
+            return
+        if not chan:
+            self.pbx.dialplan.globals[name] = value
+            self._response(m, True, ("Message", "Variable Set"))
+            return
+        ch = self.pbx.find(chan)
+        if ch is None:
+            self._error(m, "No such channel")
+            return
+        ch.variables[name] = value
+        self._response(m, True, ("Message", "Variable Set"))
+        asyncio.get_running_loop().call_soon(self._varset_event, ch, name, value)
+
+    def _varset_event(self, ch: Channel, name: str, value: str) -> None:
+        if ch.alive:
+            self.pbx.emit("VarSet", "dialplan,all", [*ch.block(), ("Variable", name), ("Value", value)])
+
+    async def act_redirect(self, m: Message) -> None:
+        """Redirect a channel to context/exten/priority."""
+        chan = get(m, "Channel")
+        ch = self.pbx.find(chan)
+        if ch is None:
+            self._error(m, f"Channel does not exist: {chan}")
+            return
+        try:
+            priority = int(get(m, "Priority", "1") or "1")
+        except ValueError:
+            self._error(m, "Invalid priority")
+            return
+        self._response(m, True, ("Message", "Redirect successful"))
+        self.pbx.redirect(ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority)
+
+    async def act_hangup(self, m: Message) -> None:
+        """Hangup one channel, or every channel matching ``/regex/``."""
+        chan = get(m, "Channel")
+        cause_text = get(m, "Cause")
+        cause = int(cause_text) if cause_text.isdigit() else None
+        if len(chan) > 1 and chan.startswith("/") and chan.endswith("/"):
+            try:
+                pattern = re.compile(chan[1:-1])
+            except re.error:
+                self._error(m, "Invalid regex")
+                return
+            found = [c for c in self.pbx.channels.values() if pattern.search(c.name)]
+            found.sort(key=lambda c: -c.half)
+            self._response(m, True, ("EventList", "start"), ("Message", "Channels hung up will follow"))
+            action_id = get(m, "ActionID")
+            for ch in found:
+                self.send([("Event", "ChannelHungup"), ("Channel", ch.name), ("ActionID", action_id)])
+            self.send(
+                [
+                    ("Event", "ChannelsHungupListComplete"),
+                    ("ActionID", action_id),
+                    ("EventList", "Complete"),
+                    ("ListItems", str(len(found))),
+                ]
+            )
+            for ch in found:
+                self.pbx.request_hangup(ch, cause)
+            return
+        ch = self.pbx.find(chan)
+        if ch is None:
+            self._error(m, "No such channel")
+            return
+        self._response(m, True, ("Message", "Channel Hungup"))
+        self.pbx.request_hangup(ch, cause)
+
+    async def act_originate(self, m: Message) -> None:
+        """Originate (Async or not) to a Local channel."""
+        chan = get(m, "Channel")
+        if not chan:
+            self._error(m, "Channel not specified")
+            return
+        variables: list[tuple[str, str]] = []
+        for header in get_all(m, "Variable"):
+            for pair in header.split(","):
+                name, sep, value = pair.partition("=")
+                if sep:
+                    variables.append((name.strip(), value))
+        try:
+            timeout = float(get(m, "Timeout", "30000") or "30000") / 1000
+            priority = int(get(m, "Priority", "1") or "1")
+        except ValueError:
+            self._error(m, "Invalid timeout or priority")
+            return
+        req = OriginateRequest(
+            channel=chan,
+            context=get(m, "Context"),
+            exten=get(m, "Exten"),
+            priority=priority,
+            application=get(m, "Application"),
+            data=get(m, "Data"),
+            caller_id=_caller_id(get(m, "CallerID")),
+            timeout=timeout,
+            variables=variables,
+            action_id=get(m, "ActionID"),
+        )
+        if not req.application and not req.exten:
+            self._error(m, "Exten not specified")
+            return
+        if get(m, "Async").lower() in ("true", "yes", "1", "on"):
+            self._response(m, True, ("Message", "Originate successfully queued"))
+            self.pbx.spawn(self.pbx.originate(req), f"originate:{chan}")
+            return
+        req.announce = False
+        result = await self.pbx.originate(req)
+        if result.reason == 4:
+            self._response(m, True, ("Message", "Originate successfully queued"))
+        else:
+            self._error(m, "Originate failed")
+
+    async def act_coreshowchannels(self, m: Message) -> None:
+        """CoreShowChannels: one CoreShowChannel per channel, then the summary."""
+        action_id = get(m, "ActionID")
+        self._response(m, True, ("EventList", "start"), ("Message", "Channels will follow"))
+        now = self.pbx.now()
+        channels = list(self.pbx.channels.values())
+        for ch in channels:
+            self.send(
+                [
+                    ("Event", "CoreShowChannel"),
+                    ("ActionID", action_id),
+                    *ch.block(),
+                    ("Application", ch.app),
+                    ("ApplicationData", ch.appdata),
+                    ("Duration", _hms(now - ch.created)),
+                    ("BridgeId", ch.bridge.uniqueid if ch.bridge else ""),
+                ]
+            )
+        self.send(
+            [
+                ("Event", "CoreShowChannelsComplete"),
+                ("ActionID", action_id),
+                ("EventList", "Complete"),
+                ("ListItems", str(len(channels))),
+            ]
+        )
+
+    async def act_status(self, m: Message) -> None:
+        """Status of all channels or one, with the ``Variables`` asked for."""
+        action_id, chan = get(m, "ActionID"), get(m, "Channel")
+        if chan:
+            one = self.pbx.find(chan)
+            if one is None:
+                self._error(m, "No such channel")
+                return
+            channels = [one]
+        else:
+            channels = list(self.pbx.channels.values())
+        wanted = [v.strip() for v in get(m, "Variables").split(",") if v.strip()]
+        self._response(m, True, ("EventList", "start"), ("Message", "Channel status will follow"))
+        now = self.pbx.now()
+        for ch in channels:
+            held = ch.on_hold
+            fields: Message = [
+                ("Event", "Status"),
+                ("Privilege", "Call"),
+                *ch.block(),
+                ("Type", ch.name.split("/", 1)[0]),
+                ("DNID", ""),
+                ("EffectiveConnectedLineNum", ch.conn_num),
+                ("EffectiveConnectedLineName", ch.conn_name),
+                ("TimeToHangup", "0"),
+                ("BridgeID", ch.bridge.uniqueid if ch.bridge else ""),
+                ("Application", ch.app),
+                ("Data", ch.appdata),
+                ("Nativeformats", "(slin)"),
+                ("Readformat", "slin"),
+                ("Readtrans", ""),
+                ("Writeformat", "gsm" if held else "slin"),
+                ("Writetrans", "(gsm@8000)->(slin@8000)" if held else ""),
+                ("Callgroup", "0"),
+                ("Pickupgroup", "0"),
+                ("Seconds", str(int(now - ch.created))),
+            ]
+            fields += [("Variable", f"{v}={self.pbx.lookup(ch, v)}") for v in wanted]
+            if action_id:
+                fields.append(("ActionID", action_id))
+            self.send(fields)
+        self.send(
+            [
+                ("Event", "StatusComplete"),
+                ("ActionID", action_id),
+                ("EventList", "Complete"),
+                ("ListItems", str(len(channels))),
+                ("Items", str(len(channels))),
+            ]
+        )
+
+    async def act_playdtmf(self, m: Message) -> None:
+        """PlayDTMF: the digit reaches the far side of the channel after its duration."""
+        chan, digit = get(m, "Channel"), get(m, "Digit")
+        ch = self.pbx.find(chan)
+        if ch is None:
+            self._error(m, f"Channel '{chan}' not found")
+            return
+        if not digit:
+            self._error(m, "No digit specified")
+            return
+        duration = int(get(m, "Duration", "250") or "250")
+        await asyncio.sleep(duration / 1000 * self.pbx.time_scale)
+        self._response(m, True, ("Message", "DTMF successfully queued"))
+        target = ch.peer if ch.peer is not None and ch.peer.alive else ch
+        self.pbx.emit("DTMFBegin", "dtmf,all", [*target.block(), ("Digit", digit[0]), ("Direction", "Received")])
+        self.pbx.emit(
+            "DTMFEnd",
+            "dtmf,all",
+            [*target.block(), ("Digit", digit[0]), ("DurationMs", str(duration)), ("Direction", "Received")],
+        )
+        target.dtmf.put_nowait(digit[0])

@@ -1,0 +1,74 @@
+"""The twin against the real Asterisk 22 traces: same events, fields, values and order."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.twin.driver import replay
+from tests.twin.traces import load_agi, load_ami, normalise_env, streams
+
+SCENARIOS = [
+    "inbound_routed",
+    "inbound_abandoned",
+    "agent_no_answer",
+    "ivr_dtmf",
+    "inbound_burst_20",
+    "outbound_answered",
+    "outbound_failed",
+    "outbound_results",
+    "status_setvar",
+    "outbound_amd",
+    "supervisor_spy",
+    "actions_misc",
+    "bad_login",
+]
+
+#: With 20 regex Hangups at once, Asterisk's threads race: which half of a Local channel
+#: gets the HangupRequest, and whether the regex still finds the second half (ListItems 1
+#: or 2), differ call by call in the recording; those messages are left out there.
+RACES = {
+    "inbound_burst_20": frozenset(
+        {"HangupRequest", "ChannelHungup", "ChannelsHungupListComplete"}
+    )
+}
+
+
+def _diff(want: list[tuple[tuple[str, str], ...]], got: list[tuple[tuple[str, str], ...]]) -> str:
+    lines = []
+    for i in range(max(len(want), len(got))):
+        w = want[i] if i < len(want) else None
+        g = got[i] if i < len(got) else None
+        if w != g:
+            lines.append(f"  #{i}\n    trace: {w}\n    twin:  {g}")
+            if len(lines) > 4:
+                break
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+async def test_twin_matches_trace(name: str) -> None:
+    """Each channel, device, bridge and action sees the same messages in the same order."""
+    trace = load_ami(name)
+    result = await replay(trace)
+    assert result.banner == trace.banner
+    drop = RACES.get(name, frozenset())
+    want, got = streams(trace.received, drop), streams(result.received, drop)
+    problems = []
+    for key in sorted(set(want) | set(got)):
+        if want.get(key) != got.get(key):
+            problems.append(f"{key}:\n{_diff(want.get(key, []), got.get(key, []))}")
+    assert not problems, f"{name}: {len(problems)} streams differ\n" + "\n".join(problems[:6])
+    assert len(result.received) == len(trace.received)
+
+
+@pytest.mark.parametrize("name", [n for n in SCENARIOS if load_agi(n)])
+async def test_agi_sessions_match_trace(name: str) -> None:
+    """The FastAGI environment and every answer are the ones Asterisk gave."""
+    trace = load_ami(name)
+    result = await replay(trace)
+    recorded = load_agi(name)
+    key = lambda s: dict(s.env).get("agi_callerid", "")  # noqa: E731
+    assert len(result.agi) == len(recorded)
+    for want, got in zip(sorted(recorded, key=key), sorted(result.agi, key=key), strict=True):
+        assert normalise_env(got.env) == normalise_env(want.env)
+        assert got.exchanges == want.exchanges
