@@ -61,7 +61,9 @@ def environment(ch: Channel, url: str, args: list[str]) -> str:
 class AgiSession:
     """One FastAGI conversation for one channel."""
 
-    def __init__(self, pbx: Pbx, ch: Channel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, pbx: Pbx, ch: Channel, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.pbx, self.ch = pbx, ch
         self.reader, self.writer = reader, writer
         self.dead = False
@@ -69,7 +71,9 @@ class AgiSession:
     def _send(self, line: str) -> None:
         self.writer.write((line + "\n").encode())
 
-    def _exec_event(self, event: str, command_id: str, command: str, extra: list[tuple[str, str]]) -> None:
+    def _exec_event(
+        self, event: str, command_id: str, command: str, extra: list[tuple[str, str]]
+    ) -> None:
         self.pbx.emit(
             event,
             "agi,all",
@@ -116,7 +120,9 @@ class AgiSession:
             code = reply.split(" ", 1)[0]
             self._send(reply)
             result = "Success" if code == "200" else "Failure"
-            self._exec_event("AGIExecEnd", command_id, line, [("ResultCode", code), ("Result", result)])
+            self._exec_event(
+                "AGIExecEnd", command_id, line, [("ResultCode", code), ("Result", result)]
+            )
 
     async def execute(self, line: str) -> str:
         """Run one AGI command and return the reply line."""
@@ -169,10 +175,10 @@ class AgiSession:
     def _value(name: str, value: str) -> str:
         return f"200 result=1 ({value})" if value else "200 result=0"
 
-    async def _digit(self, timeout: float | None) -> str:
+    async def _digit(self, wait: float | None) -> str:
         try:
             return await asyncio.wait_for(
-                self.ch.dtmf.get(), None if timeout is None else timeout * self.pbx.time_scale
+                self.ch.dtmf.get(), None if wait is None else wait * self.pbx.time_scale
             )
         except TimeoutError:
             return ""
@@ -195,13 +201,13 @@ class AgiSession:
             return "200 result=-1 endpos=0"
         return f"200 result={ord(digit) if digit else 0} endpos={SOUNDS[name]}"
 
-    async def _get_data(self, name: str, timeout: float, maxdigits: int) -> str:
+    async def _get_data(self, name: str, wait: float, maxdigits: int) -> str:
         first = await self._play(name, "0123456789*#")
         if first is None:
             return "200 result=-1"
         digits = first
         while len(digits) < maxdigits:
-            digit = await self._digit(timeout)
+            digit = await self._digit(wait)
             if not digit:
                 return f"200 result={digits}" if digits else "200 result= (timeout)"
             if digit == "#":

@@ -14,14 +14,41 @@ import structlog
 
 from telephony.twin.channel import Channel
 from telephony.twin.pbx import OriginateRequest, Pbx
-from telephony.twin.wire import BANNER, BadFrame, FrameSplitter, Message, encode, get, get_all, parse_frame
+from telephony.twin.wire import (
+    BANNER,
+    BadFrame,
+    FrameSplitter,
+    Message,
+    encode,
+    get,
+    get_all,
+    parse_frame,
+)
 
 log = structlog.get_logger("telephony.twin.ami")
 
 ALL_CLASSES = frozenset(
-    {"system", "call", "log", "verbose", "command", "agent", "user", "config", "dtmf",
-     "reporting", "cdr", "dialplan", "originate", "agi", "cc", "aoc", "test", "security",
-     "message"}
+    {
+        "system",
+        "call",
+        "log",
+        "verbose",
+        "command",
+        "agent",
+        "user",
+        "config",
+        "dtmf",
+        "reporting",
+        "cdr",
+        "dialplan",
+        "originate",
+        "agi",
+        "cc",
+        "aoc",
+        "test",
+        "security",
+        "message",
+    }
 )
 
 #: Write classes that allow each action (empty: any logged-in user).
@@ -236,11 +263,21 @@ class AmiSession:
             self._error(m, "Permission denied")
             return True
         if name == "logoff":
-            self.send([("Response", "Goodbye"), *([("ActionID", get(m, "ActionID"))] if get(m, "ActionID") else []), ("Message", "Thanks for all the fish.")])
+            self.send(
+                [
+                    ("Response", "Goodbye"),
+                    *([("ActionID", get(m, "ActionID"))] if get(m, "ActionID") else []),
+                    ("Message", "Thanks for all the fish."),
+                ]
+            )
             return False
         handler = getattr(self, f"act_{name}", None)
         if handler is None:
-            self._error(m, f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.")
+            self._error(
+                m,
+                f"Invalid/unknown command: {action}. "
+                "Use Action: ListCommands to show available commands.",
+            )
             self._security_event(
                 "RequestBadFormat",
                 [
@@ -363,7 +400,9 @@ class AmiSession:
 
     def _varset_event(self, ch: Channel, name: str, value: str) -> None:
         if ch.alive:
-            self.pbx.emit("VarSet", "dialplan,all", [*ch.block(), ("Variable", name), ("Value", value)])
+            self.pbx.emit(
+                "VarSet", "dialplan,all", [*ch.block(), ("Variable", name), ("Value", value)]
+            )
 
     async def act_redirect(self, m: Message) -> None:
         """Redirect a channel to context/exten/priority."""
@@ -378,7 +417,9 @@ class AmiSession:
             self._error(m, "Invalid priority")
             return
         self._response(m, True, ("Message", "Redirect successful"))
-        self.pbx.redirect(ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority)
+        self.pbx.redirect(
+            ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority
+        )
 
     async def act_hangup(self, m: Message) -> None:
         """Hangup one channel, or every channel matching ``/regex/``."""
@@ -393,10 +434,14 @@ class AmiSession:
                 return
             found = [c for c in self.pbx.channels.values() if pattern.search(c.name)]
             found.sort(key=lambda c: -c.half)
-            self._response(m, True, ("EventList", "start"), ("Message", "Channels hung up will follow"))
+            self._response(
+                m, True, ("EventList", "start"), ("Message", "Channels hung up will follow")
+            )
             action_id = get(m, "ActionID")
             for ch in found:
-                self.send([("Event", "ChannelHungup"), ("Channel", ch.name), ("ActionID", action_id)])
+                self.send(
+                    [("Event", "ChannelHungup"), ("Channel", ch.name), ("ActionID", action_id)]
+                )
             self.send(
                 [
                     ("Event", "ChannelsHungupListComplete"),
@@ -408,12 +453,12 @@ class AmiSession:
             for ch in found:
                 self.pbx.request_hangup(ch, cause)
             return
-        ch = self.pbx.find(chan)
-        if ch is None:
+        target = self.pbx.find(chan)
+        if target is None:
             self._error(m, "No such channel")
             return
         self._response(m, True, ("Message", "Channel Hungup"))
-        self.pbx.request_hangup(ch, cause)
+        self.pbx.request_hangup(target, cause)
 
     async def act_originate(self, m: Message) -> None:
         """Originate (Async or not) to a Local channel."""
@@ -551,10 +596,19 @@ class AmiSession:
         await asyncio.sleep(duration / 1000 * self.pbx.time_scale)
         self._response(m, True, ("Message", "DTMF successfully queued"))
         target = ch.peer if ch.peer is not None and ch.peer.alive else ch
-        self.pbx.emit("DTMFBegin", "dtmf,all", [*target.block(), ("Digit", digit[0]), ("Direction", "Received")])
+        self.pbx.emit(
+            "DTMFBegin",
+            "dtmf,all",
+            [*target.block(), ("Digit", digit[0]), ("Direction", "Received")],
+        )
         self.pbx.emit(
             "DTMFEnd",
             "dtmf,all",
-            [*target.block(), ("Digit", digit[0]), ("DurationMs", str(duration)), ("Direction", "Received")],
+            [
+                *target.block(),
+                ("Digit", digit[0]),
+                ("DurationMs", str(duration)),
+                ("Direction", "Received"),
+            ],
         )
         target.dtmf.put_nowait(digit[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telephony.twin.channel import UNKNOWN, Bridge, Channel
 from telephony.twin.pbx import Hungup, Pbx
@@ -150,10 +151,10 @@ def bridge_leave(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
     pbx.emit("BridgeLeave", "call,all", [*bridge.block(), *ch.block()])
 
 
-async def _first(pbx: Pbx, waits: list[asyncio.Future[object]], timeout: float | None) -> None:
+async def _first(pbx: Pbx, waits: list[asyncio.Future[Any]], seconds: float | None) -> None:
     await asyncio.wait(
         waits,
-        timeout=None if timeout is None else timeout * pbx.time_scale,
+        timeout=None if seconds is None else seconds * pbx.time_scale,
         return_when=asyncio.FIRST_COMPLETED,
     )
 
@@ -174,33 +175,40 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     pair = pbx.new_local_pair(exten, context, caller.linkedid, "dial")
     one, two = pair.one, pair.two
     pbx.set_var(one, "DIALEDPEERNUMBER", dialstring)
-    one.cid_num, one.cid_name = exten, caller.cid_name
-    one.conn_num, one.conn_name = caller.cid_num, caller.cid_name
+    cid, conn = (exten, caller.cid_name), (caller.cid_num, caller.cid_name)
+    changed = ((one.cid_num, one.cid_name) != cid, (one.conn_num, one.conn_name) != conn)
+    (one.cid_num, one.cid_name), (one.conn_num, one.conn_name) = cid, conn
     pbx.newexten(one, "AppDial", "(Outgoing Line)")
-    pbx.set_caller(one, (exten, caller.cid_name), (caller.cid_num, caller.cid_name), preset=True)
+    pbx.set_caller(one, cid, conn, preset=True, changed=changed)
     pbx.set_var(two, "DIALEDPEERNUMBER", dialstring)
     pbx.set_caller(two, (caller.cid_num, caller.cid_name), (exten, caller.cid_name), preset=True)
     pbx.local_bridge(pair)
-    pbx.emit("DialBegin", "call,all", [*caller.block(), *one.block("Dest"), ("DialString", dialstring)])
+    pbx.emit(
+        "DialBegin", "call,all", [*caller.block(), *one.block("Dest"), ("DialString", dialstring)]
+    )
 
     def on_ringing() -> None:
         ms = int((pbx.now() - started) * 1000)
         pbx.set_var(caller, "RINGTIME", str(ms // 1000))
         pbx.set_var(caller, "RINGTIME_MS", str(ms))
         pbx.emit(
-            "DialState", "call,all", [*caller.block(), *one.block("Dest"), ("DialStatus", "RINGING")]
+            "DialState",
+            "call,all",
+            [*caller.block(), *one.block("Dest"), ("DialStatus", "RINGING")],
         )
 
     pair.on_ringing = on_ringing
     pbx.start_dialplan(two)
 
     def dial_end(status: str) -> None:
-        pbx.emit("DialEnd", "call,all", [*caller.block(), *one.block("Dest"), ("DialStatus", status)])
+        pbx.emit(
+            "DialEnd", "call,all", [*caller.block(), *one.block("Dest"), ("DialStatus", status)]
+        )
 
     pbx.check(caller)
     waiter = asyncio.ensure_future(caller.wake.wait())
     try:
-        await _first(pbx, [pair.outcome, waiter], timeout or None)  # type: ignore[list-item]
+        await _first(pbx, [pair.outcome, waiter], timeout or None)
     finally:
         waiter.cancel()
     if not pair.outcome.done() or pair.outcome.result() != "answer":
@@ -209,7 +217,9 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         elif not pair.outcome.done():
             status = "NOANSWER"
         else:
-            status = {"busy": "BUSY", "congestion": "CONGESTION"}.get(pair.outcome.result(), "NOANSWER")
+            status = {"busy": "BUSY", "congestion": "CONGESTION"}.get(
+                pair.outcome.result(), "NOANSWER"
+            )
         dial_end(status)
         pbx.destroy(one)
         pbx.set_var(caller, "DIALSTATUS", status)
@@ -233,7 +243,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if caller.pending is None and one.pending is None:
         waits = [asyncio.ensure_future(caller.wake.wait()), asyncio.ensure_future(one.wake.wait())]
         try:
-            await _first(pbx, waits, None)  # type: ignore[arg-type]
+            await _first(pbx, list(waits), None)
         finally:
             for w in waits:
                 w.cancel()
@@ -269,22 +279,40 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
             (c for c in pbx.channels.values() if c.name.startswith(prefix + "-") and c.bridge),
             None,
         )
-    start: list[tuple[str, str]] = [*ch.block("Spyer"), *spyee.block("Spyee")]
-    pbx.emit("ChanSpyStart", "call,all", start)
-    bridge = spyee.bridge
-    if bridge is not None:
-        members = sorted(bridge.members, key=lambda c: c is not spyee)
-        for member in members:
-            other = next((c for c in bridge.members if c is not member), None)
-            if other is not None:
-                pbx.set_var(member, "BRIDGEPEER", other.name)
-    done = asyncio.get_running_loop().create_future()
-    pbx.spies.setdefault(spyee.name, []).append(lambda: done.done() or done.set_result(None))
-    stop: list[tuple[str, str]] = [*ch.block("Spyer"), *spyee.block("Spyee")]
-    await done
-    pbx.emit("ChanSpyStop", "call,all", [*ch.block("Spyer"), *stop[14:]])
+    pbx.emit("ChanSpyStart", "call,all", [*ch.block("Spyer"), *spyee.block("Spyee")])
+    _renew_bridge_peers(pbx, spyee)
+    spyee_snapshot = spyee.block("Spyee")
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def spyee_gone() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    pbx.spies.setdefault(spyee.name, []).append(spyee_gone)
+    if ch.pending is None:
+        waiter = asyncio.ensure_future(ch.wake.wait())
+        try:
+            await _first(pbx, [done, waiter], None)
+        finally:
+            waiter.cancel()
+    if not done.done():
+        # The supervisor hung up: the audiohook leaves the bridge, which re-announces
+        # its peers; ChanSpy itself only ends when the spied call does.
+        _renew_bridge_peers(pbx, spyee)
+        await done
+    pbx.emit("ChanSpyStop", "call,all", [*ch.block("Spyer"), *spyee_snapshot])
     pbx.check(ch)
     return False
+
+
+def _renew_bridge_peers(pbx: Pbx, spyee: Channel) -> None:
+    bridge = spyee.bridge
+    if bridge is None:
+        return
+    for member in sorted(bridge.members, key=lambda c: c is not spyee):
+        other = next((c for c in bridge.members if c is not member), None)
+        if other is not None:
+            pbx.set_var(member, "BRIDGEPEER", other.name)
 
 
 APPS: dict[str, App] = {

@@ -99,7 +99,7 @@ class Pbx:
             5.0,
         )
         self.on_hangup: list[Callable[[Channel], None]] = []
-        self.spies: dict[str, list[Channel]] = {}
+        self.spies: dict[str, list[Callable[[], None]]] = {}
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -218,22 +218,33 @@ class Pbx:
         )
 
     def set_caller(
-        self, ch: Channel, cid: tuple[str, str], connected: tuple[str, str], preset: bool = False
+        self,
+        ch: Channel,
+        cid: tuple[str, str],
+        connected: tuple[str, str],
+        preset: bool = False,
+        changed: tuple[bool, bool] | None = None,
     ) -> None:
         """Set caller id and connected line; publish NewCallerid and NewConnectedLine.
 
         With ``preset`` both were already updated before the NewCallerid (a dialed leg).
         """
+        cid_changed = (ch.cid_num, ch.cid_name) != cid
+        conn_changed = (ch.conn_num, ch.conn_name) != connected
+        if changed is not None:
+            cid_changed, conn_changed = changed
         ch.cid_num, ch.cid_name = cid
         if preset:
             ch.conn_num, ch.conn_name = connected
-        self.emit(
-            "NewCallerid",
-            "call,all",
-            [*ch.block(), ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")],
-        )
+        if cid_changed:
+            self.emit(
+                "NewCallerid",
+                "call,all",
+                [*ch.block(), ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")],
+            )
         ch.conn_num, ch.conn_name = connected
-        self.emit("NewConnectedLine", "call,all", ch.block())
+        if conn_changed:
+            self.emit("NewConnectedLine", "call,all", ch.block())
 
     # -- Local channels ------------------------------------------------------------------
 
@@ -250,7 +261,9 @@ class Pbx:
         self.channels[name] = ch
         return ch
 
-    def new_local_pair(self, exten: str, context: str, linkedid: str | None, owner: str) -> LocalPair:
+    def new_local_pair(
+        self, exten: str, context: str, linkedid: str | None, owner: str
+    ) -> LocalPair:
         """Create both halves of ``Local/exten@context`` and publish their Newchannel."""
         base = f"Local/{exten}@{context}-{self._local_seq:08x}"
         self._local_seq += 1
@@ -459,6 +472,9 @@ class Pbx:
         self.local_bridge(pair)
         self.emit(
             "DialBegin", "call,all", [*one.block("Dest"), ("DialString", f"{exten}@{context}")]
+        )
+        pair.on_ringing = lambda: self.emit(
+            "DialState", "call,all", [*one.block("Dest"), ("DialStatus", "RINGING")]
         )
         self.start_dialplan(two)
         try:

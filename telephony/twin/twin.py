@@ -139,7 +139,9 @@ class Twin:
 
     # -- behaviour -----------------------------------------------------------------------
 
-    def set_agent_phone(self, interface: str, answer: PhoneAnswer = True, delay: float = 0.0) -> None:
+    def set_agent_phone(
+        self, interface: str, answer: PhoneAnswer = True, delay: float = 0.0
+    ) -> None:
         """How the phone behind ``interface`` (``Local/2001@agents`` or ``2001@agents``) acts."""
         key = interface.removeprefix("Local/")
         self.phones[key] = AgentPhone(answer, delay)

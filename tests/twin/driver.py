@@ -84,10 +84,11 @@ def _rename(data: str, trace_seqs: list[str], twin_seqs: list[str]) -> str:
     return _SEQ.sub(lambda m: "-" + table.get(m.group(1), m.group(1)), data)
 
 
-async def _wait_count(sink: list[Msg], count: int, timeout: float) -> None:
+async def _wait_count(sink: list[Msg], count: int, patience: float) -> None:
+    """Wait until ``count`` messages arrived (or ``patience`` ran out)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while len(sink) < count and loop.time() < deadline:
+    deadline = loop.time() + patience
+    while len(sink) < count and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.002)
 
 

@@ -27,9 +27,7 @@ SCENARIOS = [
 #: gets the HangupRequest, and whether the regex still finds the second half (ListItems 1
 #: or 2), differ call by call in the recording; those messages are left out there.
 RACES = {
-    "inbound_burst_20": frozenset(
-        {"HangupRequest", "ChannelHungup", "ChannelsHungupListComplete"}
-    )
+    "inbound_burst_20": frozenset({"HangupRequest", "ChannelHungup", "ChannelsHungupListComplete"})
 }
 
 
@@ -58,7 +56,6 @@ async def test_twin_matches_trace(name: str) -> None:
         if want.get(key) != got.get(key):
             problems.append(f"{key}:\n{_diff(want.get(key, []), got.get(key, []))}")
     assert not problems, f"{name}: {len(problems)} streams differ\n" + "\n".join(problems[:6])
-    assert len(result.received) == len(trace.received)
 
 
 @pytest.mark.parametrize("name", [n for n in SCENARIOS if load_agi(n)])

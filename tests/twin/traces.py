@@ -213,6 +213,25 @@ def stream_of(msg: Msg) -> str:
     return "session"
 
 
+def _is_peer_clear(msg: Msg) -> bool:
+    d = dict(msg)
+    return d.get("Event") == "VarSet" and d.get("Variable") == "BRIDGEPEER" and not d.get("Value")
+
+
+def _canonical(items: list[Msg]) -> list[Msg]:
+    """Put racing neighbours in one order.
+
+    When both halves of a Local channel are hung up at once, the HangupRequest one half
+    sends the other and the bridge emptying BRIDGEPEER on that other half come from two
+    threads; Asterisk's recordings show both orders. HangupRequest goes first here.
+    """
+    out = list(items)
+    for i in range(len(out) - 1):
+        if _is_peer_clear(out[i]) and dict(out[i + 1]).get("Event") == "HangupRequest":
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return out
+
+
 def streams(messages: list[Msg], drop_events: frozenset[str] = frozenset()) -> dict[str, list[Msg]]:
     """Group normalised messages by stream, keeping each stream's order.
 
@@ -231,6 +250,8 @@ def streams(messages: list[Msg], drop_events: frozenset[str] = frozenset()) -> d
             hung = sorted(m for m in items if dict(m).get("Event") == "ChannelHungup")
             it = iter(hung)
             out[key] = [next(it) if dict(m).get("Event") == "ChannelHungup" else m for m in items]
+        else:
+            out[key] = _canonical(items)
     return dict(out)
 
 
