@@ -114,11 +114,12 @@ class AgiSession:
             try:
                 reply = await self.execute(line)
             except (Hungup, Redirected):
-                self.dead = True
-                self._send("HANGUP")
                 reply = "200 result=-1"
             code = reply.split(" ", 1)[0]
             self._send(reply)
+            if self.ch.pending is not None and not self.dead:
+                self.dead = True
+                self._send("HANGUP")
             result = "Success" if code == "200" else "Failure"
             self._exec_event(
                 "AGIExecEnd", command_id, line, [("ResultCode", code), ("Result", result)]
@@ -176,12 +177,24 @@ class AgiSession:
         return f"200 result=1 ({value})" if value else "200 result=0"
 
     async def _digit(self, wait: float | None) -> str:
+        """Next DTMF digit within ``wait`` seconds (``""`` if none); hangup interrupts."""
+        self.pbx.check(self.ch)
+        getter = asyncio.ensure_future(self.ch.dtmf.get())
+        waker = asyncio.ensure_future(self.ch.wake.wait())
         try:
-            return await asyncio.wait_for(
-                self.ch.dtmf.get(), None if wait is None else wait * self.pbx.time_scale
+            await asyncio.wait(
+                {getter, waker},
+                timeout=None if wait is None else wait * self.pbx.time_scale,
+                return_when=asyncio.FIRST_COMPLETED,
             )
-        except TimeoutError:
-            return ""
+        finally:
+            waker.cancel()
+            if not getter.done():
+                getter.cancel()
+        if getter.done() and not getter.cancelled():
+            return getter.result()
+        self.pbx.check(self.ch)
+        return ""
 
     async def _play(self, name: str, escape: str) -> str | None:
         """Play a file; return the escape digit pressed (``""`` none), ``None`` if missing."""

@@ -191,7 +191,7 @@ class AmiSession:
         """Write a broadcast event if this user may read it and asked for events."""
         if self.user is None or self.writer.is_closing():
             return
-        wanted = classes(get(message, "Privilege").replace("all", ""))
+        wanted = classes(",".join(c for c in get(message, "Privilege").split(",") if c != "all"))
         if wanted and not (wanted & self.read & self.events):
             return
         self.send(message)

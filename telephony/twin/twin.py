@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,8 @@ class Twin:
         )
         self.phones: dict[str, AgentPhone] = {}
         self.customers: dict[str, Customer] = {}
-        self.default_customer: Customer | None = None
+        self.customer_source: Callable[[str], Customer | None] = lambda _number: None
+        self.phone_source: Callable[[str], AgentPhone | None] = lambda _interface: None
         self.stats: dict[str, DidStats] = {}
         self.event_log: list[Message] = []
         self.event_counts: Counter[str] = Counter()
@@ -151,18 +153,25 @@ class Twin:
         self.customers[number] = Customer(outcome, delay)
 
     def _behaviour(self, context: str, exten: str) -> list[Step] | None:
-        phone = self.phones.get(f"{exten}@{context}")
+        interface = f"{exten}@{context}"
+        phone = self.phones.get(interface) or self.phone_source(interface)
         if phone is not None:
             return phone.script()
         if context != self.config.inbound_context:
-            customer = self.customers.get(exten)
+            customer = self._customer(exten)
             if customer is not None:
                 return customer.script()
         return None
 
+    def _customer(self, number: str) -> Customer | None:
+        customer = self.customers.get(number)
+        if customer is None and number.isdigit() and len(number) >= 8:
+            customer = self.customer_source(number)
+        return customer
+
     def _amd(self, ch: Channel) -> tuple[str, str, float]:
         called = ch.peer.exten if ch.peer is not None else ch.exten
-        customer = self.customers.get(called)
+        customer = self._customer(called)
         if customer is None:
             return "NOTSURE", "TOOLONG-4820", 5.0
         return customer.amd()
