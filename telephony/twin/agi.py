@@ -25,6 +25,23 @@ AGI_VERSION = "22.11.0-rc1"
 DEAD = "511 Command Not Permitted on a dead channel or intercept routine"
 UNKNOWN_COMMAND = "510 Invalid or unknown command"
 
+#: Commands Asterisk still runs after the channel hung up (the others answer 511).
+RUN_DEAD = (
+    ("GET", "VARIABLE"),
+    ("GET", "FULL"),
+    ("SET", "VARIABLE"),
+    ("VERBOSE",),
+    ("NOOP",),
+    ("EXEC",),
+    ("DATABASE",),
+)
+RESULT_TEXT = {
+    "200": "Success",
+    "510": "Invalid or unknown command",
+    "511": "Command Not Permitted on a dead channel or intercept routine",
+    "520": "Usage",
+}
+
 
 def environment(ch: Channel, url: str, args: list[str]) -> str:
     """The ``agi_*`` lines (and the blank line) Asterisk sends first."""
@@ -106,23 +123,26 @@ class AgiSession:
             line = raw.decode("utf-8", "replace").strip()
             if not line:
                 continue
-            if self.dead:
-                self._send(DEAD)
-                continue
             command_id = str(random.randint(1, 2**31 - 1))
             self._exec_event("AGIExecStart", command_id, line, [])
-            try:
-                reply = await self.execute(line)
-            except (Hungup, Redirected):
-                reply = "200 result=-1"
+            words = tuple(line.upper().split())
+            if self.dead and not any(words[: len(p)] == p for p in RUN_DEAD):
+                reply = DEAD
+            else:
+                try:
+                    reply = await self.execute(line)
+                except (Hungup, Redirected):
+                    reply = "200 result=-1"
             code = reply.split(" ", 1)[0]
             self._send(reply)
             if self.ch.pending is not None and not self.dead:
                 self.dead = True
                 self._send("HANGUP")
-            result = "Success" if code == "200" else "Failure"
             self._exec_event(
-                "AGIExecEnd", command_id, line, [("ResultCode", code), ("Result", result)]
+                "AGIExecEnd",
+                command_id,
+                line,
+                [("ResultCode", code), ("Result", RESULT_TEXT.get(code, "Failure"))],
             )
 
     async def execute(self, line: str) -> str:

@@ -254,12 +254,15 @@ class AmiSession:
             return True
         name = action.lower()
         if name == "login":
+            if self.user is not None:
+                self._response(m, True, ("Message", "Already authenticated"))
+                return True
             return await self.login(m)
         if name == "challenge":
             self.challenge = str(random.randint(100000000, 999999999))
             self._response(m, True, ("Challenge", self.challenge))
             return True
-        if self.user is None:
+        if self.user is None and name != "logoff":
             self._error(m, "Permission denied")
             return True
         if name == "logoff":

@@ -65,7 +65,7 @@ async def test_commands_get_asterisk_answers() -> None:
 
 
 async def test_caller_hangs_up_during_the_ivr() -> None:
-    """The running command ends with -1, the server is told HANGUP, later commands get 511."""
+    """The running command ends with -1, the server hears HANGUP, media commands then get 511."""
     heard: list[str] = []
     playing = asyncio.Event()
 
@@ -76,7 +76,8 @@ async def test_caller_hangs_up_during_the_ivr() -> None:
         playing.set()
         heard.append((await reader.readline()).decode().rstrip("\n"))
         heard.append((await reader.readline()).decode().rstrip("\n"))
-        heard.append(await command(reader, writer, "GET VARIABLE ROUTE"))
+        heard.append(await command(reader, writer, 'STREAM FILE beep ""'))
+        heard.append(await command(reader, writer, "GET VARIABLE CALLERID(num)"))
 
     twin, server = await _twin_with(script)
     client = AmiClient()
@@ -97,4 +98,5 @@ async def test_caller_hangs_up_during_the_ivr() -> None:
     assert heard[0] == "200 result=-1"
     assert heard[1] == "HANGUP"
     assert heard[2] == "511 Command Not Permitted on a dead channel or intercept routine"
+    assert heard[3] == "200 result=1 (5511999990001)"  # variables still work, as in Asterisk
     assert status["Value"] == "HANGUP"
