@@ -291,7 +291,7 @@ class AmiSession:
                     ("RemoteAddress", self.remote),
                     ("RequestType", f"Action: {action}"),
                     ("SessionTV", _tv(self.opened)),
-                    ("AccountID", self.user),
+                    ("AccountID", self.user or ""),
                 ],
             )
             return True
