@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telephony.twin.channel import UNKNOWN, Bridge, Channel
-from telephony.twin.pbx import Hungup, Pbx
+from telephony.twin.pbx import Hungup, Jump, Pbx
 
 App = Callable[[Pbx, Channel, str], Awaitable[bool]]
 
@@ -315,7 +315,44 @@ def _renew_bridge_peers(pbx: Pbx, spyee: Channel) -> None:
             pbx.set_var(member, "BRIDGEPEER", other.name)
 
 
+async def app_goto(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Goto([[context,]exten,]priority)."""
+    args = _args(data)
+    if not args or not args[-1].isdigit():
+        return True
+    priority = int(args[-1])
+    exten = args[-2] if len(args) >= 2 else ch.exten
+    context = args[-3] if len(args) >= 3 else ch.context
+    raise Jump(context, exten, priority)
+
+
+async def app_gotoif(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """GotoIf(condition?[label_if_true][:label_if_false]) with a plain truth value."""
+    condition, _, labels = data.partition("?")
+    when_true, _, when_false = labels.partition(":")
+    cond = condition.strip().strip("$[]").strip()
+    truth = cond not in ("", "0") and not _false_comparison(cond)
+    target = when_true if truth else when_false
+    if not target:
+        return False
+    return await app_goto(pbx, ch, target)
+
+
+def _false_comparison(cond: str) -> bool:
+    for op in ("!=", "="):
+        if op in cond:
+            left, _, right = cond.partition(op)
+            same = left.strip().strip('"') == right.strip().strip('"')
+            return same if op == "!=" else not same
+    return False
+
+
 APPS: dict[str, App] = {
+    "goto": app_goto,
+    "gotoif": app_gotoif,
+    "verbose": app_noop,
+    "log": app_noop,
+    "progress": app_noop,
     "noop": app_noop,
     "answer": app_answer,
     "wait": app_wait,

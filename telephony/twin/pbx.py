@@ -46,6 +46,14 @@ class Redirected(Exception):
     """Raised inside a channel's application when the channel is redirected."""
 
 
+class Jump(Exception):
+    """Raised by Goto/GotoIf: continue at another place of the dialplan."""
+
+    def __init__(self, context: str, exten: str, priority: int) -> None:
+        super().__init__(f"{context},{exten},{priority}")
+        self.target = (context, exten, priority)
+
+
 @dataclass
 class OriginateRequest:
     """What an ``Originate`` action asks for."""
@@ -352,6 +360,8 @@ class Pbx:
         from telephony.twin.apps import run_app
 
         script = self.behaviour(ch.context, ch.exten) if ch.half == 2 else None
+        ids = structlog.contextvars.bind_contextvars(uniqueid=ch.uniqueid, linkedid=ch.linkedid)
+        log.debug("twin_dialplan_start", channel=ch.name, context=ch.context, exten=ch.exten)
         try:
             while True:
                 if script is not None:
@@ -371,12 +381,17 @@ class Pbx:
                     ch.wake.clear()
                     script = None
                     continue
+                except Jump as jump:
+                    ch.context, ch.exten, ch.priority = jump.target
+                    continue
                 if ended:
                     break
                 ch.priority += 1
         except Hungup:
             pass
         self.finish(ch)
+        log.debug("twin_channel_gone", channel=ch.name, cause=ch.cause)
+        structlog.contextvars.reset_contextvars(**ids)
 
     # -- hanging up ----------------------------------------------------------------------
 
@@ -548,6 +563,7 @@ __all__ = [
     "RINGING",
     "UP",
     "Hungup",
+    "Jump",
     "OriginateRequest",
     "OriginateResult",
     "Pbx",

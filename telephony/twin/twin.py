@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ class TwinConfig:
     time_scale: float = 1.0
     login_failure_delay: float = 1.0
     inbound_context: str = "inbound"
+    event_log_size: int = 20000
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Twin:
         self.customer_source: Callable[[str], Customer | None] = lambda _number: None
         self.phone_source: Callable[[str], AgentPhone | None] = lambda _interface: None
         self.stats: dict[str, DidStats] = {}
-        self.event_log: list[Message] = []
+        self.event_log: deque[Message] = deque(maxlen=self.config.event_log_size)
         self.event_counts: Counter[str] = Counter()
         self._inbound: dict[str, str] = {}  # linkedid -> DID
         self._bridged: set[str] = set()
@@ -201,8 +202,14 @@ class Twin:
         self._inbound[ch.linkedid] = did
         if patience is not None:
             loop = asyncio.get_running_loop()
-            handle = loop.call_later(patience * self.config.time_scale, self._give_up, ch)
-            self._patience.add(handle)
+            handles = self._patience
+
+            def give_up() -> None:
+                handles.discard(handle)
+                self._give_up(ch)
+
+            handle = loop.call_later(patience * self.config.time_scale, give_up)
+            handles.add(handle)
         return self._info(ch)
 
     def _give_up(self, ch: Channel) -> None:
