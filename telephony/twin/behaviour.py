@@ -20,10 +20,14 @@ _FOREVER = "86400"
 
 @dataclass(frozen=True)
 class AgentPhone:
-    """An agent's phone: answers after ``delay`` seconds, rings forever, or is busy."""
+    """An agent's phone: answers after ``delay`` seconds, rings forever, or is busy.
+
+    With ``talk_time`` the agent hangs up that many seconds after answering.
+    """
 
     answer: PhoneAnswer = True
     delay: float = 0.0
+    talk_time: float | None = None
 
     def script(self) -> list[Step]:
         """The applications the phone's side of the call runs."""
@@ -31,7 +35,8 @@ class AgentPhone:
             return [Step(1, "Busy", "5")]
         steps = [Step(1, "Ringing", ""), Step(2, "Wait", f"{self.delay:g}")]
         if self.answer:
-            return [*steps, Step(3, "Answer", ""), Step(4, "Wait", _FOREVER)]
+            talk = _FOREVER if self.talk_time is None else f"{self.talk_time:g}"
+            return [*steps, Step(3, "Answer", ""), Step(4, "Wait", talk), Step(5, "Hangup", "")]
         return [Step(1, "Ringing", ""), Step(2, "Wait", _FOREVER)]
 
 

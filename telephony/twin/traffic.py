@@ -39,6 +39,7 @@ class AgentProfile:
     answer_probability: float = 0.9
     busy_probability: float = 0.0
     mean_answer_delay: float = 3.0
+    mean_talk_time: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,11 @@ def phone_for(profile: AgentProfile, rng: random.Random) -> AgentPhone:
     if roll < profile.busy_probability:
         return AgentPhone("busy")
     if roll < profile.busy_probability + profile.answer_probability:
-        return AgentPhone(True, round(rng.expovariate(1 / profile.mean_answer_delay), 3))
+        return AgentPhone(
+            True,
+            round(rng.expovariate(1 / profile.mean_answer_delay), 3),
+            round(rng.expovariate(1 / profile.mean_talk_time), 3),
+        )
     return AgentPhone(False)
 
 

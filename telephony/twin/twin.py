@@ -143,11 +143,28 @@ class Twin:
     # -- behaviour -----------------------------------------------------------------------
 
     def set_agent_phone(
-        self, interface: str, answer: PhoneAnswer = True, delay: float = 0.0
+        self,
+        interface: str,
+        answer: PhoneAnswer = True,
+        delay: float = 0.0,
+        talk_time: float | None = None,
     ) -> None:
-        """How the phone behind ``interface`` (``Local/2001@agents`` or ``2001@agents``) acts."""
+        """How the phone behind ``interface`` (``Local/2001@agents`` or ``2001@agents``) acts.
+
+        ``answer``: True, False (rings until the caller's Dial gives up) or ``"busy"``;
+        ``delay``: seconds of ringing before answering; ``talk_time``: the agent hangs up
+        that long after answering (None: only the caller or the engine ends the call).
+        """
         key = interface.removeprefix("Local/")
-        self.phones[key] = AgentPhone(answer, delay)
+        self.phones[key] = AgentPhone(answer, delay, talk_time)
+
+    def hangup(self, channel: str, cause: int | None = None) -> bool:
+        """Hang up a channel by name (as a caller or an agent putting the phone down)."""
+        ch = self.pbx.find(channel)
+        if ch is None:
+            return False
+        self.pbx.request_hangup(ch, cause)
+        return True
 
     def set_customer(self, number: str, outcome: CustomerOutcome, delay: float = 2.0) -> None:
         """How the customer at ``number`` answers the dialer."""

@@ -191,3 +191,39 @@ async def test_status_and_channels_table_agree(twin: Twin, ami: AmiClient) -> No
         assert status[ch.name]["Linkedid"] == ch.linkedid
         assert status[ch.name]["Context"] == ch.context
         assert status[ch.name]["ChannelStateDesc"] == ch.state
+
+
+async def test_agent_hangs_up_after_talking(twin: Twin, ami: AmiClient) -> None:
+    """An agent who ends the call tears down the bridge and the caller's channels."""
+    twin.set_agent_phone("2004@agents", answer=True, delay=0.2, talk_time=5)
+    await twin.place_inbound_call("1133330001", "5511999990007")
+    await eventually(lambda: _on_hold(twin, "1133330001"))
+    caller = _on_hold(twin, "1133330001")
+    assert caller is not None
+    await ami.action(
+        Action="Redirect", Channel=caller, Context="connect", Exten="2004", Priority="1"
+    )
+    await ami.wait_for(lambda m: m.get("Event") == "BridgeDestroy")
+    await eventually(lambda: not twin.channels())
+    hangups = {m["Channel"]: m["Cause"] for m in ami.events("Hangup")}
+    assert hangups[caller] == "16"
+    assert twin.stats["1133330001"].answered_by_agent == 1
+    assert twin.stats["1133330001"].abandoned == 0
+
+
+async def test_caller_hangs_up_while_agent_rings(twin: Twin, ami: AmiClient) -> None:
+    """A caller leaving during ringing cancels the Dial (DialEnd CANCEL) and frees the agent."""
+    twin.set_agent_phone("2005@agents", answer=False)
+    await twin.place_inbound_call("1133330002", "5511999990008")
+    await eventually(lambda: _on_hold(twin, "1133330002"))
+    caller = _on_hold(twin, "1133330002")
+    assert caller is not None
+    await ami.action(
+        Action="Redirect", Channel=caller, Context="connect", Exten="2005", Priority="1"
+    )
+    await ami.wait_for(lambda m: m.get("Event") == "DialState")
+    assert twin.hangup(caller.replace(";2", ";1"))
+    end = await ami.wait_for(lambda m: m.get("Event") == "DialEnd" and m.get("Channel") == caller)
+    assert end["DialStatus"] == "CANCEL"
+    await eventually(lambda: not twin.channels())
+    assert twin.stats["1133330002"].abandoned == 1

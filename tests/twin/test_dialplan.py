@@ -11,7 +11,14 @@ from tests.twin.traces import TRACES
 def test_reads_the_lab_dialplan() -> None:
     """Every lab context is there, with priorities numbered as Asterisk numbers them."""
     plan = Dialplan.from_file(TRACES / "lab-extensions.conf")
-    assert set(plan.contexts) >= {"inbound", "agents", "connect", "spy", "amd_check", "customer_busy"}
+    assert set(plan.contexts) >= {
+        "inbound",
+        "agents",
+        "connect",
+        "spy",
+        "amd_check",
+        "customer_busy",
+    }
     inbound = plan.find("inbound", "5511999990001")
     assert inbound is not None
     assert [(s.priority, s.app) for s in inbound.steps.values()] == [
@@ -49,7 +56,8 @@ def test_patterns(pattern: str, exten: str, matches: bool) -> None:
 def test_literal_wins_over_pattern_and_globals() -> None:
     """A literal extension is chosen before a pattern; [globals] are read."""
     plan = Dialplan.from_text(
-        "[globals]\nAGI_URL=agi://h/x\n[c]\nexten => _X.,1,NoOp(pattern)\nexten => 42,1,NoOp(literal)\n"
+        "[globals]\nAGI_URL=agi://h/x\n[c]\n"
+        "exten => _X.,1,NoOp(pattern)\nexten => 42,1,NoOp(literal)\n"
     )
     assert plan.step("c", "42", 1).data == "literal"  # type: ignore[union-attr]
     assert plan.globals["AGI_URL"] == "agi://h/x"
