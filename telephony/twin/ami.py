@@ -299,7 +299,11 @@ class AmiSession:
         if allowed and not (allowed & self.write):
             self._error(m, "Permission denied")
             return True
-        await handler(m)
+        try:
+            await handler(m)
+        except ValueError as exc:
+            log.warning("twin_ami_bad_action", action=action, error=str(exc))
+            self._error(m, f"Invalid value in {action}: {exc}")
         return True
 
     async def login(self, m: Message) -> bool:

@@ -111,3 +111,13 @@ async def test_logoff(ami: AmiClient) -> None:
     bye = await ami.action(Action="Logoff")
     assert (bye["Response"], bye["Message"]) == ("Goodbye", "Thanks for all the fish.")
     await asyncio.wait_for(ami.closed.wait(), 2)
+
+
+async def test_bad_values_get_an_error_not_a_dropped_session(ami: AmiClient) -> None:
+    """A value that does not parse is answered with an error; the session goes on."""
+    bad = await ami.action(Action="Originate", Channel="Local/1@caller", Exten="1", Timeout="soon")
+    assert bad["Response"] == "Error"
+    await ami.action(Action="Getvar", Variable="EPOCH")
+    dtmf = await ami.action(Action="PlayDTMF", Channel="Local/none-0;1", Digit="1", Duration="x")
+    assert dtmf["Response"] == "Error"
+    assert (await ami.action(Action="Ping"))["Ping"] == "Pong"

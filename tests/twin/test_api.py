@@ -227,3 +227,28 @@ async def test_caller_hangs_up_while_agent_rings(twin: Twin, ami: AmiClient) -> 
     assert end["DialStatus"] == "CANCEL"
     await eventually(lambda: not twin.channels())
     assert twin.stats["1133330002"].abandoned == 1
+
+
+async def test_synchronous_originate_waits_for_the_answer(twin: Twin, ami: AmiClient) -> None:
+    """Without Async the response comes once the call is answered, with no OriginateResponse."""
+    twin.set_customer("5511900000021", "human", delay=0.5)
+    twin.set_customer("5511900000022", "busy")
+    ok = await ami.action(
+        Action="Originate",
+        Channel="Local/5511900000021@customers",
+        Application="Wait",
+        Data="5",
+        Variable="CAMPAIGN_ID=7",
+    )
+    assert (ok["Response"], ok["Message"]) == ("Success", "Originate successfully queued")
+    answered = next(ch for ch in twin.channels() if ch.name.endswith(";1"))
+    assert answered.state == "Up"
+    varset = await ami.wait_for(
+        lambda m: m.get("Event") == "VarSet" and m.get("Variable") == "CAMPAIGN_ID"
+    )
+    assert varset["Value"] == "7"
+    failed = await ami.action(
+        Action="Originate", Channel="Local/5511900000022@customers", Application="Wait", Data="5"
+    )
+    assert (failed["Response"], failed["Message"]) == ("Error", "Originate failed")
+    assert ami.events("OriginateResponse") == []
