@@ -194,15 +194,20 @@ class Normaliser:
 
 
 def stream_of(msg: Msg) -> str:
-    """Which ordered stream a message belongs to (one channel, device, action...)."""
+    """Which ordered stream a message belongs to.
+
+    Action responses, the list events they announce and the session's own events form one
+    stream (their order is the order of the requests); every other event belongs to its
+    channel, device, bridge or originate request.
+    """
     d = dict(msg)
     if "Response" in d and "Event" not in d:
-        return f"action {d.get('ActionID', '')}"
+        return "actions"
     event = d.get("Event", "")
     if event == "OriginateResponse":
         return f"originate {d.get('ActionID', '')}"
     if "Privilege" not in d and "ActionID" in d:
-        return f"action {d['ActionID']}"
+        return "actions"
     for key in ("Channel", "DestChannel", "LocalOneChannel", "SpyerChannel"):
         if key in d:
             return f"channel {d[key]}"
@@ -210,7 +215,22 @@ def stream_of(msg: Msg) -> str:
         return f"device {d['Device']}"
     if "BridgeUniqueid" in d:
         return f"bridge {d['BridgeUniqueid']}"
-    return "session"
+    return "actions"  # FullyBooted, SuccessfulAuth, RequestBadFormat: about the session
+
+
+def _sort_hungup_runs(items: list[Msg]) -> list[Msg]:
+    """Sort each run of ChannelHungup events (Asterisk lists them in hash order)."""
+    out: list[Msg] = []
+    run: list[Msg] = []
+    for m in [*items, ()]:
+        if m and dict(m).get("Event") == "ChannelHungup":
+            run.append(m)
+            continue
+        out.extend(sorted(run))
+        run = []
+        if m:
+            out.append(m)
+    return out
 
 
 def _is_peer_clear(msg: Msg) -> bool:
@@ -246,10 +266,8 @@ def streams(messages: list[Msg], drop_events: frozenset[str] = frozenset()) -> d
         n = norm.message(msg)
         out[stream_of(n)].append(n)
     for key, items in out.items():
-        if key.startswith("action"):
-            hung = sorted(m for m in items if dict(m).get("Event") == "ChannelHungup")
-            it = iter(hung)
-            out[key] = [next(it) if dict(m).get("Event") == "ChannelHungup" else m for m in items]
+        if key == "actions":
+            out[key] = _sort_hungup_runs(items)
         else:
             out[key] = _canonical(items)
     return dict(out)
