@@ -99,6 +99,7 @@ class Replay:
     banner: str
     received: list[Msg]
     agi: list[AgiSession]
+    sent_at: list[int] = field(default_factory=list)  # messages received when each send left
 
 
 async def replay(trace: AmiTrace, settle: float = 3.0) -> Replay:
@@ -117,12 +118,14 @@ async def replay(trace: AmiTrace, settle: float = 3.0) -> Replay:
     port = await twin.start()
     received: list[Msg] = []
     banner: list[str] = []
+    sent_at: list[int] = []
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         reading = asyncio.create_task(_read_all(reader, received, banner))
         trace_seqs = _sequences(trace.received)
         for step in trace.sends:
             await _wait_count(received, step.expected_before, settle)
+            sent_at.append(len(received))
             data = _rename(step.data, trace_seqs, _sequences(received))
             try:
                 writer.write(data.encode())
@@ -138,4 +141,4 @@ async def replay(trace: AmiTrace, settle: float = 3.0) -> Replay:
     finally:
         await twin.stop()
         await agi.stop()
-    return Replay(banner[0] if banner else "", received, agi.seen)
+    return Replay(banner[0] if banner else "", received, agi.seen, sent_at)
