@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.twin.driver import replay
+from tests.twin.driver import replayed
 from tests.twin.traces import Msg, Normaliser, load_agi, load_ami, normalise_env, streams
 
 SCENARIOS = [
@@ -49,7 +49,7 @@ def _diff(want: list[tuple[tuple[str, str], ...]], got: list[tuple[tuple[str, st
 async def test_twin_matches_trace(name: str) -> None:
     """Each channel, device, bridge and action sees the same messages in the same order."""
     trace = load_ami(name)
-    result = await replay(trace)
+    result = await replayed(trace)
     assert result.banner == trace.banner
     drop = RACES.get(name, frozenset())
     want, got = streams(trace.received, drop), streams(result.received, drop)
@@ -68,7 +68,7 @@ async def test_twin_answers_each_action_with_the_same_messages(name: str) -> Non
     phases the order is fixed by the actions, so each phase is compared as a multiset.
     """
     trace = load_ami(name)
-    result = await replay(trace)
+    result = await replayed(trace)
     drop = RACES.get(name, frozenset())
     want_bounds = [s.expected_before for s in trace.sends] + [len(trace.received)]
     got_bounds = [*result.sent_at, len(result.received)]
@@ -94,7 +94,7 @@ async def test_twin_answers_each_action_with_the_same_messages(name: str) -> Non
 async def test_agi_sessions_match_trace(name: str) -> None:
     """The FastAGI environment and every answer are the ones Asterisk gave."""
     trace = load_ami(name)
-    result = await replay(trace)
+    result = await replayed(trace)
     recorded = load_agi(name)
     key = lambda s: dict(s.env).get("agi_callerid", "")  # noqa: E731
     assert len(result.agi) == len(recorded)
