@@ -202,7 +202,9 @@ class Twin:
         """A caller dials ``did``: the twin originates into the inbound context.
 
         With ``patience`` the caller hangs up after that many seconds unless an agent
-        answered first (an abandoned call). Returns the caller's channel once answered.
+        answered first (an abandoned call). Returns, once the call is answered, the
+        channel that runs the inbound dialplan and the FastAGI IVR (``agi_channel``, the
+        one the engine redirects); ``None`` if the call could not be placed.
         """
         stats = self.stats.setdefault(did, DidStats())
         stats.offered += 1
@@ -227,7 +229,7 @@ class Twin:
 
             handle = loop.call_later(patience * self.config.time_scale, give_up)
             handles.add(handle)
-        return self._info(ch)
+        return self._info(ch.peer if ch.peer is not None else ch)
 
     def _give_up(self, ch: Channel) -> None:
         if ch.alive and ch.linkedid not in self._bridged:

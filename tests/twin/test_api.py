@@ -252,3 +252,15 @@ async def test_synchronous_originate_waits_for_the_answer(twin: Twin, ami: AmiCl
     )
     assert (failed["Response"], failed["Message"]) == ("Error", "Originate failed")
     assert ami.events("OriginateResponse") == []
+
+
+async def test_place_inbound_call_returns_the_ivr_channel(
+    twin: Twin, agi_server: FastAgiServer
+) -> None:
+    """The returned channel is the one FastAGI reports and the engine redirects."""
+    info = await twin.place_inbound_call("1133330002", "5511999990009", "Clara Dias")
+    assert info is not None
+    await eventually(lambda: agi_server.sessions)
+    assert agi_server.sessions[0]["agi_channel"] == info.name
+    assert info.context == "inbound" and info.exten == "1133330002"
+    assert info.caller_id_num == "5511999990009"
