@@ -6,6 +6,7 @@ A message is an ordered list of ``(key, value)`` pairs, because Asterisk repeats
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 
 Message = list[tuple[str, str]]
@@ -57,10 +58,13 @@ class FrameSplitter:
 
     max_frame: int = 65536
     _buffer: str = field(default="")
+    _decoder: codecs.IncrementalDecoder = field(
+        default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace")
+    )
 
     def feed(self, data: bytes) -> list[str]:
-        """Add bytes, return the complete frames they finish."""
-        self._buffer += data.decode("utf-8", "replace").replace("\r\n", "\n")
+        """Add bytes, return the complete frames they finish (cuts anywhere are fine)."""
+        self._buffer = (self._buffer + self._decoder.decode(data)).replace("\r\n", "\n")
         frames: list[str] = []
         while "\n\n" in self._buffer:
             frame, self._buffer = self._buffer.split("\n\n", 1)
