@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from telephony.twin.channel import Channel
-from telephony.twin.pbx import OriginateRequest, Pbx
+from telephony.twin.pbx import Pbx
 from telephony.twin.wire import (
     BANNER,
     BadFrame,
@@ -21,7 +20,6 @@ from telephony.twin.wire import (
     Message,
     encode,
     get,
-    get_all,
     parse_frame,
 )
 
@@ -89,7 +87,7 @@ def _tv(ts: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
 
 
-def _caller_id(text: str) -> tuple[str, str] | None:
+def caller_id(text: str) -> tuple[str, str] | None:
     if not text:
         return None
     match = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', text)
@@ -98,7 +96,7 @@ def _caller_id(text: str) -> tuple[str, str] | None:
     return text.strip(), "<unknown>"
 
 
-def _hms(seconds: float) -> str:
+def hms(seconds: float) -> str:
     s = int(seconds)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
@@ -201,15 +199,15 @@ class AmiSession:
         if not self.writer.is_closing():
             self.writer.close()
 
-    def _response(self, m: Message, ok: bool, *fields: tuple[str, str]) -> None:
+    def respond(self, m: Message, ok: bool, *fields: tuple[str, str]) -> None:
         out: Message = [("Response", "Success" if ok else "Error")]
         if get(m, "ActionID"):
             out.append(("ActionID", get(m, "ActionID")))
         out += list(fields)
         self.send(out)
 
-    def _error(self, m: Message, text: str) -> None:
-        self._response(m, False, ("Message", text))
+    def error(self, m: Message, text: str) -> None:
+        self.respond(m, False, ("Message", text))
 
     def _security_event(self, event: str, fields: Message) -> None:
         now = time.time()
@@ -250,20 +248,20 @@ class AmiSession:
             m = []
         action = get(m, "Action").strip()
         if not action:
-            self._error(m, "Missing action in request")
+            self.error(m, "Missing action in request")
             return True
         name = action.lower()
         if name == "login":
             if self.user is not None:
-                self._response(m, True, ("Message", "Already authenticated"))
+                self.respond(m, True, ("Message", "Already authenticated"))
                 return True
             return await self.login(m)
         if name == "challenge":
             self.challenge = str(random.randint(100000000, 999999999))
-            self._response(m, True, ("Challenge", self.challenge))
+            self.respond(m, True, ("Challenge", self.challenge))
             return True
         if self.user is None and name != "logoff":
-            self._error(m, "Permission denied")
+            self.error(m, "Permission denied")
             return True
         if name == "logoff":
             self.send(
@@ -274,9 +272,11 @@ class AmiSession:
                 ]
             )
             return False
-        handler = getattr(self, f"act_{name}", None)
+        from telephony.twin.ami_actions import ACTIONS
+
+        handler = ACTIONS.get(name)
         if handler is None:
-            self._error(
+            self.error(
                 m,
                 f"Invalid/unknown command: {action}. "
                 "Use Action: ListCommands to show available commands.",
@@ -297,13 +297,13 @@ class AmiSession:
             return True
         allowed = ACTION_CLASSES.get(name, frozenset())
         if allowed and not (allowed & self.write):
-            self._error(m, "Permission denied")
+            self.error(m, "Permission denied")
             return True
         try:
-            await handler(m)
+            await handler(self, m)
         except ValueError as exc:
             log.warning("twin_ami_bad_action", action=action, error=str(exc))
-            self._error(m, f"Invalid value in {action}: {exc}")
+            self.error(m, f"Invalid value in {action}: {exc}")
         return True
 
     async def login(self, m: Message) -> bool:
@@ -320,7 +320,7 @@ class AmiSession:
         if not ok:
             log.warning("twin_ami_login_failed", username=username)
             await asyncio.sleep(self.server.login_failure_delay)
-            self._error(m, "Authentication failed")
+            self.error(m, "Authentication failed")
             return False
         assert user is not None
         self.user, self.read, self.write = username, user.read, user.write
@@ -329,7 +329,7 @@ class AmiSession:
             self.events = frozenset()
         elif events not in ("on", "yes", "true", "1", ""):
             self.events = classes(events)
-        self._response(m, True, ("Message", "Authentication accepted"))
+        self.respond(m, True, ("Message", "Authentication accepted"))
         uptime = str(int(time.time() - self.pbx.started))
         self.deliver(
             [
@@ -356,266 +356,3 @@ class AmiSession:
             )
         log.info("twin_ami_login", username=username)
         return True
-
-    # -- actions -------------------------------------------------------------------------
-
-    async def act_ping(self, m: Message) -> None:
-        """Ping."""
-        self._response(m, True, ("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}"))
-
-    async def act_corestatus(self, m: Message) -> None:
-        """CoreStatus."""
-        started = datetime.fromtimestamp(self.pbx.started, UTC)
-        self._response(
-            m,
-            True,
-            ("CoreStartupDate", started.strftime("%Y-%m-%d")),
-            ("CoreStartupTime", started.strftime("%H:%M:%S")),
-            ("CoreReloadDate", started.strftime("%Y-%m-%d")),
-            ("CoreReloadTime", started.strftime("%H:%M:%S")),
-            ("CoreCurrentCalls", str(len({c.linkedid for c in self.pbx.channels.values()}))),
-            ("CoreProcessedCalls", str(self.pbx.processed_calls)),
-        )
-
-    async def act_getvar(self, m: Message) -> None:
-        """Getvar (channel or global)."""
-        name, chan = get(m, "Variable"), get(m, "Channel")
-        ch = self.pbx.find(chan) if chan else None
-        if chan and ch is None:
-            self._error(m, "No such channel")
-            return
-        value = self.pbx.lookup(ch, name)
-        self._response(m, True, ("Variable", name), ("Value", value))
-
-    async def act_setvar(self, m: Message) -> None:
-        """Setvar: the value is set now, its VarSet event follows the responses."""
-        name, value, chan = get(m, "Variable"), get(m, "Value"), get(m, "Channel")
-        if not name:
-            self._error(m, "No variable specified")
-            return
-        if not chan:
-            self.pbx.dialplan.globals[name] = value
-            self._response(m, True, ("Message", "Variable Set"))
-            return
-        ch = self.pbx.find(chan)
-        if ch is None:
-            self._error(m, "No such channel")
-            return
-        ch.variables[name] = value
-        self._response(m, True, ("Message", "Variable Set"))
-        asyncio.get_running_loop().call_soon(self._varset_event, ch, name, value)
-
-    def _varset_event(self, ch: Channel, name: str, value: str) -> None:
-        if ch.alive:
-            self.pbx.emit(
-                "VarSet", "dialplan,all", [*ch.block(), ("Variable", name), ("Value", value)]
-            )
-
-    async def act_redirect(self, m: Message) -> None:
-        """Redirect a channel to context/exten/priority."""
-        chan = get(m, "Channel")
-        ch = self.pbx.find(chan)
-        if ch is None:
-            self._error(m, f"Channel does not exist: {chan}")
-            return
-        try:
-            priority = int(get(m, "Priority", "1") or "1")
-        except ValueError:
-            self._error(m, "Invalid priority")
-            return
-        self._response(m, True, ("Message", "Redirect successful"))
-        self.pbx.redirect(
-            ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority
-        )
-
-    async def act_hangup(self, m: Message) -> None:
-        """Hangup one channel, or every channel matching ``/regex/``."""
-        chan = get(m, "Channel")
-        cause_text = get(m, "Cause")
-        cause = int(cause_text) if cause_text.isdigit() else None
-        if len(chan) > 1 and chan.startswith("/") and chan.endswith("/"):
-            try:
-                pattern = re.compile(chan[1:-1])
-            except re.error:
-                self._error(m, "Invalid regex")
-                return
-            found = [c for c in self.pbx.channels.values() if pattern.search(c.name)]
-            found.sort(key=lambda c: -c.half)
-            self._response(
-                m, True, ("EventList", "start"), ("Message", "Channels hung up will follow")
-            )
-            action_id = get(m, "ActionID")
-            for ch in found:
-                self.send(
-                    [("Event", "ChannelHungup"), ("Channel", ch.name), ("ActionID", action_id)]
-                )
-            self.send(
-                [
-                    ("Event", "ChannelsHungupListComplete"),
-                    ("ActionID", action_id),
-                    ("EventList", "Complete"),
-                    ("ListItems", str(len(found))),
-                ]
-            )
-            for ch in found:
-                self.pbx.request_hangup(ch, cause)
-            return
-        target = self.pbx.find(chan)
-        if target is None:
-            self._error(m, "No such channel")
-            return
-        self._response(m, True, ("Message", "Channel Hungup"))
-        self.pbx.request_hangup(target, cause)
-
-    async def act_originate(self, m: Message) -> None:
-        """Originate (Async or not) to a Local channel."""
-        chan = get(m, "Channel")
-        if not chan:
-            self._error(m, "Channel not specified")
-            return
-        variables: list[tuple[str, str]] = []
-        for header in get_all(m, "Variable"):
-            for pair in header.split(","):
-                name, sep, value = pair.partition("=")
-                if sep:
-                    variables.append((name.strip(), value))
-        try:
-            timeout = float(get(m, "Timeout", "30000") or "30000") / 1000
-            priority = int(get(m, "Priority", "1") or "1")
-        except ValueError:
-            self._error(m, "Invalid timeout or priority")
-            return
-        req = OriginateRequest(
-            channel=chan,
-            context=get(m, "Context"),
-            exten=get(m, "Exten"),
-            priority=priority,
-            application=get(m, "Application"),
-            data=get(m, "Data"),
-            caller_id=_caller_id(get(m, "CallerID")),
-            timeout=timeout,
-            variables=variables,
-            action_id=get(m, "ActionID"),
-        )
-        if not req.application and not req.exten:
-            self._error(m, "Exten not specified")
-            return
-        if get(m, "Async").lower() in ("true", "yes", "1", "on"):
-            self._response(m, True, ("Message", "Originate successfully queued"))
-            self.pbx.spawn(self.pbx.originate(req), f"originate:{chan}")
-            return
-        req.announce = False
-        result = await self.pbx.originate(req)
-        if result.reason == 4:
-            self._response(m, True, ("Message", "Originate successfully queued"))
-        else:
-            self._error(m, "Originate failed")
-
-    async def act_coreshowchannels(self, m: Message) -> None:
-        """CoreShowChannels: one CoreShowChannel per channel, then the summary."""
-        action_id = get(m, "ActionID")
-        self._response(m, True, ("EventList", "start"), ("Message", "Channels will follow"))
-        now = self.pbx.now()
-        channels = list(self.pbx.channels.values())
-        for ch in channels:
-            self.send(
-                [
-                    ("Event", "CoreShowChannel"),
-                    ("ActionID", action_id),
-                    *ch.block(),
-                    ("Application", ch.app),
-                    ("ApplicationData", ch.appdata),
-                    ("Duration", _hms(now - ch.created)),
-                    ("BridgeId", ch.bridge.uniqueid if ch.bridge else ""),
-                ]
-            )
-        self.send(
-            [
-                ("Event", "CoreShowChannelsComplete"),
-                ("ActionID", action_id),
-                ("EventList", "Complete"),
-                ("ListItems", str(len(channels))),
-            ]
-        )
-
-    async def act_status(self, m: Message) -> None:
-        """Status of all channels or one, with the ``Variables`` asked for."""
-        action_id, chan = get(m, "ActionID"), get(m, "Channel")
-        if chan:
-            one = self.pbx.find(chan)
-            if one is None:
-                self._error(m, "No such channel")
-                return
-            channels = [one]
-        else:
-            channels = list(self.pbx.channels.values())
-        wanted = [v.strip() for v in get(m, "Variables").split(",") if v.strip()]
-        self._response(m, True, ("EventList", "start"), ("Message", "Channel status will follow"))
-        now = self.pbx.now()
-        for ch in channels:
-            held = ch.on_hold
-            fields: Message = [
-                ("Event", "Status"),
-                ("Privilege", "Call"),
-                *ch.block(),
-                ("Type", ch.name.split("/", 1)[0]),
-                ("DNID", ""),
-                ("EffectiveConnectedLineNum", ch.conn_num),
-                ("EffectiveConnectedLineName", ch.conn_name),
-                ("TimeToHangup", "0"),
-                ("BridgeID", ch.bridge.uniqueid if ch.bridge else ""),
-                ("Application", ch.app),
-                ("Data", ch.appdata),
-                ("Nativeformats", "(slin)"),
-                ("Readformat", "slin"),
-                ("Readtrans", ""),
-                ("Writeformat", "gsm" if held else "slin"),
-                ("Writetrans", "(gsm@8000)->(slin@8000)" if held else ""),
-                ("Callgroup", "0"),
-                ("Pickupgroup", "0"),
-                ("Seconds", str(int(now - ch.created))),
-            ]
-            fields += [("Variable", f"{v}={self.pbx.lookup(ch, v)}") for v in wanted]
-            if action_id:
-                fields.append(("ActionID", action_id))
-            self.send(fields)
-        self.send(
-            [
-                ("Event", "StatusComplete"),
-                ("ActionID", action_id),
-                ("EventList", "Complete"),
-                ("ListItems", str(len(channels))),
-                ("Items", str(len(channels))),
-            ]
-        )
-
-    async def act_playdtmf(self, m: Message) -> None:
-        """PlayDTMF: the digit reaches the far side of the channel after its duration."""
-        chan, digit = get(m, "Channel"), get(m, "Digit")
-        ch = self.pbx.find(chan)
-        if ch is None:
-            self._error(m, f"Channel '{chan}' not found")
-            return
-        if not digit:
-            self._error(m, "No digit specified")
-            return
-        duration = int(get(m, "Duration", "250") or "250")
-        await asyncio.sleep(duration / 1000 * self.pbx.time_scale)
-        self._response(m, True, ("Message", "DTMF successfully queued"))
-        target = ch.peer if ch.peer is not None and ch.peer.alive else ch
-        self.pbx.emit(
-            "DTMFBegin",
-            "dtmf,all",
-            [*target.block(), ("Digit", digit[0]), ("Direction", "Received")],
-        )
-        self.pbx.emit(
-            "DTMFEnd",
-            "dtmf,all",
-            [
-                *target.block(),
-                ("Digit", digit[0]),
-                ("DurationMs", str(duration)),
-                ("Direction", "Received"),
-            ],
-        )
-        target.dtmf.put_nowait(digit[0])
