@@ -194,6 +194,17 @@ class AmiSession:
             return
         self.send(message)
 
+    def set_event_mask(self, mask: str) -> bool:
+        """``on``/``off`` or a list of classes, as in Login and the Events action."""
+        mask = mask.strip().lower()
+        if mask in ("off", "no", "false", "0"):
+            self.events = frozenset()
+        elif mask in ("on", "yes", "true", "1", ""):
+            self.events = ALL_CLASSES
+        else:
+            self.events = classes(mask)
+        return bool(self.events)
+
     def close(self) -> None:
         """Close the socket."""
         if not self.writer.is_closing():
@@ -324,11 +335,7 @@ class AmiSession:
             return False
         assert user is not None
         self.user, self.read, self.write = username, user.read, user.write
-        events = get(m, "Events", "on").lower()
-        if events in ("off", "no", "false", "0"):
-            self.events = frozenset()
-        elif events not in ("on", "yes", "true", "1", ""):
-            self.events = classes(events)
+        self.set_event_mask(get(m, "Events", "on"))
         self.respond(m, True, ("Message", "Authentication accepted"))
         uptime = str(int(time.time() - self.pbx.started))
         self.deliver(

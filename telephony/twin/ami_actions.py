@@ -284,6 +284,12 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
     target.dtmf.put_nowait(digit[0])
 
 
+async def events(session: AmiSession, m: Message) -> None:
+    """Events: change which events this session receives."""
+    on = session.set_event_mask(get(m, "EventMask", "on"))
+    session.respond(m, True, ("Events", "On" if on else "Off"))
+
+
 ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "ping": ping,
     "corestatus": corestatus,
@@ -295,4 +301,5 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "coreshowchannels": coreshowchannels,
     "status": status,
     "playdtmf": playdtmf,
+    "events": events,
 }

@@ -121,3 +121,17 @@ async def test_bad_values_get_an_error_not_a_dropped_session(ami: AmiClient) -> 
     dtmf = await ami.action(Action="PlayDTMF", Channel="Local/none-0;1", Digit="1", Duration="x")
     assert dtmf["Response"] == "Error"
     assert (await ami.action(Action="Ping"))["Ping"] == "Pong"
+
+
+async def test_events_action_turns_events_off_and_on(twin: Twin, ami: AmiClient) -> None:
+    """``Action: Events`` with EventMask off stops events; on brings them back."""
+    off = await ami.action(Action="Events", EventMask="off")
+    assert off["Events"] == "Off"
+    before = len(ami.events("Newchannel"))
+    await twin.place_inbound_call("1133330001", "5511999990001")
+    await ami.action(Action="Ping")
+    assert len(ami.events("Newchannel")) == before
+    on = await ami.action(Action="Events", EventMask="on")
+    assert on["Events"] == "On"
+    await twin.place_inbound_call("1133330002", "5511999990002")
+    await ami.wait_for(lambda m: m.get("Event") == "Newchannel")
