@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telephony.twin.channel import UNKNOWN, Bridge, Channel
+from telephony.twin.channel import Bridge, Channel
 from telephony.twin.pbx import Hungup, Jump, Pbx
 
 App = Callable[[Pbx, Channel, str], Awaitable[bool]]
@@ -378,4 +378,4 @@ async def run_app(pbx: Pbx, ch: Channel, app: str, data: str) -> bool:
     return await impl(pbx, ch, data)
 
 
-__all__ = ["APPS", "SOUNDS", "UNKNOWN", "run_app"]
+__all__ = ["APPS", "SOUNDS", "run_app"]
