@@ -1,1 +1,6 @@
-"""The Asterisk twin: a separate program that behaves like Asterisk for the engine."""
+"""The Asterisk twin: a stand-in for Asterisk 22 over real AMI and FastAGI."""
+
+from telephony.twin.ami import AmiUser
+from telephony.twin.twin import ChannelInfo, DidStats, Twin, TwinConfig
+
+__all__ = ["AmiUser", "ChannelInfo", "DidStats", "Twin", "TwinConfig"]

@@ -1,10 +1,64 @@
-"""``atende twin``: run the Asterisk twin."""
+"""``atende twin``: run the Asterisk twin as a program."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+
+import structlog
+
 from atende.settings import Settings
+from telephony.twin.ami import AmiUser
+from telephony.twin.traffic import TrafficGenerator, demo_plan
+from telephony.twin.twin import Twin, TwinConfig
+
+log = structlog.get_logger("telephony.twin.cli")
+
+
+def config_from_settings(settings: Settings) -> TwinConfig:
+    """AMI on ``twin_ami_port``, FastAGI to the engine, the engine's AMI user."""
+    users = {
+        server.username: AmiUser(server.secret.get_secret_value())
+        for server in settings.ami_servers
+    }
+    return TwinConfig(
+        ami_port=settings.twin_ami_port,
+        users=users or {"atende": AmiUser("atende")},
+        agi_address=(settings.agi_host, settings.agi_port),
+    )
 
 
 async def run_twin(settings: Settings, seed: int | None = None, traffic: bool = False) -> int:
-    """Run the twin until interrupted."""
-    raise SystemExit("atende twin: the Asterisk twin is being built (issue 2)")
+    """Run the twin until interrupted (SIGINT/SIGTERM); with ``traffic``, make calls."""
+    twin = Twin(config_from_settings(settings))
+    port = await twin.start()
+    log.info(
+        "twin_started",
+        ami_port=port,
+        agi_host=settings.agi_host,
+        agi_port=settings.agi_port,
+        traffic=traffic,
+    )
+    generator: TrafficGenerator | None = None
+    if traffic:
+        generator = TrafficGenerator(
+            twin, demo_plan(), settings.twin_seed if seed is None else seed
+        )
+        generator.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        if generator is not None:
+            await generator.stop()
+        await twin.stop()
+        log.info("twin_stopped", stats={did: vars(s) for did, s in twin.stats.items()})
+    return 0

@@ -1,0 +1,305 @@
+"""The AMI actions the twin answers, worded as Asterisk 22 words them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from telephony.twin.ami import AmiSession, caller_id, hms
+from telephony.twin.channel import Channel
+from telephony.twin.pbx import OriginateRequest
+from telephony.twin.wire import Message, get, get_all
+
+
+async def ping(session: AmiSession, m: Message) -> None:
+    """Ping."""
+    session.respond(m, True, ("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}"))
+
+
+async def corestatus(session: AmiSession, m: Message) -> None:
+    """CoreStatus."""
+    started = datetime.fromtimestamp(session.pbx.started, UTC)
+    session.respond(
+        m,
+        True,
+        ("CoreStartupDate", started.strftime("%Y-%m-%d")),
+        ("CoreStartupTime", started.strftime("%H:%M:%S")),
+        ("CoreReloadDate", started.strftime("%Y-%m-%d")),
+        ("CoreReloadTime", started.strftime("%H:%M:%S")),
+        ("CoreCurrentCalls", str(len({c.linkedid for c in session.pbx.channels.values()}))),
+        ("CoreProcessedCalls", str(session.pbx.processed_calls)),
+    )
+
+
+async def getvar(session: AmiSession, m: Message) -> None:
+    """Getvar (channel or global)."""
+    name, chan = get(m, "Variable"), get(m, "Channel")
+    ch = session.pbx.find(chan) if chan else None
+    if chan and ch is None:
+        session.error(m, "No such channel")
+        return
+    value = session.pbx.lookup(ch, name)
+    session.respond(m, True, ("Variable", name), ("Value", value))
+
+
+async def setvar(session: AmiSession, m: Message) -> None:
+    """Setvar: the value is set now, its VarSet event follows the responses."""
+    name, value, chan = get(m, "Variable"), get(m, "Value"), get(m, "Channel")
+    if not name:
+        session.error(m, "No variable specified")
+        return
+    if not chan:
+        session.pbx.dialplan.globals[name] = value
+        session.respond(m, True, ("Message", "Variable Set"))
+        return
+    ch = session.pbx.find(chan)
+    if ch is None:
+        session.error(m, "No such channel")
+        return
+    ch.variables[name] = value
+    session.respond(m, True, ("Message", "Variable Set"))
+    asyncio.get_running_loop().call_soon(_varset_event, session, ch, name, value)
+
+
+def _varset_event(session: AmiSession, ch: Channel, name: str, value: str) -> None:
+    if ch.alive:
+        session.pbx.emit(
+            "VarSet", "dialplan,all", [*ch.block(), ("Variable", name), ("Value", value)]
+        )
+
+
+async def redirect(session: AmiSession, m: Message) -> None:
+    """Redirect a channel to context/exten/priority."""
+    chan = get(m, "Channel")
+    ch = session.pbx.find(chan)
+    if ch is None:
+        session.error(m, f"Channel does not exist: {chan}")
+        return
+    try:
+        priority = int(get(m, "Priority", "1") or "1")
+    except ValueError:
+        session.error(m, "Invalid priority")
+        return
+    session.respond(m, True, ("Message", "Redirect successful"))
+    session.pbx.redirect(ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority)
+
+
+async def hangup(session: AmiSession, m: Message) -> None:
+    """Hangup one channel, or every channel matching ``/regex/``."""
+    chan = get(m, "Channel")
+    cause_text = get(m, "Cause")
+    cause = int(cause_text) if cause_text.isdigit() else None
+    if len(chan) > 1 and chan.startswith("/") and chan.endswith("/"):
+        try:
+            pattern = re.compile(chan[1:-1])
+        except re.error:
+            session.error(m, "Invalid regex")
+            return
+        found = [c for c in session.pbx.channels.values() if pattern.search(c.name)]
+        found.sort(key=lambda c: -c.half)
+        session.respond(
+            m, True, ("EventList", "start"), ("Message", "Channels hung up will follow")
+        )
+        action_id = get(m, "ActionID")
+        for ch in found:
+            session.send(
+                [("Event", "ChannelHungup"), ("Channel", ch.name), ("ActionID", action_id)]
+            )
+        session.send(
+            [
+                ("Event", "ChannelsHungupListComplete"),
+                ("ActionID", action_id),
+                ("EventList", "Complete"),
+                ("ListItems", str(len(found))),
+            ]
+        )
+        for ch in found:
+            session.pbx.request_hangup(ch, cause)
+        return
+    target = session.pbx.find(chan)
+    if target is None:
+        session.error(m, "No such channel")
+        return
+    session.respond(m, True, ("Message", "Channel Hungup"))
+    session.pbx.request_hangup(target, cause)
+
+
+async def originate(session: AmiSession, m: Message) -> None:
+    """Originate (Async or not) to a Local channel."""
+    chan = get(m, "Channel")
+    if not chan:
+        session.error(m, "Channel not specified")
+        return
+    variables: list[tuple[str, str]] = []
+    for header in get_all(m, "Variable"):
+        for pair in header.split(","):
+            name, sep, value = pair.partition("=")
+            if sep:
+                variables.append((name.strip(), value))
+    try:
+        timeout = float(get(m, "Timeout", "30000") or "30000") / 1000
+        priority = int(get(m, "Priority", "1") or "1")
+    except ValueError:
+        session.error(m, "Invalid timeout or priority")
+        return
+    req = OriginateRequest(
+        channel=chan,
+        context=get(m, "Context"),
+        exten=get(m, "Exten"),
+        priority=priority,
+        application=get(m, "Application"),
+        data=get(m, "Data"),
+        caller_id=caller_id(get(m, "CallerID")),
+        timeout=timeout,
+        variables=variables,
+        action_id=get(m, "ActionID"),
+    )
+    if not req.application and not req.exten:
+        session.error(m, "Exten not specified")
+        return
+    if get(m, "Async").lower() in ("true", "yes", "1", "on"):
+        session.respond(m, True, ("Message", "Originate successfully queued"))
+        session.pbx.spawn(session.pbx.originate(req), f"originate:{chan}")
+        return
+    req.announce = False
+    result = await session.pbx.originate(req)
+    if result.reason == 4:
+        session.respond(m, True, ("Message", "Originate successfully queued"))
+    else:
+        session.error(m, "Originate failed")
+
+
+async def coreshowchannels(session: AmiSession, m: Message) -> None:
+    """CoreShowChannels: one CoreShowChannel per channel, then the summary."""
+    action_id = get(m, "ActionID")
+    session.respond(m, True, ("EventList", "start"), ("Message", "Channels will follow"))
+    now = session.pbx.now()
+    channels = list(session.pbx.channels.values())
+    for ch in channels:
+        session.send(
+            [
+                ("Event", "CoreShowChannel"),
+                ("ActionID", action_id),
+                *ch.block(),
+                ("Application", ch.app),
+                ("ApplicationData", ch.appdata),
+                ("Duration", hms(now - ch.created)),
+                ("BridgeId", ch.bridge.uniqueid if ch.bridge else ""),
+            ]
+        )
+    session.send(
+        [
+            ("Event", "CoreShowChannelsComplete"),
+            ("ActionID", action_id),
+            ("EventList", "Complete"),
+            ("ListItems", str(len(channels))),
+        ]
+    )
+
+
+async def status(session: AmiSession, m: Message) -> None:
+    """Status of all channels or one, with the ``Variables`` asked for."""
+    action_id, chan = get(m, "ActionID"), get(m, "Channel")
+    if chan:
+        one = session.pbx.find(chan)
+        if one is None:
+            session.error(m, "No such channel")
+            return
+        channels = [one]
+    else:
+        channels = list(session.pbx.channels.values())
+    wanted = [v.strip() for v in get(m, "Variables").split(",") if v.strip()]
+    session.respond(m, True, ("EventList", "start"), ("Message", "Channel status will follow"))
+    now = session.pbx.now()
+    for ch in channels:
+        held = ch.on_hold
+        fields: Message = [
+            ("Event", "Status"),
+            ("Privilege", "Call"),
+            *ch.block(),
+            ("Type", ch.name.split("/", 1)[0]),
+            ("DNID", ""),
+            ("EffectiveConnectedLineNum", ch.conn_num),
+            ("EffectiveConnectedLineName", ch.conn_name),
+            ("TimeToHangup", "0"),
+            ("BridgeID", ch.bridge.uniqueid if ch.bridge else ""),
+            ("Application", ch.app),
+            ("Data", ch.appdata),
+            ("Nativeformats", "(slin)"),
+            ("Readformat", "slin"),
+            ("Readtrans", ""),
+            ("Writeformat", "gsm" if held else "slin"),
+            ("Writetrans", "(gsm@8000)->(slin@8000)" if held else ""),
+            ("Callgroup", "0"),
+            ("Pickupgroup", "0"),
+            ("Seconds", str(int(now - ch.created))),
+        ]
+        fields += [("Variable", f"{v}={session.pbx.lookup(ch, v)}") for v in wanted]
+        if action_id:
+            fields.append(("ActionID", action_id))
+        session.send(fields)
+    session.send(
+        [
+            ("Event", "StatusComplete"),
+            ("ActionID", action_id),
+            ("EventList", "Complete"),
+            ("ListItems", str(len(channels))),
+            ("Items", str(len(channels))),
+        ]
+    )
+
+
+async def playdtmf(session: AmiSession, m: Message) -> None:
+    """PlayDTMF: the digit reaches the far side of the channel after its duration."""
+    chan, digit = get(m, "Channel"), get(m, "Digit")
+    ch = session.pbx.find(chan)
+    if ch is None:
+        session.error(m, f"Channel '{chan}' not found")
+        return
+    if not digit:
+        session.error(m, "No digit specified")
+        return
+    duration = int(get(m, "Duration", "250") or "250")
+    await asyncio.sleep(duration / 1000 * session.pbx.time_scale)
+    session.respond(m, True, ("Message", "DTMF successfully queued"))
+    target = ch.peer if ch.peer is not None and ch.peer.alive else ch
+    session.pbx.emit(
+        "DTMFBegin",
+        "dtmf,all",
+        [*target.block(), ("Digit", digit[0]), ("Direction", "Received")],
+    )
+    session.pbx.emit(
+        "DTMFEnd",
+        "dtmf,all",
+        [
+            *target.block(),
+            ("Digit", digit[0]),
+            ("DurationMs", str(duration)),
+            ("Direction", "Received"),
+        ],
+    )
+    target.dtmf.put_nowait(digit[0])
+
+
+async def events(session: AmiSession, m: Message) -> None:
+    """Events: change which events this session receives."""
+    on = session.set_event_mask(get(m, "EventMask", "on"))
+    session.respond(m, True, ("Events", "On" if on else "Off"))
+
+
+ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
+    "ping": ping,
+    "corestatus": corestatus,
+    "getvar": getvar,
+    "setvar": setvar,
+    "redirect": redirect,
+    "hangup": hangup,
+    "originate": originate,
+    "coreshowchannels": coreshowchannels,
+    "status": status,
+    "playdtmf": playdtmf,
+    "events": events,
+}

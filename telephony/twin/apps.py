@@ -1,0 +1,381 @@
+"""Dialplan applications of the twin (the ones the lab and product dialplans use)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telephony.twin.channel import Bridge, Channel
+from telephony.twin.pbx import Hungup, Jump, Pbx
+
+App = Callable[[Pbx, Channel, str], Awaitable[bool]]
+
+#: Length in samples (8 kHz) of the sound files the twin knows; others do not exist.
+SOUNDS = {"hello-world": 11360, "beep": 2000, "silence/1": 8000, "vm-goodbye": 6400}
+
+_DIAL_RESET = (
+    "DIALSTATUS",
+    "DIALEDPEERNUMBER",
+    "DIALEDPEERNAME",
+    "ANSWEREDTIME",
+    "ANSWEREDTIME_MS",
+    "DIALEDTIME",
+    "DIALEDTIME_MS",
+    "RINGTIME",
+    "RINGTIME_MS",
+    "PROGRESSTIME",
+    "PROGRESSTIME_MS",
+)
+_LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+)(?:/n)?$", re.IGNORECASE)
+
+
+def _args(data: str) -> list[str]:
+    return [a.strip() for a in data.split(",")] if data else []
+
+
+def _seconds(text: str, default: float) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return default
+
+
+async def app_noop(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """NoOp(): nothing."""
+    return False
+
+
+async def app_answer(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Answer(): answer, then wait up to 500 ms for media as Asterisk does."""
+    if pbx.answer(ch):
+        await pbx.pause(ch, 0.5)
+    return False
+
+
+async def app_wait(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Wait(seconds)."""
+    await pbx.pause(ch, _seconds(data, 0.0))
+    return False
+
+
+async def app_hangup(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Hangup([cause]): end the call (cause 16 unless given)."""
+    ch.cause = int(data) if data.isdigit() else (ch.cause or 16)
+    return True
+
+
+async def app_ringing(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Ringing(): indicate ringing to the caller."""
+    pbx.ringing(ch)
+    return False
+
+
+async def app_busy(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Busy([timeout]): signal busy, wait, hang up."""
+    pbx.busy(ch, 17)
+    await pbx.pause(ch, _seconds(data, 10.0) or 10.0)
+    return True
+
+
+async def app_congestion(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Congestion([timeout]): signal congestion, wait, hang up."""
+    pbx.busy(ch, 34)
+    await pbx.pause(ch, _seconds(data, 10.0) or 10.0)
+    return True
+
+
+async def app_set(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Set(NAME=value)."""
+    name, _, value = data.partition("=")
+    pbx.set_var(ch, name.strip(), value)
+    return False
+
+
+async def app_playback(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Playback(file): play a known sound; PLAYBACKSTATUS tells how it went."""
+    files = _args(data)[0].split("&") if data else []
+    ok = all(f in SOUNDS for f in files) and bool(files)
+    for f in files:
+        if f in SOUNDS:
+            await pbx.pause(ch, SOUNDS[f] / 8000)
+    pbx.set_var(ch, "PLAYBACKSTATUS", "SUCCESS" if ok else "FAILED")
+    return False
+
+
+async def app_moh(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """MusicOnHold(class,duration): hold music until the time runs out or the call moves."""
+    args = _args(data)
+    klass = args[0] if args and args[0] else "default"
+    duration = _seconds(args[1], 0.0) if len(args) > 1 else 0.0
+    ch.on_hold = True
+    pbx.emit("MusicOnHoldStart", "call,all", [*ch.block(), ("Class", klass)])
+    try:
+        await pbx.pause(ch, duration or 86400.0)
+    finally:
+        ch.on_hold = False
+        pbx.emit("MusicOnHoldStop", "call,all", ch.block())
+    return False
+
+
+async def app_agi(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """AGI(agi://host:port/script): run a FastAGI session against the engine."""
+    from telephony.twin.agi import run_agi
+
+    await run_agi(pbx, ch, _args(data)[0] if data else "")
+    return False
+
+
+async def app_amd(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """AMD(): decide human or machine; the twin asks the called party's behaviour."""
+    status, cause, seconds = pbx.amd_result(ch)
+    await pbx.pause(ch, seconds)
+    pbx.set_var(ch, "AMDSTATUS", status)
+    pbx.set_var(ch, "AMDCAUSE", cause)
+    return False
+
+
+def bridge_enter(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
+    """Put a channel in a bridge (BridgeEnter)."""
+    bridge.members.append(ch)
+    ch.bridge = bridge
+    pbx.emit("BridgeEnter", "call,all", [*bridge.block(), *ch.block()])
+
+
+def bridge_leave(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
+    """Take a channel out of its bridge (BridgeLeave)."""
+    if ch in bridge.members:
+        bridge.members.remove(ch)
+    ch.bridge = None
+    pbx.emit("BridgeLeave", "call,all", [*bridge.block(), *ch.block()])
+
+
+async def _first(pbx: Pbx, waits: list[asyncio.Future[Any]], seconds: float | None) -> None:
+    await asyncio.wait(
+        waits,
+        timeout=None if seconds is None else seconds * pbx.time_scale,
+        return_when=asyncio.FIRST_COMPLETED,
+    )
+
+
+async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
+    """Dial(Local/exten@context,timeout): ring a Local target, bridge it when it answers."""
+    args = _args(data)
+    timeout = _seconds(args[1], 0.0) if len(args) > 1 and args[1] else 0.0
+    for name in _DIAL_RESET:
+        pbx.set_var(caller, name, "")
+    match = _LOCAL.match(args[0] if args else "")
+    if match is None or not pbx.target_exists(match.group("context"), match.group("exten")):
+        pbx.set_var(caller, "DIALSTATUS", "CHANUNAVAIL")
+        return False
+    exten, context = match.group("exten"), match.group("context")
+    dialstring = f"{exten}@{context}"
+    started = pbx.now()
+    pair = pbx.new_local_pair(exten, context, caller.linkedid, "dial")
+    one, two = pair.one, pair.two
+    pbx.set_var(one, "DIALEDPEERNUMBER", dialstring)
+    cid, conn = (exten, caller.cid_name), (caller.cid_num, caller.cid_name)
+    changed = ((one.cid_num, one.cid_name) != cid, (one.conn_num, one.conn_name) != conn)
+    (one.cid_num, one.cid_name), (one.conn_num, one.conn_name) = cid, conn
+    pbx.newexten(one, "AppDial", "(Outgoing Line)")
+    pbx.set_caller(one, cid, conn, preset=True, changed=changed)
+    pbx.set_var(two, "DIALEDPEERNUMBER", dialstring)
+    pbx.set_caller(two, (caller.cid_num, caller.cid_name), (exten, caller.cid_name), preset=True)
+    pbx.local_bridge(pair)
+    pbx.emit(
+        "DialBegin", "call,all", [*caller.block(), *one.block("Dest"), ("DialString", dialstring)]
+    )
+
+    def on_ringing() -> None:
+        ms = int((pbx.now() - started) * 1000)
+        pbx.set_var(caller, "RINGTIME", str(ms // 1000))
+        pbx.set_var(caller, "RINGTIME_MS", str(ms))
+        pbx.emit(
+            "DialState",
+            "call,all",
+            [*caller.block(), *one.block("Dest"), ("DialStatus", "RINGING")],
+        )
+
+    pair.on_ringing = on_ringing
+    pbx.start_dialplan(two)
+
+    def dial_end(status: str) -> None:
+        pbx.emit(
+            "DialEnd", "call,all", [*caller.block(), *one.block("Dest"), ("DialStatus", status)]
+        )
+
+    pbx.check(caller)
+    waiter = asyncio.ensure_future(caller.wake.wait())
+    try:
+        await _first(pbx, [pair.outcome, waiter], timeout or None)
+    finally:
+        waiter.cancel()
+    if not pair.outcome.done() or pair.outcome.result() != "answer":
+        if caller.pending is not None:
+            status = "CANCEL"
+        elif not pair.outcome.done():
+            status = "NOANSWER"
+        else:
+            status = {"busy": "BUSY", "congestion": "CONGESTION"}.get(
+                pair.outcome.result(), "NOANSWER"
+            )
+        dial_end(status)
+        pbx.destroy(one)
+        pbx.set_var(caller, "DIALSTATUS", status)
+        pbx.check(caller)
+        return False
+    pbx.set_var(caller, "DIALSTATUS", "ANSWER")
+    pbx.set_var(caller, "DIALEDPEERNAME", one.name)
+    pbx.set_var(caller, "DIALEDPEERNUMBER", dialstring)
+    one.exten = ""
+    dial_end("ANSWER")
+    answered = pbx.now()
+    bridge = pbx.new_bridge()
+    pbx.emit("BridgeCreate", "call,all", bridge.block())
+    pbx.newexten(one, "AppDial", "(Outgoing Line)")
+    bridge_enter(pbx, bridge, one)
+    bridge_enter(pbx, bridge, caller)
+    pbx.set_var(one, "BRIDGEPEER", caller.name)
+    pbx.set_var(caller, "BRIDGEPEER", one.name)
+    caller.app, caller.appdata = "Dial", data
+    one.wake.clear()
+    if caller.pending is None and one.pending is None:
+        waits = [asyncio.ensure_future(caller.wake.wait()), asyncio.ensure_future(one.wake.wait())]
+        try:
+            await _first(pbx, list(waits), None)
+        finally:
+            for w in waits:
+                w.cancel()
+    pbx.clear_bridge_peers(bridge)
+    bridge_leave(pbx, bridge, caller)
+    now = pbx.now()
+    talk_ms, dial_ms = int((now - answered) * 1000), int((now - started) * 1000)
+    pbx.set_var(caller, "ANSWEREDTIME", str(talk_ms // 1000))
+    pbx.set_var(caller, "ANSWEREDTIME_MS", str(talk_ms))
+    pbx.set_var(caller, "DIALEDTIME", str(dial_ms // 1000))
+    pbx.set_var(caller, "DIALEDTIME_MS", str(dial_ms))
+    pbx.set_var(caller, "DIALSTATUS", "ANSWER")
+    bridge_leave(pbx, bridge, one)
+    pbx.emit("BridgeDestroy", "call,all", bridge.block())
+    for spyer_done in pbx.spies.pop(one.name, []):
+        spyer_done()
+    one.cause = one.cause or 16
+    pbx.destroy(one)
+    if caller.cause == 0:
+        caller.cause = 16
+    pbx.check(caller)
+    raise Hungup
+
+
+async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """ChanSpy(prefix,options): listen to the first bridged channel whose name matches."""
+    args = _args(data)
+    prefix = args[0] if args else ""
+    spyee: Channel | None = None
+    while spyee is None:
+        await pbx.pause(ch, 0.1)
+        spyee = next(
+            (c for c in pbx.channels.values() if c.name.startswith(prefix + "-") and c.bridge),
+            None,
+        )
+    pbx.emit("ChanSpyStart", "call,all", [*ch.block("Spyer"), *spyee.block("Spyee")])
+    _renew_bridge_peers(pbx, spyee)
+    spyee_snapshot = spyee.block("Spyee")
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def spyee_gone() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    pbx.spies.setdefault(spyee.name, []).append(spyee_gone)
+    if ch.pending is None:
+        waiter = asyncio.ensure_future(ch.wake.wait())
+        try:
+            await _first(pbx, [done, waiter], None)
+        finally:
+            waiter.cancel()
+    if not done.done():
+        # The supervisor hung up: the audiohook leaves the bridge, which re-announces
+        # its peers; ChanSpy itself only ends when the spied call does.
+        _renew_bridge_peers(pbx, spyee)
+        await done
+    pbx.emit("ChanSpyStop", "call,all", [*ch.block("Spyer"), *spyee_snapshot])
+    pbx.check(ch)
+    return False
+
+
+def _renew_bridge_peers(pbx: Pbx, spyee: Channel) -> None:
+    bridge = spyee.bridge
+    if bridge is None:
+        return
+    for member in sorted(bridge.members, key=lambda c: c is not spyee):
+        other = next((c for c in bridge.members if c is not member), None)
+        if other is not None:
+            pbx.set_var(member, "BRIDGEPEER", other.name)
+
+
+async def app_goto(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """Goto([[context,]exten,]priority)."""
+    args = _args(data)
+    if not args or not args[-1].isdigit():
+        return True
+    priority = int(args[-1])
+    exten = args[-2] if len(args) >= 2 else ch.exten
+    context = args[-3] if len(args) >= 3 else ch.context
+    raise Jump(context, exten, priority)
+
+
+async def app_gotoif(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """GotoIf(condition?[label_if_true][:label_if_false]) with a plain truth value."""
+    condition, _, labels = data.partition("?")
+    when_true, _, when_false = labels.partition(":")
+    cond = condition.strip().strip("$[]").strip()
+    truth = cond not in ("", "0") and not _false_comparison(cond)
+    target = when_true if truth else when_false
+    if not target:
+        return False
+    return await app_goto(pbx, ch, target)
+
+
+def _false_comparison(cond: str) -> bool:
+    for op in ("!=", "="):
+        if op in cond:
+            left, _, right = cond.partition(op)
+            same = left.strip().strip('"') == right.strip().strip('"')
+            return same if op == "!=" else not same
+    return False
+
+
+APPS: dict[str, App] = {
+    "goto": app_goto,
+    "gotoif": app_gotoif,
+    "verbose": app_noop,
+    "log": app_noop,
+    "progress": app_noop,
+    "noop": app_noop,
+    "answer": app_answer,
+    "wait": app_wait,
+    "hangup": app_hangup,
+    "ringing": app_ringing,
+    "busy": app_busy,
+    "congestion": app_congestion,
+    "set": app_set,
+    "playback": app_playback,
+    "musiconhold": app_moh,
+    "agi": app_agi,
+    "amd": app_amd,
+    "dial": app_dial,
+    "chanspy": app_chanspy,
+}
+
+
+async def run_app(pbx: Pbx, ch: Channel, app: str, data: str) -> bool:
+    """Run one application; True when the dialplan must stop (the channel hangs up)."""
+    impl = APPS.get(app.lower())
+    if impl is None:
+        return True
+    return await impl(pbx, ch, data)
+
+
+__all__ = ["APPS", "SOUNDS", "run_app"]
