@@ -36,6 +36,7 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     )
     lvl = getattr(logging, level.upper())
     logging.basicConfig(level=lvl, stream=sys.stderr, format="%(message)s", force=True)
+    logging.getLogger("alembic").setLevel(max(lvl, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

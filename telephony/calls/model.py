@@ -60,6 +60,8 @@ class Channel:
     priority: str = ""
     #: the extension the channel was created for (the number a dialer dialled)
     first_exten: str = ""
+    #: the context the channel was created in (``inbound`` for a caller who dialled a DID)
+    first_context: str = ""
     application: str = ""
     app_data: str = ""
     variables: dict[str, str] = field(default_factory=dict)

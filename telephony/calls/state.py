@@ -60,11 +60,16 @@ def call_state(
     return "in_dialplan"
 
 
+#: contexts where callers arrive on a DID: there the caller id, not the exten, is the customer
+INBOUND_CONTEXTS = frozenset({"inbound"})
+
+
 def call_caller(call: Call, channels: Mapping[str, Channel]) -> str | None:
     """The customer's number: the number dialled for an originated call, else the caller id."""
     primary = channels.get(call.primary)
     if primary is None:
         return call.caller_cache
-    if call.originated and primary.first_exten:
+    inbound = primary.first_context in INBOUND_CONTEXTS
+    if call.originated and primary.first_exten and not inbound:
         return primary.first_exten
     return known(primary.caller_num) or known(primary.connected_num) or primary.first_exten or None

@@ -128,6 +128,7 @@ class Tables:
             exten=exten,
             priority=ev.get(p + "Priority", ""),
             first_exten=exten,
+            first_context=ev.get(p + "Context", ""),
             created_at=now,
         )
         st.channels[uid] = ch
