@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,17 +12,6 @@ from aiohttp import web
 from atende.auth import Role, UserStore
 from atende.db import make_engine
 from atende.web.app import build_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 PASSWORDS = {
     "agent": "agent-pass-1",
@@ -69,18 +57,3 @@ async def web_server(database_url: str) -> AsyncIterator[WebServer]:
     finally:
         await runner.cleanup()
         await engine.dispose()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
