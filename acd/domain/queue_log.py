@@ -1,0 +1,58 @@
+"""queue_log-style records: one per step, plain data for the database and for rebuilding stats.
+
+Close to Asterisk's queue_log (``time|callid|queue|agent|event|data1|data2|...``). Events beyond
+Asterisk's: FULL and JOINEMPTY (caller refused), WRAPUPEND (after-call work finished) and
+CALLBACK (caller accepted a callback and keeps his place).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+NONE = "NONE"
+
+
+class QueueEvent(StrEnum):
+    ENTERQUEUE = "ENTERQUEUE"  # data: priority, position
+    CONNECT = "CONNECT"  # data: holdtime, ringtime
+    RINGNOANSWER = "RINGNOANSWER"  # data: ringtime
+    RINGCANCELED = "RINGCANCELED"  # data: ringtime
+    ABANDON = "ABANDON"  # data: position, origposition, waittime
+    COMPLETEAGENT = "COMPLETEAGENT"  # data: holdtime, calltime, origposition
+    COMPLETECALLER = "COMPLETECALLER"  # data: holdtime, calltime, origposition
+    EXITWITHTIMEOUT = "EXITWITHTIMEOUT"  # data: position, origposition, waittime, reason
+    EXITEMPTY = "EXITEMPTY"  # data: position, origposition, waittime
+    FULL = "FULL"
+    JOINEMPTY = "JOINEMPTY"
+    CALLBACK = "CALLBACK"  # data: position
+    WRAPUPEND = "WRAPUPEND"  # data: wrap-up seconds
+    PAUSE = "PAUSE"  # data: reason
+    UNPAUSE = "UNPAUSE"  # data: reason of the pause that ended
+    ADDMEMBER = "ADDMEMBER"  # agent logged in; data: skills "name:level,..."
+    REMOVEMEMBER = "REMOVEMEMBER"  # agent logged out
+
+
+TIMEOUT_MAX_WAIT = "max_wait"
+TIMEOUT_OVERFLOW = "overflow"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLogRecord:
+    time: float
+    call_id: str
+    queue: str
+    agent: str
+    event: QueueEvent
+    data: tuple[str, ...] = ()
+
+    def to_line(self) -> str:
+        """``time|callid|queue|agent|event|data...`` as Asterisk writes it."""
+        return "|".join(
+            [f"{self.time:.6f}", self.call_id, self.queue, self.agent, self.event, *self.data]
+        )
+
+
+def secs(value: float) -> str:
+    """Durations in data fields: milliseconds precision, human readable."""
+    return f"{value:.3f}"
