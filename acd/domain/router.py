@@ -624,9 +624,11 @@ class Router:
         decisions: list[Decision] = []
         if cancel:
             decisions.append(CancelOffer(call.call_id, agent.agent_id, q.name, cancel))
-        self._schedule(call, now)
         decisions += self._leave_if_empty(agent, now)
-        if call.state is CallState.WAITING and call.call_id in self.calls:
+        if self.calls.get(call.call_id) is call:
+            # steps that fell due while the agent was rung apply now (overflow, max wait...)
+            decisions += self._step(call, now, [])
+        if self.calls.get(call.call_id) is call and call.state is CallState.WAITING:
             offer = self._offer_to_call(call, now)
             if offer:
                 decisions.append(offer)
