@@ -47,10 +47,23 @@ class QueueLogRecord:
     data: tuple[str, ...] = ()
 
     def to_line(self) -> str:
-        """``time|callid|queue|agent|event|data...`` as Asterisk writes it."""
+        """``time|callid|queue|agent|event|data...`` as Asterisk writes it (time exact)."""
         return "|".join(
-            [f"{self.time:.6f}", self.call_id, self.queue, self.agent, self.event, *self.data]
+            [repr(self.time), self.call_id, self.queue, self.agent, self.event, *self.data]
         )
+
+    @classmethod
+    def from_line(cls, line: str) -> QueueLogRecord:
+        """Parse :meth:`to_line` output; raise ValueError naming what is wrong."""
+        parts = line.rstrip("\n").split("|")
+        if len(parts) < 5:
+            raise ValueError(f"queue_log line needs at least 5 fields, got {len(parts)}: {line!r}")
+        try:
+            time = float(parts[0])
+            event = QueueEvent(parts[4])
+        except ValueError as exc:
+            raise ValueError(f"bad queue_log line {line!r}: {exc}") from None
+        return cls(time, parts[1], parts[2], parts[3], event, tuple(parts[5:]))
 
 
 def secs(value: float) -> str:
