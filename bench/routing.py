@@ -215,7 +215,16 @@ class Scenario:
                     router.agent_answered(d.call_id, now)
                     talking.append(d.call_id)
         gc.unfreeze()
+        self.busy_router, self.busy_now = router, now
         return summarise(samples, offers)
+
+    def time_escalation_tick(self) -> tuple[int, float]:
+        """One tick after every waiting call crossed its 30 s step: (calls, seconds)."""
+        router = self.busy_router
+        waiting = router_waiting(router)
+        t0 = time.perf_counter()
+        router.tick(self.busy_now + 31.0)
+        return waiting, time.perf_counter() - t0
 
     def run_router_arrivals(self, iterations: int) -> Result:
         router = Router(self.queues)
@@ -314,6 +323,7 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
+    ticks: list[str] = []
     for agents in (100, 1_000, 5_000):
         profiles = min(200, agents)
         scenario = Scenario(agents, waiting, profiles)
@@ -336,6 +346,13 @@ def main() -> None:
                 f"{slow.decisions_per_s:>11,.0f} "
                 f"{slow.p99_us:>8.1f} | {fast.decisions_per_s / slow.decisions_per_s:>5.0f}x"
             )
+        calls, seconds = scenario.time_escalation_tick()
+        ticks.append(
+            f"{agents:>6} agents: one tick escalating {calls:,} waiting calls (all agents busy) "
+            f"took {seconds * 1e3:.1f} ms ({seconds / calls * 1e6:.2f} us per call)"
+        )
+    print()
+    print("\n".join(ticks))
 
 
 if __name__ == "__main__":

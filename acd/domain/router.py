@@ -62,7 +62,7 @@ class QueueRuntime:
     config: QueueConfig
     plan: EscalationPlan
     line: WaitingLine = field(default_factory=WaitingLine)
-    eligible: list[list[Candidate]] = field(default_factory=list)  # per stage
+    eligible: list[dict[int, Candidate]] = field(default_factory=list)  # per stage, by profile
     offered: dict[str, Call] = field(default_factory=dict)
     counters: QueueCounters = field(default_factory=QueueCounters)
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_CALLS))
@@ -97,13 +97,14 @@ class Router:
         for name, config in configs.items():
             plan = EscalationPlan(config, configs)
             runtime = QueueRuntime(config, plan)
-            runtime.eligible = [[] for _ in plan.stages]
+            runtime.eligible = [{} for _ in plan.stages]
             self.queues[name] = runtime
         self.agents: dict[str, Agent] = {}
         self.calls: dict[str, Call] = {}
         self._profiles: dict[SkillProfile, int] = {}
         self._pools: list[ProfilePool] = []
         self._served: list[list[Served]] = []
+        self._free_profiles: set[int] = set()  # profiles with at least one free agent
         self._call_timers: list[tuple[float, int, int, Call]] = []
         self._wrap_timers: list[tuple[float, int, int, Agent]] = []
         self._seq = itertools.count()
@@ -128,7 +129,7 @@ class Router:
         agent.totals.login_at = now
         self._record(now, NONE, NONE, agent_id, QueueEvent.ADDMEMBER, profile.describe())
         self._staff(agent, +1)
-        self._pools[pid].add(agent)
+        self._free(agent)
         return self._offer_to_agent(agent, now)
 
     def logout(self, agent_id: str, now: float) -> list[Decision]:
@@ -138,7 +139,7 @@ class Router:
         now = self._time(now)
         agent.move(A.LOGGED_OUT, now, "log out")
         if not was_paused:
-            self._pools[agent.profile_id].remove(agent)
+            self._unfree(agent)
             self._staff(agent, -1)
         t = agent.totals
         add_pause(t, now)
@@ -158,7 +159,7 @@ class Router:
         now = self._time(now)
         agent.move(A.PAUSED, now, "pause", frozenset({A.AVAILABLE, A.WRAP_UP, A.PAUSED}))
         if before is A.AVAILABLE:
-            self._pools[agent.profile_id].remove(agent)
+            self._unfree(agent)
         elif before is A.WRAP_UP:
             self._end_wrap(agent, now)
         if before is A.PAUSED:
@@ -178,7 +179,7 @@ class Router:
         agent.pause_reason = None
         self._record(now, NONE, NONE, agent_id, QueueEvent.UNPAUSE, reason)
         self._staff(agent, +1)
-        self._pools[agent.profile_id].add(agent)
+        self._free(agent)
         return self._offer_to_agent(agent, now)
 
     def wrap_up_done(self, agent_id: str, now: float) -> list[Decision]:
@@ -262,7 +263,7 @@ class Router:
                 now, call_id, q.name, freed.agent_id, QueueEvent.RINGCANCELED,
                 secs(now - call.offered_at),
             )  # fmt: skip
-            self._pools[freed.profile_id].add(freed)
+            self._free(freed)
             position = 0
         else:
             position = q.line.position(call)
@@ -312,7 +313,7 @@ class Router:
             return []
         q.recent.append(talk)
         agent.idle_since = now
-        self._pools[agent.profile_id].add(agent)
+        self._free(agent)
         return self._offer_to_agent(agent, now)
 
     def callback_accepted(self, call_id: str, now: float) -> list[Decision]:
@@ -462,12 +463,22 @@ class Router:
                 continue
             score = Requirement(q.config.skills).score(profile)
             for stage in range(first, len(q.eligible)):
-                q.eligible[stage].append((pool, score))
+                q.eligible[stage][pid] = (pool, score)
             served.append((q, q.plan.offsets[first], q.config.weight))
         self._profiles[profile] = pid
         self._pools.append(pool)
         self._served.append(served)
         return pid
+
+    def _free(self, agent: Agent) -> None:
+        self._pools[agent.profile_id].add(agent)
+        self._free_profiles.add(agent.profile_id)
+
+    def _unfree(self, agent: Agent) -> None:
+        pool = self._pools[agent.profile_id]
+        pool.remove(agent)
+        if not len(pool):
+            self._free_profiles.discard(agent.profile_id)
 
     def _staff(self, agent: Agent, delta: int) -> None:
         for q, _, _ in self._served[agent.profile_id]:
@@ -496,7 +507,7 @@ class Router:
     def _after_wrap(self, agent: Agent, now: float, offer: bool = True) -> list[Decision]:
         self._end_wrap(agent, now)
         agent.idle_since = now
-        self._pools[agent.profile_id].add(agent)
+        self._free(agent)
         return self._offer_to_agent(agent, now) if offer else []
 
     def _enter(
@@ -640,7 +651,13 @@ class Router:
     def _offer_to_call(self, call: Call, now: float) -> Offer | None:
         q = self.queues[call.queue]
         stage = q.plan.stage_at(call.entered_at, now)
-        agent = pick_agent(q.config.strategy, q.eligible[stage], q.rr_last)
+        accepted = q.eligible[stage]
+        free = self._free_profiles
+        if len(free) < len(accepted):  # few free profiles (busy centre): look only at those
+            few = [accepted[pid] for pid in free if pid in accepted]
+            agent = pick_agent(q.config.strategy, few, q.rr_last)
+        else:
+            agent = pick_agent(q.config.strategy, accepted.values(), q.rr_last)
         return self._offer(q, call, agent, now) if agent else None
 
     def _offer_to_agent(self, agent: Agent, now: float) -> list[Decision]:
@@ -667,7 +684,7 @@ class Router:
 
     def _offer(self, q: QueueRuntime, call: Call, agent: Agent, now: float) -> Offer:
         agent.move(A.RESERVED, now, "take a call", frozenset({A.AVAILABLE}))
-        self._pools[agent.profile_id].remove(agent)
+        self._unfree(agent)
         agent.call_id = call.call_id
         q.line.remove(call)
         q.offered[call.call_id] = call

@@ -9,7 +9,7 @@ list; choosing for a call compares the heads of the profiles its queue accepts a
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from acd.domain.agents import Agent
@@ -70,7 +70,7 @@ def _drop(items: list[Any], key: tuple[Any, ...], agent: Agent) -> None:
 Candidate = tuple[ProfilePool, int]  # (pool, best-skill score of the profile for the queue)
 
 
-def pick_agent(strategy: Strategy, candidates: Sequence[Candidate], rr_last: int) -> Agent | None:
+def pick_agent(strategy: Strategy, candidates: Iterable[Candidate], rr_last: int) -> Agent | None:
     """The free agent ``strategy`` prefers among the pools of the accepted profiles."""
     if strategy is Strategy.ROUND_ROBIN:
         return _round_robin(candidates, rr_last)
@@ -103,7 +103,7 @@ def _head(pool: ProfilePool, strategy: Strategy) -> Agent:
     return pool.by_talk[0][3]
 
 
-def _round_robin(candidates: Sequence[Candidate], rr_last: int) -> Agent | None:
+def _round_robin(candidates: Iterable[Candidate], rr_last: int) -> Agent | None:
     """The free agent with the next sequence number after the last one offered (wrapping)."""
     after: SeqEntry | None = None
     first: SeqEntry | None = None
