@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -85,6 +86,11 @@ class AgentView:
     skills: dict[str, int]
 
 
+def _check_id(kind: str, value: object) -> None:
+    if not isinstance(value, str) or not value or "|" in value or value == NONE:
+        raise AcdError(f"{kind} id must be a non-empty text without '|', got {value!r}")
+
+
 Served = tuple[QueueRuntime, float, int]  # (queue, wait before the profile qualifies, weight)
 
 
@@ -114,6 +120,7 @@ class Router:
     # ---------------------------------------------------------------- agents
     def login(self, agent_id: str, skills: Mapping[str, int], now: float) -> list[Decision]:
         """Agent logs in, available, with ``skills`` (``{name: level 1-5}``)."""
+        _check_id("agent", agent_id)
         profile = SkillProfile(skills)
         agent = self.agents.get(agent_id)
         if agent is not None and agent.state is not A.LOGGED_OUT:
@@ -194,6 +201,7 @@ class Router:
         self, call_id: str, queue: str, now: float, priority: int = 0
     ) -> list[Decision]:
         """A caller joins ``queue``; higher ``priority`` is served first (VIP)."""
+        _check_id("call", call_id)
         runtime = self.queues.get(queue)
         if runtime is None:
             raise AcdError(f"unknown queue {queue!r}")
@@ -420,6 +428,8 @@ class Router:
     # ------------------------------------------------------------- internals
     def _time(self, now: float) -> float:
         """Clamp time to never run backwards (events from several sources may be skewed)."""
+        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
+            raise AcdError(f"time must be a finite number of seconds, got {now!r}")
         if now < self._clock:
             return self._clock
         self._clock = now

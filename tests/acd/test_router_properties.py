@@ -246,6 +246,15 @@ class RouterMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: any(c.state == "offered" for c in self.calls.values()))
     @rule(index=st.integers(0, 10))
+    def ringing(self, index: int) -> None:
+        call_id = self.pick(self.ids("call", "offered"), index)
+        agent_id = self.calls[call_id].agent or ""
+        if self.router.agent(agent_id).state is AgentState.RESERVED:
+            self.apply(self.router.agent_ringing(call_id, self.now))
+            assert self.router.agent(agent_id).state is AgentState.RINGING
+
+    @precondition(lambda self: any(c.state == "offered" for c in self.calls.values()))
+    @rule(index=st.integers(0, 10))
     def no_answer(self, index: int) -> None:
         call_id = self.pick(self.ids("call", "offered"), index)
         agent_id = self.calls[call_id].agent or ""

@@ -331,3 +331,29 @@ def test_abandon_while_ringing_frees_the_agent() -> None:
     assert offers(router.call_abandoned("c1", 3.0)) == [("c2", "a")]
     events = [r.event for r in router.drain_log()]
     assert QueueEvent.RINGCANCELED in events and QueueEvent.ABANDON in events
+
+
+def test_bad_ids_and_times_are_refused_without_changes() -> None:
+    """Empty ids, ids with the log separator and non-finite times raise AcdError."""
+    router = Router([QueueConfig(name="q")])
+    with pytest.raises(AcdError, match="agent id must be"):
+        router.login("", {}, 0.0)
+    with pytest.raises(AcdError, match="call id must be"):
+        router.call_arrived("a|b", "q", 0.0)
+    with pytest.raises(AcdError, match="finite number"):
+        router.call_arrived("c", "q", float("nan"))
+    with pytest.raises(AcdError, match="finite number"):
+        router.tick(float("inf"))
+    assert router.agents == {} and router.calls == {} and router.drain_log() == []
+    assert router.call_arrived("c", "q", 1.0) == []
+
+
+def test_events_out_of_order_are_applied_at_the_latest_time() -> None:
+    """An event stamped before the last one is applied at the last time (no negative waits)."""
+    router = Router([QueueConfig(name="q")])
+    router.call_arrived("c", "q", 100.0)
+    router.login("a", {}, 90.0)
+    router.agent_answered("c", 95.0)
+    record = router.drain_log()[-1]
+    assert record.event is QueueEvent.CONNECT and record.time == 100.0
+    assert router.stats(100.0).queues["q"].hold_time == 0.0
