@@ -20,6 +20,7 @@ from acd.domain.queues import (
     Strategy,
     WhenNoAgents,
     check_queues,
+    parse_queues,
 )
 from acd.domain.router import AcdError, AgentView, Router
 from acd.domain.skills import SkillError, SkillProfile
@@ -56,6 +57,7 @@ __all__ = [
     "agents_for_service_level",
     "check_queues",
     "erlang_c",
+    "parse_queues",
     "staffing",
     "stats_from_log",
     "with_shrinkage",

@@ -6,11 +6,18 @@ by :func:`check_queues`. Every error names the queue and the field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from acd.domain.skills import check_skills
 
@@ -168,3 +175,24 @@ def check_queues(queues: Iterable[QueueConfig]) -> dict[str, QueueConfig]:
             seen.append(target)
             current = by_name[target]
     return by_name
+
+
+def parse_queues(items: Iterable[Mapping[str, object]]) -> dict[str, QueueConfig]:
+    """Queues from plain data (TOML, JSON, database rows); every problem in one ConfigError.
+
+    Each message names the queue (position and name) and the field, e.g.
+    ``queue #2 ('sales'): escalation.0.after: Input should be greater than 0``.
+    """
+    queues: list[QueueConfig] = []
+    problems: list[str] = []
+    for number, item in enumerate(items, start=1):
+        label = f"queue #{number} ({item.get('name')!r})" if isinstance(item, Mapping) else ""
+        try:
+            queues.append(QueueConfig.model_validate(item))
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error["loc"]) or "queue"
+                problems.append(f"{label or f'queue #{number}'}: {where}: {error['msg']}")
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return check_queues(queues)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from acd.domain.agents import NO_ANSWER, Agent, AgentState, IllegalTransition
-from acd.domain.calls import Call, CallState, WaitingLine
+from acd.domain.calls import Call, CallState
 from acd.domain.decisions import (
     CancelOffer,
     Decision,
@@ -28,6 +27,7 @@ from acd.domain.decisions import (
     Timeout,
 )
 from acd.domain.escalation import EscalationPlan
+from acd.domain.index import QueueRuntime, RoutingIndex
 from acd.domain.queue_log import (
     NONE,
     TIMEOUT_MAX_WAIT,
@@ -37,18 +37,15 @@ from acd.domain.queue_log import (
     secs,
 )
 from acd.domain.queues import QueueConfig, WhenNoAgents, check_queues
-from acd.domain.skills import Requirement, SkillProfile
+from acd.domain.skills import SkillProfile
 from acd.domain.stats import (
-    QueueCounters,
     StatsSnapshot,
     add_pause,
     make_agent_stats,
     make_queue_stats,
 )
-from acd.domain.strategies import Candidate, ProfilePool, pick_agent
 
 RING_GRACE = 5.0  # an offer unanswered this long after its ring timeout is taken back
-RECENT_CALLS = 50  # handling times kept per queue for the expected wait
 
 A = AgentState
 _RINGING = frozenset({A.RESERVED, A.RINGING})
@@ -56,23 +53,6 @@ _RINGING = frozenset({A.RESERVED, A.RINGING})
 
 class AcdError(ValueError):
     """A request the router cannot apply (unknown id, wrong call state...). Nothing changed."""
-
-
-@dataclass(slots=True, eq=False)
-class QueueRuntime:
-    config: QueueConfig
-    plan: EscalationPlan
-    line: WaitingLine = field(default_factory=WaitingLine)
-    eligible: list[dict[int, Candidate]] = field(default_factory=list)  # per stage, by profile
-    offered: dict[str, Call] = field(default_factory=dict)
-    counters: QueueCounters = field(default_factory=QueueCounters)
-    recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_CALLS))
-    staffed: int = 0
-    rr_last: int = -1
-
-    @property
-    def name(self) -> str:
-        return self.config.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +71,6 @@ def _check_id(kind: str, value: object) -> None:
         raise AcdError(f"{kind} id must be a non-empty text without '|', got {value!r}")
 
 
-Served = tuple[QueueRuntime, float, int]  # (queue, wait before the profile qualifies, weight)
-
-
 class Router:
     """Skills-based routing over all queues of one engine."""
 
@@ -102,15 +79,10 @@ class Router:
         self.queues: dict[str, QueueRuntime] = {}
         for name, config in configs.items():
             plan = EscalationPlan(config, configs)
-            runtime = QueueRuntime(config, plan)
-            runtime.eligible = [{} for _ in plan.stages]
-            self.queues[name] = runtime
+            self.queues[name] = QueueRuntime(config, plan)
         self.agents: dict[str, Agent] = {}
         self.calls: dict[str, Call] = {}
-        self._profiles: dict[SkillProfile, int] = {}
-        self._pools: list[ProfilePool] = []
-        self._served: list[list[Served]] = []
-        self._free_profiles: set[int] = set()  # profiles with at least one free agent
+        self._index = RoutingIndex(self.queues)
         self._call_timers: list[tuple[float, int, int, Call]] = []
         self._wrap_timers: list[tuple[float, int, int, Agent]] = []
         self._seq = itertools.count()
@@ -126,7 +98,7 @@ class Router:
         if agent is not None and agent.state is not A.LOGGED_OUT:
             raise IllegalTransition(agent_id, agent.state, A.AVAILABLE, "log in")
         now = self._time(now)
-        pid = self._intern(profile)
+        pid = self._index.intern(profile)
         if agent is None:
             agent = Agent(agent_id, profile, pid, seq=len(self.agents))
             self.agents[agent_id] = agent
@@ -135,8 +107,8 @@ class Router:
         agent.login_at = agent.idle_since = now
         agent.totals.login_at = now
         self._record(now, NONE, NONE, agent_id, QueueEvent.ADDMEMBER, profile.describe())
-        self._staff(agent, +1)
-        self._free(agent)
+        self._index.staff(agent, +1)
+        self._index.free(agent)
         return self._offer_to_agent(agent, now)
 
     def logout(self, agent_id: str, now: float) -> list[Decision]:
@@ -146,8 +118,8 @@ class Router:
         now = self._time(now)
         agent.move(A.LOGGED_OUT, now, "log out")
         if not was_paused:
-            self._unfree(agent)
-            self._staff(agent, -1)
+            self._index.unfree(agent)
+            self._index.staff(agent, -1)
         t = agent.totals
         add_pause(t, now)
         agent.pause_reason = None
@@ -166,13 +138,13 @@ class Router:
         now = self._time(now)
         agent.move(A.PAUSED, now, "pause", frozenset({A.AVAILABLE, A.WRAP_UP, A.PAUSED}))
         if before is A.AVAILABLE:
-            self._unfree(agent)
+            self._index.unfree(agent)
         elif before is A.WRAP_UP:
             self._end_wrap(agent, now)
         if before is A.PAUSED:
             add_pause(agent.totals, now)
         else:
-            self._staff(agent, -1)
+            self._index.staff(agent, -1)
         self._start_pause(agent, reason, now)
         return [] if before is A.PAUSED else self._leave_if_empty(agent, now)
 
@@ -185,8 +157,8 @@ class Router:
         add_pause(agent.totals, now)
         agent.pause_reason = None
         self._record(now, NONE, NONE, agent_id, QueueEvent.UNPAUSE, reason)
-        self._staff(agent, +1)
-        self._free(agent)
+        self._index.staff(agent, +1)
+        self._index.free(agent)
         return self._offer_to_agent(agent, now)
 
     def wrap_up_done(self, agent_id: str, now: float) -> list[Decision]:
@@ -271,7 +243,7 @@ class Router:
                 now, call_id, q.name, freed.agent_id, QueueEvent.RINGCANCELED,
                 secs(now - call.offered_at),
             )  # fmt: skip
-            self._free(freed)
+            self._index.free(freed)
             position = 0
         else:
             position = q.line.position(call)
@@ -321,7 +293,7 @@ class Router:
             return []
         q.recent.append(talk)
         agent.idle_since = now
-        self._free(agent)
+        self._index.free(agent)
         return self._offer_to_agent(agent, now)
 
     def callback_accepted(self, call_id: str, now: float) -> list[Decision]:
@@ -460,40 +432,6 @@ class Router:
             raise AcdError(f"call {call_id!r} cannot {action}: it is {call.state.value}")
         return call
 
-    def _intern(self, profile: SkillProfile) -> int:
-        pid = self._profiles.get(profile)
-        if pid is not None:
-            return pid
-        pid = len(self._pools)
-        pool = ProfilePool()
-        served: list[Served] = []
-        for q in self.queues.values():
-            first = q.plan.min_stage(profile)
-            if first is None:
-                continue
-            score = Requirement(q.config.skills).score(profile)
-            for stage in range(first, len(q.eligible)):
-                q.eligible[stage][pid] = (pool, score)
-            served.append((q, q.plan.offsets[first], q.config.weight))
-        self._profiles[profile] = pid
-        self._pools.append(pool)
-        self._served.append(served)
-        return pid
-
-    def _free(self, agent: Agent) -> None:
-        self._pools[agent.profile_id].add(agent)
-        self._free_profiles.add(agent.profile_id)
-
-    def _unfree(self, agent: Agent) -> None:
-        pool = self._pools[agent.profile_id]
-        pool.remove(agent)
-        if not len(pool):
-            self._free_profiles.discard(agent.profile_id)
-
-    def _staff(self, agent: Agent, delta: int) -> None:
-        for q, _, _ in self._served[agent.profile_id]:
-            q.staffed += delta
-
     def _start_pause(self, agent: Agent, reason: str, now: float) -> None:
         agent.pause_reason = agent.last_pause_reason = reason
         agent.totals.paused_since = now
@@ -517,7 +455,7 @@ class Router:
     def _after_wrap(self, agent: Agent, now: float, offer: bool = True) -> list[Decision]:
         self._end_wrap(agent, now)
         agent.idle_since = now
-        self._free(agent)
+        self._index.free(agent)
         return self._offer_to_agent(agent, now) if offer else []
 
     def _enter(
@@ -607,7 +545,7 @@ class Router:
 
     def _leave_if_empty(self, agent: Agent, now: float) -> list[Decision]:
         decisions: list[Decision] = []
-        for q, _, _ in self._served[agent.profile_id]:
+        for q, _, _ in self._index.served[agent.profile_id]:
             if q.staffed or q.config.when_no_agents is not WhenNoAgents.LEAVE:
                 continue
             for position, call in enumerate(q.line.calls(), start=1):
@@ -641,7 +579,7 @@ class Router:
             secs(now - call.offered_at),
         )  # fmt: skip
         self._start_pause(agent, NO_ANSWER, now)
-        self._staff(agent, -1)
+        self._index.staff(agent, -1)
         decisions: list[Decision] = []
         if cancel:
             decisions.append(CancelOffer(call.call_id, agent.agent_id, q.name, cancel))
@@ -660,41 +598,16 @@ class Router:
 
     def _offer_to_call(self, call: Call, now: float) -> Offer | None:
         q = self.queues[call.queue]
-        stage = q.plan.stage_at(call.entered_at, now)
-        accepted = q.eligible[stage]
-        free = self._free_profiles
-        if len(free) < len(accepted):  # few free profiles (busy centre): look only at those
-            few = [accepted[pid] for pid in free if pid in accepted]
-            agent = pick_agent(q.config.strategy, few, q.rr_last)
-        else:
-            agent = pick_agent(q.config.strategy, accepted.values(), q.rr_last)
+        agent = self._index.best_agent(q, call, now)
         return self._offer(q, call, agent, now) if agent else None
 
     def _offer_to_agent(self, agent: Agent, now: float) -> list[Decision]:
-        """The best call for a freed agent: highest priority, then queue weight, then oldest."""
-        best: Call | None = None
-        best_q: QueueRuntime | None = None
-        best_rank: tuple[int, int, float, int] | None = None
-        for q, offset, weight in self._served[agent.profile_id]:
-            line = q.line
-            if not line.count:
-                continue
-            for priority in line.priorities:
-                if best_rank is not None and (-priority, -weight) > best_rank[:2]:
-                    break
-                entered, seq, call = line.levels[priority][0]
-                if entered + offset <= now:
-                    rank = (-priority, -weight, entered, seq)
-                    if best_rank is None or rank < best_rank:
-                        best, best_q, best_rank = call, q, rank
-                    break
-        if best is None or best_q is None:
-            return []
-        return [self._offer(best_q, best, agent, now)]
+        found = self._index.best_call(agent, now)
+        return [self._offer(found[0], found[1], agent, now)] if found else []
 
     def _offer(self, q: QueueRuntime, call: Call, agent: Agent, now: float) -> Offer:
         agent.move(A.RESERVED, now, "take a call", frozenset({A.AVAILABLE}))
-        self._unfree(agent)
+        self._index.unfree(agent)
         agent.call_id = call.call_id
         q.line.remove(call)
         q.offered[call.call_id] = call

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from acd.domain import ConfigError, EscalationStep, QueueConfig, Router, SkillError, SkillProfile
+from acd.domain import (
+    ConfigError,
+    EscalationStep,
+    QueueConfig,
+    Router,
+    SkillError,
+    SkillProfile,
+    Strategy,
+    parse_queues,
+)
 
 
 def test_proficiency_outside_one_to_five_is_refused() -> None:
@@ -93,3 +102,30 @@ def test_unknown_fields_and_bad_limits_are_refused() -> None:
         QueueConfig(name="q", wrap_up_seconds=-1)
     with pytest.raises(ValidationError, match="strategy"):
         QueueConfig(name="q", strategy="random")  # type: ignore[arg-type]
+
+
+def test_parse_queues_from_plain_data() -> None:
+    """Queues read from TOML/JSON-like data become validated configs, keyed by name."""
+    queues = parse_queues(
+        [
+            {"name": "sales", "skills": {"sales": 2}, "strategy": "round_robin"},
+            {"name": "help", "escalation": [{"after": 60, "overflow_to": "sales"}]},
+        ]
+    )
+    assert queues["sales"].strategy is Strategy.ROUND_ROBIN
+    assert queues["help"].escalation[0].overflow_to == "sales"
+
+
+def test_parse_queues_reports_every_problem_with_queue_and_field() -> None:
+    """All bad fields of all queues are reported at once, each with its queue and path."""
+    with pytest.raises(ConfigError) as info:
+        parse_queues(
+            [
+                {"name": "ok"},
+                {"name": "sales", "escalation": [{"after": 0, "relax": {}}]},
+                {"name": "help", "max_length": 0},
+            ]
+        )
+    message = str(info.value)
+    assert "queue #2 ('sales'): escalation.0.after: Input should be greater than 0" in message
+    assert "queue #3 ('help'): max_length: Input should be greater than or equal to 1" in message

@@ -134,6 +134,8 @@ def test_illegal_transitions_are_refused_clearly() -> None:
         router.call_arrived("c", "q", 5.0)
     with pytest.raises(AcdError, match="unknown agent"):
         router.pause("ghost", "lunch", 5.0)
+    with pytest.raises(AcdError, match="cannot ring: it is connected"):
+        router.agent_ringing("c", 5.0)
 
 
 def test_wrap_up_ends_on_tick_or_early() -> None:
