@@ -188,7 +188,9 @@ class Router:
         """The agent's phone rings for the offered call."""
         call = self._call(call_id, CallState.OFFERED, "ring")
         agent = self.agents[call.agent_id or ""]
-        agent.move(A.RINGING, self._time(now), "ring", frozenset({A.RESERVED}))
+        now = self._time(now)
+        agent.move(A.RINGING, now, "ring", frozenset({A.RESERVED}))
+        self._clock = now
         return []
 
     def agent_answered(self, call_id: str, now: float) -> list[Decision]:
@@ -313,7 +315,7 @@ class Router:
     # ------------------------------------------------------------------ time
     def tick(self, now: float) -> list[Decision]:
         """Apply what time brings: wrap-ups ending, ring timeouts, escalation steps, max wait."""
-        now = self._time(now)
+        now = self._clock = self._time(now)
         decisions: list[Decision] = []
         freed: list[Agent] = []
         while self._wrap_timers and self._wrap_timers[0][0] <= now:
@@ -399,17 +401,19 @@ class Router:
 
     # ------------------------------------------------------------- internals
     def _time(self, now: float) -> float:
-        """Clamp time to never run backwards (events from several sources may be skewed)."""
+        """Clamp time to never run backwards (events from several sources may be skewed).
+
+        The clock itself moves only when a change is applied (see ``_record``), so a refused
+        request with a wrong timestamp cannot drag later events along.
+        """
         if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
             raise AcdError(f"time must be a finite number of seconds, got {now!r}")
-        if now < self._clock:
-            return self._clock
-        self._clock = now
-        return now
+        return self._clock if now < self._clock else float(now)
 
     def _record(
         self, now: float, call_id: str, queue: str, agent: str, event: QueueEvent, *data: str
     ) -> None:
+        self._clock = now
         self._log.append(QueueLogRecord(now, call_id, queue, agent, event, data))
 
     def _agent(self, agent_id: str) -> Agent:

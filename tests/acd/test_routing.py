@@ -359,3 +359,13 @@ def test_events_out_of_order_are_applied_at_the_latest_time() -> None:
     record = router.drain_log()[-1]
     assert record.event is QueueEvent.CONNECT and record.time == 100.0
     assert router.stats(100.0).queues["q"].hold_time == 0.0
+
+
+def test_refused_request_does_not_move_the_clock() -> None:
+    """A request refused for a bad state does not drag later events to its (wrong) time."""
+    router = Router([QueueConfig(name="q")])
+    router.login("a", {}, 0.0)
+    with pytest.raises(IllegalTransition):
+        router.unpause("a", 5000.0)
+    router.call_arrived("c", "q", 10.0)
+    assert router.drain_log()[-1].time == 10.0
