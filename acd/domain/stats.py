@@ -153,72 +153,81 @@ def add_pause(t: AgentTotals, now: float) -> None:
 def stats_from_log(
     records: Iterable[QueueLogRecord], queues: Mapping[str, QueueConfig], now: float
 ) -> StatsSnapshot:
-    """Rebuild every statistic from the queue log alone (plus the queue configuration)."""
+    """Rebuild every statistic from the queue log alone (plus the queue configuration).
+
+    A log that starts mid-day (calls or pauses already under way) is accepted: what happened
+    before its first record is unknown and left out; records of queues not configured are
+    ignored.
+    """
     counters = {name: QueueCounters() for name in queues}
     waiting: dict[str, tuple[str, float]] = {}
     connected: dict[str, tuple[str, float]] = {}
     agents: dict[str, AgentTotals] = {}
     E = QueueEvent
+
+    def of(queue: str) -> QueueCounters:
+        return counters.get(queue) or QueueCounters()  # unknown queue: counted nowhere
+
     for r in records:
         ev = r.event
-        if ev in _AGENT_EVENTS:
-            t = agents.setdefault(r.agent, AgentTotals())
+        t = agents.setdefault(r.agent, AgentTotals()) if ev in _AGENT_EVENTS else _NOBODY
+        config = queues.get(r.queue)
         if ev is E.ENTERQUEUE:
-            counters[r.queue].offered += 1
+            of(r.queue).offered += 1
             waiting[r.call_id] = (r.queue, r.time)
         elif ev is E.FULL or ev is E.JOINEMPTY:
-            counters[r.queue].refused += 1
+            of(r.queue).refused += 1
         elif ev is E.CONNECT:
-            queue, entered = waiting.pop(r.call_id)
-            c = counters[queue]
+            _, entered = waiting.pop(r.call_id, (r.queue, r.time - _number(r.data, 0)))
+            c = of(r.queue)
             hold = r.time - entered
             c.answered += 1
             c.hold_time += hold
-            if hold <= queues[queue].service_level_seconds:
+            if config is not None and hold <= config.service_level_seconds:
                 c.answered_in_target += 1
-            connected[r.call_id] = (queue, r.time)
+            connected[r.call_id] = (r.queue, r.time)
             t.calls += 1
             t.talk_since = r.time
         elif ev is E.RINGNOANSWER:
-            counters[r.queue].no_answers += 1
+            of(r.queue).no_answers += 1
             t.no_answers += 1
         elif ev is E.ABANDON:
-            queue, entered = waiting.pop(r.call_id)
-            c = counters[queue]
+            _, entered = waiting.pop(r.call_id, (r.queue, r.time - _number(r.data, 2)))
+            c = of(r.queue)
             c.abandoned += 1
-            if r.time - entered < queues[queue].short_abandon_seconds:
+            if config is not None and r.time - entered < config.short_abandon_seconds:
                 c.short_abandoned += 1
         elif ev is E.EXITWITHTIMEOUT:
-            queue, _ = waiting.pop(r.call_id)
-            if r.data[3] == TIMEOUT_OVERFLOW:
-                counters[queue].overflowed += 1
+            waiting.pop(r.call_id, None)
+            if r.data[3:4] == (TIMEOUT_OVERFLOW,):
+                of(r.queue).overflowed += 1
             else:
-                counters[queue].timed_out += 1
+                of(r.queue).timed_out += 1
         elif ev is E.EXITEMPTY:
-            queue, _ = waiting.pop(r.call_id)
-            counters[queue].exited_empty += 1
+            waiting.pop(r.call_id, None)
+            of(r.queue).exited_empty += 1
         elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER:
-            queue, answered = connected.pop(r.call_id)
+            _, answered = connected.pop(r.call_id, (r.queue, r.time - _number(r.data, 1)))
             talk = r.time - answered
-            c = counters[queue]
+            c = of(r.queue)
             c.completed += 1
             c.talk_time += talk
             t.talk_time += talk
             t.talk_since = None
-            if queues[queue].wrap_up_seconds > 0:
+            if config is not None and config.wrap_up_seconds > 0:
                 t.wrap_since = r.time
-                t.wrap_queue = queue
+                t.wrap_queue = r.queue
         elif ev is E.WRAPUPEND:
             if t.wrap_since is not None:
                 wrap = r.time - t.wrap_since
                 t.wrap_time += wrap
-                counters[r.queue].wrap_time += wrap
+                of(r.queue).wrap_time += wrap
             t.wrap_since = None
             t.wrap_queue = None
         elif ev is E.PAUSE:
             add_pause(t, r.time)
             t.paused_since = r.time
-            t.pause_reason = r.data[0]
+            t.pause_reason = r.data[0] if r.data else ""
         elif ev is E.UNPAUSE:
             add_pause(t, r.time)
         elif ev is E.ADDMEMBER:
@@ -238,6 +247,17 @@ def stats_from_log(
         queues=queue_stats,
         agents={a: make_agent_stats(a, t, now) for a, t in agents.items()},
     )
+
+
+_NOBODY = AgentTotals()  # sink for agent figures of records without an agent
+
+
+def _number(data: tuple[str, ...], index: int) -> float:
+    """A duration field of a record, 0 when missing or unreadable."""
+    try:
+        return float(data[index])
+    except (IndexError, ValueError):
+        return 0.0
 
 
 _AGENT_EVENTS = frozenset(

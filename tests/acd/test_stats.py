@@ -112,3 +112,16 @@ def test_every_step_is_logged_in_order() -> None:
         QueueEvent.WRAPUPEND,
         QueueEvent.PAUSE,
     ]
+
+
+def test_rebuild_from_a_log_that_starts_mid_day() -> None:
+    """A log cut after calls began still rebuilds: known durations come from the data fields."""
+    router, log = scripted()
+    tail = log[9:]  # starts at the first COMPLETEAGENT: its CONNECT and ENTERQUEUE are cut off
+    assert tail[0].event is QueueEvent.COMPLETEAGENT
+    q = stats_from_log(tail, router.configs, 150.0).queues["q"]
+    assert (q.offered, q.answered, q.completed, q.abandoned) == (0, 1, 2, 1)
+    assert q.talk_time == pytest.approx(90.0)
+    assert q.short_abandoned == 0  # c4 waited 77 s, read from the ABANDON record
+    unknown = QueueLogRecord(1.0, "x", "elsewhere", "NONE", QueueEvent.ENTERQUEUE, ("0", "1"))
+    assert "elsewhere" not in stats_from_log([unknown], router.configs, 2.0).queues
