@@ -368,7 +368,14 @@ class Router:
     def expected_wait(self, call_id: str) -> float | None:
         """Seconds left to wait: position x recent handling time / staffed agents (None: none)."""
         position = self.position(call_id)
-        q = self.queues[self.calls[call_id].queue]
+        return self._expected(self.queues[self.calls[call_id].queue], position)
+
+    def announcements(self, queue: str) -> list[tuple[str, int, float | None]]:
+        """``(call, position, expected wait)`` for every waiting caller of ``queue``, in order."""
+        q = self._queue(queue)
+        return [(call.call_id, n, self._expected(q, n)) for n, call in enumerate(q.line.calls(), 1)]
+
+    def _expected(self, q: QueueRuntime, position: int) -> float | None:
         if position == 0:
             return 0.0
         if q.staffed == 0:

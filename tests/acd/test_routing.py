@@ -317,6 +317,17 @@ def test_position_and_expected_wait() -> None:
     assert router.expected_wait("c3") == pytest.approx(1 * 60 / 2)
 
 
+def test_announcements_list_every_waiting_caller() -> None:
+    """Announcements give each waiting caller his position and expected wait, VIPs first."""
+    router = Router([QueueConfig(name="q", default_handle_time=60)])
+    router.login("a", {}, 0.0)
+    router.call_arrived("ringing", "q", 1.0)
+    router.call_arrived("normal", "q", 2.0)
+    router.call_arrived("vip", "q", 3.0, priority=1)
+    assert router.announcements("q") == [("vip", 1, 60.0), ("normal", 2, 120.0)]
+    assert [router.expected_wait(c) for c in ("vip", "normal")] == [60.0, 120.0]
+
+
 def test_expected_wait_unknown_without_agents() -> None:
     """With nobody logged in the expected wait is unknown (None), not zero."""
     router = Router([QueueConfig(name="q")])
