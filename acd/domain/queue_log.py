@@ -14,7 +14,7 @@ NONE = "NONE"
 
 
 class QueueEvent(StrEnum):
-    ENTERQUEUE = "ENTERQUEUE"  # data: priority, position
+    ENTERQUEUE = "ENTERQUEUE"  # data: priority, position, entered at (earlier when restored)
     CONNECT = "CONNECT"  # data: holdtime, ringtime
     RINGNOANSWER = "RINGNOANSWER"  # data: ringtime
     RINGCANCELED = "RINGCANCELED"  # data: ringtime

@@ -66,6 +66,17 @@ class AgentView:
     skills: dict[str, int]
 
 
+def _finite(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AcdError(f"time must be a finite number of seconds, got {value!r}")
+    return float(value)
+
+
+def _check_reason(reason: object) -> None:
+    if not isinstance(reason, str) or not reason.strip() or "|" in reason:
+        raise AcdError(f"pause reason must be a non-empty text without '|', got {reason!r}")
+
+
 def _check_id(kind: str, value: object) -> None:
     if not isinstance(value, str) or not value or "|" in value or value == NONE:
         raise AcdError(f"{kind} id must be a non-empty text without '|', got {value!r}")
@@ -90,9 +101,20 @@ class Router:
         self._log: list[QueueLogRecord] = []
 
     # ---------------------------------------------------------------- agents
-    def login(self, agent_id: str, skills: Mapping[str, int], now: float) -> list[Decision]:
-        """Agent logs in, available, with ``skills`` (``{name: level 1-5}``)."""
+    def login(
+        self,
+        agent_id: str,
+        skills: Mapping[str, int],
+        now: float,
+        paused_reason: str | None = None,
+    ) -> list[Decision]:
+        """Agent logs in with ``skills`` (``{name: level 1-5}``), available or paused.
+
+        ``paused_reason`` logs him in paused (e.g. restoring agents after a restart).
+        """
         _check_id("agent", agent_id)
+        if paused_reason is not None:
+            _check_reason(paused_reason)
         profile = SkillProfile(skills)
         agent = self.agents.get(agent_id)
         if agent is not None and agent.state is not A.LOGGED_OUT:
@@ -107,6 +129,10 @@ class Router:
         agent.login_at = agent.idle_since = now
         agent.totals.login_at = now
         self._record(now, NONE, NONE, agent_id, QueueEvent.ADDMEMBER, profile.describe())
+        if paused_reason is not None:
+            agent.move(A.PAUSED, now, "pause")
+            self._start_pause(agent, paused_reason, now)
+            return []
         self._index.staff(agent, +1)
         self._index.free(agent)
         return self._offer_to_agent(agent, now)
@@ -131,8 +157,7 @@ class Router:
 
     def pause(self, agent_id: str, reason: str, now: float) -> list[Decision]:
         """Pause with a reason code (from available, wrap-up, or paused to change the reason)."""
-        if not isinstance(reason, str) or not reason.strip() or "|" in reason:
-            raise AcdError(f"pause reason must be a non-empty text without '|', got {reason!r}")
+        _check_reason(reason)
         agent = self._agent(agent_id)
         before = agent.state
         now = self._time(now)
@@ -170,9 +195,18 @@ class Router:
 
     # ----------------------------------------------------------------- calls
     def call_arrived(
-        self, call_id: str, queue: str, now: float, priority: int = 0
+        self,
+        call_id: str,
+        queue: str,
+        now: float,
+        priority: int = 0,
+        entered_at: float | None = None,
     ) -> list[Decision]:
-        """A caller joins ``queue``; higher ``priority`` is served first (VIP)."""
+        """A caller joins ``queue``; higher ``priority`` is served first (VIP).
+
+        ``entered_at`` (at most ``now``) restores a caller found waiting after a restart: he
+        keeps his place, and steps already due (escalation, overflow, max wait) apply at once.
+        """
         _check_id("call", call_id)
         runtime = self.queues.get(queue)
         if runtime is None:
@@ -182,7 +216,8 @@ class Router:
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise AcdError(f"call {call_id!r}: priority must be an integer, got {priority!r}")
         now = self._time(now)
-        return self._enter(call_id, runtime, now, priority, now, ())
+        since = now if entered_at is None else min(_finite(entered_at), now)
+        return self._enter(call_id, runtime, now, priority, since, (), since)
 
     def agent_ringing(self, call_id: str, now: float) -> list[Decision]:
         """The agent's phone rings for the offered call."""
@@ -413,9 +448,8 @@ class Router:
         The clock itself moves only when a change is applied (see ``_record``), so a refused
         request with a wrong timestamp cannot drag later events along.
         """
-        if isinstance(now, bool) or not isinstance(now, int | float) or not math.isfinite(now):
-            raise AcdError(f"time must be a finite number of seconds, got {now!r}")
-        return self._clock if now < self._clock else float(now)
+        now = _finite(now)
+        return self._clock if now < self._clock else now
 
     def _record(
         self, now: float, call_id: str, queue: str, agent: str, event: QueueEvent, *data: str
@@ -477,6 +511,7 @@ class Router:
         priority: int,
         first_joined: float,
         visited: tuple[str, ...],
+        entered: float | None = None,
     ) -> list[Decision]:
         config = q.config
         if config.max_length is not None and q.line.count + len(q.offered) >= config.max_length:
@@ -487,18 +522,24 @@ class Router:
             q.counters.refused += 1
             self._record(now, call_id, q.name, NONE, QueueEvent.JOINEMPTY)
             return [Rejected(call_id, q.name, "no_agents")]
-        call = Call(call_id, q.name, priority, now, first_joined, next(self._seq), visited=visited)
+        since = now if entered is None else entered
+        call = Call(
+            call_id, q.name, priority, since, first_joined, next(self._seq), visited=visited
+        )
         self.calls[call_id] = call
         q.line.add(call)
         call.orig_position = q.line.position(call)
         q.counters.offered += 1
         self._record(
             now, call_id, q.name, NONE, QueueEvent.ENTERQUEUE,
-            str(priority), str(call.orig_position),
+            str(priority), str(call.orig_position), repr(since),
         )  # fmt: skip
-        self._schedule(call, now)
-        offer = self._offer_to_call(call, now)
-        return [offer] if offer else []
+        decisions = self._step(call, now, [])  # a restored call may have steps already due
+        if self.calls.get(call_id) is call and call.state is CallState.WAITING:
+            offer = self._offer_to_call(call, now)
+            if offer:
+                decisions.append(offer)
+        return decisions
 
     def _schedule(self, call: Call, now: float) -> None:
         q = self.queues[call.queue]

@@ -174,7 +174,7 @@ def stats_from_log(
         config = queues.get(r.queue)
         if ev is E.ENTERQUEUE:
             of(r.queue).offered += 1
-            waiting[r.call_id] = (r.queue, r.time)
+            waiting[r.call_id] = (r.queue, _number(r.data, 2) if len(r.data) > 2 else r.time)
         elif ev is E.FULL or ev is E.JOINEMPTY:
             of(r.queue).refused += 1
         elif ev is E.CONNECT:

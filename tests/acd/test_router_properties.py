@@ -149,7 +149,7 @@ class RouterMachine(RuleBasedStateMachine):
                 and other_id != offer.call_id
                 and other.queue == call.queue
                 and other.priority == call.priority
-                and other.order < call.order
+                and (other.entered, other.order) < (call.entered, call.order)
             ):
                 sets = accepted(config, CONFIGS, other.entered, self.now)
                 assert not qualifies(agent.skills, sets), "an earlier caller was skipped"
@@ -244,6 +244,19 @@ class RouterMachine(RuleBasedStateMachine):
         agent_id = self.calls[call_id].agent or ""
         assert self.router.agent(agent_id).state is AgentState.ON_CALL
 
+    @rule(
+        queue=st.sampled_from(sorted(CONFIGS)),
+        priority=st.integers(0, 2),
+        waited=st.sampled_from([2.0, 9.0, 16.0, 35.0, 60.0]),
+    )
+    def restore(self, queue: str, priority: int, waited: float) -> None:
+        """A caller found waiting after a restart comes back with his original join time."""
+        self.counter += 1
+        call_id = f"call{self.counter}"
+        entered = max(0.0, self.now - waited)
+        self.calls[call_id] = ModelCall(queue, priority, entered, self.counter)
+        self.apply(self.router.call_arrived(call_id, queue, self.now, priority, entered))
+
     @precondition(lambda self: any(c.state == "offered" for c in self.calls.values()))
     @rule(index=st.integers(0, 10))
     def ringing(self, index: int) -> None:
@@ -323,7 +336,7 @@ class RouterMachine(RuleBasedStateMachine):
             waiting = [(k, c) for k, c in self.calls.items() if c.queue == name]
             expected = sorted(
                 (k for k, c in waiting if c.state == "waiting"),
-                key=lambda k: (-self.calls[k].priority, self.calls[k].order),
+                key=lambda k: (-self.calls[k].priority, self.calls[k].entered, self.calls[k].order),
             )
             assert self.router.waiting_calls(name) == expected
             for position, call_id in enumerate(expected, start=1):

@@ -16,10 +16,12 @@ from acd.domain import (
     Overflow,
     QueueConfig,
     QueueEvent,
+    QueueLogRecord,
     Rejected,
     Router,
     Timeout,
     WhenNoAgents,
+    stats_from_log,
 )
 
 from .helpers import offers
@@ -380,3 +382,35 @@ def test_refused_request_does_not_move_the_clock() -> None:
         router.unpause("a", 5000.0)
     router.call_arrived("c", "q", 10.0)
     assert router.drain_log()[-1].time == 10.0
+
+
+def test_restart_restores_paused_agents_and_waiting_callers_in_place() -> None:
+    """After a restart, agents come back paused and callers keep their original place."""
+    router = Router(
+        [
+            QueueConfig(
+                name="q", max_wait=300, escalation=(EscalationStep(after=120, overflow_to="o"),)
+            ),
+            QueueConfig(name="o"),
+        ]
+    )
+    assert router.login("a", {}, 1000.0, paused_reason="lunch") == []
+    assert router.agent("a").state is AgentState.PAUSED
+    router.call_arrived("new", "q", 1000.0)
+    router.call_arrived("old", "q", 1000.0, entered_at=950.0)
+    assert router.waiting_calls("q") == ["old", "new"]
+    # a caller who had already waited past the overflow step moves on at once
+    decisions = router.call_arrived("older", "q", 1000.0, entered_at=870.0)
+    assert decisions == [Overflow("older", "q", "o")]
+    assert offers(router.unpause("a", 1001.0)) == [("old", "a")]  # waited since 950
+    router.agent_answered("old", 1002.0)
+    router.call_ended("old", 1010.0)
+    assert router.agent("a").call_id == "new"  # 'older' re-entered queue o at 1000, after 'new'
+    stats = router.stats(1020.0)
+    assert stats.queues["q"].hold_time == 1002.0 - 950.0
+    assert stats_from_log(log_of(router), router.configs, 1020.0) == stats
+
+
+def log_of(router: Router) -> list[QueueLogRecord]:
+    """Everything the router has logged so far."""
+    return router.drain_log()
