@@ -561,19 +561,20 @@ class Router:
             if config.max_wait is not None and not call.callback
             else None
         )
-        if final_due is not None and final_due <= now and (max_due is None or final_due <= max_due):
-            if plan.overflow_to is not None:
-                return self._leave(call, q, now, TIMEOUT_OVERFLOW)
-            if not call.callback_offered:
-                call.callback_offered = True
-                self._schedule(call, now)
-                escalated.append(call)
-                return [OfferCallback(call.call_id, q.name)]
-        if max_due is not None and max_due <= now:
+        final = (
+            final_due is not None and final_due <= now and (max_due is None or final_due <= max_due)
+        )
+        if final and plan.overflow_to is not None:
+            return self._leave(call, q, now, TIMEOUT_OVERFLOW)
+        if max_due is not None and max_due <= now:  # also when a callback offer would be moot
             return self._leave(call, q, now, TIMEOUT_MAX_WAIT)
+        decisions: list[Decision] = []
+        if final and not call.callback_offered:
+            call.callback_offered = True
+            decisions.append(OfferCallback(call.call_id, q.name))
         self._schedule(call, now)
         escalated.append(call)
-        return []
+        return decisions
 
     def _leave(self, call: Call, q: QueueRuntime, now: float, reason: str) -> list[Decision]:
         waited = now - call.entered_at

@@ -71,36 +71,39 @@ Candidate = tuple[ProfilePool, int]  # (pool, best-skill score of the profile fo
 
 
 def pick_agent(strategy: Strategy, candidates: Iterable[Candidate], rr_last: int) -> Agent | None:
-    """The free agent ``strategy`` prefers among the pools of the accepted profiles."""
+    """The free agent ``strategy`` prefers among the pools of the accepted profiles.
+
+    Pool entries end with a unique sequence number before the agent, so whole entries compare
+    without ever reaching the agent object.
+    """
     if strategy is Strategy.ROUND_ROBIN:
         return _round_robin(candidates, rr_last)
+    if strategy is Strategy.BEST_SKILL:
+        return _best_skill(candidates)
     best: Any = None
-    best_agent: Agent | None = None
-    for pool, score in candidates:
-        if not pool.by_seq:
-            continue
-        key: Any
+    for pool, _ in candidates:
         if strategy is Strategy.LONGEST_IDLE:
-            key = pool.by_idle[0][:2]
+            items: list[Any] = pool.by_idle
         elif strategy is Strategy.FEWEST_CALLS:
-            key = pool.by_calls[0][:3]
-        elif strategy is Strategy.LEAST_TALK_TIME:
-            key = pool.by_talk[0][:3]
-        else:  # BEST_SKILL: highest score, then longest idle
-            key = (-score, *pool.by_idle[0][:2])
-        if best is None or key < best:
-            best = key
-            best_agent = pool.by_idle[0][2] if strategy in _IDLE_HEADED else _head(pool, strategy)
-    return best_agent
+            items = pool.by_calls
+        else:
+            items = pool.by_talk
+        if items and (best is None or items[0] < best):
+            best = items[0]
+    return best[-1] if best is not None else None
 
 
-_IDLE_HEADED = (Strategy.LONGEST_IDLE, Strategy.BEST_SKILL)
-
-
-def _head(pool: ProfilePool, strategy: Strategy) -> Agent:
-    if strategy is Strategy.FEWEST_CALLS:
-        return pool.by_calls[0][3]
-    return pool.by_talk[0][3]
+def _best_skill(candidates: Iterable[Candidate]) -> Agent | None:
+    """Highest score in the queue's skills, then longest idle."""
+    best: tuple[int, float, int] | None = None
+    agent: Agent | None = None
+    for pool, score in candidates:
+        if pool.by_idle:
+            idle, seq, head = pool.by_idle[0]
+            key = (-score, idle, seq)
+            if best is None or key < best:
+                best, agent = key, head
+    return agent
 
 
 def _round_robin(candidates: Iterable[Candidate], rr_last: int) -> Agent | None:
