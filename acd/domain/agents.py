@@ -93,8 +93,3 @@ class Agent:
             raise IllegalTransition(self.agent_id, self.state, wanted, action, sources)
         self.state = wanted
         self.state_since = now
-
-    @property
-    def staffed(self) -> bool:
-        """Logged in and not paused: counts as present for the queue's no-agent rules."""
-        return self.state not in (AgentState.LOGGED_OUT, AgentState.PAUSED)

@@ -33,10 +33,6 @@ class Call:
     timer_version: int = 0
     visited: tuple[str, ...] = ()
 
-    @property
-    def key(self) -> tuple[float, int]:
-        return (self.entered_at, self.seq)
-
 
 Entry = tuple[float, int, Call]
 

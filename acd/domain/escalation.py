@@ -17,7 +17,7 @@ from acd.domain.skills import Requirement, SkillProfile
 class EscalationPlan:
     """The compiled escalation of one queue."""
 
-    __slots__ = ("callback_after", "final_after", "offsets", "overflow_to", "queue", "stages")
+    __slots__ = ("final_after", "offsets", "overflow_to", "queue", "stages")
 
     def __init__(self, queue: QueueConfig, queues: Mapping[str, QueueConfig]) -> None:
         self.queue = queue.name
@@ -27,13 +27,10 @@ class EscalationPlan:
         stages = [tuple(accepted)]
         self.final_after: float | None = None
         self.overflow_to: str | None = None
-        self.callback_after: float | None = None
         for step in queue.escalation:
             if step.is_final:
                 self.final_after = step.after
                 self.overflow_to = step.overflow_to
-                if step.callback:
-                    self.callback_after = step.after
                 break
             if step.relax:
                 relaxed.update(step.relax)
@@ -76,6 +73,3 @@ class EscalationPlan:
             if self.eligible(profile, stage):
                 return stage
         return None
-
-    def final_reached(self, entered_at: float, now: float) -> bool:
-        return self.final_after is not None and entered_at + self.final_after <= now
