@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,7 +46,7 @@ class CreditCase:
     customer: dict[str, Any]
     value_qty: int  # quantity of P1 at 10.00
     credit_block: str
-    policy: CreditPolicy = CreditPolicy()
+    policy: CreditPolicy = field(default_factory=CreditPolicy)
     overdue_days: int | None = None
 
 
