@@ -40,6 +40,7 @@ def audit(books: Books) -> list[str]:
         if t.status == "open":
             receivables[t.customer_code, t.customer_store] += t.balance
     in_orders: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    allocated: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     invoiced_qty: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for ii in books.all(InvoiceItem):
         invoiced_qty[ii.order, ii.item] += ii.quantity
@@ -58,6 +59,7 @@ def audit(books: Books) -> list[str]:
         pending = item.quantity - item.invoiced_qty - item.released_qty - item.rejected_qty
         if op.moves_stock:
             in_orders[item.product, item.warehouse] += pending
+            allocated[item.product, item.warehouse] += item.released_qty
         if not op.creates_receivable:
             continue
         gone = ZERO
@@ -87,6 +89,11 @@ def audit(books: Books) -> list[str]:
             problems.append(
                 f"stock {s.product}/{s.warehouse}: in sales orders {s.in_sales_orders} "
                 f"!= items {in_orders[s.product, s.warehouse]}"
+            )
+        if s.allocated != allocated[s.product, s.warehouse]:
+            problems.append(
+                f"stock {s.product}/{s.warehouse}: allocated {s.allocated} "
+                f"!= released items {allocated[s.product, s.warehouse]}"
             )
     invoiced_rows = [r for r in books.all(ReleaseRow) if r.invoice]
     if len(invoiced_rows) != len(books.all(InvoiceItem)):

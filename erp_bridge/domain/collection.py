@@ -142,9 +142,10 @@ def overdue_titles(
     covered: set[TitleKey] = set()
     broken: set[TitleKey] = set()
     for promise in books.all(Promise):
-        if promise.status not in ("open", "broken"):
+        if promise.status == "kept":
             continue
-        target = covered if promise.status == "open" else broken
+        lapsed = promise.status == "broken" or promise.promised_on < today
+        target = broken if lapsed else covered
         for pt in books.where(PromiseTitle, promise=promise.id):
             target.add((pt.prefix, pt.number, pt.installment))
     items = []

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from atende.db import make_engine
 from erp_bridge.domain.books import Books
 from erp_bridge.domain.catalog import standard_operations, standard_terms
 from erp_bridge.domain.entities import BomLine, Customer, Product, Stock
+from erp_bridge.embedded.adapter import EmbeddedErp
+from erp_bridge.embedded.seed import add_records
 
 TODAY = date(2026, 11, 27)
 
@@ -69,3 +72,18 @@ def customer(books: Books) -> Callable[..., Customer]:
         return found
 
     return change
+
+
+CLOCK_NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def erp(database_url: str) -> AsyncIterator[EmbeddedErp]:
+    """The embedded ERP on a fresh migrated database (SQLite and PostgreSQL) with the small
+    world loaded; its clock says 2026-11-27 12:00 in Sao Paulo."""
+    engine = make_engine(database_url)
+    world = small_world()
+    records = [r for cls in world.types() for r in world.all(cls)]
+    await add_records(engine, records)
+    yield EmbeddedErp(engine, clock=lambda: CLOCK_NOW)
+    await engine.dispose()
