@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 import sqlalchemy as sa
 import structlog
 from pydantic import TypeAdapter
@@ -30,6 +29,7 @@ from erp_bridge.domain.errors import ErpError, not_found
 from erp_bridge.domain.field_service import TicketRequest
 from erp_bridge.domain.invoicing import InvoiceResult
 from erp_bridge.domain.orders import OrderRequest, ReleaseResult
+from erp_bridge.domain.phones import normalize_phone
 from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.domain.position import CustomerPosition, customer_position
 from erp_bridge.domain.production import production_run
@@ -39,6 +39,7 @@ from erp_bridge.embedded.uow import UnitOfWork
 from erp_bridge.port import (
     Change,
     CustomerRef,
+    ErpPort,
     ProductStock,
     PromiseRequest,
     PromiseResult,
@@ -610,12 +611,5 @@ def _ticket_result(uow: UnitOfWork, ticket: e.ServiceTicket) -> TicketResult:
     )
 
 
-def normalize_phone(raw: str, region: str = "BR") -> str:
-    """E.164 form of a phone number, Brazilian numbers without +55 accepted."""
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as err:
-        raise ErpError("phone_invalid", f"{raw!r} is not a phone number") from err
-    if not phonenumbers.is_possible_number(parsed):
-        raise ErpError("phone_invalid", f"{raw!r} is not a possible phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+def _conforms(erp: EmbeddedErp) -> ErpPort:
+    return erp  # mypy checks the embedded ERP against the port

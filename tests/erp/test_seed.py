@@ -11,8 +11,9 @@ import pytest
 from atende.db import make_engine, upgrade
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
+from erp_bridge.domain.phones import normalize_phone
 from erp_bridge.domain.taxid import normalize_tax_id
-from erp_bridge.embedded.adapter import EmbeddedErp, normalize_phone
+from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.embedded.seed import seed_demo
 
 TODAY = date(2026, 11, 27)
