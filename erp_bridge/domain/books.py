@@ -12,6 +12,9 @@ from erp_bridge.domain.errors import ErpError, not_found
 
 T = TypeVar("T")
 
+# fields that never change once a record exists, kept indexed for ``where``
+INDEXED = ("order", "customer_code", "promise", "work_order")
+
 
 def key_of(record: Any) -> tuple[Any, ...]:
     """The identifying values of a record (its class's ``KEY`` fields)."""
@@ -23,11 +26,17 @@ class Books:
 
     def __init__(self, new_id: Callable[[], str] | None = None) -> None:
         self._tables: dict[type, dict[tuple[Any, ...], Any]] = {}
+        self._index: dict[tuple[type, str], dict[Any, dict[tuple[Any, ...], Any]]] = {}
         self.new_id = new_id or (lambda: uuid.uuid4().hex)
 
     def add(self, record: T) -> T:
         """Add (or replace) a record."""
-        self._tables.setdefault(type(record), {})[key_of(record)] = record
+        key = key_of(record)
+        self._tables.setdefault(type(record), {})[key] = record
+        for name in INDEXED:
+            if hasattr(record, name):
+                index = self._index.setdefault((type(record), name), {})
+                index.setdefault(getattr(record, name), {})[key] = record
         return record
 
     def add_all(self, records: Iterable[Any]) -> None:
@@ -53,11 +62,12 @@ class Books:
 
     def where(self, cls: type[T], **equal: Any) -> list[T]:
         """Records of ``cls`` whose fields equal the given values."""
-        return [
-            r
-            for r in self._tables.get(cls, {}).values()
-            if all(getattr(r, k) == v for k, v in equal.items())
-        ]
+        pool: Iterable[Any] = self._tables.get(cls, {}).values()
+        for name in INDEXED:
+            if name in equal:
+                pool = self._index.get((cls, name), {}).get(equal[name], {}).values()
+                break
+        return [r for r in pool if all(getattr(r, k) == v for k, v in equal.items())]
 
     def types(self) -> list[type]:
         """The record types present."""

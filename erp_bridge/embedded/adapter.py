@@ -276,7 +276,6 @@ class EmbeddedErp:
             await self._lock_customers(uow, req.customer_code, req.customer_store)
             await self._reference(uow)
             await self._stock(uow, ((ln.product, ln.warehouse) for ln in req.lines))
-            await uow.load(e.Product, C[e.Product].code.in_([ln.product for ln in req.lines]))
             await self._sequence(uow, "order")
             result = release.place_order(uow.books, req, self.today(), self._policy)
             uow.touch("sales_order", req.customer_code, req.customer_store, result.order)

@@ -210,3 +210,15 @@ async def test_production_run_and_service_ticket(erp: EmbeddedErp) -> None:
     assert (done.status, done.work_order_status) == ("closed", "closed")
     kinds = [c.kind for c in await erp.changes()]
     assert kinds == ["sales_order", "production_order", *["service_ticket"] * 3]
+
+
+async def test_invoice_run_takes_released_orders_only(erp: EmbeddedErp) -> None:
+    """A released order and a credit-held one: the run invoices the first only."""
+    from erp_bridge.embedded.runs import consistency_check, invoice_run
+
+    ok = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(50)),)))
+    held = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(50)),)))
+    assert (ok.status, held.status) == ("released", "blocked_credit")
+    results = await invoice_run(erp._engine)
+    assert [r.order for r in results] == [ok.order]
+    assert await consistency_check(erp._engine) == []
