@@ -213,11 +213,12 @@ async def test_production_run_and_service_ticket(erp: EmbeddedErp) -> None:
 
 
 async def test_invoice_run_takes_released_orders_only(erp: EmbeddedErp) -> None:
-    """A released order and a credit-held one: the run invoices the first only."""
+    """600.00 released, then 410.00 more over the 1000.00 limit is held: the run invoices
+    the first only."""
     from erp_bridge.embedded.runs import consistency_check, invoice_run
 
-    ok = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(50)),)))
-    held = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(50)),)))
+    ok = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(60)),)))
+    held = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(41)),)))
     assert (ok.status, held.status) == ("released", "blocked_credit")
     results = await invoice_run(erp._engine)
     assert [r.order for r in results] == [ok.order]
