@@ -577,7 +577,12 @@ class EmbeddedErp:
             ).mappings()
             return [
                 Change(
-                    r["seq"], r["kind"], r["customer_code"], r["customer_store"], r["ref"], r["at"]
+                    r["seq"],
+                    r["kind"],
+                    r["customer_code"],
+                    r["customer_store"],
+                    r["ref"],
+                    _utc(r["at"]),
                 )
                 for r in rows
             ]
@@ -592,6 +597,10 @@ class EmbeddedErp:
     async def audit(self) -> list[str]:
         """Discrepancies between kept balances and documents (empty when consistent)."""
         return audit((await self.snapshot()).books)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _eq(cls: type, values: dict[str, Any]) -> list[Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +28,13 @@ class OutcomeView:
     result: str
     created_at: datetime
     delivered_at: datetime | None
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; every time stored here is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def _view(row: sa.RowMapping) -> OutcomeView:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erp_bridge.domain.errors import ErpError
@@ -49,6 +49,7 @@ class _Claim:
     id: str
     kind: str
     payload: str
+    call_id: str
     attempts: int
     lease_until: datetime
 
@@ -97,7 +98,9 @@ class OutboxWorker:
             outbox.c.next_attempt_at <= now,
             sa.or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
         )
-        query = sa.select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
+        query = sa.select(
+            outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.call_id, outbox.c.attempts
+        )
         query = query.where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
         if self._pg:
             query = query.with_for_update(skip_locked=True)
@@ -113,12 +116,22 @@ class OutboxWorker:
                 )
                 if taken.rowcount == 1:
                     claims.append(
-                        _Claim(row.id, row.kind, row.payload, row.attempts + 1, lease_until)
+                        _Claim(
+                            row.id,
+                            row.kind,
+                            row.payload,
+                            row.call_id,
+                            row.attempts + 1,
+                            lease_until,
+                        )
                     )
         return claims
 
     async def _send(self, claim: _Claim) -> Any:
-        payload = PAYLOADS[claim.kind].validate_json(claim.payload)
+        try:
+            payload = PAYLOADS[claim.kind].validate_json(claim.payload)
+        except (KeyError, ValidationError) as err:
+            raise ErpError("payload_invalid", f"stored outcome cannot be read: {err}") from err
         key = idempotency_key(claim.id)
         if claim.kind == "sales_order":
             return await self._port.create_sales_order(payload, idempotency_key=key)
@@ -127,7 +140,9 @@ class OutboxWorker:
         return await self._port.open_service_ticket(payload, idempotency_key=key)
 
     async def _deliver(self, claim: _Claim) -> None:
-        bound = log.bind(outcome=claim.id, kind=claim.kind, attempt=claim.attempts)
+        bound = log.bind(
+            outcome=claim.id, kind=claim.kind, attempt=claim.attempts, uniqueid=claim.call_id
+        )
         try:
             result = await asyncio.wait_for(self._send(claim), self._policy.timeout)
         except ErpError as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.field_service import TicketRequest
@@ -250,3 +253,37 @@ async def test_two_workers_share_the_queue(erp: EmbeddedErp, engine: Any) -> Non
     views = await list_outcomes(engine)
     assert [v.status for v in views] == ["delivered"] * 12
     assert await count(engine, e.SalesOrder) == 12
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    faults=st.lists(st.sampled_from(["down", "slow", "late", "ok", "ok"]), max_size=6),
+    outcomes=st.integers(1, 4),
+    kill_first=st.booleans(),
+)
+async def test_random_faults_apply_each_outcome_once(
+    erp: EmbeddedErp, engine: Any, faults: list[str], outcomes: int, kill_first: bool
+) -> None:
+    """Whatever mix of faults (and a worker killed after sending), every outcome is delivered
+    and applied exactly once. The database keeps earlier examples' orders: count the new ones."""
+    clock = Clock()
+    before = await count(engine, e.SalesOrder)
+    for _ in range(outcomes):
+        await save_call(engine, f"r{uuid.uuid4().hex[:8]}", Outcome(ORDER), clock)
+    policy = RetryPolicy(base=1.0, cap=30.0, max_attempts=50, timeout=0.15, lease=60.0)
+    link = FaultyErp(erp, (["hang"] if kill_first else []) + faults)
+    if kill_first:
+        doomed = OutboxWorker(engine, link, policy=RetryPolicy(timeout=30, lease=60), clock=clock)  # type: ignore[arg-type]
+        task = asyncio.create_task(doomed.run_once(limit=1))
+        await asyncio.wait_for(link.applied.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    worker = OutboxWorker(engine, link, policy=policy, clock=clock, rng=random.Random(3))  # type: ignore[arg-type]
+    await drain(worker, clock, rounds=len(faults) + outcomes + 3)
+    assert {v.status for v in await list_outcomes(engine)} == {"delivered"}
+    assert await count(engine, e.SalesOrder) - before == outcomes
