@@ -160,6 +160,12 @@ class ErpPort(Protocol):
         """Reject (09) an order's blocked rows."""
         ...
 
+    async def reverse_release(
+        self, number: str, *, items: Sequence[str] | None = None
+    ) -> ReleaseResult:
+        """Reverse (05) an order's released, not invoiced rows."""
+        ...
+
     async def release_customer(
         self, code: str, store: str, *, up_to: Decimal | None = None
     ) -> list[ReleaseResult]:

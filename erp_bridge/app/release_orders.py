@@ -24,6 +24,13 @@ async def reject_order(
     return await port.reject_order(number, items=items)
 
 
+async def reverse_release(
+    port: ErpPort, number: str, *, items: Sequence[str] | None = None
+) -> ReleaseResult:
+    """Reverse (05) released, not invoiced items (``nothing_to_reverse`` when none)."""
+    return await port.reverse_release(number, items=items)
+
+
 async def release_customer(
     port: ErpPort, code: str, store: str, *, up_to: Decimal | None = None
 ) -> list[ReleaseResult]:

@@ -12,6 +12,7 @@ from erp_bridge.domain.entities import (
     INVOICED,
     LIMIT_EXPIRED,
     REJECTED,
+    REVERSED,
     Customer,
     InvoiceItem,
     OperationType,
@@ -49,7 +50,7 @@ def audit(books: Books) -> list[str]:
         owner = orders[item.order]
         cust = (owner.customer_code, owner.customer_store)
         rows = books.where(ReleaseRow, order=item.order, item=item.item)
-        rowed = sum((r.quantity for r in rows), ZERO)
+        rowed = sum((r.quantity for r in rows if r.credit_block != REVERSED), ZERO)
         if rowed > item.quantity:
             problems.append(f"item {item.order}/{item.item}: rows {rowed} over {item.quantity}")
         if invoiced_qty[item.order, item.item] != item.invoiced_qty:

@@ -14,6 +14,7 @@ from erp_bridge.domain.entities import (
     LIMIT_EXPIRED,
     NO_STOCK,
     RELEASED,
+    REVERSED,
     STOCK_BY_HAND,
     Customer,
     OperationType,
@@ -147,7 +148,8 @@ def _retry(row: ReleaseRow) -> bool:
 def _row_rest(books: Books, item: OrderItem, today: date) -> ReleaseRow | None:
     """A new row (credit blank, stock 02 = not yet evaluated) for the item's unrowed rest."""
     rows = books.where(ReleaseRow, order=item.order, item=item.item)
-    rest = item.quantity - sum((r.quantity for r in rows), ZERO)
+    live = [r for r in rows if r.credit_block != REVERSED]
+    rest = item.quantity - sum((r.quantity for r in live), ZERO)
     if rest <= 0:
         return None
     return books.add(
@@ -158,7 +160,7 @@ def _row_rest(books: Books, item: OrderItem, today: date) -> ReleaseRow | None:
             sequence=len(rows) + 1,
             product=item.product,
             quantity=rest,
-            value=item.value - sum((r.value for r in rows), ZERO),
+            value=item.value - sum((r.value for r in live), ZERO),
             credit_block=RELEASED,
             stock_block=NO_STOCK,
             evaluated_on=today,
@@ -334,6 +336,37 @@ def reject_order(
             stock.reserved -= freed
             item.reserved_qty -= freed
     return release_result(books, order, "rejected by hand")
+
+
+def reverse_release(
+    books: Books, number: str, today: date, items: Iterable[str] | None = None
+) -> ReleaseResult:
+    """Reverse (05) released, not yet invoiced rows: their stock goes back from allocated to
+    "in sales orders", their value from released to open orders; the quantity waits for a new
+    release attempt."""
+    order = books.must(SalesOrder, number, what="order")
+    customer = books.customer(order.customer_code, order.customer_store)
+    wanted = None if items is None else set(items)
+    rows = [
+        r
+        for r in books.where(ReleaseRow, order=number)
+        if r.released and not r.invoice and (wanted is None or r.item in wanted)
+    ]
+    if not rows:
+        raise ErpError("nothing_to_reverse", f"order {number} has no released rows to reverse")
+    for row in rows:
+        item = books.must(OrderItem, row.order, row.item, what="order_item")
+        op = books.must(OperationType, item.operation, what="operation")
+        row.credit_block = REVERSED
+        item.released_qty -= row.quantity
+        if op.moves_stock:
+            stock = books.must(Stock, item.product, item.warehouse, what="stock")
+            stock.allocated -= row.quantity
+            stock.in_sales_orders += row.quantity
+        if op.creates_receivable:
+            customer.released_orders -= row.value
+            customer.open_orders += row.value
+    return release_result(books, order, "release reversed")
 
 
 def customer_blocked_orders(books: Books, code: str, store: str) -> list[SalesOrder]:

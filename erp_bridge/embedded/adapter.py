@@ -333,6 +333,14 @@ class EmbeddedErp:
             number, lambda u, o: release.reject_order(u.books, number, self.today(), items)
         )
 
+    async def reverse_release(
+        self, number: str, *, items: Sequence[str] | None = None
+    ) -> ReleaseResult:
+        """Reverse (05) an order's released, not invoiced rows."""
+        return await self._on_order(
+            number, lambda u, o: release.reverse_release(u.books, number, self.today(), items)
+        )
+
     async def _customer_orders(self, uow: UnitOfWork, code: str, store: str) -> None:
         await self._lock_customers(uow, code, store)
         o = C[e.SalesOrder]

@@ -222,6 +222,12 @@ class ProtheusErp:
         """Done in Protheus."""
         _not_supported("rejecting orders")
 
+    async def reverse_release(
+        self, number: str, *, items: Sequence[str] | None = None
+    ) -> ReleaseResult:
+        """Done in Protheus."""
+        _not_supported("reversing releases")
+
     async def release_customer(
         self, code: str, store: str, *, up_to: Decimal | None = None
     ) -> list[ReleaseResult]:

@@ -37,7 +37,7 @@ steps = st.one_of(
     ),
     st.builds(
         Step,
-        kind=st.sampled_from(["credit", "stock", "reject", "invoice", "receive"]),
+        kind=st.sampled_from(["credit", "stock", "reject", "invoice", "receive", "reverse"]),
         pick=st.integers(0, 20),
     ),
     st.builds(

@@ -17,7 +17,13 @@ from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.invoicing import invoice_order
 from erp_bridge.domain.orders import OrderRequest
 from erp_bridge.domain.policy import CreditPolicy, ReleasePolicy
-from erp_bridge.domain.release import place_order, reject_order, release_credit, release_stock
+from erp_bridge.domain.release import (
+    place_order,
+    reject_order,
+    release_credit,
+    release_stock,
+    reverse_release,
+)
 
 from .conftest import TODAY, small_world
 from .scenarios import Step, steps
@@ -50,10 +56,11 @@ def apply(books: Books, step: Step, day: int) -> None:
                 "stock": lambda: release_stock(books, number, today),
                 "reject": lambda: reject_order(books, number, today),
                 "invoice": lambda: invoice_order(books, number, today),
+                "reverse": lambda: reverse_release(books, number, today),
             }[step.kind]
             action()
     except ErpError as err:
-        assert err.code in ("nothing_to_invoice",), err
+        assert err.code in ("nothing_to_invoice", "nothing_to_reverse"), err
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -313,3 +313,26 @@ def test_today_is_a_parameter(books: Books) -> None:
     """The order takes the given date, not the clock."""
     place_order(books, order(OrderLine("P1", D(1))), date(2030, 1, 2), ReleasePolicy())
     assert books.all(ReleaseRow)[0].evaluated_on == date(2030, 1, 2)
+
+
+def test_reversed_release_goes_back_to_open(books: Books) -> None:
+    """Reversing a released row (05) frees its stock and value; the next release attempt
+    makes a new row for the same quantity."""
+    from erp_bridge.domain.release import evaluate_order, reverse_release
+
+    placed = place_order(books, order(OrderLine("P2", D(3))), TODAY, ReleasePolicy())
+    result = reverse_release(books, placed.order, TODAY)
+    assert [(ln.credit_block, ln.stock_block) for ln in result.lines] == [("05", "")]
+    assert result.status == "open"
+    stock = books.must(Stock, "P2", "01", what="stock")
+    assert (stock.allocated, stock.in_sales_orders) == (D(0), D(3))
+    cust = books.customer("000001", "01")
+    assert (cust.released_orders, cust.open_orders) == (D(0), D(150))
+    again = evaluate_order(books, placed.order, TODAY, ReleasePolicy(), automatic=True)
+    assert [(ln.quantity, ln.credit_block, ln.stock_block) for ln in again.lines] == [
+        (D(3), "05", ""),
+        (D(3), "", ""),
+    ]
+    with pytest.raises(ErpError) as err:
+        reverse_release(books, placed.order, TODAY, items=["02"])
+    assert err.value.code == "nothing_to_reverse"
