@@ -11,6 +11,7 @@ from erp_bridge.domain.books import Books
 from erp_bridge.domain.entities import Payment, Promise, PromiseTitle, Receivable
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.money import ZERO, cents
+from erp_bridge.domain.policy import CollectionBracket
 
 TitleKey = tuple[str, str, str]
 
@@ -63,8 +64,10 @@ def register_promise(
     amount: Decimal,
     today: date,
     operator: str = "",
+    max_days: int | None = None,
 ) -> Promise:
-    """A negotiated promise to pay ``amount`` by ``promised_on`` on the customer's open titles."""
+    """A negotiated promise to pay ``amount`` by ``promised_on`` on the customer's open titles
+    (at most ``max_days`` ahead when the negotiation rules bound it)."""
     books.customer(code, store)
     if not keys:
         raise ErpError("promise_without_titles", "a promise names at least one title")
@@ -76,6 +79,8 @@ def register_promise(
             raise ErpError("title_not_open", f"title {rec.ref} is already paid")
     if promised_on < today:
         raise ErpError("promise_date_past", f"promised date {promised_on} is before today")
+    if max_days is not None and (promised_on - today).days > max_days:
+        raise ErpError("promise_too_far", f"a promise can be at most {max_days} days ahead")
     open_total = sum((t.balance for t in titles), ZERO)
     if amount <= 0 or amount != cents(amount) or amount > open_total:
         raise ErpError("promise_amount_invalid", f"amount must be between 0.01 and {open_total}")
@@ -167,3 +172,19 @@ def overdue_titles(
             )
         )
     return sorted(items, key=lambda i: (-i.days_late, i.customer_code, i.number))
+
+
+def assign_brackets(
+    items: Sequence[CollectionItem], brackets: Sequence[CollectionBracket]
+) -> dict[str, list[CollectionItem]]:
+    """Collection work per operator group: each title goes to the first bracket its days
+    overdue fall in; titles no bracket takes are left out."""
+    work: dict[str, list[CollectionItem]] = {b.group: [] for b in brackets}
+    for item in items:
+        for bracket in brackets:
+            if item.days_late >= bracket.min_days and (
+                bracket.max_days is None or item.days_late <= bracket.max_days
+            ):
+                work[bracket.group].append(item)
+                break
+    return work

@@ -35,6 +35,32 @@ class CreditPolicy:
 
 
 @dataclass(frozen=True)
+class CollectionBracket:
+    """Titles overdue between ``min_days`` and ``max_days`` (None: no upper bound) go to
+    ``group``; brackets are tried in order, the last one usually catches all."""
+
+    min_days: int
+    max_days: int | None
+    group: str
+
+
+def _default_brackets() -> tuple[CollectionBracket, ...]:
+    return (
+        CollectionBracket(1, 15, "cobranca-leve"),
+        CollectionBracket(16, 60, "cobranca"),
+        CollectionBracket(61, None, "cobranca-juridico"),
+    )
+
+
+@dataclass(frozen=True)
+class CollectionPolicy:
+    """Telecobrança rules: the brackets and how far a promise may push the payment."""
+
+    brackets: tuple[CollectionBracket, ...] = field(default_factory=_default_brackets)
+    max_promise_days: int = 30
+
+
+@dataclass(frozen=True)
 class ReleasePolicy:
     """Release settings: automatic release on entry, delivery slack, interest on late titles."""
 
@@ -42,3 +68,4 @@ class ReleasePolicy:
     auto_release: bool = True
     delivery_slack_days: int = 0
     daily_interest: Decimal = Decimal("0.00033")  # about 1% a month, simple
+    collection: CollectionPolicy = field(default_factory=CollectionPolicy)

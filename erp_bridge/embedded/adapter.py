@@ -483,6 +483,7 @@ class EmbeddedErp:
                 req.amount,
                 self.today(),
                 req.operator,
+                self._policy.collection.max_promise_days,
             )
             uow.touch("promise", req.customer_code, req.customer_store, promise.id)
             return PromiseResult(

@@ -10,6 +10,7 @@ import pytest
 from erp_bridge.domain.audit import audit
 from erp_bridge.domain.books import Books
 from erp_bridge.domain.collection import (
+    assign_brackets,
     overdue_titles,
     pay_title,
     register_promise,
@@ -18,6 +19,7 @@ from erp_bridge.domain.collection import (
 from erp_bridge.domain.entities import (
     OrderItem,
     ProductionComponent,
+    Receivable,
     ReleaseRow,
     ServiceTicket,
     Stock,
@@ -36,7 +38,7 @@ from erp_bridge.domain.field_service import (
 )
 from erp_bridge.domain.invoicing import installment_letter, invoice_order
 from erp_bridge.domain.orders import OrderLine, OrderRequest
-from erp_bridge.domain.policy import ReleasePolicy
+from erp_bridge.domain.policy import CollectionPolicy, ReleasePolicy
 from erp_bridge.domain.position import customer_position
 from erp_bridge.domain.production import production_run
 from erp_bridge.domain.release import place_order
@@ -130,6 +132,7 @@ def test_payments_promises_and_collection(books: Books) -> None:
         (D("100.01"), 1, "promise_amount_invalid"),
         (D(0), 1, "promise_amount_invalid"),
         (D(10), -1, "promise_date_past"),
+        (D(10), 31, "promise_too_far"),
     ],
 )
 def test_bad_promises(books: Books, amount: Decimal, promised_in: int, code: str) -> None:
@@ -145,6 +148,7 @@ def test_bad_promises(books: Books, amount: Decimal, promised_in: int, code: str
             TODAY + timedelta(days=promised_in),
             amount,
             TODAY,
+            max_days=30,
         )
     assert err.value.code == code
 
@@ -218,3 +222,16 @@ def test_field_service_flow(books: Books) -> None:
     req = work_order_request(books, wo.number)
     assert [ln.product for ln in req.lines] == ["C1", "P3"]
     assert books.must(ServiceTicket, ticket.number, what="ticket").work_order == wo.number
+
+
+def test_collection_brackets(books: Books) -> None:
+    """Titles 5, 20 and 90 days late go to the light, normal and legal groups."""
+    for days in (5, 20, 90):
+        due = TODAY - timedelta(days=days)
+        books.add(Receivable("1", f"T{days}", "A", "000001", "01", due, due, D(10), D(10)))
+    work = assign_brackets(overdue_titles(books, TODAY, RATE), CollectionPolicy().brackets)
+    assert {group: [i.number for i in items] for group, items in work.items()} == {
+        "cobranca-leve": ["T5"],
+        "cobranca": ["T20"],
+        "cobranca-juridico": ["T90"],
+    }
