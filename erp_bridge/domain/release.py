@@ -32,6 +32,7 @@ from erp_bridge.domain.orders import OrderRequest, ReleaseResult, refresh_status
 from erp_bridge.domain.policy import ReleasePolicy
 
 CREDIT_HOLDS = (CREDIT, LIMIT_EXPIRED)
+QTY_STEP = Decimal("0.0001")
 
 
 def place_order(
@@ -51,8 +52,10 @@ def place_order(
     for n, line in enumerate(req.lines, 1):
         product = books.must(Product, line.product, what="product")
         op = books.must(OperationType, line.operation, what="operation")
-        if line.quantity <= 0:
-            raise ErpError("quantity_invalid", f"item {n}: quantity must be positive")
+        if line.quantity <= 0 or line.quantity != line.quantity.quantize(QTY_STEP):
+            raise ErpError(
+                "quantity_invalid", f"item {n}: quantity must be positive, at most 4 decimals"
+            )
         price = product.list_price if line.unit_price is None else line.unit_price
         if price < 0 or price != cents(price):
             raise ErpError("price_invalid", f"item {n}: price must be positive with cents")

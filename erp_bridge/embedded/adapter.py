@@ -502,8 +502,9 @@ class EmbeddedErp:
         async with self.write() as uow:
             p = C[e.Promise]
             due = await uow.load(e.Promise, p.status == "open", p.promised_on < self.today())
-            for promise in due:
-                await self._promises(uow, promise.customer_code, promise.customer_store)
+            for code, store in sorted({(x.customer_code, x.customer_store) for x in due}):
+                await self._lock_customers(uow, code, store)
+                await self._promises(uow, code, store)
             changed = collection.settle_promises(uow.books, self.today())
             for promise in changed:
                 uow.touch("promise", promise.customer_code, promise.customer_store, promise.id)
@@ -570,6 +571,15 @@ class EmbeddedErp:
                 field_service.close_ticket(uow.books, number, today)
             uow.touch("service_ticket", ticket.customer_code, ticket.customer_store, number)
             return _ticket_result(uow, ticket)
+
+    async def prune_idempotency(self, older_than: datetime) -> int:
+        """Forget idempotency keys recorded before ``older_than`` (after the outbox's longest
+        retry window); returns how many were removed."""
+        async with self._engine.begin() as conn:
+            done = await conn.execute(
+                idempotency.delete().where(idempotency.c.created_at < older_than)
+            )
+        return int(done.rowcount or 0)
 
     # -- change feed and audit ----------------------------------------------------------------
 

@@ -116,6 +116,8 @@ async def test_idempotent_order_is_applied_once(erp: EmbeddedErp) -> None:
     )
     assert first == second
     assert len(await rows(erp, e.SalesOrder)) == 1
+    assert await erp.prune_idempotency(datetime(2026, 11, 27, tzinfo=UTC)) == 0
+    assert await erp.prune_idempotency(datetime(2026, 11, 28, tzinfo=UTC)) == 1
     (stock,) = await rows(erp, e.Stock, product="P1")
     assert stock["allocated"] == D(2)
 

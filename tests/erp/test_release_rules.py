@@ -295,6 +295,7 @@ def test_blocked_customer_takes_no_order(books: Books, customer: Callable[..., C
     [
         (OrderLine("NOPE", D(1)), "product_unknown"),
         (OrderLine("P1", D(0)), "quantity_invalid"),
+        (OrderLine("P1", D("0.00001")), "quantity_invalid"),
         (OrderLine("P1", D(1), "999"), "operation_unknown"),
         (OrderLine("P1", D(1), unit_price=D("1.001")), "price_invalid"),
         (OrderLine("P1", D(1), warehouse="99"), "stock_unknown"),
