@@ -225,3 +225,13 @@ async def test_invoice_run_takes_released_orders_only(erp: EmbeddedErp) -> None:
     results = await invoice_run(erp._engine)
     assert [r.order for r in results] == [ok.order]
     assert await consistency_check(erp._engine) == []
+
+
+async def test_concurrent_orders_respect_the_credit_limit(erp: EmbeddedErp) -> None:
+    """Six concurrent orders of 300.00 against a 1000.00 limit: three released, three held."""
+    req = OrderRequest("000001", "01", (OrderLine("P1", D(30)),))
+    results = await asyncio.gather(*(erp.create_sales_order(req) for _ in range(6)))
+    assert sorted(r.status for r in results) == ["blocked_credit"] * 3 + ["released"] * 3
+    (cust,) = await rows(erp, Customer, code="000001")
+    assert (cust["released_orders"], cust["credit_blocked_orders"]) == (D(900), D(900))
+    assert await erp.audit() == []
