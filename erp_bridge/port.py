@@ -89,6 +89,7 @@ class TicketUpdate:
     note: str = ""
     work_lines: tuple[WorkLine, ...] = ()
     visit: VisitInput | None = None
+    sales_order: bool = False  # turn the work order's parts and services into a sales order
     close_work_order: bool = False
     close: bool = False
 
@@ -103,6 +104,8 @@ class TicketResult:
     status: str
     work_order: str
     work_order_status: str
+    sales_order: str = ""
+    order_status: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from erp_bridge.domain.books import Books
+from erp_bridge.domain.catalog import SALE, SERVICE
 from erp_bridge.domain.entities import (
     InstalledBase,
     Product,
@@ -18,7 +19,9 @@ from erp_bridge.domain.entities import (
 )
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.money import cents
-from erp_bridge.domain.orders import OrderLine, OrderRequest
+from erp_bridge.domain.orders import OrderLine, OrderRequest, ReleaseResult
+from erp_bridge.domain.policy import ReleasePolicy
+from erp_bridge.domain.release import place_order
 
 
 @dataclass(frozen=True)
@@ -147,11 +150,30 @@ def close_work_order(books: Books, work_order: str) -> WorkOrder:
     return wo
 
 
-def work_order_request(books: Books, work_order: str, operation: str = "501") -> OrderRequest:
-    """The sales order a work order's parts and services turn into."""
+def work_order_request(
+    books: Books, work_order: str, part_operation: str = SALE, service_operation: str = SERVICE
+) -> OrderRequest:
+    """The sales order a work order's parts (selling stock) and services (no stock) turn into."""
     wo = books.must(WorkOrder, work_order, what="work_order")
     lines = tuple(
-        OrderLine(ln.product, ln.quantity, operation, ln.unit_price)
+        OrderLine(
+            ln.product,
+            ln.quantity,
+            part_operation if ln.kind == "part" else service_operation,
+            ln.unit_price,
+        )
         for ln in books.where(WorkOrderLine, work_order=work_order)
     )
     return OrderRequest(wo.customer_code, wo.customer_store, lines, origin="field_service")
+
+
+def order_from_work_order(
+    books: Books, work_order: str, today: date, policy: ReleasePolicy
+) -> ReleaseResult:
+    """Turn the work order's parts and services into a sales order (then Faturamento rules)."""
+    wo = books.must(WorkOrder, work_order, what="work_order")
+    if wo.sales_order:
+        raise ErpError("work_order_ordered", f"work order {work_order} is order {wo.sales_order}")
+    result = place_order(books, work_order_request(books, work_order), today, policy)
+    wo.sales_order = result.order
+    return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -543,10 +544,16 @@ class EmbeddedErp:
     async def update_service_ticket(self, number: str, update: TicketUpdate) -> TicketResult:
         """Note, work order, visit or close."""
         async with self.write() as uow:
-            found = await uow.load(e.ServiceTicket, C[e.ServiceTicket].number == number, lock=True)
-            if not found:
+            t = C[e.ServiceTicket]
+            head = (
+                await uow.conn.execute(
+                    sa.select(t.customer_code, t.customer_store).where(t.number == number)
+                )
+            ).first()
+            if head is None:
                 raise not_found("ticket", number)
-            ticket = found[0]
+            await self._lock_customers(uow, head.customer_code, head.customer_store)
+            (ticket,) = await uow.load(e.ServiceTicket, t.number == number, lock=True)
             if ticket.work_order:
                 await uow.load(e.WorkOrder, C[e.WorkOrder].number == ticket.work_order)
             today = self.today()
@@ -565,12 +572,32 @@ class EmbeddedErp:
                 field_service.record_visit(
                     uow.books, ticket.work_order, v.technician, v.started_at, v.ended_at, v.closed
                 )
+            order = None
+            if update.sales_order:
+                if not ticket.work_order:
+                    raise ErpError("work_order_missing", f"ticket {number} has no work order")
+                lines = await uow.load(
+                    e.WorkOrderLine, C[e.WorkOrderLine].work_order == ticket.work_order
+                )
+                await self._reference(uow)
+                await uow.load(e.Product, C[e.Product].code.in_([ln.product for ln in lines]))
+                await self._stock(uow, ((ln.product, "01") for ln in lines if ln.kind == "part"))
+                await self._sequence(uow, "order")
+                order = field_service.order_from_work_order(
+                    uow.books, ticket.work_order, today, self._policy
+                )
+                uow.touch("sales_order", ticket.customer_code, ticket.customer_store, order.order)
             if update.close_work_order:
                 field_service.close_work_order(uow.books, ticket.work_order)
             if update.close:
                 field_service.close_ticket(uow.books, number, today)
             uow.touch("service_ticket", ticket.customer_code, ticket.customer_store, number)
-            return _ticket_result(uow, ticket)
+            result = _ticket_result(uow, ticket)
+            if order is not None:
+                result = dataclasses.replace(
+                    result, sales_order=order.order, order_status=order.status
+                )
+            return result
 
     async def prune_idempotency(self, older_than: datetime) -> int:
         """Forget idempotency keys recorded before ``older_than`` (after the outbox's longest
@@ -635,6 +662,7 @@ def _ticket_result(uow: UnitOfWork, ticket: e.ServiceTicket) -> TicketResult:
         ticket.status,
         ticket.work_order,
         wo.status if wo else "",
+        wo.sales_order if wo else "",
     )
 
 

@@ -210,8 +210,20 @@ async def test_production_run_and_service_ticket(erp: EmbeddedErp) -> None:
         ),
     )
     assert (done.status, done.work_order_status) == ("closed", "closed")
+    billed = await erp.update_service_ticket(ticket.number, TicketUpdate(sales_order=True))
+    assert (billed.sales_order, billed.order_status) == ("000002", "released")
+    with pytest.raises(ErpError) as err:
+        await erp.update_service_ticket(ticket.number, TicketUpdate(sales_order=True))
+    assert err.value.code == "work_order_ordered"
     kinds = [c.kind for c in await erp.changes()]
-    assert kinds == ["sales_order", "production_order", *["service_ticket"] * 3]
+    assert kinds == [
+        "sales_order",
+        "production_order",
+        *["service_ticket"] * 3,
+        "sales_order",
+        "service_ticket",
+    ]
+    assert await erp.audit() == []
 
 
 async def test_invoice_run_takes_released_orders_only(erp: EmbeddedErp) -> None:
