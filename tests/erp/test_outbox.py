@@ -287,3 +287,19 @@ async def test_random_faults_apply_each_outcome_once(
     await drain(worker, clock, rounds=len(faults) + outcomes + 3)
     assert {v.status for v in await list_outcomes(engine)} == {"delivered"}
     assert await count(engine, e.SalesOrder) - before == outcomes
+
+
+async def test_run_loop_delivers_and_stops(erp: EmbeddedErp, engine: Any) -> None:
+    """The long-running loop picks up an outcome recorded while it idles, and ends on stop."""
+    stop = asyncio.Event()
+    worker = OutboxWorker(engine, erp, policy=FAST)
+    task = asyncio.create_task(worker.run(stop, idle=0.05))
+    await save_call(engine, "c1", Outcome(ORDER, call_id="c1"), Clock())
+    for _ in range(200):
+        if [v.status for v in await list_outcomes(engine)] == ["delivered"]:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert [v.status for v in await list_outcomes(engine)] == ["delivered"]
+    assert await count(engine, e.SalesOrder) == 1
