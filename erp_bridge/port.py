@@ -163,6 +163,10 @@ class ErpPort(Protocol):
         """Reject (09) an order's blocked rows."""
         ...
 
+    async def hold_stock(self, number: str, *, items: Sequence[str] | None = None) -> ReleaseResult:
+        """Block by hand (stock 03) an order's released, not invoiced rows."""
+        ...
+
     async def reverse_release(
         self, number: str, *, items: Sequence[str] | None = None
     ) -> ReleaseResult:

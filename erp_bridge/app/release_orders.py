@@ -24,6 +24,13 @@ async def reject_order(
     return await port.reject_order(number, items=items)
 
 
+async def hold_stock(
+    port: ErpPort, number: str, *, items: Sequence[str] | None = None
+) -> ReleaseResult:
+    """Block by hand (stock 03) released, not invoiced items (``nothing_to_hold`` when none)."""
+    return await port.hold_stock(number, items=items)
+
+
 async def reverse_release(
     port: ErpPort, number: str, *, items: Sequence[str] | None = None
 ) -> ReleaseResult:

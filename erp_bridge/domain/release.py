@@ -341,12 +341,11 @@ def reject_order(
     return release_result(books, order, "rejected by hand")
 
 
-def reverse_release(
-    books: Books, number: str, today: date, items: Iterable[str] | None = None
-) -> ReleaseResult:
-    """Reverse (05) released, not yet invoiced rows: their stock goes back from allocated to
-    "in sales orders", their value from released to open orders; the quantity waits for a new
-    release attempt."""
+def _unrelease(
+    books: Books, number: str, items: Iterable[str] | None, what: str
+) -> tuple[SalesOrder, list[tuple[ReleaseRow, OrderItem]]]:
+    """Take released, not invoiced rows back: stock from allocated to "in sales orders",
+    value from released to open orders. The caller sets the rows' new block."""
     order = books.must(SalesOrder, number, what="order")
     customer = books.customer(order.customer_code, order.customer_store)
     wanted = None if items is None else set(items)
@@ -356,11 +355,11 @@ def reverse_release(
         if r.released and not r.invoice and (wanted is None or r.item in wanted)
     ]
     if not rows:
-        raise ErpError("nothing_to_reverse", f"order {number} has no released rows to reverse")
+        raise ErpError(f"nothing_to_{what}", f"order {number} has no released rows to {what}")
+    taken = []
     for row in rows:
         item = books.must(OrderItem, row.order, row.item, what="order_item")
         op = books.must(OperationType, item.operation, what="operation")
-        row.credit_block = REVERSED
         item.released_qty -= row.quantity
         if op.moves_stock:
             stock = books.must(Stock, item.product, item.warehouse, what="stock")
@@ -369,7 +368,30 @@ def reverse_release(
         if op.creates_receivable:
             customer.released_orders -= row.value
             customer.open_orders += row.value
+        taken.append((row, item))
+    return order, taken
+
+
+def reverse_release(
+    books: Books, number: str, today: date, items: Iterable[str] | None = None
+) -> ReleaseResult:
+    """Reverse (05) released, not yet invoiced rows; their quantity waits for a new release
+    attempt (a new row)."""
+    order, taken = _unrelease(books, number, items, "reverse")
+    for row, _ in taken:
+        row.credit_block = REVERSED
     return release_result(books, order, "release reversed")
+
+
+def hold_stock(
+    books: Books, number: str, today: date, items: Iterable[str] | None = None
+) -> ReleaseResult:
+    """Block by hand (stock 03, e.g. after the order changed) released, not invoiced rows;
+    :func:`release_stock` evaluates them again."""
+    order, taken = _unrelease(books, number, items, "hold")
+    for row, _ in taken:
+        row.stock_block = STOCK_BY_HAND
+    return release_result(books, order, "stock blocked by hand")
 
 
 def customer_blocked_orders(books: Books, code: str, store: str) -> list[SalesOrder]:

@@ -334,6 +334,12 @@ class EmbeddedErp:
             number, lambda u, o: release.reject_order(u.books, number, self.today(), items)
         )
 
+    async def hold_stock(self, number: str, *, items: Sequence[str] | None = None) -> ReleaseResult:
+        """Block by hand (stock 03) an order's released, not invoiced rows."""
+        return await self._on_order(
+            number, lambda u, o: release.hold_stock(u.books, number, self.today(), items)
+        )
+
     async def reverse_release(
         self, number: str, *, items: Sequence[str] | None = None
     ) -> ReleaseResult:

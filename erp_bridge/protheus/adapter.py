@@ -222,6 +222,10 @@ class ProtheusErp:
         """Done in Protheus."""
         _not_supported("rejecting orders")
 
+    async def hold_stock(self, number: str, *, items: Sequence[str] | None = None) -> ReleaseResult:
+        """Done in Protheus."""
+        _not_supported("blocking stock by hand")
+
     async def reverse_release(
         self, number: str, *, items: Sequence[str] | None = None
     ) -> ReleaseResult:

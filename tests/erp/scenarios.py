@@ -37,7 +37,9 @@ steps = st.one_of(
     ),
     st.builds(
         Step,
-        kind=st.sampled_from(["credit", "stock", "reject", "invoice", "receive", "reverse"]),
+        kind=st.sampled_from(
+            ["credit", "stock", "reject", "invoice", "receive", "reverse", "hold"]
+        ),
         pick=st.integers(0, 20),
     ),
     st.builds(

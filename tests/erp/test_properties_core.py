@@ -18,6 +18,7 @@ from erp_bridge.domain.invoicing import invoice_order
 from erp_bridge.domain.orders import OrderRequest
 from erp_bridge.domain.policy import CreditPolicy, ReleasePolicy
 from erp_bridge.domain.release import (
+    hold_stock,
     place_order,
     reject_order,
     release_credit,
@@ -57,10 +58,11 @@ def apply(books: Books, step: Step, day: int) -> None:
                 "reject": lambda: reject_order(books, number, today),
                 "invoice": lambda: invoice_order(books, number, today),
                 "reverse": lambda: reverse_release(books, number, today),
+                "hold": lambda: hold_stock(books, number, today),
             }[step.kind]
             action()
     except ErpError as err:
-        assert err.code in ("nothing_to_invoice", "nothing_to_reverse"), err
+        assert err.code in ("nothing_to_invoice", "nothing_to_reverse", "nothing_to_hold"), err
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -70,10 +70,12 @@ async def apply_sql(erp: EmbeddedErp, step: Step) -> None:
                 await erp.reject_order(number)
             elif step.kind == "reverse":
                 await erp.reverse_release(number)
+            elif step.kind == "hold":
+                await erp.hold_stock(number)
             else:
                 await erp.invoice(number)
     except ErpError as err:
-        assert err.code in ("nothing_to_invoice", "nothing_to_reverse"), err
+        assert err.code in ("nothing_to_invoice", "nothing_to_reverse", "nothing_to_hold"), err
 
 
 @settings(

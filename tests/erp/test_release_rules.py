@@ -337,3 +337,18 @@ def test_reversed_release_goes_back_to_open(books: Books) -> None:
     with pytest.raises(ErpError) as err:
         reverse_release(books, placed.order, TODAY, items=["02"])
     assert err.value.code == "nothing_to_reverse"
+
+
+def test_stock_blocked_by_hand_then_released_again(books: Books) -> None:
+    """A released row blocked by hand (03) frees its allocation; releasing stock takes it."""
+    from erp_bridge.domain.release import hold_stock
+
+    placed = place_order(books, order(OrderLine("P2", D(3))), TODAY, ReleasePolicy())
+    held = hold_stock(books, placed.order, TODAY)
+    assert [(ln.credit_block, ln.stock_block) for ln in held.lines] == [("", "03")]
+    assert held.status == "blocked_stock"
+    assert books.must(Stock, "P2", "01", what="stock").allocated == 0
+    assert books.customer("000001", "01").released_orders == 0
+    again = release_stock(books, placed.order, TODAY)
+    assert [(ln.credit_block, ln.stock_block) for ln in again.lines] == [("", "")]
+    assert books.must(Stock, "P2", "01", what="stock").allocated == D(3)
