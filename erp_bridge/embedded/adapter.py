@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -57,6 +58,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLite writes of every EmbeddedErp on one engine go one at a time (one process)
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
 class EmbeddedErp:
     """Implements :class:`erp_bridge.port.ErpPort` on the engine's database."""
 
@@ -73,7 +78,7 @@ class EmbeddedErp:
         self._clock = clock
         self._tz = ZoneInfo(timezone)
         self._pg = engine.dialect.name == "postgresql"
-        self._serial = asyncio.Lock()
+        self._serial = _SQLITE_WRITERS.setdefault(engine, asyncio.Lock())
 
     def today(self) -> date:
         """Today in the ERP's time zone, from the injected clock."""

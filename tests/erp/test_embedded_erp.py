@@ -247,3 +247,13 @@ async def test_concurrent_orders_respect_the_credit_limit(erp: EmbeddedErp) -> N
     (cust,) = await rows(erp, Customer, code="000001")
     assert (cust["released_orders"], cust["credit_blocked_orders"]) == (D(900), D(900))
     assert await erp.audit() == []
+
+
+async def test_two_adapters_on_one_engine_lose_no_update(erp: EmbeddedErp) -> None:
+    """Orders through two EmbeddedErp objects on the same engine at once keep the books right."""
+    other = EmbeddedErp(erp._engine, clock=erp._clock)
+    req = OrderRequest("000001", "01", (OrderLine("P3", D(1)),))
+    await asyncio.gather(*(x.create_sales_order(req) for x in [erp, other] * 5))
+    (stock,) = await rows(erp, e.Stock, product="P3")
+    assert stock["allocated"] == D(10)
+    assert await erp.audit() == []
