@@ -4,6 +4,7 @@ invoiced twice). The database grows across examples, which only makes the check 
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -13,10 +14,23 @@ from hypothesis import strategies as st
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.orders import OrderRequest
+from erp_bridge.domain.policy import CreditPolicy, ReleasePolicy
 from erp_bridge.embedded.adapter import EmbeddedErp
+from erp_bridge.embedded.seed import add_records
 from erp_bridge.embedded.tables import TABLES
 
 from .scenarios import Step, steps
+
+
+async def second_store(erp: EmbeddedErp) -> None:
+    """Customer 000001 gets store 02 (risk B, limit 800.00) unless it has it already."""
+    c = TABLES[e.Customer].c
+    async with erp._engine.connect() as conn:
+        found = await conn.scalar(sa.select(c.code).where(c.store == "02"))
+    if found is None:
+        branch = e.Customer("000001", "02", "Filial", "11222333000262", risk="B")
+        branch.credit_limit = Decimal(800)
+        await add_records(erp._engine, [branch])
 
 
 async def apply_sql(erp: EmbeddedErp, step: Step) -> None:
@@ -34,7 +48,7 @@ async def apply_sql(erp: EmbeddedErp, step: Step) -> None:
         ).all()
     try:
         if step.kind == "order":
-            await erp.create_sales_order(OrderRequest("000001", "01", step.lines))
+            await erp.create_sales_order(OrderRequest("000001", step.store, step.lines))
         elif step.kind == "customer":
             c = TABLES[e.Customer]
             async with engine.begin() as conn:
@@ -86,6 +100,30 @@ async def apply_sql(erp: EmbeddedErp, step: Step) -> None:
 @given(sequence=st.lists(steps, min_size=1, max_size=10))
 async def test_stored_books_stay_consistent(erp: EmbeddedErp, sequence: list[Step]) -> None:
     """After each random sequence the audit of the whole database finds nothing."""
+    await second_store(erp)
     for step in sequence:
         await apply_sql(erp, step)
     assert await erp.audit() == []
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lanes=st.lists(st.lists(steps, min_size=1, max_size=6), min_size=2, max_size=3))
+async def test_concurrent_sequences_on_two_stores(
+    erp: EmbeddedErp, lanes: list[list[Step]]
+) -> None:
+    """Two or three agents at once, on both stores of a customer judged across all stores:
+    no deadlock, no lost update, the books stay consistent."""
+    engine = erp._engine
+    await second_store(erp)
+    wide = EmbeddedErp(engine, ReleasePolicy(CreditPolicy(scope="all")), clock=erp._clock)
+
+    async def lane(sequence: list[Step]) -> None:
+        for step in sequence:
+            await apply_sql(wide, step)
+
+    await asyncio.gather(*(lane(seq) for seq in lanes))
+    assert await wide.audit() == []
