@@ -58,6 +58,8 @@ class UnitOfWork:
             table = TABLES[cls]
             names = [f.name for f in dataclasses.fields(cls)]
             inserts = []
+            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            keys: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
             for key, record in self.books.items(cls).items():
                 values = {n: getattr(record, n) for n in names}
                 before = self._snap.get((cls, key))
@@ -66,9 +68,16 @@ class UnitOfWork:
                 else:
                     diff = {n: v for n, v in values.items() if before[n] != v}
                     if diff:
-                        where = [table.c[k] == before[k] for k in cls.KEY]  # type: ignore[attr-defined]
-                        await self.conn.execute(table.update().where(*where).values(**diff))
+                        diff.update({f"key_{k}": before[k] for k in keys})
+                        updates.setdefault(tuple(sorted(diff)), []).append(diff)
                 self._snap[cls, key] = values
+            for columns, batch in updates.items():
+                statement = (
+                    table.update()
+                    .where(*(table.c[k] == sa.bindparam(f"key_{k}") for k in keys))
+                    .values({c: sa.bindparam(c) for c in columns if not c.startswith("key_")})
+                )
+                await self.conn.execute(statement, batch)
             if inserts:
                 await self.conn.execute(table.insert(), inserts)
         if self._touched:
