@@ -27,7 +27,8 @@ from erp_bridge.outbox.worker import OutboxWorker, RetryPolicy
 
 D = Decimal
 ORDER = OrderRequest("000001", "01", (OrderLine("P1", D(2)),))
-FAST = RetryPolicy(base=1.0, cap=30.0, max_attempts=4, timeout=0.3, lease=60.0)
+# timeouts long enough for a loaded CI machine, far shorter than the faults' 5 s stalls
+FAST = RetryPolicy(base=1.0, cap=30.0, max_attempts=4, timeout=1.0, lease=60.0)
 
 
 class Clock:
@@ -243,11 +244,12 @@ async def test_two_workers_share_the_queue(erp: EmbeddedErp, engine: Any) -> Non
     for n in range(12):
         await save_call(engine, f"c{n}", Outcome(ORDER, call_id=f"c{n}"), clock)
     link = FaultyErp(erp, ["down", "ok", "late", "ok"] * 3)
+    patient = RetryPolicy(base=1.0, cap=30.0, max_attempts=20, timeout=1.0, lease=60.0)
     workers = [
-        OutboxWorker(engine, link, policy=FAST, clock=clock, rng=random.Random(n))  # type: ignore[arg-type]
+        OutboxWorker(engine, link, policy=patient, clock=clock, rng=random.Random(n))  # type: ignore[arg-type]
         for n in range(2)
     ]
-    for _ in range(10):
+    for _ in range(30):
         await asyncio.gather(*(w.run_once(limit=4) for w in workers))
         clock.advance(60)
     views = await list_outcomes(engine)
@@ -274,7 +276,7 @@ async def test_random_faults_apply_each_outcome_once(
     before = await count(engine, e.SalesOrder)
     for _ in range(outcomes):
         await save_call(engine, f"r{uuid.uuid4().hex[:8]}", Outcome(ORDER), clock)
-    policy = RetryPolicy(base=1.0, cap=30.0, max_attempts=50, timeout=0.15, lease=60.0)
+    policy = RetryPolicy(base=1.0, cap=30.0, max_attempts=50, timeout=0.5, lease=60.0)
     link = FaultyErp(erp, (["hang"] if kill_first else []) + faults)
     if kill_first:
         doomed = OutboxWorker(engine, link, policy=RetryPolicy(timeout=30, lease=60), clock=clock)  # type: ignore[arg-type]
@@ -284,7 +286,7 @@ async def test_random_faults_apply_each_outcome_once(
         with pytest.raises(asyncio.CancelledError):
             await task
     worker = OutboxWorker(engine, link, policy=policy, clock=clock, rng=random.Random(3))  # type: ignore[arg-type]
-    await drain(worker, clock, rounds=len(faults) + outcomes + 3)
+    await drain(worker, clock, rounds=40)
     assert {v.status for v in await list_outcomes(engine)} == {"delivered"}
     assert await count(engine, e.SalesOrder) - before == outcomes
 
