@@ -1,0 +1,131 @@
+"""The embedded ERP behind the port, on SQLAlchemy async (SQLite and PostgreSQL).
+
+Each write runs in one transaction: lock the customer rows (all stores when credit scope is
+``all``), then stock rows, then document sequences, always in that order and in key order, so
+concurrent calls on PostgreSQL queue instead of deadlocking; on SQLite writes are serialized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from erp_bridge.domain import entities as e
+from erp_bridge.domain.errors import ErpError
+from erp_bridge.domain.phones import normalize_phone
+from erp_bridge.domain.position import CustomerPosition, customer_position
+from erp_bridge.domain.taxid import normalize_tax_id
+from erp_bridge.embedded.collection import CollectionDesk
+from erp_bridge.embedded.sales import SalesDesk
+from erp_bridge.embedded.service import ServiceDesk
+from erp_bridge.embedded.store import C, as_utc, eq_where
+from erp_bridge.embedded.tables import changes
+from erp_bridge.port import (
+    Change,
+    CustomerRef,
+    ErpPort,
+    ProductStock,
+)
+
+
+class EmbeddedErp(SalesDesk, CollectionDesk, ServiceDesk):
+    """Implements :class:`erp_bridge.port.ErpPort` on the engine's database."""
+
+    # -- customers and products ---------------------------------------------------------------
+
+    async def find_customers(
+        self, *, phone: str | None = None, tax_id: str | None = None
+    ) -> list[CustomerRef]:
+        """Customers by phone (E.164 after parsing with Brazil as default) or by CPF/CNPJ."""
+        c = C[e.Customer]
+        if tax_id:
+            where: Any = c.tax_id == normalize_tax_id(tax_id)
+        elif phone:
+            e164 = normalize_phone(phone)
+            where = sa.or_(c.phone == e164, c.phone2 == e164)
+        else:
+            raise ErpError("search_empty", "give a phone or a tax id")
+        async with self.read() as uow:
+            found = await uow.load(e.Customer, where)
+        return [
+            CustomerRef(x.code, x.store, x.name, x.tax_id, x.phone, x.risk, x.blocked)
+            for x in sorted(found, key=lambda x: (x.code, x.store))
+        ]
+
+    async def customer_position(self, code: str, store: str) -> CustomerPosition:
+        """The customer position, read in one snapshot."""
+        async with self.read() as uow:
+            cust = {"customer_code": code, "customer_store": store}
+            await uow.load(e.Customer, C[e.Customer].code == code, C[e.Customer].store == store)
+            await uow.load(e.Receivable, *eq_where(e.Receivable, cust))
+            orders = await uow.load(e.SalesOrder, *eq_where(e.SalesOrder, cust))
+            numbers = [o.number for o in orders]
+            await uow.load(e.OrderItem, C[e.OrderItem].order.in_(numbers))
+            await uow.load(e.Invoice, *eq_where(e.Invoice, cust))
+            return customer_position(
+                uow.books, code, store, self.today(), self._policy.daily_interest
+            )
+
+    async def products(
+        self, codes: Sequence[str] | None = None, *, warehouse: str = "01", search: str = ""
+    ) -> list[ProductStock]:
+        """Products with stock in ``warehouse``."""
+        p, s = C[e.Product], C[e.Stock]
+        where: list[Any] = []
+        if codes is not None:
+            where.append(p.code.in_(list(codes)))
+        if search:
+            where.append(sa.or_(p.code.ilike(f"%{search}%"), p.description.ilike(f"%{search}%")))
+        async with self.read() as uow:
+            products = await uow.load(e.Product, *where)
+            await uow.load(
+                e.Stock, s.warehouse == warehouse, s.product.in_([x.code for x in products])
+            )
+            out = []
+            for prod in sorted(products, key=lambda x: x.code):
+                st = uow.books.get(e.Stock, prod.code, warehouse) or e.Stock(prod.code, warehouse)
+                out.append(
+                    ProductStock(
+                        prod.code,
+                        prod.description,
+                        prod.kind,
+                        prod.unit,
+                        prod.list_price,
+                        warehouse,
+                        st.on_hand,
+                        st.available(),
+                        st.incoming,
+                    )
+                )
+            return out
+
+    # -- change feed and audit ----------------------------------------------------------------
+
+    async def changes(self, after: int = 0, limit: int = 500) -> list[Change]:
+        """Change feed entries after ``after``."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(changes)
+                    .where(changes.c.seq > after)
+                    .order_by(changes.c.seq)
+                    .limit(limit)
+                )
+            ).mappings()
+            return [
+                Change(
+                    r["seq"],
+                    r["kind"],
+                    r["customer_code"],
+                    r["customer_store"],
+                    r["ref"],
+                    as_utc(r["at"]),
+                )
+                for r in rows
+            ]
+
+
+def _conforms(erp: EmbeddedErp) -> ErpPort:
+    return erp  # mypy checks the embedded ERP against the port

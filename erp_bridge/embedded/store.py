@@ -1,0 +1,209 @@
+"""The embedded ERP's foundation: transactions, idempotency, and loading the rows an operation
+needs, locked in one order everywhere (customers, then stock, then document sequences, each in
+key order) so concurrent calls on PostgreSQL queue instead of deadlocking; SQLite writes are
+serialized per engine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import structlog
+from pydantic import TypeAdapter
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erp_bridge.domain import entities as e
+from erp_bridge.domain.audit import audit
+from erp_bridge.domain.errors import not_found
+from erp_bridge.domain.policy import ReleasePolicy
+from erp_bridge.embedded.tables import TABLES, idempotency
+from erp_bridge.embedded.uow import UnitOfWork
+
+log = structlog.get_logger("erp_bridge.embedded")
+R = TypeVar("R")
+C = {cls: TABLES[cls].c for cls in e.ENTITIES}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# SQLite writes of every EmbeddedErp on one engine go one at a time (one process)
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+class ErpStore:
+    """Transactions and loaders shared by the embedded ERP's desks."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        policy: ReleasePolicy | None = None,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        timezone: str = "America/Sao_Paulo",
+    ) -> None:
+        self._engine = engine
+        self._policy = policy or ReleasePolicy()
+        self._clock = clock
+        self._tz = ZoneInfo(timezone)
+        self._pg = engine.dialect.name == "postgresql"
+        self._serial = _SQLITE_WRITERS.setdefault(engine, asyncio.Lock())
+
+    def today(self) -> date:
+        """Today in the ERP's time zone, from the injected clock."""
+        return self._clock().astimezone(self._tz).date()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[UnitOfWork]:
+        """A write transaction; changes are flushed when the block ends without error."""
+        guard = contextlib.nullcontext() if self._pg else self._serial
+        async with guard, self._engine.begin() as conn:
+            uow = UnitOfWork(conn, lock=self._pg)
+            yield uow
+            await uow.flush(self._clock())
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        """A read-only view (nothing written back)."""
+        async with self._engine.connect() as conn:
+            yield UnitOfWork(conn, lock=False)
+
+    async def _once(
+        self,
+        key: str | None,
+        operation: str,
+        result_type: type[R],
+        work: Callable[[UnitOfWork], Awaitable[R]],
+    ) -> R:
+        """Run ``work`` in a write transaction, at most once per idempotency ``key``."""
+        if key is None:
+            async with self.write() as uow:
+                return await work(uow)
+        codec = TypeAdapter(result_type)
+        for attempt in (1, 2):
+            try:
+                async with self.write() as uow:
+                    stored = await uow.conn.scalar(
+                        sa.select(idempotency.c.result).where(idempotency.c.key == key)
+                    )
+                    if stored is not None:
+                        log.info("erp_idempotent_replay", key=key, operation=operation)
+                        return codec.validate_json(stored)
+                    await uow.conn.execute(
+                        idempotency.insert().values(
+                            key=key, operation=operation, result="", created_at=self._clock()
+                        )
+                    )
+                    result = await work(uow)
+                    await uow.conn.execute(
+                        idempotency.update()
+                        .where(idempotency.c.key == key)
+                        .values(result=codec.dump_json(result).decode())
+                    )
+                    return result
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("erp_idempotent_race", key=key, operation=operation)
+        raise AssertionError("unreachable")
+
+    # -- loading ------------------------------------------------------------------------------
+
+    async def _lock_customers(self, uow: UnitOfWork, code: str, store: str) -> None:
+        """Lock the customer (every store under scope ``all``) and load its open titles."""
+        where = [C[e.Customer].code == code]
+        if self._policy.credit.scope != "all":
+            where.append(C[e.Customer].store == store)
+        found = await uow.load(e.Customer, *where, lock=True)
+        if not any(c.store == store for c in found):
+            raise not_found("customer", f"{code}/{store}")
+        t = C[e.Receivable]
+        stores = [c.store for c in found]
+        await uow.load(
+            e.Receivable, t.customer_code == code, t.customer_store.in_(stores), t.status == "open"
+        )
+
+    async def _reference(self, uow: UnitOfWork) -> None:
+        await uow.load(e.OperationType)
+        await uow.load(e.PaymentTerms)
+
+    async def _stock(self, uow: UnitOfWork, pairs: Iterable[tuple[str, str]]) -> None:
+        pairs = sorted(set(pairs))
+        if not pairs:
+            return
+        await uow.load(e.Product, C[e.Product].code.in_({p for p, _ in pairs}))
+        s = C[e.Stock]
+        await uow.load(
+            e.Stock,
+            sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs)),
+            lock=True,
+        )
+
+    async def _sequence(self, uow: UnitOfWork, name: str) -> None:
+        await uow.load(e.Sequence, C[e.Sequence].name == name, lock=True)
+
+    async def _order(
+        self, uow: UnitOfWork, number: str, *, for_invoice: bool = False
+    ) -> e.SalesOrder:
+        """Lock the order's customer, then load the order, its items, rows and stock."""
+        o = C[e.SalesOrder]
+        head = (
+            await uow.conn.execute(
+                sa.select(o.customer_code, o.customer_store).where(o.number == number)
+            )
+        ).first()
+        if head is None:
+            raise not_found("order", number)
+        await self._lock_customers(uow, head.customer_code, head.customer_store)
+        return await self._order_body(uow, number, for_invoice=for_invoice)
+
+    async def _order_body(
+        self, uow: UnitOfWork, number: str, *, for_invoice: bool = False
+    ) -> e.SalesOrder:
+        (order,) = await uow.load(e.SalesOrder, C[e.SalesOrder].number == number)
+        items = await uow.load(e.OrderItem, C[e.OrderItem].order == number)
+        await uow.load(e.ReleaseRow, C[e.ReleaseRow].order == number)
+        await self._reference(uow)
+        await self._stock(uow, ((i.product, i.warehouse) for i in items))
+        if for_invoice:
+            await uow.load(e.InvoiceItem, C[e.InvoiceItem].order == number)
+            await self._sequence(uow, "invoice")
+        return order
+
+    async def prune_idempotency(self, older_than: datetime) -> int:
+        """Forget idempotency keys recorded before ``older_than`` (after the outbox's longest
+        retry window); returns how many were removed."""
+        async with self._engine.begin() as conn:
+            done = await conn.execute(
+                idempotency.delete().where(idempotency.c.created_at < older_than)
+            )
+        return int(done.rowcount or 0)
+
+    async def snapshot(self) -> UnitOfWork:
+        """Every record, read in one go (tests, consistency checks, small demo databases)."""
+        async with self.read() as uow:
+            for cls in e.ENTITIES:
+                await uow.load(cls)
+            return uow
+
+    async def audit(self) -> list[str]:
+        """Discrepancies between kept balances and documents (empty when consistent)."""
+        return audit((await self.snapshot()).books)
+
+
+def as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def eq_where(cls: type, values: dict[str, Any]) -> list[Any]:
+    return [C[cls][k] == v for k, v in values.items()]
