@@ -1,0 +1,1 @@
+"""The embedded ERP: the Faturamento core persisted with SQLAlchemy (SQLite and PostgreSQL)."""

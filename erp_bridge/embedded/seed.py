@@ -1,0 +1,178 @@
+"""Loading records into the embedded ERP, and the demo ERP seed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erp_bridge.domain import collection, invoicing, release
+from erp_bridge.domain import entities as e
+from erp_bridge.domain.books import Books
+from erp_bridge.domain.catalog import standard_operations, standard_terms
+from erp_bridge.domain.errors import ErpError
+from erp_bridge.domain.orders import OrderLine, OrderRequest
+from erp_bridge.domain.policy import ReleasePolicy
+from erp_bridge.domain.taxid import cnpj_check_digits
+from erp_bridge.embedded.demo_data import (
+    BOMS,
+    CATALOGUE,
+    cnpj,
+    company,
+    cpf,
+    landline,
+    mobile,
+    person,
+)
+from erp_bridge.embedded.tables import TABLES
+from erp_bridge.embedded.uow import UnitOfWork
+
+
+async def add_records(engine: AsyncEngine, records: Iterable[Any]) -> None:
+    """Insert core records (customers, products, stock, ...) in one transaction."""
+    async with engine.begin() as conn:
+        uow = UnitOfWork(conn, lock=False)
+        uow.books.add_all(records)
+        await uow.flush(datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    """What the demo seed created."""
+
+    customers: int
+    products: int
+    orders: int
+    invoices: int
+    open_titles: int
+    overdue_titles: int
+
+
+async def seed_demo(
+    engine: AsyncEngine,
+    seed: int,
+    *,
+    customers: int = 300,
+    today: date | None = None,
+    policy: ReleasePolicy | None = None,
+) -> SeedSummary:
+    """Seed a demo ERP: ``customers`` customers across risks A..E (people with CPF, companies
+    with CNPJ and sometimes a second store), the coffee catalogue with stock, and about 120 days
+    of history (orders released, invoiced, partly paid) run through the real rules, which leaves
+    open and overdue titles and some credit-blocked orders. Same ``seed``, same data.
+    Refuses (``already_seeded``) when the ERP has customers."""
+    rng = random.Random(seed)
+    today = today or datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+    policy = policy or ReleasePolicy()
+    async with engine.begin() as conn:
+        if await conn.scalar(sa.select(sa.func.count()).select_from(TABLES[e.Customer])):
+            raise ErpError("already_seeded", "the ERP already has customers")
+        uow = UnitOfWork(conn, lock=False)
+        await uow.load(e.Sequence)
+        books = uow.books
+        books.new_id = lambda: f"{rng.getrandbits(64):016x}"
+        books.add_all(standard_operations())
+        books.add_all(standard_terms())
+        _catalogue(books, rng)
+        people = _customers(books, rng, customers)
+        orders = _history(books, rng, people, today, policy)
+        await uow.flush(datetime.now(UTC))
+    titles = [t for t in books.all(e.Receivable) if t.status == "open"]
+    return SeedSummary(
+        customers=len(books.all(e.Customer)),
+        products=len(books.all(e.Product)),
+        orders=orders,
+        invoices=len(books.all(e.Invoice)),
+        open_titles=len(titles),
+        overdue_titles=sum(1 for t in titles if t.due < today),
+    )
+
+
+def _catalogue(books: Books, rng: random.Random) -> None:
+    for code, description, kind, list_price in CATALOGUE:
+        books.add(e.Product(code, description, kind, list_price=Decimal(list_price)))
+        for warehouse in ("01", "02"):
+            books.add(e.Stock(code, warehouse, on_hand=Decimal(rng.choice((0, 5, 40, 200, 900)))))
+    for product, parts in BOMS.items():
+        for component, qty in parts:
+            books.add(e.BomLine(product, component, Decimal(qty)))
+
+
+RISKS = ("A", "B", "B", "C", "C", "C", "D", "E")
+
+
+def _customers(books: Books, rng: random.Random, count: int) -> list[e.Customer]:
+    made = []
+    for n in range(1, count + 1):
+        is_company = rng.random() < 0.6
+        risk = rng.choice(RISKS)
+        limit = Decimal(rng.choice((0, 500, 2000, 5000, 20000, 80000)))
+        expiry = None if rng.random() < 0.7 else date(2026, rng.randint(1, 12), rng.randint(1, 28))
+        stores = 2 if is_company and rng.random() < 0.15 else 1
+        base = cnpj(rng)[:8]
+        name = company(rng) if is_company else person(rng)
+        for store in range(1, stores + 1):
+            tax = base + f"{store:04d}"
+            made.append(
+                books.add(
+                    e.Customer(
+                        code=f"{n:06d}",
+                        store=f"{store:02d}",
+                        name=name if store == 1 else f"{name} (filial {store})",
+                        tax_id=tax + cnpj_check_digits(tax) if is_company else cpf(rng),
+                        phone=mobile(rng),
+                        phone2=landline(rng) if is_company else "",
+                        seller=f"V{rng.randint(1, 12):03d}",
+                        risk=risk,
+                        size_class=rng.choice("ABC"),
+                        credit_limit=limit,
+                        credit_limit_expiry=expiry,
+                        blocked=rng.random() < 0.03,
+                        payment_terms=rng.choice(("001", "002", "003", "004")),
+                        protested_titles=rng.choice((0, 0, 0, 1, 2)),
+                        returned_cheques=rng.choice((0, 0, 0, 0, 1)),
+                    )
+                )
+            )
+    return made
+
+
+def _history(
+    books: Books, rng: random.Random, people: list[e.Customer], today: date, policy: ReleasePolicy
+) -> int:
+    """About 120 days of orders, invoices and payments, day by day, through the core."""
+    orders = 0
+    products = [p for p in books.all(e.Product) if not p.code.startswith("SRV")]
+    active = [c for c in people if not c.blocked]
+    for back in range(120, -1, -1):
+        day = today - timedelta(days=back)
+        for customer in rng.sample(active, k=min(len(active), rng.randint(2, 6))):
+            lines = tuple(
+                OrderLine(p.code, Decimal(rng.randint(1, 12)), warehouse="01")
+                for p in rng.sample(products, k=rng.randint(1, 4))
+            )
+            result = release.place_order(
+                books,
+                OrderRequest(customer.code, customer.store, lines, seller=customer.seller),
+                day,
+                policy,
+            )
+            orders += 1
+            if result.released_value > 0 and back > 2:
+                invoicing.invoice_order(books, result.order, day)
+        for title in books.where(e.Receivable, status="open"):
+            if title.due <= day and rng.random() < 0.05:
+                collection.pay_title(
+                    books, (title.prefix, title.number, title.installment), title.balance, day
+                )
+        for stock in books.all(e.Stock):
+            if stock.available() < 10 and rng.random() < 0.2:
+                stock.on_hand += Decimal(rng.choice((50, 200)))
+    return orders

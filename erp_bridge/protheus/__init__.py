@@ -1,0 +1,1 @@
+"""The Protheus REST adapter: the ERP port over TOTVS Protheus REST (aiohttp)."""
