@@ -10,6 +10,7 @@ state that refuses the request, 501 ``not_supported`` (Protheus has no REST for 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,7 +172,7 @@ async def body_of(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
-        body = await request.json()
+        body = json.loads(await request.text(), parse_float=Decimal)  # no float for money
     except ValueError:
         raise ApiError(400, "invalid_json", "request body is not JSON") from None
     if not isinstance(body, dict):

@@ -91,12 +91,18 @@ class ErpServer:
         return {} if role is None else {"Authorization": f"Bearer {self.tokens[role]}"}
 
     async def call(
-        self, method: str, path: str, role: Role | None = Role.AGENT, **kw: Any
+        self,
+        method: str,
+        path: str,
+        role: Role | None = Role.AGENT,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
     ) -> tuple[int, Any]:
         """One HTTP request as ``role``; returns the status and the JSON body."""
+        sent = {**self.headers(role), **(headers or {})}
         async with (
             aiohttp.ClientSession() as http,
-            http.request(method, self.url + path, headers=self.headers(role), **kw) as resp,
+            http.request(method, self.url + path, headers=sent, **kw) as resp,
         ):
             return resp.status, await resp.json()
 

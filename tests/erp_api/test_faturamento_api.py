@@ -138,8 +138,10 @@ async def test_release_up_to_an_amount_then_reject_the_rest(erp_server: ErpServe
 
 
 async def test_release_one_order_and_the_risk_a_customer_passes(erp_server: ErpServer) -> None:
-    """A risk-A customer's order is released on entry; a risk-C order over the limit released
-    by order number becomes ready to invoice; an unknown order is 404 ``order_unknown``."""
+    """A risk-A customer's order is released on entry (an ``Idempotency-Key`` repeated gives
+    the first answer and no second order; JSON numbers are read as exact decimals); a risk-C
+    order over the limit released by order number becomes ready to invoice; an unknown order
+    is 404 ``order_unknown``."""
     s = erp_server
     order = {
         "customer_code": RISK_A[0],
@@ -149,6 +151,19 @@ async def test_release_one_order_and_the_risk_a_customer_passes(erp_server: ErpS
     status, placed = await s.call("POST", "/api/erp/orders", json=order)
     assert (status, placed["status"], placed["code"]) == (201, "released", "released")
     assert placed["released_value"] == "30.00"
+    key = {"Idempotency-Key": "call-1764255600.9-order"}
+    status, first = await s.call("POST", "/api/erp/orders", json=order, headers=key)
+    status, repeat = await s.call("POST", "/api/erp/orders", json=order, headers=key)
+    assert status == 201 and repeat == first and first["order"] != placed["order"]
+    status, position = await s.call("GET", "/api/erp/customers/000002/01/position")
+    assert position["orders"]["count"] == 3  # September's, the first and the keyed one
+    status, priced = await s.call(
+        "POST",
+        "/api/erp/orders",
+        data=b'{"customer_code": "000002", "customer_store": "01",'
+        b' "lines": [{"product": "P1", "quantity": 1, "unit_price": 9.99}]}',
+    )
+    assert (status, priced["lines"][0]["value"]) == (201, "9.99")
 
     big = {
         "customer_code": "000001",
