@@ -27,6 +27,7 @@ from atende.web.security import Handler
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.port import ErpPort
+from erp_bridge.protheus.client import ProtheusUnavailable
 
 log = structlog.get_logger("atende.web.erp")
 T = TypeVar("T")
@@ -95,7 +96,7 @@ def erp_errors(handler: Handler) -> Handler:
             return await handler(request)
         except ErpError as err:
             raise ApiError(erp_status(err.code), err.code, err.message) from None
-        except (ClientError, TimeoutError) as err:
+        except (ClientError, TimeoutError, ProtheusUnavailable) as err:
             log.warning("erp_unavailable", path=request.path, error=type(err).__name__)
             raise ApiError(503, "erp_unavailable", "the ERP did not answer") from None
 

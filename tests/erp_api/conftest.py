@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -75,6 +76,14 @@ async def history(engine: AsyncEngine) -> None:
         OrderRequest(*RISK_A, (OrderLine("P2", Decimal(30)),), payment_terms="003")
     )
     await past.invoice(placed.order)
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 @dataclass

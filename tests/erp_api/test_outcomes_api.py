@@ -5,14 +5,13 @@ supervisor."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 from atende.auth import Role
 from erp_bridge.outbox.worker import RetryPolicy
 from erp_bridge.protheus.adapter import ProtheusErp
 from erp_bridge.protheus.client import ProtheusClient, ProtheusConfig
-from tests.erp_api.conftest import ErpServer
+from tests.erp_api.conftest import ErpServer, closed_port
 
 ORDER = {
     "customer_code": "000002",
@@ -31,14 +30,6 @@ async def wait_status(s: ErpServer, outcome_id: str, status: str) -> dict[str, A
             return body
         await asyncio.sleep(0.05)
     raise AssertionError(f"outcome stayed {body.get('status')}: {body}")
-
-
-def closed_port() -> int:
-    """A local TCP port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 async def test_outcome_delivered_by_the_running_worker_or_rejected_with_reason(
