@@ -8,7 +8,6 @@ invoice. Admin may do everything.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from atende.auth import Role
 from atende.web.erp_orders_view import blocked_orders, order_view
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply
-from atende.web.security import allow, principal
+from atende.web.security import allow
 from erp_bridge.app.customer_position import customer_position
 from erp_bridge.app.find_customer import find_customer
 from erp_bridge.app.invoice_order import invoice_order
@@ -101,8 +100,6 @@ async def enter_order(request: web.Request) -> web.Response:
     status, and ``code``/``reason`` to tell the customer). An ``Idempotency-Key`` header makes
     a repeated request answer the first result."""
     req = parse(OrderRequest, await body_of(request))
-    if not req.seller:
-        req = dataclasses.replace(req, seller=principal(request).username)
     key = request.headers.get("Idempotency-Key") or None
     placed = await place_sales_order(erp(request).port, req, idempotency_key=key)
     return reply({**release_json(placed.result), "code": placed.code, "reason": placed.reason}, 201)

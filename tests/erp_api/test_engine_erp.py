@@ -73,7 +73,8 @@ async def test_engine_worker_delivers_an_outcome_recorded_over_http(database_url
 
 async def test_settings_choose_the_erp_adapter() -> None:
     """``erp_adapter=protheus`` builds the Protheus adapter (its password kept secret in the
-    settings' repr) and needs a base URL; the default is the embedded ERP."""
+    settings' repr) and needs a base URL; the default is the embedded ERP; an unknown time
+    zone is refused by name."""
     settings = load_settings(
         erp_adapter="protheus",
         protheus_base_url="https://erp.example.com/rest",
@@ -97,3 +98,5 @@ async def test_settings_choose_the_erp_adapter() -> None:
         await db.dispose()
     with pytest.raises(SettingsError, match="protheus_base_url"):
         load_settings(erp_adapter="protheus")
+    with pytest.raises(SettingsError, match=r"ATENDE_ERP_TIMEZONE: .*unknown time zone"):
+        load_settings(erp_timezone="Mars/Olympus")
