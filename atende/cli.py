@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
+from atende.cli_erp import add_erp_parser, run_erp
 from atende.settings import Settings, SettingsError, load_settings
 
 
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--days", type=int, default=365, help="validity in days (0: no expiry)")
     token.add_argument("--label", default="cli")
+    add_erp_parser(sub)
     return parser
 
 
@@ -101,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from atende.auth import AuthError
 
     try:
+        if args.command == "erp":
+            return run_erp(settings, args)
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
         elif args.command == "user":

@@ -12,14 +12,18 @@ import signal
 import sys
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
 from atende.wiring import run_engine
+from erp_bridge.domain.errors import ErpError
+from erp_bridge.embedded.seed import seed_demo
 
 log = structlog.get_logger("atende.demo")
 
+DEMO_ERP_SEED = 42
 DEMO_USERS = {
     "admin": ("admin-demo-1", Role.ADMIN),
     "supervisor": ("supervisor123", Role.SUPERVISOR),
@@ -29,15 +33,30 @@ DEMO_USERS = {
 
 
 async def seed(settings: Settings) -> None:
-    """Create the demo users (idempotent)."""
+    """Create the demo users and seed the demo ERP (both idempotent)."""
     await asyncio.to_thread(upgrade, settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         users = UserStore(engine)
         for name, (password, role) in DEMO_USERS.items():
             await users.ensure_user(name, password, role)
+        if settings.erp_adapter == "embedded":
+            await seed_erp(engine, settings.erp_demo_customers)
     finally:
         await engine.dispose()
+
+
+async def seed_erp(engine: AsyncEngine, customers: int) -> bool:
+    """Seed the demo ERP once; ``False`` when it already has customers."""
+    try:
+        summary = await seed_demo(engine, DEMO_ERP_SEED, customers=customers)
+    except ErpError as err:
+        if err.code != "already_seeded":
+            raise
+        log.info("demo_erp_already_seeded")
+        return False
+    log.info("demo_erp_seeded", customers=summary.customers, orders=summary.orders)
+    return True
 
 
 async def _start_twin(settings: Settings) -> asyncio.subprocess.Process:

@@ -9,8 +9,16 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -73,6 +81,14 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     twin_ami_port: int = Field(5038, ge=0, le=65535)
     twin_seed: int = 1
+    erp_adapter: Literal["embedded", "protheus"] = "embedded"
+    erp_timezone: str = "America/Sao_Paulo"
+    erp_demo_customers: int = Field(300, ge=1)
+    protheus_base_url: str = ""
+    protheus_tenant: str = "01,0101"
+    protheus_username: str = ""
+    protheus_password: SecretStr = SecretStr("")
+    protheus_auth: Literal["basic", "oauth2"] = "basic"
 
     @field_validator("ami_servers", mode="before")
     @classmethod
@@ -87,6 +103,23 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return value
+
+    @field_validator("erp_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. America/Sao_Paulo)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_protheus(self) -> Settings:
+        if self.erp_adapter == "protheus" and not self.protheus_base_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("erp_adapter protheus needs protheus_base_url (http(s)://host/rest)")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -11,8 +11,11 @@ from aiohttp import web
 
 from atende.auth import UserStore
 from atende.db import make_engine, upgrade
+from atende.erp_runtime import build_erp
 from atende.settings import Settings
 from atende.web.app import build_app
+from atende.web.erp_support import ErpApi
+from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallerRouted, default_menu
 from ivr.agi_route import InboundIvr
 from telephony.agi import AgiServer
@@ -31,6 +34,7 @@ class Engine:
         self.settings = settings
         self.db = make_engine(settings.database_url)
         self.users = UserStore(self.db)
+        self.erp = build_erp(settings, self.db)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
         self.agi = AgiServer(
             {"inbound": InboundIvr(default_menu(), self._enqueue_routed)},
@@ -72,8 +76,11 @@ class Engine:
         await self.agi.start()
         await self.link.start()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
+        outbox = OutboxWorker(self.db, self.erp.port).run(asyncio.Event())
+        self._tasks.append(asyncio.create_task(outbox, name="erp-outbox"))
+        erp_api = ErpApi(self.erp.port, self.db, self.erp.embedded)
         self._runner = web.AppRunner(
-            build_app(self.users, self.link.live_calls_view), access_log=None
+            build_app(self.users, self.link.live_calls_view, erp_api), access_log=None
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
@@ -91,6 +98,7 @@ class Engine:
                 await task
         await self.link.stop()
         await self.agi.stop()
+        await self.erp.close()
         await self.db.dispose()
         log.info("engine_stopped")
 

@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from atende.auth import AuthError, Role, UserStore
+from atende.web.erp_routes import register_erp
+from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
 from atende.web.security import USER_STORE, allow, principal, public, security_middleware
 
@@ -67,7 +69,7 @@ async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(path)
 
 
-def build_app(users: UserStore, calls: LiveCalls) -> web.Application:
+def build_app(users: UserStore, calls: LiveCalls, erp: ErpApi | None = None) -> web.Application:
     """Assemble the web application from its ports (no clients are built here)."""
     app = web.Application(middlewares=[security_middleware])
     app[USER_STORE] = users
@@ -75,6 +77,8 @@ def build_app(users: UserStore, calls: LiveCalls) -> web.Application:
     app.router.add_post("/api/login", login)
     app.router.add_get("/api/me", me)
     app.router.add_get("/api/calls", live_calls)
+    if erp is not None:
+        register_erp(app, erp)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)
     return app

@@ -1,0 +1,42 @@
+"""The ERP endpoints under ``/api/erp``: one table gives both the routes and their OpenAPI
+description (roles and summaries come from the handlers themselves)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from atende.web import erp_api as fat
+from atende.web import erp_service_api as svc
+from atende.web.erp_support import ERP_API, ErpApi
+from atende.web.security import Handler
+
+# method, path, handler, status of a success
+ROUTES: tuple[tuple[str, str, Handler, int], ...] = (
+    ("GET", "/api/erp/customers", fat.search_customers, 200),
+    ("GET", "/api/erp/customers/{code}/{store}/position", fat.get_position, 200),
+    ("GET", "/api/erp/products", fat.list_products, 200),
+    ("POST", "/api/erp/orders", fat.enter_order, 201),
+    ("GET", "/api/erp/orders/{number}", fat.get_order, 200),
+    ("POST", "/api/erp/orders/{number}/invoice", fat.invoice, 201),
+    ("GET", "/api/erp/credit/blocked", fat.list_blocked, 200),
+    ("POST", "/api/erp/credit/orders/{number}/release", fat.release_one, 200),
+    ("POST", "/api/erp/credit/orders/{number}/reject", fat.reject_one, 200),
+    ("POST", "/api/erp/credit/customers/{code}/{store}/release", fat.release_by_customer, 200),
+    ("POST", "/api/erp/credit/customers/{code}/{store}/reject", fat.reject_by_customer, 200),
+    ("GET", "/api/erp/collection", svc.overdue, 200),
+    ("POST", "/api/erp/promises", svc.promise, 201),
+    ("POST", "/api/erp/tickets", svc.open_ticket, 201),
+    ("PATCH", "/api/erp/tickets/{number}", svc.update_ticket, 200),
+    ("POST", "/api/erp/outcomes", svc.record_outcome, 202),
+    ("GET", "/api/erp/outcomes/{id}", svc.get_outcome, 200),
+    ("GET", "/api/erp/calls/{call_id}/outcomes", svc.call_outcomes, 200),
+    ("GET", "/api/erp/outbox", svc.outbox_status, 200),
+    ("POST", "/api/erp/outbox/{id}/retry", svc.retry, 200),
+)
+
+
+def register_erp(app: web.Application, api: ErpApi) -> None:
+    """Add the ERP endpoints to ``app``, served by ``api``."""
+    app[ERP_API] = api
+    for method, path, handler, _ok in ROUTES:
+        app.router.add_route(method, path, handler)
