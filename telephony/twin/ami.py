@@ -147,6 +147,10 @@ class AmiServer:
             await session.serve()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels sessions; end quietly (asyncio's stream callback would otherwise
+            # report the cancelled task as an unhandled exception)
+            pass
         finally:
             self.pbx.listeners.remove(session.deliver)
             self.sessions.discard(session)
