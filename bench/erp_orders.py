@@ -1,6 +1,10 @@
 """Benchmark of the embedded ERP: sales orders of 10 items per second (entry + automatic
 release, then invoicing) and outbox deliveries per second, on PostgreSQL and SQLite; the pure
-in-memory core is printed alongside as the peer (the cost of persistence is the ratio).
+in-memory core is printed alongside as the peer (the cost of persistence is the ratio). Then
+the same orders go through the outbox (rows on PostgreSQL) to Protheus: ``ProtheusErp`` +
+``ProtheusClient`` over HTTP to the local fake Protheus (the tests' aiohttp fake, started in
+this process on 127.0.0.1, so its handling shares the CPU with the workers), printed beside
+the embedded ERP's deliveries.
 
     python bench/erp_orders.py [--orders 400] [--concurrency 8] [--pg URL]
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import tempfile
 import time
 import uuid
@@ -17,8 +22,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
+import sqlalchemy as sa
 import structlog
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from atende.db import make_engine, upgrade
 from erp_bridge.domain import entities as e
@@ -31,7 +40,11 @@ from erp_bridge.domain.release import place_order
 from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.embedded.seed import add_records
 from erp_bridge.outbox.outcomes import Outcome, record_outcome
+from erp_bridge.outbox.table import outbox
 from erp_bridge.outbox.worker import OutboxWorker
+from erp_bridge.protheus.adapter import ProtheusErp
+from erp_bridge.protheus.client import ProtheusClient, ProtheusConfig
+from tests.erp.fake_protheus import FakeProtheus
 
 TODAY = date(2026, 11, 27)
 CUSTOMERS = 50
@@ -123,6 +136,39 @@ async def run_db(url: str, reqs: list[OrderRequest], concurrency: int) -> dict[s
     }
 
 
+async def run_protheus(url: str, reqs: list[OrderRequest]) -> float:
+    """Outbox deliveries/s from PostgreSQL to the fake Protheus; every order must arrive."""
+    fake = FakeProtheus([])
+    fake.products = {f"P{n:03d}" for n in range(PRODUCTS)}
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    base_url = f"http://127.0.0.1:{runner.addresses[0][1]}/rest"
+    client = ProtheusClient(ProtheusConfig(base_url, "01,0101", fake.user, fake.password))
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(outbox.delete())
+            for r in reqs:
+                await record_outcome(conn, Outcome(r), now=datetime(2026, 11, 27, 15, tzinfo=UTC))
+        erp = ProtheusErp(client)
+        workers = [OutboxWorker(engine, erp) for _ in range(2)]
+        start = time.perf_counter()
+        while sum(await asyncio.gather(*(w.run_once(limit=20) for w in workers))):
+            pass
+        elapsed = time.perf_counter() - start
+        async with engine.connect() as conn:
+            query = sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status)
+            status: dict[str, int] = {row[0]: row[1] for row in await conn.execute(query)}
+        assert status == {"delivered": len(reqs)}, status
+        assert len(fake.orders) == len(reqs), "every order should reach Protheus once"
+        return len(reqs) / elapsed
+    finally:
+        await client.close()
+        await engine.dispose()
+        await runner.cleanup()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=400)
@@ -139,7 +185,9 @@ async def main() -> None:
     admin = await asyncpg.connect(dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        pg = await run_db(args.pg.rsplit("/", 1)[0] + f"/{name}", reqs, args.concurrency)
+        scratch = args.pg.rsplit("/", 1)[0] + f"/{name}"
+        pg = await run_db(scratch, reqs, args.concurrency)
+        protheus = await run_protheus(scratch, reqs)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -152,6 +200,12 @@ async def main() -> None:
             f"{figures['deliveries_per_s']:8.1f} outbox deliveries/s  "
             f"(core/db orders ratio {core_orders / figures['orders_per_s']:.1f})"
         )
+    embedded = pg["deliveries_per_s"]
+    print(
+        f"outbox on postgresql: {embedded:8.1f} deliveries/s to the embedded ERP  "
+        f"{protheus:8.1f} deliveries/s to the fake Protheus over HTTP  "
+        f"(protheus/embedded ratio {protheus / embedded:.1f})"
+    )
 
 
 if __name__ == "__main__":
