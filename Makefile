@@ -37,6 +37,7 @@ test: install services chromium lint typecheck
 bench: install
 	$(BIN)/python bench/ami_ingest.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/erp_orders.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
