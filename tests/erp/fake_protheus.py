@@ -6,10 +6,13 @@ import base64
 import json
 import secrets
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def error(status: int, code: str, message: str, detail: str = "") -> web.Response:
@@ -53,7 +56,7 @@ class FakeProtheus:
         return app
 
     @web.middleware
-    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.seen[request.path] += 1
         if self.fail_next > 0:
             self.fail_next -= 1
