@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from atende.web import disposition_api as disp
 from atende.web import erp_api as fat
 from atende.web import erp_service_api as svc
 from atende.web.erp_support import ERP_API, ErpApi
@@ -32,6 +33,8 @@ ROUTES: tuple[tuple[str, str, Handler, int], ...] = (
     ("GET", "/api/erp/calls/{call_id}/outcomes", svc.call_outcomes, 200),
     ("GET", "/api/erp/outbox", svc.outbox_status, 200),
     ("POST", "/api/erp/outbox/{id}/retry", svc.retry, 200),
+    ("POST", "/api/calls/{call_id}/disposition", disp.set_disposition, 201),
+    ("GET", "/api/calls/{call_id}/disposition", disp.get_dispositions, 200),
 )
 
 
