@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     twin_ami_port: int = Field(5038, ge=0, le=65535)
     twin_seed: int = 1
+    redis_key_prefix: str = "atende:"
+    acd_tick_interval: float = Field(0.5, gt=0)
+    acd_no_answer_pause: float = Field(30.0, ge=0)
+    acd_vip_callers: list[str] = Field(default_factory=list)
+    acd_login_on_start: bool = False
+    ivr_did_queues: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("ami_servers", mode="before")
     @classmethod

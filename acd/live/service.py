@@ -1,0 +1,519 @@
+"""The inbound call path: callers routed by the IVR join queues; the router's offers ring agents.
+
+``InboundAcd`` owns the pure :class:`acd.domain.Router` and is its only caller. It executes the
+router's decisions over AMI (Setvar + Redirect to ``[connect]``), follows the call tracker's
+change records (DialBegin/DialEnd/Hangup) back into router events, ticks the router, keeps the
+live state in an :class:`AcdStore` (Redis) and hands queue-log records to a writer.
+Everything that touches the router runs under one lock, in the owned tasks or API calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from acd.domain import (
+    NO_ANSWER,
+    AcdError,
+    AgentState,
+    CancelOffer,
+    Decision,
+    ExitEmpty,
+    Offer,
+    Overflow,
+    QueueConfig,
+    QueueLogRecord,
+    Rejected,
+    Router,
+    Timeout,
+)
+from acd.live.store import AcdStore, StoredAgent, StoredCall
+from ivr import CallerRouted
+from telephony.ami import AmiActionError
+from telephony.calls.changes import CallEnded, DialEnded, DialStarted
+from telephony.link import AsteriskLink
+
+log = structlog.get_logger("acd.live")
+
+ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
+ON_CALL = "on call"  # restored after a restart while on a call
+_NOT_ANSWERED = frozenset({"NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION", "INVALIDARGS"})
+_EXTEN = re.compile(r"[0-9]{2,}")
+
+LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """An agent as configured: skills (``{name: 1..5}``) and the interface his phone is at."""
+
+    agent_id: str
+    interface: str
+    skills: dict[str, int]
+
+
+class InboundAcd:
+    """Skills-based routing of inbound callers to agents, against one Asterisk server."""
+
+    def __init__(
+        self,
+        link: AsteriskLink,
+        queues: Iterable[QueueConfig],
+        store: AcdStore,
+        *,
+        server: str = "pbx1",
+        clock: Callable[[], float] = time.time,
+        tick_interval: float = 0.5,
+        no_answer_pause: float = 30.0,
+        vip_callers: Iterable[str] = (),
+        log_writer: LogWriter | None = None,
+        hold_context: str = "inbound-hold",
+        connect_context: str = "connect",
+    ) -> None:
+        self.link = link
+        self.router = Router(list(queues))
+        self.store = store
+        self.server = server
+        self.clock = clock
+        self.tick_interval = tick_interval
+        self.no_answer_pause = no_answer_pause
+        self.vip_callers = frozenset(vip_callers)
+        self.owner = uuid.uuid4().hex
+        self.hold_context = hold_context
+        self.connect_context = connect_context
+        self.agents: dict[str, StoredAgent] = {}
+        self.calls: dict[str, StoredCall] = {}
+        self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
+        self._lock = asyncio.Lock()
+        self._inbox: asyncio.Queue[CallerRouted | Sequence[Any]] = asyncio.Queue()
+        self._log_writer = log_writer
+        self._log_queue: asyncio.Queue[list[QueueLogRecord]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------------ life cycle
+    async def start(self) -> None:
+        """Subscribe to the tracker, restore the stored state, start ticking."""
+        self._unsubscribe = self.link.subscribe(self.on_changes)
+        with contextlib.suppress(TimeoutError):
+            await self.link.wait_synced(self.server, timeout=10)
+        async with self._lock:
+            await self._restore()
+        self._tasks = [
+            asyncio.create_task(self._consume(), name="acd-inbox"),
+            asyncio.create_task(self._ticker(), name="acd-tick"),
+            asyncio.create_task(self._write_log(), name="acd-queue-log"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop the tasks (the queue log written so far is flushed)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self._flush_log_queue()
+
+    # ------------------------------------------------------------------ inputs
+    def caller_routed(self, event: CallerRouted) -> None:
+        """The IVR chose a queue (translate and enqueue only)."""
+        self._inbox.put_nowait(event)
+
+    def on_changes(self, records: Sequence[Any]) -> None:
+        """The call tracker's change records (called by the link; enqueue only)."""
+        self._inbox.put_nowait(records)
+
+    async def login(self, agent: AgentConfig, paused: str | None = None) -> None:
+        """Log an agent in (available, or paused with a reason)."""
+        async with self._lock:
+            now = self.clock()
+            decisions = self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
+            stored = StoredAgent(agent.agent_id, agent.interface, dict(agent.skills), paused)
+            self.agents[agent.agent_id] = stored
+            await self.store.save_agent(stored)
+            await self._run(decisions)
+
+    async def logout(self, agent_id: str) -> None:
+        """Log an agent out."""
+        async with self._lock:
+            decisions = self.router.logout(agent_id, self.clock())
+            self.agents.pop(agent_id, None)
+            await self.store.remove_agent(agent_id)
+            await self._run(decisions)
+
+    async def pause(self, agent_id: str, reason: str) -> None:
+        """Pause an agent with a reason."""
+        async with self._lock:
+            decisions = self.router.pause(agent_id, reason, self.clock())
+            await self._save_pause(agent_id, reason)
+            await self._run(decisions)
+
+    async def unpause(self, agent_id: str) -> None:
+        """Make a paused agent available."""
+        async with self._lock:
+            decisions = self.router.unpause(agent_id, self.clock())
+            await self._save_pause(agent_id, None)
+            await self._run(decisions)
+
+    async def _save_pause(self, agent_id: str, reason: str | None) -> None:
+        stored = self.agents.get(agent_id)
+        if stored is not None:
+            stored.paused = reason
+            await self.store.save_agent(stored)
+
+    # ------------------------------------------------------------------ tasks
+    async def _consume(self) -> None:
+        while True:
+            item = await self._inbox.get()
+            try:
+                if isinstance(item, CallerRouted):
+                    await self._join(item)
+                else:
+                    async with self._lock:
+                        for record in item:
+                            await self._on_record(record)
+            except Exception:
+                log.exception("acd_input_failed")
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            try:
+                async with self._lock:
+                    now = self.clock()
+                    await self._run(self.router.tick(now))
+                    await self._recover_paused(now)
+            except Exception:
+                log.exception("acd_tick_failed")
+
+    async def _recover_paused(self, now: float) -> None:
+        """Agents paused for a missed call come back after a while; agents another engine held
+        come back once that engine released them."""
+        for agent_id in list(self.agents):
+            view = self.router.agent(agent_id)
+            if view.state is not AgentState.PAUSED:
+                continue
+            due = view.pause_reason == NO_ANSWER and now - view.since >= self.no_answer_pause
+            if view.pause_reason == ELSEWHERE:
+                due = await self.store.reservation(agent_id) is None
+            if due:
+                await self._run(self.router.unpause(agent_id, now))
+
+    # ------------------------------------------------------------------ callers
+    async def _join(self, event: CallerRouted) -> None:
+        call_id = event.linkedid or await self._linkedid(event.uniqueid)
+        if call_id is None:
+            log.warning("acd_caller_unknown", uniqueid=event.uniqueid, queue=event.queue)
+            return
+        tracked = self.link.tracker.call(self.server, call_id)
+        if tracked is None or tracked.ended_at is not None:
+            log.info("acd_caller_gone_before_queue", linkedid=call_id, queue=event.queue)
+            return
+        async with self._lock:
+            if call_id in self.calls:
+                return
+            now = self.clock()
+            priority = 10 if event.caller in self.vip_callers else 0
+            try:
+                decisions = self.router.call_arrived(call_id, event.queue, now, priority)
+            except AcdError as exc:
+                log.warning("acd_caller_refused", linkedid=call_id, error=str(exc))
+                return
+            call = StoredCall(
+                call_id, event.queue, event.channel, event.caller or "", now, priority
+            )
+            self.calls[call_id] = call
+            await self.store.save_call(call)
+            log.info("acd_caller_queued", linkedid=call_id, queue=event.queue, priority=priority)
+            await self._run(decisions)
+
+    async def _linkedid(self, uniqueid: str) -> str | None:
+        for _ in range(40):
+            call = self.link.tracker.call_of(self.server, uniqueid)
+            if call is not None:
+                return call.linkedid
+            await asyncio.sleep(0.05)
+        return None
+
+    # ------------------------------------------------------------------ tracker records
+    async def _on_record(self, record: Any) -> None:
+        if getattr(record, "server", None) != self.server:
+            return
+        call = self.calls.get(getattr(record, "linkedid", ""))
+        if call is None:
+            return
+        now = self.clock()
+        if isinstance(record, DialStarted) and call.state == "offered":
+            if call.call_id not in self._held:
+                with contextlib.suppress(AcdError):
+                    self.router.agent_ringing(call.call_id, now)
+        elif isinstance(record, DialEnded) and call.state == "offered":
+            await self._dial_ended(call, record.status, now)
+        elif isinstance(record, CallEnded):
+            await self._call_ended(call, now)
+
+    async def _dial_ended(self, call: StoredCall, status: str, now: float) -> None:
+        agent = call.agent or ""
+        if status == "ANSWER":
+            call.state = "connected"
+            if call.call_id not in self._held:
+                await self._run(self.router.agent_answered(call.call_id, now))
+            await self.store.save_call(call)
+        elif status in _NOT_ANSWERED:
+            call.state, call.agent = "waiting", None
+            await self.store.release(agent, call.call_id)
+            if call.call_id in self._held:  # restored while ringing: back in line
+                self._held.pop(call.call_id)
+                decisions = self.router.call_arrived(
+                    call.call_id, call.queue, now, call.priority, entered_at=call.entered_at
+                )
+                decisions += self._unpause_restored(agent, now)
+            else:
+                decisions = self.router.agent_no_answer(call.call_id, now)
+            await self.store.save_call(call)
+            await self._run(decisions)
+
+    async def _call_ended(self, call: StoredCall, now: float) -> None:
+        self.calls.pop(call.call_id, None)
+        await self.store.remove_call(call.call_id)
+        if call.agent:
+            await self.store.release(call.agent, call.call_id)
+        held = self._held.pop(call.call_id, None)
+        if held is not None:
+            await self._run(self._unpause_restored(held, now))
+            return
+        try:
+            if call.state == "connected":
+                decisions = self.router.call_ended(call.call_id, now)
+            else:
+                decisions = self.router.call_abandoned(call.call_id, now)
+        except AcdError as exc:
+            log.warning("acd_call_end_ignored", linkedid=call.call_id, error=str(exc))
+            return
+        await self._run(decisions)
+
+    def _unpause_restored(self, agent_id: str, now: float) -> list[Decision]:
+        if agent_id in self.agents and self.router.agent(agent_id).pause_reason == ON_CALL:
+            return self.router.unpause(agent_id, now)
+        return []
+
+    # ------------------------------------------------------------------ decisions
+    async def _run(self, decisions: list[Decision]) -> None:
+        pending = list(decisions)
+        while pending:
+            decision = pending.pop(0)
+            if isinstance(decision, Offer):
+                pending += await self._offer(decision)
+            elif isinstance(decision, CancelOffer):
+                await self._cancel(decision)
+            elif isinstance(decision, Overflow):
+                call = self.calls.get(decision.call_id)
+                if call is not None:
+                    call.queue = decision.to_queue
+                    await self.store.save_call(call)
+            elif isinstance(decision, Timeout | Rejected | ExitEmpty):
+                await self._send_away(decision.call_id, type(decision).__name__)
+            else:
+                log.info("acd_decision_ignored", decision=repr(decision))
+        self._queue_log()
+
+    async def _offer(self, offer: Offer) -> list[Decision]:
+        call = self.calls.get(offer.call_id)
+        agent = self.agents.get(offer.agent_id)
+        if call is None or agent is None:
+            return []
+        now = self.clock()
+        if not await self.store.reserve(offer.agent_id, offer.call_id, self.owner):
+            log.info("acd_agent_taken_elsewhere", agent=offer.agent_id, linkedid=offer.call_id)
+            decisions = self.router.agent_no_answer(offer.call_id, now)
+            decisions += self.router.pause(offer.agent_id, ELSEWHERE, now)
+            return decisions
+        call.agent, call.state = offer.agent_id, "offered"
+        await self.store.save_call(call)
+        exten = offer.agent_id if _EXTEN.fullmatch(offer.agent_id) else "00"
+        actions = [
+            {"Action": "Setvar", "Channel": call.channel, "Variable": "AGENT_INTERFACE",
+             "Value": agent.interface},
+            {"Action": "Setvar", "Channel": call.channel, "Variable": "RING_TIMEOUT",
+             "Value": str(max(1, round(offer.ring_timeout)))},
+            {"Action": "Redirect", "Channel": call.channel, "Context": self.connect_context,
+             "Exten": exten, "Priority": "1"},
+        ]  # fmt: skip
+        try:
+            for action in actions:
+                await self.link.send_action(self.server, action)
+        except (AmiActionError, ConnectionError, TimeoutError) as exc:
+            # the caller left (its hangup will follow) or Asterisk is away (the router's ring
+            # timeout cancels the offer): nothing else to do now
+            log.warning(
+                "acd_offer_failed", linkedid=call.call_id, agent=agent.agent_id, error=str(exc)
+            )
+        log.info("acd_offered", linkedid=call.call_id, agent=agent.agent_id, queue=offer.queue)
+        return []
+
+    async def _cancel(self, cancel: CancelOffer) -> None:
+        call = self.calls.get(cancel.call_id)
+        await self.store.release(cancel.agent_id, cancel.call_id)
+        if call is None:
+            return
+        call.state, call.agent = "waiting", None
+        await self.store.save_call(call)
+        with contextlib.suppress(AmiActionError, ConnectionError, TimeoutError):
+            await self.link.send_action(
+                self.server,
+                {"Action": "Redirect", "Channel": call.channel, "Context": self.hold_context,
+                 "Exten": "s", "Priority": "1"},
+            )  # fmt: skip
+
+    async def _send_away(self, call_id: str, why: str) -> None:
+        call = self.calls.pop(call_id, None)
+        if call is None:
+            return
+        await self.store.remove_call(call_id)
+        log.info("acd_caller_sent_away", linkedid=call_id, reason=why)
+        with contextlib.suppress(AmiActionError, ConnectionError, TimeoutError):
+            await self.link.send_action(self.server, {"Action": "Hangup", "Channel": call.channel})
+
+    # ------------------------------------------------------------------ restart
+    async def _restore(self) -> None:
+        """Rebuild the router from the store after a restart, checked against the tracker."""
+        await self._rebuild(await self.store.agents(), await self.store.calls())
+
+    async def reconfigure(self, queues: Iterable[QueueConfig]) -> None:
+        """New queue configuration: a new router, agents and callers kept (statistics restart)."""
+        async with self._lock:
+            router = Router(list(queues))
+            self._queue_log()
+            agents, calls = list(self.agents.values()), list(self.calls.values())
+            for call in calls:
+                if call.state != "waiting" and call.agent and call.call_id not in self._held:
+                    self._held[call.call_id] = call.agent
+            self.router, self.agents, self.calls = router, {}, {}
+            await self._rebuild(agents, calls)
+
+    async def _rebuild(self, agents: list[StoredAgent], calls: list[StoredCall]) -> None:
+        now = self.clock()
+        busy: dict[str, str] = {}
+        for call in calls:
+            tracked = self.link.tracker.call(self.server, call.call_id)
+            if (
+                tracked is None
+                or tracked.ended_at is not None
+                or call.queue not in self.router.queues
+            ):
+                await self.store.remove_call(call.call_id)
+                if call.agent:
+                    await self.store.release(call.agent, call.call_id)
+                self._held.pop(call.call_id, None)
+                continue
+            self.calls[call.call_id] = call
+            if call.state != "waiting" and call.agent:
+                busy[call.agent] = call.call_id
+                self._held[call.call_id] = call.agent
+        decisions: list[Decision] = []
+        for agent in agents:
+            self.agents[agent.agent_id] = agent
+            paused = ON_CALL if agent.agent_id in busy else agent.paused
+            decisions += self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
+        for call in sorted(self.calls.values(), key=lambda c: c.entered_at):
+            if call.call_id in self._held:
+                continue
+            call.agent, call.state = None, "waiting"
+            try:
+                decisions += self.router.call_arrived(
+                    call.call_id, call.queue, now, call.priority, entered_at=call.entered_at
+                )
+            except AcdError as exc:
+                log.warning("acd_restore_call_refused", linkedid=call.call_id, error=str(exc))
+                self.calls.pop(call.call_id)
+        log.info("acd_restored", agents=len(self.agents), calls=len(self.calls), held=len(busy))
+        await self._run(decisions)
+
+    # ------------------------------------------------------------------ queue log
+    def _queue_log(self) -> None:
+        records = self.router.drain_log()
+        if records and self._log_writer is not None:
+            self._log_queue.put_nowait(records)
+
+    async def _write_log(self) -> None:
+        while True:
+            batch = await self._log_queue.get()
+            while not self._log_queue.empty():
+                batch += self._log_queue.get_nowait()
+            await self._write(batch)
+
+    async def _flush_log_queue(self) -> None:
+        batch: list[QueueLogRecord] = []
+        while not self._log_queue.empty():
+            batch += self._log_queue.get_nowait()
+        if batch:
+            await self._write(batch)
+
+    async def _write(self, batch: list[QueueLogRecord]) -> None:
+        assert self._log_writer is not None
+        try:
+            await self._log_writer(batch)
+        except Exception:
+            log.exception("acd_queue_log_write_failed", records=len(batch))
+
+    # ------------------------------------------------------------------ queries
+    def live_view(self) -> dict[str, Any]:
+        """Agents (state, time in state), queues (statistics), waiting and active calls."""
+        now = self.clock()
+        stats = self.router.stats(now)
+        agents = []
+        for agent_id, stored in sorted(self.agents.items()):
+            view = self.router.agent(agent_id)
+            agents.append(
+                {
+                    "agent": agent_id,
+                    "interface": stored.interface,
+                    "skills": view.skills,
+                    "state": view.state.value,
+                    "pause_reason": view.pause_reason,
+                    "in_state_seconds": round(max(0.0, now - view.since), 1),
+                    "call": view.call_id,
+                }
+            )
+        queues = []
+        for name, q in sorted(stats.queues.items()):
+            queues.append(
+                {
+                    "queue": name,
+                    "waiting": q.waiting,
+                    "longest_wait": round(q.longest_wait, 1),
+                    "offered": q.offered,
+                    "answered": q.answered,
+                    "abandoned": q.abandoned,
+                    "timed_out": q.timed_out,
+                    "no_answers": q.no_answers,
+                    "service_level": q.service_level,
+                    "asa": q.asa,
+                    "aht": q.aht,
+                }
+            )
+        calls = [
+            {
+                "call": c.call_id,
+                "queue": c.queue,
+                "caller": c.caller,
+                "state": c.state,
+                "agent": c.agent,
+                "entered_at": c.entered_at,
+                "waited_seconds": round(max(0.0, now - c.entered_at), 1),
+                "priority": c.priority,
+            }
+            for c in sorted(self.calls.values(), key=lambda c: c.entered_at)
+        ]
+        return {"agents": agents, "queues": queues, "calls": calls}
