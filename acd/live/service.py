@@ -473,17 +473,19 @@ class InboundAcd:
         now = self.clock()
         stats = self.router.stats(now)
         agents = []
+        held_calls = {agent: call for call, agent in self._held.items()}
         for agent_id, stored in sorted(self.agents.items()):
             view = self.router.agent(agent_id)
+            held = view.state is AgentState.PAUSED and view.pause_reason == ON_CALL
             agents.append(
                 {
                     "agent": agent_id,
                     "interface": stored.interface,
                     "skills": view.skills,
-                    "state": view.state.value,
+                    "state": "on_call" if held else view.state.value,
                     "pause_reason": view.pause_reason,
                     "in_state_seconds": round(max(0.0, now - view.since), 1),
-                    "call": view.call_id,
+                    "call": view.call_id or held_calls.get(agent_id),
                 }
             )
         queues = []
