@@ -38,7 +38,7 @@ from acd.domain import (
 from acd.live.store import AcdStore, StoredAgent, StoredCall
 from ivr import CallerRouted
 from telephony.ami import AmiActionError
-from telephony.calls.changes import CallEnded, DialEnded, DialStarted
+from telephony.calls.changes import CallEnded, ChannelHungUp, DialEnded, DialStarted
 from telephony.link import AsteriskLink
 
 log = structlog.get_logger("acd.live")
@@ -49,6 +49,11 @@ _NOT_ANSWERED = frozenset({"NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION", "INV
 _EXTEN = re.compile(r"[0-9]{2,}")
 
 LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
+
+
+def _leg(channel: str) -> str:
+    """A channel name without the half of a Local pair (``;1``/``;2``)."""
+    return channel.rsplit(";", 1)[0] if channel.startswith("Local/") else channel
 
 
 @dataclass(frozen=True)
@@ -255,11 +260,16 @@ class InboundAcd:
             return
         now = self.clock()
         if isinstance(record, DialStarted) and call.state == "offered":
+            call.extra["agent_leg"] = _leg(record.destination)
             if call.call_id not in self._held:
                 with contextlib.suppress(AcdError):
                     self.router.agent_ringing(call.call_id, now)
         elif isinstance(record, DialEnded) and call.state == "offered":
             await self._dial_ended(call, record.status, now)
+        elif isinstance(record, ChannelHungUp) and call.state == "connected":
+            call.extra.setdefault(
+                "agent_hung_up", _leg(record.channel) == call.extra.get("agent_leg")
+            )
         elif isinstance(record, CallEnded):
             await self._call_ended(call, now)
 
@@ -295,7 +305,8 @@ class InboundAcd:
             return
         try:
             if call.state == "connected":
-                decisions = self.router.call_ended(call.call_id, now)
+                by_agent = bool(call.extra.get("agent_hung_up"))
+                decisions = self.router.call_ended(call.call_id, now, by_agent=by_agent)
             else:
                 decisions = self.router.call_abandoned(call.call_id, now)
         except AcdError as exc:
@@ -418,7 +429,12 @@ class InboundAcd:
                 self._held.pop(call.call_id, None)
                 continue
             self.calls[call.call_id] = call
-            if call.state != "waiting" and call.agent:
+            back_on_hold = self.link.tracker.state_of(tracked) == "on_hold"
+            if call.state != "waiting" and call.agent and back_on_hold:
+                # the ring failed while nobody was watching: the caller waits again
+                await self.store.release(call.agent, call.call_id)
+                self._held.pop(call.call_id, None)
+            elif call.state != "waiting" and call.agent:
                 busy[call.agent] = call.call_id
                 self._held[call.call_id] = call.agent
         decisions: list[Decision] = []
