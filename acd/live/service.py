@@ -181,15 +181,19 @@ class InboundAcd:
     async def _consume(self) -> None:
         while True:
             item = await self._inbox.get()
-            try:
-                if isinstance(item, CallerRouted):
+            if isinstance(item, CallerRouted):
+                try:
                     await self._join(item)
-                else:
-                    async with self._lock:
-                        for record in item:
-                            await self._on_record(record)
-            except Exception:
-                log.exception("acd_input_failed")
+                except Exception:
+                    log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
+                continue
+            async with self._lock:
+                for record in item:
+                    try:
+                        await self._on_record(record)
+                    except Exception:
+                        log.exception("acd_record_failed", record=type(record).__name__)
+                self._queue_log()
 
     async def _ticker(self) -> None:
         while True:
@@ -277,6 +281,7 @@ class InboundAcd:
         agent = call.agent or ""
         if status == "ANSWER":
             call.state = "connected"
+            call.extra["answered_at"] = now
             if call.call_id not in self._held:
                 await self._run(self.router.agent_answered(call.call_id, now))
             await self.store.save_call(call)
@@ -529,7 +534,15 @@ class InboundAcd:
                 "state": c.state,
                 "agent": c.agent,
                 "entered_at": c.entered_at,
-                "waited_seconds": round(max(0.0, now - c.entered_at), 1),
+                "waited_seconds": round(
+                    max(0.0, c.extra.get("answered_at", now) - c.entered_at), 1
+                ),
+                "answered_at": c.extra.get("answered_at"),
+                "talk_seconds": (
+                    round(max(0.0, now - c.extra["answered_at"]), 1)
+                    if "answered_at" in c.extra
+                    else None
+                ),
                 "priority": c.priority,
             }
             for c in sorted(self.calls.values(), key=lambda c: c.entered_at)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from acd.domain import AcdError, ConfigError, QueueConfig
+from acd.domain import AcdError, ConfigError, IllegalTransition, QueueConfig
 from acd.live import InboundAcd
 from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import Role
@@ -157,7 +157,7 @@ async def _session(request: web.Request, what: str) -> web.Response:
             await acd.pause(row["agent"], (await _body(request, PauseIn)).reason)
         else:
             await acd.unpause(row["agent"])
-    except AcdError as exc:
+    except (AcdError, IllegalTransition) as exc:
         raise ApiError(409, "illegal_transition", str(exc)) from None
     view = acd.router.agent(row["agent"])
     return web.json_response(

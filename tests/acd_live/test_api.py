@@ -74,6 +74,11 @@ async def test_pause_unpause_and_illegal_transitions(api: Api) -> None:
     assert (status, out["state"]) == (200, "available")
     status, out = await api.call("POST", "/api/acd/agents/2001/logout", "agent")
     assert (status, out["state"]) == (200, "logged_out")
+    status, out = await api.call("POST", "/api/acd/agents/2001/logout", "agent")
+    assert (status, out["error"]["code"]) == (409, "illegal_transition")
+    await api.call("POST", "/api/acd/agents/2001/login", "agent")
+    status, out = await api.call("POST", "/api/acd/agents/2001/login", "agent")
+    assert (status, out["error"]["code"]) == (409, "illegal_transition")
 
 
 async def test_queues_create_configure_and_live_statistics(api: Api) -> None:
@@ -126,6 +131,8 @@ async def test_queues_create_configure_and_live_statistics(api: Api) -> None:
     assert [(c["queue"], c["agent"], c["state"]) for c in live["calls"]] == [
         ("vendas", "2001", "connected")
     ]
+    call = live["calls"][0]
+    assert call["answered_at"] >= call["entered_at"] and call["talk_seconds"] >= 0
     records: list[QueueLogRecord] = []
 
     async def logged() -> None:
