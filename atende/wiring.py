@@ -112,6 +112,7 @@ class Engine:
             no_answer_pause=settings.acd_no_answer_pause,
             vip_callers=settings.acd_vip_callers,
             log_writer=self.acd_config.append_log,
+            log_loader=self.acd_config.queue_log,
         )
         await self.acd.start()
         if settings.acd_login_on_start:

@@ -30,11 +30,14 @@ from acd.domain import (
     Offer,
     Overflow,
     QueueConfig,
+    QueueEvent,
     QueueLogRecord,
     Rejected,
     Router,
     Timeout,
+    stats_from_log,
 )
+from acd.domain.queue_log import secs
 from acd.live.store import AcdStore, StoredAgent, StoredCall
 from ivr import CallerRouted
 from telephony.ami import AmiActionError
@@ -49,6 +52,8 @@ _NOT_ANSWERED = frozenset({"NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION", "INV
 _EXTEN = re.compile(r"[0-9]{2,}")
 
 LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
+LogLoader = Callable[[float], Awaitable[list[QueueLogRecord]]]
+DAY = 86400.0
 
 
 def _leg(channel: str) -> str:
@@ -80,6 +85,7 @@ class InboundAcd:
         no_answer_pause: float = 30.0,
         vip_callers: Iterable[str] = (),
         log_writer: LogWriter | None = None,
+        log_loader: LogLoader | None = None,
         hold_context: str = "inbound-hold",
         connect_context: str = "connect",
     ) -> None:
@@ -100,6 +106,10 @@ class InboundAcd:
         self._lock = asyncio.Lock()
         self._inbox: asyncio.Queue[CallerRouted | Sequence[Any]] = asyncio.Queue()
         self._log_writer = log_writer
+        self._log_loader = log_loader
+        self._history: list[QueueLogRecord] = []  # today's queue log: the statistics' source
+        self._restored: set[str] = set()  # callers re-entered after a restart (one ENTERQUEUE)
+        self._own_log: list[QueueLogRecord] = []  # records for calls the router does not hold
         self._log_queue: asyncio.Queue[list[QueueLogRecord]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
@@ -110,6 +120,9 @@ class InboundAcd:
         self._unsubscribe = self.link.subscribe(self.on_changes)
         with contextlib.suppress(TimeoutError):
             await self.link.wait_synced(self.server, timeout=10)
+        if self._log_loader is not None:
+            now = self.clock()
+            self._history = await self._log_loader(now - now % DAY)
         async with self._lock:
             await self._restore()
         self._tasks = [
@@ -203,6 +216,8 @@ class InboundAcd:
                     now = self.clock()
                     await self._run(self.router.tick(now))
                     await self._recover_paused(now)
+                    if self._history and self._history[0].time < now - now % DAY:
+                        self._history = [r for r in self._history if r.time >= now - now % DAY]
             except Exception:
                 log.exception("acd_tick_failed")
 
@@ -284,12 +299,16 @@ class InboundAcd:
             call.extra["answered_at"] = now
             if call.call_id not in self._held:
                 await self._run(self.router.agent_answered(call.call_id, now))
+            else:
+                hold = secs(now - call.entered_at)
+                self._own(call, agent, QueueEvent.CONNECT, now, hold, secs(0))
             await self.store.save_call(call)
         elif status in _NOT_ANSWERED:
             call.state, call.agent = "waiting", None
             await self.store.release(agent, call.call_id)
             if call.call_id in self._held:  # restored while ringing: back in line
                 self._held.pop(call.call_id)
+                self._restored.add(call.call_id)
                 decisions = self.router.call_arrived(
                     call.call_id, call.queue, now, call.priority, entered_at=call.entered_at
                 )
@@ -306,6 +325,15 @@ class InboundAcd:
             await self.store.release(call.agent, call.call_id)
         held = self._held.pop(call.call_id, None)
         if held is not None:
+            if call.state == "connected":
+                answered = float(call.extra.get("answered_at", now))
+                event = (
+                    QueueEvent.COMPLETEAGENT
+                    if call.extra.get("agent_hung_up")
+                    else QueueEvent.COMPLETECALLER
+                )
+                hold, talk = secs(answered - call.entered_at), secs(now - answered)
+                self._own(call, held, event, now, hold, talk, "0")
             await self._run(self._unpause_restored(held, now))
             return
         try:
@@ -318,6 +346,10 @@ class InboundAcd:
             log.warning("acd_call_end_ignored", linkedid=call.call_id, error=str(exc))
             return
         await self._run(decisions)
+
+    def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
+        """A queue-log record for a call restored busy (the new router never held it)."""
+        self._own_log.append(QueueLogRecord(now, call.call_id, call.queue, agent, event, data))
 
     def _unpause_restored(self, agent_id: str, now: float) -> list[Decision]:
         if agent_id in self.agents and self.router.agent(agent_id).pause_reason == ON_CALL:
@@ -451,6 +483,7 @@ class InboundAcd:
             if call.call_id in self._held:
                 continue
             call.agent, call.state = None, "waiting"
+            self._restored.add(call.call_id)
             try:
                 decisions += self.router.call_arrived(
                     call.call_id, call.queue, now, call.priority, entered_at=call.entered_at
@@ -463,8 +496,20 @@ class InboundAcd:
 
     # ------------------------------------------------------------------ queue log
     def _queue_log(self) -> None:
-        records = self.router.drain_log()
-        if records and self._log_writer is not None:
+        records = self._own_log + self.router.drain_log()
+        self._own_log = []
+        if self._restored:
+            kept = []
+            for r in records:
+                if r.event is QueueEvent.ENTERQUEUE and r.call_id in self._restored:
+                    self._restored.discard(r.call_id)  # already logged by the engine before
+                    continue
+                kept.append(r)
+            records = kept
+        if not records:
+            return
+        self._history += records
+        if self._log_writer is not None:
             self._log_queue.put_nowait(records)
 
     async def _write_log(self) -> None:
@@ -492,7 +537,11 @@ class InboundAcd:
     def live_view(self) -> dict[str, Any]:
         """Agents (state, time in state), queues (statistics), waiting and active calls."""
         now = self.clock()
-        stats = self.router.stats(now)
+        live = self.router.stats(now)
+        since = now - now % DAY
+        stats = stats_from_log(
+            (r for r in self._history if r.time >= since), self.router.configs, now
+        )
         agents = []
         held_calls = {agent: call for call, agent in self._held.items()}
         for agent_id, stored in sorted(self.agents.items()):
@@ -514,8 +563,8 @@ class InboundAcd:
             queues.append(
                 {
                     "queue": name,
-                    "waiting": q.waiting,
-                    "longest_wait": round(q.longest_wait, 1),
+                    "waiting": live.queues[name].waiting,
+                    "longest_wait": round(live.queues[name].longest_wait, 1),
                     "offered": q.offered,
                     "answered": q.answered,
                     "abandoned": q.abandoned,

@@ -154,9 +154,13 @@ class AcdConfigStore:
                 ],
             )
 
-    async def queue_log(self) -> list[QueueLogRecord]:
+    async def queue_log(self, since: float | None = None) -> list[QueueLogRecord]:
+        """Every record (or those at or after ``since``), in the order they were written."""
+        query = sa.select(acd_queue_log).order_by(acd_queue_log.c.id)
+        if since is not None:
+            query = query.where(acd_queue_log.c.time >= since)
         async with self.db.connect() as conn:
-            rows = (await conn.execute(sa.select(acd_queue_log).order_by(acd_queue_log.c.id))).all()
+            rows = (await conn.execute(query)).all()
         out = []
         for row in rows:
             line = "|".join([repr(row.time), row.call_id, row.queue, row.agent, row.event])

@@ -109,6 +109,14 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
             abandoned += seen.abandoned
         assert answered > 150 and abandoned > 5
         assert sum(s.no_answers for s in stats.queues.values()) > 0
+        shown = {q["queue"]: q for q in engine.acd.live_view()["queues"]}  # rebuilt from the log
+        for queue, q in shown.items():
+            mine = stats.queues[queue]
+            assert (q["offered"], q["answered"], q["abandoned"]) == (
+                mine.offered,
+                mine.answered,
+                mine.abandoned,
+            )
         connects = [r for r in await engine.acd_config.queue_log() if r.event == "CONNECT"]
         assert len(connects) == answered
         configs = {row["agent"]: agent_config(row) for row in await engine.acd_config.agents()}

@@ -10,6 +10,8 @@ from typing import Any
 import aiohttp
 
 from acd.domain import QueueConfig
+from acd.live.sql import AcdConfigStore
+from atende.db import make_engine
 from tests.integration.acd_process import (
     engine_env,
     engine_process,
@@ -70,6 +72,8 @@ async def test_sigkill_and_restart_keeps_callers_and_agents(
         assert [a["state"] for a in after["agents"]] == ["on_call", "on_call"]
         waiting = [c["call"] for c in after["calls"] if c["state"] == "waiting"]
         assert waiting == callers[2:]  # still in arrival order
+        for ext in ("2001", "2002"):  # the waiting callers' talks are short
+            twin.set_agent_phone(f"Local/{ext}@agents", answer=True, delay=0.5, talk_time=10)
 
         def all_served() -> bool:
             stats = twin.stats["1133330001"]
@@ -77,8 +81,23 @@ async def test_sigkill_and_restart_keeps_callers_and_agents(
 
         await eventually(all_served, timeout=40)
         assert twin.stats["1133330001"].abandoned == 0
+
+        def all_completed(live: dict[str, Any]) -> bool:
+            return not live["calls"] and live["queues"][0]["answered"] == 4
+
+        final = await wait_live(http, base, token, all_completed)
+        assert (final["queues"][0]["offered"], final["queues"][0]["abandoned"]) == (4, 0)
     finally:
         await http.close()
         await terminate(first)
         await terminate(second)
         await twin.stop()
+    # the queue log holds each caller's story once, across both engines
+    db = make_engine(url)
+    records = await AcdConfigStore(db).queue_log()
+    await db.dispose()
+    for call in callers:
+        events = [r.event for r in records if r.call_id == call]
+        assert events.count("ENTERQUEUE") == 1, events
+        assert events.count("CONNECT") == 1, events
+        assert events.count("COMPLETEAGENT") + events.count("COMPLETECALLER") == 1, events
