@@ -34,6 +34,7 @@ from acd.domain import (
     QueueLogRecord,
     Rejected,
     Router,
+    StatsSnapshot,
     Timeout,
     stats_from_log,
 )
@@ -110,6 +111,7 @@ class InboundAcd:
         self._history: list[QueueLogRecord] = []  # today's queue log: the statistics' source
         self._restored: set[str] = set()  # callers re-entered after a restart (one ENTERQUEUE)
         self._own_log: list[QueueLogRecord] = []  # records for calls the router does not hold
+        self._stats_cache: tuple[tuple[int, int], StatsSnapshot] | None = None
         self._log_queue: asyncio.Queue[list[QueueLogRecord]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
@@ -448,6 +450,7 @@ class InboundAcd:
                 if call.state != "waiting" and call.agent and call.call_id not in self._held:
                     self._held[call.call_id] = call.agent
             self.router, self.agents, self.calls = router, {}, {}
+            self._stats_cache = None
             await self._rebuild(agents, calls)
 
     async def _rebuild(self, agents: list[StoredAgent], calls: list[StoredCall]) -> None:
@@ -534,14 +537,20 @@ class InboundAcd:
             log.exception("acd_queue_log_write_failed", records=len(batch))
 
     # ------------------------------------------------------------------ queries
+    def _log_stats(self, now: float) -> StatsSnapshot:
+        """Today's statistics from the queue log (recomputed when it grew, or each second)."""
+        key = (len(self._history), int(now))
+        if self._stats_cache is None or self._stats_cache[0] != key:
+            since = now - now % DAY
+            today = (r for r in self._history if r.time >= since)
+            self._stats_cache = (key, stats_from_log(today, self.router.configs, now))
+        return self._stats_cache[1]
+
     def live_view(self) -> dict[str, Any]:
         """Agents (state, time in state), queues (statistics), waiting and active calls."""
         now = self.clock()
         live = self.router.stats(now)
-        since = now - now % DAY
-        stats = stats_from_log(
-            (r for r in self._history if r.time >= since), self.router.configs, now
-        )
+        stats = self._log_stats(now)
         agents = []
         held_calls = {agent: call for call, agent in self._held.items()}
         for agent_id, stored in sorted(self.agents.items()):
