@@ -103,6 +103,11 @@ class Engine:
         """Queues from the database; state restored from the store; optional auto-login."""
         settings = self.settings
         server = settings.ami_servers[0].name if settings.ami_servers else "pbx1"
+        auto_login = (
+            [agent_config(row) for row in await self.acd_config.agents()]
+            if settings.acd_login_on_start
+            else []
+        )
         self.acd = InboundAcd(
             self.link,
             await self.acd_config.queues(),
@@ -113,12 +118,9 @@ class Engine:
             vip_callers=settings.acd_vip_callers,
             log_writer=self.acd_config.append_log,
             log_loader=self.acd_config.queue_log,
+            auto_login=auto_login,
         )
         await self.acd.start()
-        if settings.acd_login_on_start:
-            for row in await self.acd_config.agents():
-                if row["agent"] not in self.acd.agents:
-                    await self.acd.login(agent_config(row))
 
     async def stop(self) -> None:
         """Stop everything started, in reverse order."""

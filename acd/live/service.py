@@ -62,6 +62,10 @@ def _leg(channel: str) -> str:
     return channel.rsplit(";", 1)[0] if channel.startswith("Local/") else channel
 
 
+class AcdNotReady(RuntimeError):
+    """The ACD has not restored its state yet (Asterisk not reached since the start)."""
+
+
 @dataclass(frozen=True)
 class AgentConfig:
     """An agent as configured: skills (``{name: 1..5}``) and the interface his phone is at."""
@@ -89,6 +93,7 @@ class InboundAcd:
         log_loader: LogLoader | None = None,
         hold_context: str = "inbound-hold",
         connect_context: str = "connect",
+        auto_login: Iterable[AgentConfig] = (),
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -105,6 +110,8 @@ class InboundAcd:
         self.calls: dict[str, StoredCall] = {}
         self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
         self._lock = asyncio.Lock()
+        self._ready = asyncio.Event()
+        self._auto_login = list(auto_login)
         self._inbox: asyncio.Queue[CallerRouted | Sequence[Any]] = asyncio.Queue()
         self._log_writer = log_writer
         self._log_loader = log_loader
@@ -118,20 +125,46 @@ class InboundAcd:
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
-        """Subscribe to the tracker, restore the stored state, start ticking."""
+        """Subscribe to the tracker, load today's queue log, start the tasks. Returns at once:
+        the state is restored (and ``auto_login`` agents logged in) once Asterisk is synced."""
         self._unsubscribe = self.link.subscribe(self.on_changes)
-        with contextlib.suppress(TimeoutError):
-            await self.link.wait_synced(self.server, timeout=10)
         if self._log_loader is not None:
             now = self.clock()
             self._history = await self._log_loader(now - now % DAY)
-        async with self._lock:
-            await self._restore()
         self._tasks = [
             asyncio.create_task(self._consume(), name="acd-inbox"),
             asyncio.create_task(self._ticker(), name="acd-tick"),
             asyncio.create_task(self._write_log(), name="acd-queue-log"),
         ]
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until the stored state is restored (raises :class:`AcdNotReady` after ``timeout``)."""
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            raise AcdNotReady("the ACD waits for Asterisk to restore its state") from None
+
+    @property
+    def ready(self) -> bool:
+        """True once the state is restored and calls are routed."""
+        return self._ready.is_set()
+
+    async def _become_ready(self) -> None:
+        while True:
+            try:
+                await self.link.wait_synced(self.server, timeout=5)
+                break
+            except TimeoutError:
+                log.info("acd_waiting_for_asterisk", server=self.server)
+        async with self._lock:
+            await self._restore()
+            for agent in self._auto_login:
+                if agent.agent_id not in self.agents:
+                    try:
+                        await self._login(agent, None)
+                    except (AcdError, ValueError) as exc:
+                        log.warning("acd_auto_login_failed", agent=agent.agent_id, error=str(exc))
+        self._ready.set()
 
     async def stop(self) -> None:
         """Stop the tasks (the queue log written so far is flushed)."""
@@ -156,16 +189,21 @@ class InboundAcd:
 
     async def login(self, agent: AgentConfig, paused: str | None = None) -> None:
         """Log an agent in (available, or paused with a reason)."""
+        await self.wait_ready(5.0)
         async with self._lock:
-            now = self.clock()
-            decisions = self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
-            stored = StoredAgent(agent.agent_id, agent.interface, dict(agent.skills), paused)
-            self.agents[agent.agent_id] = stored
-            await self.store.save_agent(stored)
-            await self._run(decisions)
+            await self._login(agent, paused)
+
+    async def _login(self, agent: AgentConfig, paused: str | None) -> None:
+        now = self.clock()
+        decisions = self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
+        stored = StoredAgent(agent.agent_id, agent.interface, dict(agent.skills), paused)
+        self.agents[agent.agent_id] = stored
+        await self.store.save_agent(stored)
+        await self._run(decisions)
 
     async def logout(self, agent_id: str) -> None:
         """Log an agent out."""
+        await self.wait_ready(5.0)
         async with self._lock:
             decisions = self.router.logout(agent_id, self.clock())
             self.agents.pop(agent_id, None)
@@ -174,6 +212,7 @@ class InboundAcd:
 
     async def pause(self, agent_id: str, reason: str) -> None:
         """Pause an agent with a reason."""
+        await self.wait_ready(5.0)
         async with self._lock:
             decisions = self.router.pause(agent_id, reason, self.clock())
             await self._save_pause(agent_id, reason)
@@ -181,6 +220,7 @@ class InboundAcd:
 
     async def unpause(self, agent_id: str) -> None:
         """Make a paused agent available."""
+        await self.wait_ready(5.0)
         async with self._lock:
             decisions = self.router.unpause(agent_id, self.clock())
             await self._save_pause(agent_id, None)
@@ -194,6 +234,7 @@ class InboundAcd:
 
     # ------------------------------------------------------------------ tasks
     async def _consume(self) -> None:
+        await self._become_ready()
         while True:
             item = await self._inbox.get()
             if isinstance(item, CallerRouted):
@@ -211,6 +252,7 @@ class InboundAcd:
                 self._queue_log()
 
     async def _ticker(self) -> None:
+        await self._ready.wait()
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
@@ -441,7 +483,8 @@ class InboundAcd:
         await self._rebuild(await self.store.agents(), await self.store.calls())
 
     async def reconfigure(self, queues: Iterable[QueueConfig]) -> None:
-        """New queue configuration: a new router, agents and callers kept (statistics restart)."""
+        """New queue configuration: a new router, agents and callers kept."""
+        await self.wait_ready(5.0)
         async with self._lock:
             router = Router(list(queues))
             self._queue_log()

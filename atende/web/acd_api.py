@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from acd.domain import AcdError, ConfigError, IllegalTransition, QueueConfig
-from acd.live import InboundAcd
+from acd.live import AcdNotReady, InboundAcd
 from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import Role
 from atende.web.errors import ApiError
@@ -159,6 +159,8 @@ async def _session(request: web.Request, what: str) -> web.Response:
             await acd.unpause(row["agent"])
     except (AcdError, IllegalTransition) as exc:
         raise ApiError(409, "illegal_transition", str(exc)) from None
+    except AcdNotReady as exc:
+        raise ApiError(503, "acd_not_ready", str(exc)) from None
     view = acd.router.agent(row["agent"])
     return web.json_response(
         {"agent": row["agent"], "state": view.state.value, "pause_reason": view.pause_reason}
@@ -229,6 +231,8 @@ async def _save_queue(request: web.Request, data: Any, new: bool) -> web.Respons
     if acd is not None:
         try:
             await acd.reconfigure([*others, config])
+        except AcdNotReady as exc:
+            raise ApiError(503, "acd_not_ready", str(exc)) from None
         except (AcdError, ConfigError, ValueError) as exc:
             raise ApiError(422, "queue_config_invalid", str(exc)) from None
     await store.save_queue(config)

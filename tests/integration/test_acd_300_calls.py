@@ -71,6 +71,7 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
     await engine.start()
     twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
     assert engine.acd is not None and phones is not None
+    await engine.acd.wait_ready()
     try:
         loop = asyncio.get_running_loop()
         begin = loop.time()

@@ -47,6 +47,8 @@ async def stack(tmp_path: Path) -> AsyncIterator[AcdStack]:
     engine = Engine(acd_settings(port, url, acd_vip_callers=["5511000000099"]))
     await engine.start()
     twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
+    assert engine.acd is not None
+    await engine.acd.wait_ready()
     try:
         yield AcdStack(twin, engine)
     finally:
@@ -167,6 +169,7 @@ async def test_restart_while_ringing_a_missed_call_waits_again(
         assert caller is not None
         assert first.acd is not None
         acd = first.acd
+        await acd.wait_ready()
         await eventually(lambda: acd.router.agent("2001").state.value == "ringing", timeout=10)
         joined = acd.calls[caller.linkedid].entered_at
         await first.stop()
@@ -183,6 +186,7 @@ async def test_restart_while_ringing_a_missed_call_waits_again(
         await second.start()
         twin.pbx.agi_address = ("127.0.0.1", second.agi.port)
         assert second.acd is not None
+        await second.acd.wait_ready()
         assert second.acd.calls[caller.linkedid].entered_at == joined
         await eventually(lambda: caller.linkedid in _bridged_agents(twin), timeout=15)
         assert _bridged_agents(twin)[caller.linkedid] == "2001"
