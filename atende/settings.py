@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     acd_no_answer_pause: float = Field(30.0, ge=0)
     acd_vip_callers: list[str] = Field(default_factory=list)
     acd_login_on_start: bool = False
+    acd_engine_id: str = Field("main", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     ivr_did_queues: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("ami_servers", mode="before")

@@ -119,6 +119,7 @@ class Engine:
             log_writer=self.acd_config.append_log,
             log_loader=self.acd_config.queue_log,
             auto_login=auto_login,
+            engine_id=settings.acd_engine_id,
         )
         await self.acd.start()
 

@@ -51,6 +51,7 @@ ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 _NOT_ANSWERED = frozenset({"NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION", "INVALIDARGS"})
 _EXTEN = re.compile(r"[0-9]{2,}")
+_BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 
 LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
 LogLoader = Callable[[float], Awaitable[list[QueueLogRecord]]]
@@ -94,6 +95,7 @@ class InboundAcd:
         hold_context: str = "inbound-hold",
         connect_context: str = "connect",
         auto_login: Iterable[AgentConfig] = (),
+        engine_id: str = "main",
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -104,11 +106,13 @@ class InboundAcd:
         self.no_answer_pause = no_answer_pause
         self.vip_callers = frozenset(vip_callers)
         self.owner = uuid.uuid4().hex
+        self.engine_id = engine_id  # stable across restarts: whose stored calls are whose
         self.hold_context = hold_context
         self.connect_context = connect_context
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
+        self._wrapping: dict[str, str] = {}  # agent -> ended call still holding his reservation
         self._lock = asyncio.Lock()
         self._ready = asyncio.Event()
         self._auto_login = list(auto_login)
@@ -268,6 +272,10 @@ class InboundAcd:
     async def _recover_paused(self, now: float) -> None:
         """Agents paused for a missed call come back after a while; agents another engine held
         come back once that engine released them."""
+        for agent_id, call_id in list(self._wrapping.items()):
+            if agent_id not in self.agents or self.router.agent(agent_id).state not in _BUSY:
+                del self._wrapping[agent_id]
+                await self._release_wrapped(agent_id, call_id)
         for agent_id in list(self.agents):
             view = self.router.agent(agent_id)
             if view.state is not AgentState.PAUSED:
@@ -299,7 +307,13 @@ class InboundAcd:
                 log.warning("acd_caller_refused", linkedid=call_id, error=str(exc))
                 return
             call = StoredCall(
-                call_id, event.queue, event.channel, event.caller or "", now, priority
+                call_id,
+                event.queue,
+                event.channel,
+                event.caller or "",
+                now,
+                priority,
+                owner=self.engine_id,
             )
             self.calls[call_id] = call
             await self.store.save_call(call)
@@ -365,11 +379,19 @@ class InboundAcd:
     async def _call_ended(self, call: StoredCall, now: float) -> None:
         self.calls.pop(call.call_id, None)
         await self.store.remove_call(call.call_id)
-        if call.agent:
+        connected = call.state == "connected"
+        wrapping = connected and call.call_id not in self._held and call.agent is not None
+        if call.agent and not wrapping:
             await self.store.release(call.agent, call.call_id)
+        elif call.agent:
+            # kept reserved through wrap-up: released once this router frees the agent (the
+            # stored call, marked wrap_up, lets a restarted engine release it)
+            self._wrapping[call.agent] = call.call_id
+            call.state = "wrap_up"
+            await self.store.save_call(call)
         held = self._held.pop(call.call_id, None)
         if held is not None:
-            if call.state == "connected":
+            if connected:
                 answered = float(call.extra.get("answered_at", now))
                 event = (
                     QueueEvent.COMPLETEAGENT
@@ -381,7 +403,7 @@ class InboundAcd:
             await self._run(self._unpause_restored(held, now))
             return
         try:
-            if call.state == "connected":
+            if connected:
                 by_agent = bool(call.extra.get("agent_hung_up"))
                 decisions = self.router.call_ended(call.call_id, now, by_agent=by_agent)
             else:
@@ -390,6 +412,10 @@ class InboundAcd:
             log.warning("acd_call_end_ignored", linkedid=call.call_id, error=str(exc))
             return
         await self._run(decisions)
+
+    async def _release_wrapped(self, agent_id: str, call_id: str) -> None:
+        await self.store.release(agent_id, call_id)
+        await self.store.remove_call(call_id)
 
     def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
         """A queue-log record for a call restored busy (the new router never held it)."""
@@ -426,6 +452,9 @@ class InboundAcd:
         if call is None or agent is None:
             return []
         now = self.clock()
+        finished = self._wrapping.pop(offer.agent_id, None)
+        if finished is not None:  # our router freed him: his last call's hold ends here
+            await self._release_wrapped(offer.agent_id, finished)
         if not await self.store.reserve(offer.agent_id, offer.call_id, self.owner):
             log.info("acd_agent_taken_elsewhere", agent=offer.agent_id, linkedid=offer.call_id)
             decisions = self.router.agent_no_answer(offer.call_id, now)
@@ -480,7 +509,8 @@ class InboundAcd:
     # ------------------------------------------------------------------ restart
     async def _restore(self) -> None:
         """Rebuild the router from the store after a restart, checked against the tracker."""
-        await self._rebuild(await self.store.agents(), await self.store.calls())
+        calls = [c for c in await self.store.calls() if c.owner == self.engine_id]
+        await self._rebuild(await self.store.agents(), calls)
 
     async def reconfigure(self, queues: Iterable[QueueConfig]) -> None:
         """New queue configuration: a new router, agents and callers kept."""
@@ -504,6 +534,7 @@ class InboundAcd:
             if (
                 tracked is None
                 or tracked.ended_at is not None
+                or call.state == "wrap_up"
                 or call.queue not in self.router.queues
             ):
                 await self.store.remove_call(call.call_id)

@@ -34,7 +34,8 @@ class StoredCall:
     entered_at: float
     priority: int = 0
     agent: str | None = None
-    state: str = "waiting"  # waiting | offered | connected
+    state: str = "waiting"  # waiting | offered | connected | wrap_up (ended, agent held)
+    owner: str = ""  # the engine (``acd_engine_id``) that handles the call
     extra: dict[str, Any] = field(default_factory=dict)
 
 

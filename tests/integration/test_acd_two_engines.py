@@ -137,6 +137,7 @@ async def test_two_engines_never_give_one_agent_two_calls(
     try:
         for n in range(2):
             env = engine_env(urls[n], port, agi_ports[n], http_ports[n], redis_prefix)
+            env["ATENDE_ACD_ENGINE_ID"] = f"engine{n + 1}"
             procs.append(await engine_process(env, log))
         await wait_live(http, f"http://127.0.0.1:{http_ports[0]}", token, lambda x: x["agents"])
         token2 = await supervisor_token(urls[1])
