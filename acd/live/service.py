@@ -38,7 +38,7 @@ from acd.domain import (
     Timeout,
     stats_from_log,
 )
-from acd.domain.queue_log import secs
+from acd.domain.queue_log import NONE, secs
 from acd.live.store import AcdStore, StoredAgent, StoredCall
 from ivr import CallerRouted
 from telephony.ami import AmiActionError
@@ -123,7 +123,7 @@ class InboundAcd:
         self._restored: set[str] = set()  # callers re-entered after a restart (one ENTERQUEUE)
         self._own_log: list[QueueLogRecord] = []  # records for calls the router does not hold
         self._stats_cache: tuple[tuple[int, int], StatsSnapshot] | None = None
-        self._log_queue: asyncio.Queue[list[QueueLogRecord]] = asyncio.Queue()
+        self._log_queue: asyncio.Queue[list[QueueLogRecord] | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -174,12 +174,21 @@ class InboundAcd:
         """Stop the tasks (the queue log written so far is flushed)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
-        for task in self._tasks:
+        workers, writer = self._tasks[:-1], self._tasks[-1:]
+        for task in workers:
             task.cancel()
-        for task in self._tasks:
+        for task in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        # the writer finishes what it holds (a cancelled write could lose its batch)
+        self._queue_log()
+        self._log_queue.put_nowait(None)
+        for task in writer:
+            try:
+                await asyncio.wait_for(task, 10)
+            except TimeoutError:
+                log.error("acd_queue_log_not_flushed")
         await self._flush_log_queue()
 
     # ------------------------------------------------------------------ inputs
@@ -413,6 +422,16 @@ class InboundAcd:
             return
         await self._run(decisions)
 
+    def _ended_unseen(self, call: StoredCall, ended: float) -> None:
+        """The queue log of a call that ended while no engine watched (restart)."""
+        if call.state == "connected" and call.agent:
+            answered = float(call.extra.get("answered_at", ended))
+            hold, talk = secs(answered - call.entered_at), secs(max(0.0, ended - answered))
+            self._own(call, call.agent, QueueEvent.COMPLETECALLER, ended, hold, talk, "0")
+        elif call.state in ("waiting", "offered"):
+            waited = secs(max(0.0, ended - call.entered_at))
+            self._own(call, NONE, QueueEvent.ABANDON, ended, "0", "0", waited)
+
     async def _release_wrapped(self, agent_id: str, call_id: str) -> None:
         await self.store.release(agent_id, call_id)
         await self.store.remove_call(call_id)
@@ -541,6 +560,8 @@ class InboundAcd:
                 if call.agent:
                     await self.store.release(call.agent, call.call_id)
                 self._held.pop(call.call_id, None)
+                ended = tracked.ended_at if tracked is not None and tracked.ended_at else now
+                self._ended_unseen(call, min(ended, now))
                 continue
             self.calls[call.call_id] = call
             back_on_hold = self.link.tracker.state_of(tracked) == "on_hold"
@@ -590,17 +611,25 @@ class InboundAcd:
             self._log_queue.put_nowait(records)
 
     async def _write_log(self) -> None:
+        """Write batches as they come; a ``None`` (from :meth:`stop`) ends it after the rest."""
         while True:
-            batch = await self._log_queue.get()
+            item = await self._log_queue.get()
+            batch = [] if item is None else item
+            done = item is None
             while not self._log_queue.empty():
-                batch += self._log_queue.get_nowait()
-            await self._write(batch)
+                more = self._log_queue.get_nowait()
+                done = done or more is None
+                batch += more or []
+            if batch:
+                await self._write(batch)
+            if done:
+                return
 
     async def _flush_log_queue(self) -> None:
         batch: list[QueueLogRecord] = []
         while not self._log_queue.empty():
-            batch += self._log_queue.get_nowait()
-        if batch:
+            batch += self._log_queue.get_nowait() or []
+        if batch and self._log_writer is not None:
             await self._write(batch)
 
     async def _write(self, batch: list[QueueLogRecord]) -> None:

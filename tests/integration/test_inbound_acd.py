@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from acd.live import InboundAcd
+from acd.live.sql import AcdConfigStore
+from atende.db import make_engine
 from atende.wiring import Engine
 from telephony.twin import Twin
 from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
@@ -194,3 +196,62 @@ async def test_restart_while_ringing_a_missed_call_waits_again(
         if second is not None:
             await second.stop()
         await twin.stop()
+
+
+async def test_calls_ending_while_the_engine_is_down_are_logged(
+    tmp_path: Path, redis_prefix: str
+) -> None:
+    """A talk ends and a waiting caller hangs up while no engine runs: the next engine logs
+    COMPLETECALLER and ABANDON for them, and its statistics count both."""
+    from tests.conftest import REDIS_URL
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    await seed_acd(url, four_queues(), {"2001": {"sales": 3}})
+    twin = product_twin(0.05)
+    port = await twin.start()
+    settings = acd_settings(port, url, redis_url=REDIS_URL, redis_key_prefix=redis_prefix)
+    twin.set_agent_phone("Local/2001@agents", answer=True, delay=0.2, talk_time=40)
+    first = Engine(settings)
+    await first.start()
+    twin.pbx.agi_address = ("127.0.0.1", first.agi.port)
+    second: Engine | None = None
+    try:
+        assert first.acd is not None
+        acd = first.acd
+        await acd.wait_ready()
+        talker = await twin.place_inbound_call("1133330001", "5511999990001", "Maria")
+        waiter = await twin.place_inbound_call("1133330001", "5511999990002", "Joao")
+        assert talker is not None and waiter is not None
+
+        def one_talks_one_waits() -> bool:
+            states = sorted(c.state for c in acd.calls.values())
+            return states == ["connected", "waiting"]
+
+        await eventually(one_talks_one_waits, timeout=10)
+        await first.stop()
+        assert twin.hangup(_ivr(twin, waiter.linkedid))
+        await eventually(lambda: not twin.channels(), timeout=10)  # the talk ended too
+        second = Engine(settings)
+        await second.start()
+        assert second.acd is not None
+        await second.acd.wait_ready()
+        assert not second.acd.calls
+        vendas = next(q for q in second.acd.live_view()["queues"] if q["queue"] == "vendas")
+        assert (vendas["offered"], vendas["answered"], vendas["abandoned"]) == (2, 1, 1)
+    finally:
+        if second is not None:
+            await second.stop()
+        await twin.stop()
+    db = make_engine(url)
+    records = await AcdConfigStore(db).queue_log()
+    await db.dispose()
+    assert [r.event for r in records if r.call_id == talker.linkedid] == [
+        "ENTERQUEUE",
+        "CONNECT",
+        "COMPLETECALLER",
+    ]
+    assert [r.event for r in records if r.call_id == waiter.linkedid] == ["ENTERQUEUE", "ABANDON"]
+
+
+def _ivr(twin: Twin, linkedid: str) -> str:
+    return next(ch.name for ch in twin.channels() if ch.linkedid == linkedid)
