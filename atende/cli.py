@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--days", type=int, default=365, help="validity in days (0: no expiry)")
     token.add_argument("--label", default="cli")
     add_erp_parser(sub)
+
+    from acd.live.admin import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -119,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from telephony.twin.cli import run_twin
 
             return asyncio.run(run_twin(settings, seed=args.seed, traffic=args.traffic))
+        elif args.command in ("agent", "queue"):
+            from acd.live.admin import run
+
+            return run(settings, args)
         elif args.command == "demo":
             from atende.demo import run_demo
 

@@ -14,6 +14,8 @@ import sys
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from acd.domain import EscalationStep, QueueConfig
+from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
@@ -31,6 +33,43 @@ DEMO_USERS = {
     "agent2001": ("agent2001pw", Role.AGENT),
 }
 
+#: The demo's numbers (DIDs, as in the twin's ``demo_plan``) and the queue each leads to.
+DEMO_DIDS = {
+    "1133330001": "vendas",
+    "1133330002": "suporte",
+    "1133330003": "cobranca",
+    "1133330004": "retencao",
+}
+DEMO_QUEUES = [
+    QueueConfig(name="vendas", skills={"sales": 1}, wrap_up_seconds=5, weight=1),
+    QueueConfig(
+        name="suporte",
+        skills={"support": 3},
+        wrap_up_seconds=5,
+        escalation=(EscalationStep(after=20, relax={"support": 1}),),
+    ),
+    QueueConfig(name="cobranca", skills={"billing": 1}, wrap_up_seconds=5),
+    QueueConfig(
+        name="retencao",
+        skills={"retention": 2},
+        wrap_up_seconds=5,
+        escalation=(EscalationStep(after=30, add_queue_agents=("vendas",)),),
+    ),
+]
+#: Ten agents with mixed skills; their phones are ``Local/<ext>@agents`` in the twin.
+DEMO_AGENTS = {
+    "2001": {"sales": 5},
+    "2002": {"sales": 3, "support": 2},
+    "2003": {"support": 4},
+    "2004": {"support": 3, "billing": 2},
+    "2005": {"billing": 4},
+    "2006": {"billing": 3, "sales": 2},
+    "2007": {"retention": 4, "sales": 3},
+    "2008": {"retention": 3, "support": 1},
+    "2009": {"sales": 2, "support": 2, "billing": 2, "retention": 2},
+    "2010": {"support": 5},
+}
+
 
 async def seed(settings: Settings) -> None:
     """Create the demo users and seed the demo ERP (both idempotent)."""
@@ -42,6 +81,18 @@ async def seed(settings: Settings) -> None:
             await users.ensure_user(name, password, role)
         if settings.erp_adapter == "embedded":
             await seed_erp(engine, settings.erp_demo_customers)
+        acd = AcdConfigStore(engine)
+        for queue in DEMO_QUEUES:
+            await acd.save_queue(queue)
+        for agent_id, skills in DEMO_AGENTS.items():
+            username = f"agent{agent_id}" if f"agent{agent_id}" in DEMO_USERS else None
+            await acd.save_agent(
+                agent_id,
+                interface=f"Local/{agent_id}@agents",
+                skills=skills,
+                name=f"Agent {agent_id}",
+                username=username,
+            )
     finally:
         await engine.dispose()
 
@@ -80,6 +131,9 @@ async def run_demo(settings: Settings) -> int:
         print(f"  {name:<12} {password:<16} ({role.value})")
     print("Stop with Ctrl-C.\n", flush=True)
     log.info("demo_ready", web=url, twin_ami_port=settings.twin_ami_port)
+    settings = settings.model_copy(
+        update={"ivr_did_queues": settings.ivr_did_queues or DEMO_DIDS, "acd_login_on_start": True}
+    )
     try:
         return await run_engine(settings)
     finally:

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     protheus_username: str = ""
     protheus_password: SecretStr = SecretStr("")
     protheus_auth: Literal["basic", "oauth2"] = "basic"
+    redis_key_prefix: str = "atende:"
+    acd_tick_interval: float = Field(0.5, gt=0)
+    acd_no_answer_pause: float = Field(30.0, ge=0)
+    acd_vip_callers: list[str] = Field(default_factory=list)
+    acd_login_on_start: bool = False
+    acd_engine_id: str = Field("main", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    ivr_did_queues: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("ami_servers", mode="before")
     @classmethod

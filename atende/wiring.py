@@ -9,6 +9,8 @@ import signal
 import structlog
 from aiohttp import web
 
+from acd.live import AcdStore, InboundAcd, MemoryStore, RedisStore
+from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import UserStore
 from atende.db import make_engine, upgrade
 from atende.erp_runtime import build_erp
@@ -16,7 +18,7 @@ from atende.settings import Settings
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
 from erp_bridge.outbox.worker import OutboxWorker
-from ivr import CallerRouted, default_menu
+from ivr import CallerRouted, IvrMenu, default_menu
 from ivr.agi_route import InboundIvr
 from telephony.agi import AgiServer
 from telephony.ami import AmiAuthenticationError
@@ -36,13 +38,24 @@ class Engine:
         self.users = UserStore(self.db)
         self.erp = build_erp(settings, self.db)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
+        did_menus = {
+            did: IvrMenu(options={}, default_queue=queue, greeting=None, prompt=None)
+            for did, queue in settings.ivr_did_queues.items()
+        }
         self.agi = AgiServer(
-            {"inbound": InboundIvr(default_menu(), self._enqueue_routed)},
+            {"inbound": InboundIvr(default_menu(), self._enqueue_routed, menus_by_did=did_menus)},
             host=settings.agi_host,
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
         )
         self.link = AsteriskLink.from_settings(settings, show_ended_for=5.0)
+        self.acd_config = AcdConfigStore(self.db)
+        self.acd_state: AcdStore = (
+            RedisStore(settings.redis_url, settings.redis_key_prefix)
+            if settings.redis_url
+            else MemoryStore()
+        )
+        self.acd: InboundAcd | None = None
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -56,12 +69,14 @@ class Engine:
         while True:
             event = await self.routed.get()
             log.info(
-                "caller_queued",
+                "caller_routed",
                 uniqueid=event.uniqueid,
                 caller=event.caller,
                 queue=event.queue,
                 digits=event.digits,
             )
+            if self.acd is not None:
+                self.acd.caller_routed(event)
 
     @property
     def http_port(self) -> int:
@@ -75,17 +90,49 @@ class Engine:
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.agi.start()
         await self.link.start()
+        await self._start_acd()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         outbox = OutboxWorker(self.db, self.erp.port).run(asyncio.Event())
         self._tasks.append(asyncio.create_task(outbox, name="erp-outbox"))
         erp_api = ErpApi(self.erp.port, self.db, self.erp.embedded)
         self._runner = web.AppRunner(
-            build_app(self.users, self.link.live_calls_view, erp_api), access_log=None
+            build_app(
+                self.users,
+                self.link.live_calls_view,
+                erp_api,
+                acd=self.acd,
+                acd_config=self.acd_config,
+            ),
+            access_log=None,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
         await site.start()
         log.info("engine_started", http_port=self.http_port, agi_port=self.agi.port)
+
+    async def _start_acd(self) -> None:
+        """Queues from the database; state restored from the store; optional auto-login."""
+        settings = self.settings
+        server = settings.ami_servers[0].name if settings.ami_servers else "pbx1"
+        auto_login = (
+            [agent_config(row) for row in await self.acd_config.agents()]
+            if settings.acd_login_on_start
+            else []
+        )
+        self.acd = InboundAcd(
+            self.link,
+            await self.acd_config.queues(),
+            self.acd_state,
+            server=server,
+            tick_interval=settings.acd_tick_interval,
+            no_answer_pause=settings.acd_no_answer_pause,
+            vip_callers=settings.acd_vip_callers,
+            log_writer=self.acd_config.append_log,
+            log_loader=self.acd_config.queue_log,
+            auto_login=auto_login,
+            engine_id=settings.acd_engine_id,
+        )
+        await self.acd.start()
 
     async def stop(self) -> None:
         """Stop everything started, in reverse order."""
@@ -96,6 +143,9 @@ class Engine:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.acd is not None:
+            await self.acd.stop()
+        await self.acd_state.close()
         await self.link.stop()
         await self.agi.stop()
         await self.erp.close()

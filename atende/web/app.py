@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -13,7 +13,12 @@ from atende.auth import AuthError, Role, UserStore
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
+from atende.web.openapi import openapi
 from atende.web.security import USER_STORE, allow, principal, public, security_middleware
+
+if TYPE_CHECKING:
+    from acd.live import InboundAcd
+    from acd.live.sql import AcdConfigStore
 
 STATIC = Path(__file__).parent / "static"
 LOGIN_TTL = timedelta(hours=12)
@@ -69,7 +74,14 @@ async def page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(path)
 
 
-def build_app(users: UserStore, calls: LiveCalls, erp: ErpApi | None = None) -> web.Application:
+def build_app(
+    users: UserStore,
+    calls: LiveCalls,
+    erp: ErpApi | None = None,
+    *,
+    acd: InboundAcd | None = None,
+    acd_config: AcdConfigStore | None = None,
+) -> web.Application:
     """Assemble the web application from its ports (no clients are built here)."""
     app = web.Application(middlewares=[security_middleware])
     app[USER_STORE] = users
@@ -77,8 +89,13 @@ def build_app(users: UserStore, calls: LiveCalls, erp: ErpApi | None = None) -> 
     app.router.add_post("/api/login", login)
     app.router.add_get("/api/me", me)
     app.router.add_get("/api/calls", live_calls)
+    app.router.add_get("/api/openapi.json", openapi)
     if erp is not None:
         register_erp(app, erp)
+    if acd_config is not None:
+        from atende.web.acd_api import add_routes
+
+        add_routes(app, acd, acd_config)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)
     return app

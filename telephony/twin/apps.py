@@ -29,6 +29,8 @@ _DIAL_RESET = (
     "PROGRESSTIME_MS",
 )
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+)(?:/n)?$", re.IGNORECASE)
+#: The twin has no SIP endpoints: ``PJSIP/2001`` is the phone at ``Local/2001@agents``.
+_PJSIP = re.compile(r"^PJSIP/(?P<exten>[A-Za-z0-9_.-]+)$", re.IGNORECASE)
 
 
 def _args(data: str) -> list[str]:
@@ -165,7 +167,11 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     timeout = _seconds(args[1], 0.0) if len(args) > 1 and args[1] else 0.0
     for name in _DIAL_RESET:
         pbx.set_var(caller, name, "")
-    match = _LOCAL.match(args[0] if args else "")
+    target = args[0] if args else ""
+    pjsip = _PJSIP.match(target)
+    if pjsip is not None:
+        target = f"Local/{pjsip.group('exten')}@agents"
+    match = _LOCAL.match(target)
     if match is None or not pbx.target_exists(match.group("context"), match.group("exten")):
         pbx.set_var(caller, "DIALSTATUS", "CHANUNAVAIL")
         return False
@@ -316,22 +322,55 @@ def _renew_bridge_peers(pbx: Pbx, spyee: Channel) -> None:
 
 
 async def app_goto(pbx: Pbx, ch: Channel, data: str) -> bool:
-    """Goto([[context,]exten,]priority)."""
+    """Goto([[context,]exten,]priority|label)."""
     args = _args(data)
-    if not args or not args[-1].isdigit():
+    if not args:
         return True
-    priority = int(args[-1])
     exten = args[-2] if len(args) >= 2 else ch.exten
     context = args[-3] if len(args) >= 3 else ch.context
+    if args[-1].isdigit():
+        priority: int | None = int(args[-1])
+    else:
+        priority = pbx.dialplan.label(context, exten, args[-1])
+    if priority is None:
+        return True
     raise Jump(context, exten, priority)
+
+
+async def app_execif(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """ExecIf(condition?App(args)[:App(args)]): run one application by a plain truth value."""
+    condition, _, apps = data.partition("?")
+    when_true, when_false = _split_else(apps)
+    target = when_true if _truth(condition) else when_false
+    if not target:
+        return False
+    name, _, rest = target.partition("(")
+    return await run_app(pbx, ch, name.strip(), rest[:-1] if rest.endswith(")") else rest)
+
+
+def _split_else(apps: str) -> tuple[str, str]:
+    depth = 0
+    for i, c in enumerate(apps):
+        depth += c == "("
+        depth -= c == ")"
+        if c == ":" and depth == 0:
+            return apps[:i], apps[i + 1 :]
+    return apps, ""
+
+
+def _truth(condition: str) -> bool:
+    cond = condition.strip()
+    if cond.startswith("$[") and cond.endswith("]"):
+        cond = cond[2:-1]
+    cond = cond.strip()
+    return cond not in ("", "0") and not _false_comparison(cond)
 
 
 async def app_gotoif(pbx: Pbx, ch: Channel, data: str) -> bool:
     """GotoIf(condition?[label_if_true][:label_if_false]) with a plain truth value."""
     condition, _, labels = data.partition("?")
     when_true, _, when_false = labels.partition(":")
-    cond = condition.strip().strip("$[]").strip()
-    truth = cond not in ("", "0") and not _false_comparison(cond)
+    truth = _truth(condition)
     target = when_true if truth else when_false
     if not target:
         return False
@@ -350,6 +389,7 @@ def _false_comparison(cond: str) -> bool:
 APPS: dict[str, App] = {
     "goto": app_goto,
     "gotoif": app_gotoif,
+    "execif": app_execif,
     "verbose": app_noop,
     "log": app_noop,
     "progress": app_noop,

@@ -26,6 +26,7 @@ def config_from_settings(settings: Settings) -> TwinConfig:
         ami_port=settings.twin_ami_port,
         users=users or {"atende": AmiUser("atende")},
         agi_address=(settings.agi_host, settings.agi_port),
+        product_inbound=True,
     )
 
 

@@ -28,6 +28,7 @@ class Extension:
 
     pattern: str
     steps: dict[int, Step] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)
 
     def matches(self, exten: str) -> bool:
         """True when ``exten`` matches this extension as Asterisk would."""
@@ -116,6 +117,11 @@ class Dialplan:
                 raise DialplanError(f"line {number}: unknown key {key!r}")
             prio_text, _, app_text = rest.strip().partition(",")
             prio_text = prio_text.strip()
+            if prio_text == "hint":
+                continue  # device hints: no steps to run
+            label = None
+            if prio_text.endswith(")") and "(" in prio_text:
+                prio_text, _, label = prio_text[:-1].partition("(")
             if prio_text == "n":
                 if last is None or last[0] is not ext:
                     raise DialplanError(f"line {number}: priority 'n' without a previous one")
@@ -127,6 +133,8 @@ class Dialplan:
                     raise DialplanError(f"line {number}: bad priority {prio_text!r}") from None
             app, data = _split_app(app_text.strip())
             ext.steps[priority] = Step(priority, app, data)
+            if label:
+                ext.labels[label] = priority
             last = (ext, priority)
         return plan
 
@@ -153,6 +161,11 @@ class Dialplan:
             if ext.matches(exten):
                 return ext
         return None
+
+    def label(self, context: str, exten: str, label: str) -> int | None:
+        """The priority named ``label`` (``same => n(label),...``) or ``None``."""
+        ext = self.find(context, exten)
+        return None if ext is None else ext.labels.get(label)
 
     def step(self, context: str, exten: str, priority: int) -> Step | None:
         """The step at ``context,exten,priority`` or ``None``."""

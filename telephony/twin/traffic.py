@@ -179,15 +179,23 @@ class TrafficGenerator:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+#: The demo's agents' extensions (phones at ``Local/<ext>@agents``).
+DEMO_AGENTS = tuple(str(ext) for ext in range(2001, 2011))
+
+
 def demo_plan() -> TrafficPlan:
-    """A small contact center: two numbers, four agents' phones, a dialer's customers."""
+    """A small contact center: four numbers (one per queue), ten agents' phones, customers."""
     return TrafficPlan(
         lines=[
-            InboundLine("1133330001", calls_per_minute=4, mean_patience=90),
+            InboundLine("1133330001", calls_per_minute=3, mean_patience=90),
             InboundLine("1133330002", calls_per_minute=2, mean_patience=60),
+            InboundLine("1133330003", calls_per_minute=1.5, mean_patience=60),
+            InboundLine("1133330004", calls_per_minute=1, mean_patience=120),
         ],
         agents={
-            f"{ext}@agents": AgentProfile(answer_probability=0.9, mean_answer_delay=3)
-            for ext in ("2001", "2002", "2003", "2004")
+            f"{ext}@agents": AgentProfile(
+                answer_probability=0.9, mean_answer_delay=3, mean_talk_time=45
+            )
+            for ext in DEMO_AGENTS
         },
     )

@@ -22,6 +22,10 @@ log = structlog.get_logger("telephony.twin")
 HERE = Path(__file__).resolve().parent
 LAB_DIALPLAN = HERE / "lab-extensions.conf"
 PRODUCT_DIALPLAN = HERE / "product-extensions.conf"
+#: The product dialplan for a real Asterisk (``asterisk-conf/extensions.conf`` of the repo).
+ASTERISK_CONF = HERE.parents[1] / "asterisk-conf" / "extensions.conf"
+#: The contexts of ``ASTERISK_CONF`` that carry the inbound call path (IVR, hold, connect).
+INBOUND_CONTEXTS = ("inbound", "inbound-hold", "connect", "connect-result")
 
 
 @dataclass
@@ -38,6 +42,9 @@ class TwinConfig:
     time_scale: float = 1.0
     login_failure_delay: float = 1.0
     inbound_context: str = "inbound"
+    #: run the product's inbound path (``INBOUND_CONTEXTS`` of ``ASTERISK_CONF``) over the
+    #: lab's ``inbound`` and the twin's simple ``connect``
+    product_inbound: bool = False
     event_log_size: int = 20000
 
 
@@ -74,6 +81,10 @@ class Twin:
         plan = Dialplan()
         for path in self.config.dialplans:
             plan.merge(Dialplan.from_file(path))
+        if self.config.product_inbound:
+            product = Dialplan.from_file(ASTERISK_CONF)
+            product.contexts = {c: product.contexts[c] for c in INBOUND_CONTEXTS}
+            plan.merge(product)
         self.pbx = Pbx(plan, time_scale=self.config.time_scale, agi_address=self.config.agi_address)
         self.ami = AmiServer(
             self.pbx,
@@ -255,4 +266,13 @@ class Twin:
         self._inbound.pop(ch.linkedid, None)
 
 
-__all__ = ["AmiUser", "ChannelInfo", "DidStats", "Twin", "TwinConfig", "classes"]
+__all__ = [
+    "ASTERISK_CONF",
+    "INBOUND_CONTEXTS",
+    "AmiUser",
+    "ChannelInfo",
+    "DidStats",
+    "Twin",
+    "TwinConfig",
+    "classes",
+]

@@ -70,3 +70,19 @@ async def test_unknown_path_is_404(web_server: WebServer) -> None:
         async with session.get(f"{web_server.url}/api/nope/deeper") as resp:
             assert resp.status == 404
             assert (await resp.json())["error"]["code"] == "not_found"
+
+
+async def test_openapi_lists_every_context(web_server: WebServer) -> None:
+    """The published OpenAPI document describes ACD and ERP endpoints; it needs a token."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{web_server.url}/api/openapi.json") as resp:
+            assert resp.status == 401
+        token = await _login(session, web_server.url, "agent")
+        async with session.get(
+            f"{web_server.url}/api/openapi.json", headers={"Authorization": f"Bearer {token}"}
+        ) as resp:
+            assert resp.status == 200
+            spec = await resp.json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/acd/queues", "/api/erp/orders", "/api/calls/{call_id}/disposition"):
+        assert path in spec["paths"], path

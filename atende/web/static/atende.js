@@ -33,6 +33,30 @@ async function refresh() {
   document.getElementById("updated").textContent = new Date().toLocaleTimeString();
 }
 
+function row(values, key) {
+  const tr = document.createElement("tr");
+  if (key) tr.dataset.key = key;
+  values.forEach((t) => tr.appendChild(cell(t)));
+  return tr;
+}
+
+function secs(x) { return x === null || x === undefined ? "" : Math.round(x) + " s"; }
+
+async function refreshAcd() {
+  const live = await api("/api/acd/live");
+  document.getElementById("acd").hidden = false;
+  document.querySelector("#queues tbody").replaceChildren(...live.queues.map((q) => row([
+    q.queue, String(q.waiting), secs(q.longest_wait), String(q.offered), String(q.answered),
+    String(q.abandoned), q.service_level === null ? "" : Math.round(q.service_level * 100) + "%",
+    secs(q.asa),
+  ], q.queue)));
+  document.querySelector("#agents tbody").replaceChildren(...live.agents.map((a) => row([
+    a.agent, Object.entries(a.skills).map(([k, v]) => k + ":" + v).join(" "),
+    a.state + (a.pause_reason ? " (" + a.pause_reason + ")" : ""), secs(a.in_state_seconds),
+    a.call || "",
+  ], a.agent)));
+}
+
 async function start() {
   try {
     const me = await api("/api/me");
@@ -40,7 +64,9 @@ async function start() {
     document.getElementById("login").hidden = true;
     document.getElementById("live").hidden = false;
     await refresh();
+    refreshAcd().catch(() => {});
     setInterval(() => refresh().catch(() => {}), 1000);
+    setInterval(() => refreshAcd().catch(() => {}), 1000);
   } catch (e) { showLogin(); }
 }
 

@@ -1,0 +1,151 @@
+"""Where the ACD keeps its live state so a restarted engine resumes: agents, calls, reservations.
+
+Two stores behind one port: :class:`RedisStore` (shared by every engine process; the agent
+reservation is one atomic ``SET NX``) and :class:`MemoryStore` (one process, no Redis).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+
+
+@dataclass
+class StoredAgent:
+    """A logged-in agent: skills, interface, pause reason (None: not paused)."""
+
+    agent_id: str
+    interface: str
+    skills: dict[str, int]
+    paused: str | None = None
+
+
+@dataclass
+class StoredCall:
+    """A caller the ACD knows: waiting (``agent`` None), ringing an agent, or connected."""
+
+    call_id: str
+    queue: str
+    channel: str
+    caller: str
+    entered_at: float
+    priority: int = 0
+    agent: str | None = None
+    state: str = "waiting"  # waiting | offered | connected | wrap_up (ended, agent held)
+    owner: str = ""  # the engine (``acd_engine_id``) that handles the call
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class AcdStore(Protocol):
+    """The port: every method is a small atomic step."""
+
+    async def save_agent(self, agent: StoredAgent) -> None: ...
+    async def remove_agent(self, agent_id: str) -> None: ...
+    async def agents(self) -> list[StoredAgent]: ...
+    async def save_call(self, call: StoredCall) -> None: ...
+    async def remove_call(self, call_id: str) -> None: ...
+    async def calls(self) -> list[StoredCall]: ...
+    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool: ...
+    async def release(self, agent_id: str, call_id: str) -> None: ...
+    async def reservation(self, agent_id: str) -> str | None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """In-process store (the demo without Redis); same behaviour as :class:`RedisStore`."""
+
+    def __init__(self) -> None:
+        self._agents: dict[str, StoredAgent] = {}
+        self._calls: dict[str, StoredCall] = {}
+        self._reservations: dict[str, str] = {}
+
+    async def save_agent(self, agent: StoredAgent) -> None:
+        self._agents[agent.agent_id] = agent
+
+    async def remove_agent(self, agent_id: str) -> None:
+        self._agents.pop(agent_id, None)
+
+    async def agents(self) -> list[StoredAgent]:
+        return list(self._agents.values())
+
+    async def save_call(self, call: StoredCall) -> None:
+        self._calls[call.call_id] = call
+
+    async def remove_call(self, call_id: str) -> None:
+        self._calls.pop(call_id, None)
+
+    async def calls(self) -> list[StoredCall]:
+        return list(self._calls.values())
+
+    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+        if agent_id in self._reservations:
+            return self._reservations[agent_id] == call_id
+        self._reservations[agent_id] = call_id
+        return True
+
+    async def release(self, agent_id: str, call_id: str) -> None:
+        if self._reservations.get(agent_id) == call_id:
+            del self._reservations[agent_id]
+
+    async def reservation(self, agent_id: str) -> str | None:
+        return self._reservations.get(agent_id)
+
+    async def close(self) -> None:
+        return None
+
+
+# Release only our own reservation (compare and delete in one step).
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class RedisStore:
+    """Redis hashes under ``prefix``: ``acd:agents``, ``acd:calls``, ``acd:reserved:<agent>``."""
+
+    def __init__(self, url: str, prefix: str = "atende:") -> None:
+        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._p = prefix
+        self._release = self._redis.register_script(_RELEASE)
+
+    async def save_agent(self, agent: StoredAgent) -> None:
+        await self._redis.hset(self._p + "acd:agents", agent.agent_id, json.dumps(asdict(agent)))
+
+    async def remove_agent(self, agent_id: str) -> None:
+        await self._redis.hdel(self._p + "acd:agents", agent_id)
+
+    async def agents(self) -> list[StoredAgent]:
+        rows = await self._redis.hgetall(self._p + "acd:agents")
+        return [StoredAgent(**json.loads(v)) for v in rows.values()]
+
+    async def save_call(self, call: StoredCall) -> None:
+        await self._redis.hset(self._p + "acd:calls", call.call_id, json.dumps(asdict(call)))
+
+    async def remove_call(self, call_id: str) -> None:
+        await self._redis.hdel(self._p + "acd:calls", call_id)
+
+    async def calls(self) -> list[StoredCall]:
+        rows = await self._redis.hgetall(self._p + "acd:calls")
+        return [StoredCall(**json.loads(v)) for v in rows.values()]
+
+    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+        """Atomic: the agent is ours for ``call_id`` unless someone holds him already."""
+        key = self._p + "acd:reserved:" + agent_id
+        if await self._redis.set(key, call_id, nx=True):
+            return True
+        held = await self._redis.get(key)
+        return bool(held == call_id)
+
+    async def release(self, agent_id: str, call_id: str) -> None:
+        await self._release(keys=[self._p + "acd:reserved:" + agent_id], args=[call_id])
+
+    async def reservation(self, agent_id: str) -> str | None:
+        value = await self._redis.get(self._p + "acd:reserved:" + agent_id)
+        return None if value is None else str(value)
+
+    async def close(self) -> None:
+        await self._redis.aclose()

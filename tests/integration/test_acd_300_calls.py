@@ -1,0 +1,128 @@
+"""300 inbound calls through the twin: four queues, 25 agents with mixed skills, some phones
+not answering, callers abandoning; every call ends answered by a skilled agent or abandoned, and
+the engine's statistics equal what the twin saw."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+from acd.live.sql import agent_config
+from atende.wiring import Engine
+from telephony.twin.traffic import (
+    AgentProfile,
+    InboundLine,
+    TrafficGenerator,
+    TrafficPlan,
+    plan_inbound,
+)
+from tests.conftest import REDIS_URL
+from tests.integration.acd_stack import (
+    DID_QUEUES,
+    QUEUE_SKILLS,
+    acd_settings,
+    four_queues,
+    product_twin,
+    seed_acd,
+)
+from tests.integration.conftest import eventually
+
+TIME_SCALE = 0.02
+SEED = 7
+HORIZON = 1500.0  # twin seconds (30 s of real time)
+
+
+def _agents() -> dict[str, dict[str, int]]:
+    rng = random.Random(SEED)
+    skills = list(QUEUE_SKILLS.values())
+    agents = {}
+    for n in range(25):
+        chosen = rng.sample(skills, k=1 + n % 3)
+        agents[str(3001 + n)] = {s: rng.randint(1, 5) for s in chosen}
+    return agents
+
+
+async def test_300_calls_end_answered_by_skill_or_abandoned(
+    tmp_path: Path, redis_prefix: str
+) -> None:
+    """Every caller is connected to an agent holding his queue's skill, or hangs up waiting;
+    per queue, offered/answered/abandoned equal the twin's counts on the queue's number."""
+    agents = _agents()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    await seed_acd(url, four_queues(), agents)
+    lines = [InboundLine(did, calls_per_minute=3, mean_patience=60) for did in DID_QUEUES]
+    profiles = {
+        f"{ext}@agents": AgentProfile(
+            answer_probability=0.6 if n % 5 == 0 else 1.0, mean_answer_delay=2, mean_talk_time=90
+        )
+        for n, ext in enumerate(agents)
+    }
+    plan = TrafficPlan(lines=lines, agents=profiles)
+    calls = plan_inbound(plan, SEED, HORIZON)
+    assert 280 <= len(calls) <= 340
+    twin = product_twin(TIME_SCALE)
+    phones = TrafficGenerator(twin, TrafficPlan(agents=profiles), SEED)  # phones only
+    port = await twin.start()
+    settings = acd_settings(
+        port, url, redis_url=REDIS_URL, redis_key_prefix=redis_prefix, acd_no_answer_pause=0.5
+    )
+    engine = Engine(settings)
+    await engine.start()
+    twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
+    assert engine.acd is not None and phones is not None
+    await engine.acd.wait_ready()
+    try:
+        loop = asyncio.get_running_loop()
+        begin = loop.time()
+        placing: set[asyncio.Task[object]] = set()
+        for call in calls:
+            delay = begin + call.at * TIME_SCALE - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            # patience of at least 5 s: callers leave while queued, not inside the IVR
+            placing.add(
+                asyncio.create_task(
+                    twin.place_inbound_call(
+                        call.did, call.caller_num, call.caller_name, max(5.0, call.patience)
+                    )
+                )
+            )
+        await asyncio.gather(*placing)
+
+        def every_call_ended() -> bool:
+            done = sum(s.answered_by_agent + s.abandoned for s in twin.stats.values())
+            return done == len(calls) and not engine.acd.calls  # type: ignore[union-attr]
+
+        await eventually(every_call_ended, timeout=90)
+        await asyncio.sleep(0.5)  # the last queue-log records reach the database
+        stats = engine.acd.router.stats(engine.acd.clock())
+        answered = abandoned = 0
+        for did, queue in DID_QUEUES.items():
+            seen = twin.stats[did]
+            mine = stats.queues[queue]
+            assert (mine.offered, mine.answered, mine.abandoned) == (
+                seen.offered,
+                seen.answered_by_agent,
+                seen.abandoned,
+            ), queue
+            answered += seen.answered_by_agent
+            abandoned += seen.abandoned
+        assert answered > 150 and abandoned > 5
+        assert sum(s.no_answers for s in stats.queues.values()) > 0
+        shown = {q["queue"]: q for q in engine.acd.live_view()["queues"]}  # rebuilt from the log
+        for queue, q in shown.items():
+            mine = stats.queues[queue]
+            assert (q["offered"], q["answered"], q["abandoned"]) == (
+                mine.offered,
+                mine.answered,
+                mine.abandoned,
+            )
+        connects = [r for r in await engine.acd_config.queue_log() if r.event == "CONNECT"]
+        assert len(connects) == answered
+        configs = {row["agent"]: agent_config(row) for row in await engine.acd_config.agents()}
+        for record in connects:
+            assert QUEUE_SKILLS[record.queue] in configs[record.agent].skills, record
+    finally:
+        await engine.stop()
+        await twin.stop()
