@@ -94,6 +94,7 @@ class InboundAcd:
         log_loader: LogLoader | None = None,
         hold_context: str = "inbound-hold",
         connect_context: str = "connect",
+        exit_context: str = "queue-exit",
         auto_login: Iterable[AgentConfig] = (),
         engine_id: str = "main",
     ) -> None:
@@ -109,6 +110,7 @@ class InboundAcd:
         self.engine_id = engine_id  # stable across restarts: whose stored calls are whose
         self.hold_context = hold_context
         self.connect_context = connect_context
+        self.exit_context = exit_context
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
@@ -522,8 +524,23 @@ class InboundAcd:
             return
         await self.store.remove_call(call_id)
         log.info("acd_caller_sent_away", linkedid=call_id, reason=why)
-        with contextlib.suppress(AmiActionError, ConnectionError, TimeoutError):
-            await self.link.send_action(self.server, {"Action": "Hangup", "Channel": call.channel})
+        actions = [
+            {"Action": "Setvar", "Channel": call.channel, "Variable": "ATENDE_EXIT_REASON",
+             "Value": why},
+            {"Action": "Redirect", "Channel": call.channel, "Context": self.exit_context,
+             "Exten": "s", "Priority": "1"},
+        ]  # fmt: skip
+        try:
+            for action in actions:
+                await self.link.send_action(self.server, action)
+        except AmiActionError:
+            # no exit announcement on this Asterisk: end the call as before
+            with contextlib.suppress(AmiActionError, ConnectionError, TimeoutError):
+                await self.link.send_action(
+                    self.server, {"Action": "Hangup", "Channel": call.channel}
+                )
+        except (ConnectionError, TimeoutError) as exc:
+            log.warning("acd_send_away_failed", linkedid=call_id, error=str(exc))
 
     # ------------------------------------------------------------------ restart
     async def _restore(self) -> None:

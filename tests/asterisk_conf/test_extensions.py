@@ -166,7 +166,14 @@ def test_priorities_are_numbered_from_one(dialplan: Any) -> None:
 
 
 ASTERISK_SETS = {"EXTEN", "DIALSTATUS", "AMDSTATUS", "AMDCAUSE", "AGISTATUS"}
-ENGINE_SETS = {"CAMPAIGN_ID", "LEAD_ID", "SPY_MODE", "SPY_TARGET", "AGENT_INTERFACE"}
+ENGINE_SETS = {
+    "CAMPAIGN_ID",
+    "LEAD_ID",
+    "SPY_MODE",
+    "SPY_TARGET",
+    "AGENT_INTERFACE",
+    "ATENDE_EXIT_REASON",
+}
 
 
 def test_every_variable_read_is_set_somewhere(dialplan: Any, extensions: Any) -> None:

@@ -255,3 +255,25 @@ async def test_calls_ending_while_the_engine_is_down_are_logged(
 
 def _ivr(twin: Twin, linkedid: str) -> str:
     return next(ch.name for ch in twin.channels() if ch.linkedid == linkedid)
+
+
+async def test_caller_past_max_wait_hears_the_exit_message(stack: AcdStack) -> None:
+    """A queue whose max wait passes sends its caller to [queue-exit]: he hears the exit
+    message, the call ends, and the queue counts it as timed out, not abandoned."""
+    queues = [q.model_copy(update={"max_wait": 1.0}) if q.name == "cobranca" else q
+              for q in four_queues()]  # fmt: skip
+    await stack.acd.reconfigure(queues)
+    caller = await stack.twin.place_inbound_call("1133330003", "5511999990007", "Rui")
+    assert caller is not None
+    await eventually(lambda: stack.queue("cobranca")["timed_out"] == 1, timeout=15)
+    await eventually(
+        lambda: not any(ch.linkedid == caller.linkedid for ch in stack.twin.channels())
+    )
+    newexten = [dict(m) for m in stack.twin.event_log if dict(m).get("Event") == "Newexten"]
+    heard = [
+        (m.get("Context"), m.get("Application"), m.get("AppData"))
+        for m in newexten
+        if m.get("Linkedid") == caller.linkedid
+    ]
+    assert ("queue-exit", "Playback", "vm-goodbye") in heard
+    assert stack.queue("cobranca")["abandoned"] == 0
