@@ -33,7 +33,9 @@ async def test_supervisor_signs_in_and_sees_calls(web_server: WebServer, browser
     await row.wait_for(timeout=5000)
     assert "5511999990001" in await row.inner_text()
     assert "on_hold" in await row.inner_text()
+    assert "2026-11-27T" not in await row.inner_text()  # times shown as clock times
     assert await page.locator("#who").inner_text() == "supervisor (supervisor)"
+    assert await page.locator("#login").is_hidden()  # the sign-in form goes away
     # a call that ends disappears on the next refresh
     web_server.calls.clear()
     await page.locator("#no-calls").wait_for(state="visible", timeout=5000)

@@ -17,6 +17,12 @@ function showLogin() {
   document.getElementById("live").hidden = true;
 }
 
+function clock(iso) {
+  if (!iso) return "";
+  const at = new Date(iso);
+  return isNaN(at) ? iso : at.toLocaleTimeString();
+}
+
 function cell(text) { const td = document.createElement("td"); td.textContent = text; return td; }
 
 async function refresh() {
@@ -25,7 +31,7 @@ async function refresh() {
   tbody.replaceChildren(...calls.map((c) => {
     const tr = document.createElement("tr");
     tr.dataset.linkedid = c.linkedid;
-    [c.server, c.linkedid, c.caller || "", c.state, c.where || "", String(c.channels), c.started_at || ""]
+    [c.server, c.linkedid, c.caller || "", c.state, c.where || "", String(c.channels), clock(c.started_at)]
       .forEach((t) => tr.appendChild(cell(t)));
     return tr;
   }));
