@@ -163,6 +163,10 @@ async def run_engine(settings: Settings, stop: asyncio.Event | None = None) -> i
         log.error("ami_login_refused", error=str(exc))
         await engine.stop()
         return 3
+    except OSError as exc:  # a port of ours is taken (another engine running?)
+        log.error("engine_bind_failed", error=str(exc))
+        await engine.stop()
+        return 2
     try:
         await stop.wait()
     finally:

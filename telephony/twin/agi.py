@@ -100,19 +100,25 @@ class AgiSession:
     async def _read_line(self) -> bytes | None:
         """Next line from the server; on hangup tell it ``HANGUP`` (once) and go on."""
         read = asyncio.ensure_future(self.reader.readline())
-        while True:
-            if not self.dead and self.ch.pending is not None:
-                self.dead = True
-                self._send("HANGUP")
-            if self.dead:
-                line = await read
-                return line or None
-            wake = asyncio.ensure_future(self.ch.wake.wait())
-            await asyncio.wait({read, wake}, return_when=asyncio.FIRST_COMPLETED)
-            wake.cancel()
-            if read.done():
-                line = read.result()
-                return line or None
+        try:
+            while True:
+                if not self.dead and self.ch.pending is not None:
+                    self.dead = True
+                    self._send("HANGUP")
+                if self.dead:
+                    line = await read
+                    return line or None
+                wake = asyncio.ensure_future(self.ch.wake.wait())
+                try:
+                    await asyncio.wait({read, wake}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    wake.cancel()
+                if read.done():
+                    line = read.result()
+                    return line or None
+        finally:
+            if not read.done():
+                read.cancel()
 
     async def run(self) -> None:
         """Serve commands until the server closes the connection."""

@@ -33,7 +33,12 @@ def config_from_settings(settings: Settings) -> TwinConfig:
 async def run_twin(settings: Settings, seed: int | None = None, traffic: bool = False) -> int:
     """Run the twin until interrupted (SIGINT/SIGTERM); with ``traffic``, make calls."""
     twin = Twin(config_from_settings(settings))
-    port = await twin.start()
+    try:
+        port = await twin.start()
+    except OSError as exc:
+        log.error("twin_ami_bind_failed", port=settings.twin_ami_port, error=exc.strerror)
+        await twin.stop()
+        return 2
     log.info(
         "twin_started",
         ami_port=port,

@@ -96,3 +96,20 @@ async def test_engine_start_does_not_need_asterisk_up(tmp_path: Path) -> None:
             await twin.stop()
     finally:
         await engine.stop()
+
+
+async def test_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    """When the HTTP port is taken (another engine running), ``atende serve`` exits with 2."""
+    import socket
+
+    twin = Twin(TwinConfig(ami_port=0, users={"atende": AmiUser("atende")}))
+    port = await twin.start()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+        settings = settings.model_copy(update={"http_port": taken.getsockname()[1]})
+        try:
+            assert await run_engine(settings) == 2
+        finally:
+            await twin.stop()

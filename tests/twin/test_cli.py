@@ -1,0 +1,17 @@
+"""``atende twin`` as a program: a taken AMI port is a clear error, not a traceback."""
+
+from __future__ import annotations
+
+import socket
+
+from atende.settings import load_settings
+from telephony.twin.cli import run_twin
+
+
+async def test_taken_ami_port_exits_with_2() -> None:
+    """Another program on the AMI port: the twin logs why and exits with 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = load_settings(twin_ami_port=taken.getsockname()[1])
+        assert await run_twin(settings) == 2
