@@ -18,8 +18,9 @@ from atende.settings import Settings
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
 from erp_bridge.outbox.worker import OutboxWorker
-from ivr import CallerRouted, IvrMenu, default_menu
+from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
 from ivr.agi_route import InboundIvr
+from ivr.callback_offer import CallbackOffer
 from telephony.agi import AgiServer
 from telephony.ami import AmiAuthenticationError
 from telephony.link import AsteriskLink
@@ -43,7 +44,10 @@ class Engine:
             for did, queue in settings.ivr_did_queues.items()
         }
         self.agi = AgiServer(
-            {"inbound": InboundIvr(default_menu(), self._enqueue_routed, menus_by_did=did_menus)},
+            {
+                "inbound": InboundIvr(default_menu(), self._enqueue_routed, menus_by_did=did_menus),
+                "callback-offer": CallbackOffer(self._callback_accepted),
+            },
             host=settings.agi_host,
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
@@ -64,6 +68,12 @@ class Engine:
             self.routed.put_nowait(event)
         except asyncio.QueueFull:
             log.error("caller_routed_dropped", uniqueid=event.uniqueid, queue=event.queue)
+
+    def _callback_accepted(self, event: CallbackAccepted) -> None:
+        if self.acd is None:
+            log.error("callback_accepted_without_acd", uniqueid=event.uniqueid)
+            return
+        self.acd.callback_accepted(event)
 
     async def _consume_routed(self) -> None:
         while True:

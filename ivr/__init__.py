@@ -1,9 +1,11 @@
 """The inbound IVR: a pure menu core and its FastAGI route."""
 
-from ivr.events import CallerRouted, CallerRoutedPort
+from ivr.events import CallbackAccepted, CallbackAcceptedPort, CallerRouted, CallerRoutedPort
 from ivr.menu import IvrMenu, RoutingDecision, caller_digits, default_menu, route_caller
 
 __all__ = [
+    "CallbackAccepted",
+    "CallbackAcceptedPort",
     "CallerRouted",
     "CallerRoutedPort",
     "IvrMenu",

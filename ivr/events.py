@@ -30,3 +30,17 @@ class CallerRouted:
 
 CallerRoutedPort = Callable[[CallerRouted], None]
 """Where decisions go: the composition root passes e.g. ``asyncio.Queue.put_nowait``."""
+
+
+@dataclass(frozen=True)
+class CallbackAccepted:
+    """A waiting caller pressed the key that accepts a queued callback at ``number``."""
+
+    uniqueid: str
+    channel: str
+    number: str
+    at: datetime
+
+
+CallbackAcceptedPort = Callable[[CallbackAccepted], None]
+"""Where accepted callbacks go (the composition root hands them to the ACD)."""

@@ -28,6 +28,7 @@ from acd.domain import (
     Decision,
     ExitEmpty,
     Offer,
+    OfferCallback,
     Overflow,
     QueueConfig,
     QueueEvent,
@@ -40,9 +41,15 @@ from acd.domain import (
 )
 from acd.domain.queue_log import NONE, secs
 from acd.live.store import AcdStore, StoredAgent, StoredCall
-from ivr import CallerRouted
+from ivr import CallbackAccepted, CallerRouted
 from telephony.ami import AmiActionError
-from telephony.calls.changes import CallEnded, ChannelHungUp, DialEnded, DialStarted
+from telephony.calls.changes import (
+    CallEnded,
+    ChannelHungUp,
+    DialEnded,
+    DialStarted,
+    OriginateResult,
+)
 from telephony.link import AsteriskLink
 
 log = structlog.get_logger("acd.live")
@@ -95,6 +102,8 @@ class InboundAcd:
         hold_context: str = "inbound-hold",
         connect_context: str = "connect",
         exit_context: str = "queue-exit",
+        callback_offer_context: str = "callback-offer",
+        callback_dial_context: str = "callback-dial",
         auto_login: Iterable[AgentConfig] = (),
         engine_id: str = "main",
     ) -> None:
@@ -111,6 +120,8 @@ class InboundAcd:
         self.hold_context = hold_context
         self.connect_context = connect_context
         self.exit_context = exit_context
+        self.callback_offer_context = callback_offer_context
+        self.callback_dial_context = callback_dial_context
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
@@ -118,7 +129,11 @@ class InboundAcd:
         self._lock = asyncio.Lock()
         self._ready = asyncio.Event()
         self._auto_login = list(auto_login)
-        self._inbox: asyncio.Queue[CallerRouted | Sequence[Any]] = asyncio.Queue()
+        self._inbox: asyncio.Queue[CallerRouted | CallbackAccepted | Sequence[Any]] = (
+            asyncio.Queue()
+        )
+        self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
+        self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
         self._log_writer = log_writer
         self._log_loader = log_loader
         self._history: list[QueueLogRecord] = []  # today's queue log: the statistics' source
@@ -198,6 +213,10 @@ class InboundAcd:
         """The IVR chose a queue (translate and enqueue only)."""
         self._inbox.put_nowait(event)
 
+    def callback_accepted(self, event: CallbackAccepted) -> None:
+        """A waiting caller accepted a queued callback (translate and enqueue only)."""
+        self._inbox.put_nowait(event)
+
     def on_changes(self, records: Sequence[Any]) -> None:
         """The call tracker's change records (called by the link; enqueue only)."""
         self._inbox.put_nowait(records)
@@ -257,6 +276,12 @@ class InboundAcd:
                     await self._join(item)
                 except Exception:
                     log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
+                continue
+            if isinstance(item, CallbackAccepted):
+                try:
+                    await self._accept_callback(item)
+                except Exception:
+                    log.exception("acd_callback_accept_failed", uniqueid=item.uniqueid)
                 continue
             async with self._lock:
                 for record in item:
@@ -343,9 +368,15 @@ class InboundAcd:
     async def _on_record(self, record: Any) -> None:
         if getattr(record, "server", None) != self.server:
             return
-        call = self.calls.get(getattr(record, "linkedid", ""))
+        if isinstance(record, OriginateResult):
+            await self._callback_placed(record)
+            return
+        linkedid = getattr(record, "linkedid", "")
+        call = self.calls.get(self._callback_legs.get(linkedid, linkedid))
         if call is None:
             return
+        if call.extra.get("callback") and linkedid == call.call_id:
+            return  # the caller's own call ended after accepting: the callback keeps his place
         now = self.clock()
         if isinstance(record, DialStarted) and call.state == "offered":
             call.extra["agent_leg"] = _leg(record.destination)
@@ -389,6 +420,9 @@ class InboundAcd:
 
     async def _call_ended(self, call: StoredCall, now: float) -> None:
         self.calls.pop(call.call_id, None)
+        leg = call.extra.get("callback_leg")
+        if leg:
+            self._callback_legs.pop(leg, None)
         await self.store.remove_call(call.call_id)
         connected = call.state == "connected"
         wrapping = connected and call.call_id not in self._held and call.agent is not None
@@ -463,6 +497,8 @@ class InboundAcd:
                     await self.store.save_call(call)
             elif isinstance(decision, Timeout | Rejected | ExitEmpty):
                 await self._send_away(decision.call_id, type(decision).__name__)
+            elif isinstance(decision, OfferCallback):
+                await self._offer_callback(decision)
             else:
                 log.info("acd_decision_ignored", decision=repr(decision))
         self._queue_log()
@@ -483,6 +519,9 @@ class InboundAcd:
             return decisions
         call.agent, call.state = offer.agent_id, "offered"
         await self.store.save_call(call)
+        if call.extra.get("callback"):  # the caller hung up: call him back
+            await self._place_callback(call, agent, offer)
+            return []
         exten = offer.agent_id if _EXTEN.fullmatch(offer.agent_id) else "00"
         actions = [
             {"Action": "Setvar", "Channel": call.channel, "Variable": "AGENT_INTERFACE",
@@ -542,6 +581,84 @@ class InboundAcd:
         except (ConnectionError, TimeoutError) as exc:
             log.warning("acd_send_away_failed", linkedid=call_id, error=str(exc))
 
+    # ------------------------------------------------------------------ callbacks
+    async def _offer_callback(self, decision: OfferCallback) -> None:
+        """Send a waiting caller to the callback offer (he comes back to hold unless he
+        accepts)."""
+        call = self.calls.get(decision.call_id)
+        if call is None or call.state != "waiting":
+            return
+        log.info("acd_callback_offered", linkedid=call.call_id, queue=decision.queue)
+        try:
+            await self.link.send_action(
+                self.server,
+                {"Action": "Redirect", "Channel": call.channel,
+                 "Context": self.callback_offer_context, "Exten": "s", "Priority": "1"},
+            )  # fmt: skip
+        except (AmiActionError, ConnectionError, TimeoutError) as exc:
+            log.warning("acd_callback_offer_failed", linkedid=call.call_id, error=str(exc))
+
+    async def _accept_callback(self, event: CallbackAccepted) -> None:
+        call_id = await self._linkedid(event.uniqueid)
+        async with self._lock:
+            call = self.calls.get(call_id) if call_id else None
+            if call is None:
+                log.warning("acd_callback_caller_unknown", uniqueid=event.uniqueid)
+                return
+            try:
+                decisions = self.router.callback_accepted(call.call_id, self.clock())
+            except AcdError as exc:
+                log.warning("acd_callback_refused", linkedid=call.call_id, error=str(exc))
+                return
+            call.extra["callback"] = True
+            call.extra["callback_number"] = event.number
+            await self.store.save_call(call)
+            log.info(
+                "acd_callback_accepted",
+                linkedid=call.call_id,
+                queue=call.queue,
+                position=self.router.position(call.call_id),
+            )
+            await self._run(decisions)
+
+    async def _place_callback(self, call: StoredCall, agent: StoredAgent, offer: Offer) -> None:
+        """Ring the reserved agent; his answer runs the dialplan that calls the customer."""
+        number = str(call.extra.get("callback_number") or call.caller)
+        action_id = f"atende-callback-{uuid.uuid4().hex[:16]}"
+        self._callback_actions[action_id] = call.call_id
+        ring_ms = max(1, round(offer.ring_timeout)) * 1000
+        action = {
+            "Action": "Originate", "ActionID": action_id, "Channel": agent.interface,
+            "Context": self.callback_dial_context, "Exten": number, "Priority": "1",
+            "Async": "true", "Timeout": str(ring_ms), "CallerID": f'"Callback" <{number}>',
+            "Variable": f"ATENDE_CALLBACK={call.call_id}",
+        }  # fmt: skip
+        try:
+            await self.link.send_action(self.server, action)
+        except (AmiActionError, ConnectionError, TimeoutError) as exc:
+            # the router's ring timeout cancels the offer; the call keeps its place
+            self._callback_actions.pop(action_id, None)
+            log.warning("acd_callback_not_placed", linkedid=call.call_id, error=str(exc))
+            return
+        log.info("acd_callback_ringing_agent", linkedid=call.call_id, agent=agent.agent_id)
+
+    async def _callback_placed(self, result: OriginateResult) -> None:
+        """The agent answered the callback (his call now dials the customer) or did not."""
+        call_id = self._callback_actions.pop(result.action_id, None)
+        call = self.calls.get(call_id) if call_id else None
+        if call is None or call.state != "offered":
+            return
+        now = self.clock()
+        if result.success and result.linkedid:
+            self._callback_legs[result.linkedid] = call.call_id
+            call.extra["callback_leg"] = result.linkedid
+            call.extra["agent_leg"] = _leg(result.channel)
+            log.info("acd_callback_agent_answered", linkedid=call.call_id, leg=result.linkedid)
+            await self._dial_ended(call, "ANSWER", now)
+        else:
+            log.info("acd_callback_agent_missed", linkedid=call.call_id, reason=result.reason)
+            await self._dial_ended(call, "NOANSWER", now)
+
     # ------------------------------------------------------------------ restart
     async def _restore(self) -> None:
         """Rebuild the router from the store after a restart, checked against the tracker."""
@@ -567,6 +684,16 @@ class InboundAcd:
         busy: dict[str, str] = {}
         for call in calls:
             tracked = self.link.tracker.call(self.server, call.call_id)
+            if (
+                call.extra.get("callback")
+                and call.state in ("waiting", "offered")
+                and call.queue in self.router.queues
+            ):
+                # the caller hung up after accepting: his callback waits again in its place
+                if call.agent:
+                    await self.store.release(call.agent, call.call_id)
+                self.calls[call.call_id] = call
+                continue
             if (
                 tracked is None
                 or tracked.ended_at is not None
@@ -603,6 +730,8 @@ class InboundAcd:
                 decisions += self.router.call_arrived(
                     call.call_id, call.queue, now, call.priority, entered_at=call.entered_at
                 )
+                if call.extra.get("callback"):
+                    decisions += self.router.callback_accepted(call.call_id, now)
             except AcdError as exc:
                 log.warning("acd_restore_call_refused", linkedid=call.call_id, error=str(exc))
                 self.calls.pop(call.call_id)

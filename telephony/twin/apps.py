@@ -29,8 +29,11 @@ _DIAL_RESET = (
     "PROGRESSTIME_MS",
 )
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+)(?:/n)?$", re.IGNORECASE)
-#: The twin has no SIP endpoints: ``PJSIP/2001`` is the phone at ``Local/2001@agents``.
-_PJSIP = re.compile(r"^PJSIP/(?P<exten>[A-Za-z0-9_.-]+)$", re.IGNORECASE)
+#: The twin has no SIP endpoints: ``PJSIP/2001`` is the phone at ``Local/2001@agents``, and a
+#: number through a trunk (``PJSIP/5511...@trunk``) is the customer at ``Local/5511...@customers``.
+_PJSIP = re.compile(
+    r"^PJSIP/(?P<exten>[A-Za-z0-9_.+-]+)(?:@(?P<endpoint>[A-Za-z0-9_.-]+))?$", re.IGNORECASE
+)
 
 
 def _args(data: str) -> list[str]:
@@ -170,7 +173,8 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     target = args[0] if args else ""
     pjsip = _PJSIP.match(target)
     if pjsip is not None:
-        target = f"Local/{pjsip.group('exten')}@agents"
+        context = "customers" if pjsip.group("endpoint") else "agents"
+        target = f"Local/{pjsip.group('exten')}@{context}"
     match = _LOCAL.match(target)
     if match is None or not pbx.target_exists(match.group("context"), match.group("exten")):
         pbx.set_var(caller, "DIALSTATUS", "CHANUNAVAIL")

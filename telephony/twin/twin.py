@@ -25,7 +25,16 @@ PRODUCT_DIALPLAN = HERE / "product-extensions.conf"
 #: The product dialplan for a real Asterisk (``asterisk-conf/extensions.conf`` of the repo).
 ASTERISK_CONF = HERE.parents[1] / "asterisk-conf" / "extensions.conf"
 #: The contexts of ``ASTERISK_CONF`` that carry the inbound call path (IVR, hold, connect).
-INBOUND_CONTEXTS = ("inbound", "inbound-hold", "connect", "connect-result", "queue-exit")
+INBOUND_CONTEXTS = (
+    "inbound",
+    "inbound-hold",
+    "connect",
+    "connect-result",
+    "queue-exit",
+    "callback-offer",
+    "callback-result",
+    "callback-dial",
+)
 
 
 @dataclass

@@ -1,0 +1,142 @@
+"""The queued callback end to end: a waiting caller accepts a callback with DTMF 1, hangs up
+keeping his place, and is called back with an agent on the line when his turn comes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acd.domain import EscalationStep
+from acd.live import InboundAcd
+from acd.live.service import AgentConfig
+from atende.wiring import Engine
+from telephony.twin import ChannelInfo, Twin
+from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
+from tests.integration.conftest import eventually
+
+SUPPORT_AGENT = AgentConfig("2002", "Local/2002@agents", {"support": 2})
+
+
+@dataclass
+class CallbackStack:
+    """A product twin and an engine whose ``suporte`` queue offers a callback after 1 s."""
+
+    twin: Twin
+    engine: Engine
+
+    @property
+    def acd(self) -> InboundAcd:
+        assert self.engine.acd is not None
+        return self.engine.acd
+
+    def queue(self, name: str) -> dict[str, Any]:
+        return next(q for q in self.acd.live_view()["queues"] if q["queue"] == name)
+
+    def in_context(self, caller: ChannelInfo, context: str) -> bool:
+        return any(
+            ch.linkedid == caller.linkedid and ch.context == context for ch in self.twin.channels()
+        )
+
+    def alive(self, caller: ChannelInfo) -> bool:
+        return any(ch.linkedid == caller.linkedid for ch in self.twin.channels())
+
+    async def press(self, caller: ChannelInfo, digit: str) -> None:
+        """The caller presses ``digit`` (AMI PlayDTMF towards the IVR channel)."""
+        outer = caller.name.removesuffix(";2") + ";1"
+        await self.engine.link.send_action(
+            "pbx1", {"Action": "PlayDTMF", "Channel": outer, "Digit": digit}
+        )
+
+
+@pytest.fixture
+async def cb(tmp_path: Path) -> AsyncIterator[CallbackStack]:
+    """Twin at 1/20 of real time; ``suporte`` offers a callback after 1 s; its only agent
+    (2002) is logged out at the start."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    queues = [
+        q.model_copy(update={"escalation": (EscalationStep(after=1.0, callback=True),)})
+        if q.name == "suporte"
+        else q
+        for q in four_queues()
+    ]
+    await seed_acd(url, queues, {"2001": {"sales": 3}, "2002": {"support": 2}})
+    twin = product_twin(0.05)
+    port = await twin.start()
+    engine = Engine(acd_settings(port, url))
+    await engine.start()
+    twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
+    assert engine.acd is not None
+    await engine.acd.wait_ready()
+    await engine.acd.logout("2002")
+    try:
+        yield CallbackStack(twin, engine)
+    finally:
+        await engine.stop()
+        await twin.stop()
+
+
+async def test_accepted_callback_keeps_the_place_and_calls_the_customer_back(
+    cb: CallbackStack,
+) -> None:
+    """The first caller accepts the callback with 1 and is hung up after the confirmation;
+    he stays first in line ahead of a later caller; once an agent logs in, the agent's phone
+    rings, then the customer's number is dialled through the trunk, and the queue counts one
+    answered call and no abandon."""
+    number = "5511999990021"
+    cb.twin.set_customer(number, "human", delay=1)
+    cb.twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5, talk_time=30)
+    first = await cb.twin.place_inbound_call("1133330002", number, "Ana")
+    assert first is not None
+    await eventually(lambda: cb.in_context(first, "callback-offer"), timeout=10)
+    await cb.press(first, "1")
+    await eventually(lambda: not cb.alive(first), timeout=10)
+    second = await cb.twin.place_inbound_call("1133330002", "5511999990022", "Bia")
+    assert second is not None
+    await eventually(lambda: second.linkedid in cb.acd.calls, timeout=10)
+    assert cb.acd.calls[first.linkedid].state == "waiting"
+    assert cb.acd.router.position(first.linkedid) == 1
+    assert cb.acd.router.position(second.linkedid) == 2
+    assert cb.queue("suporte")["waiting"] == 2
+    heard = [
+        (dict(m).get("Context"), dict(m).get("Application"), dict(m).get("AppData"))
+        for m in cb.twin.event_log
+        if dict(m).get("Event") == "Newexten" and dict(m).get("Linkedid") == first.linkedid
+    ]
+    assert ("callback-result", "Playback", "vm-goodbye") in heard
+
+    await cb.acd.login(SUPPORT_AGENT)
+
+    def callback_connected() -> bool:
+        call = cb.acd.calls.get(first.linkedid)
+        return call is not None and call.state == "connected" and call.agent == "2002"
+
+    await eventually(callback_connected, timeout=10)
+    dialled = [
+        dict(m).get("DialString") for m in cb.twin.event_log if dict(m).get("Event") == "DialBegin"
+    ]
+    assert f"{number}@customers" in dialled
+    await eventually(lambda: cb.queue("suporte")["answered"] == 1, timeout=5)
+    stats = cb.queue("suporte")
+    assert (stats["answered"], stats["abandoned"]) == (1, 0)
+    assert cb.acd.calls[second.linkedid].state == "waiting"
+
+
+async def test_no_key_sends_the_caller_back_to_hold_still_waiting(cb: CallbackStack) -> None:
+    """A caller who presses nothing at the callback offer returns to hold, keeps waiting in
+    the queue, and is connected normally once an agent logs in."""
+    cb.twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5)
+    caller = await cb.twin.place_inbound_call("1133330002", "5511999990023", "Caio")
+    assert caller is not None
+    await eventually(lambda: cb.in_context(caller, "callback-offer"), timeout=10)
+    await eventually(lambda: cb.in_context(caller, "inbound-hold"), timeout=10)
+    call = cb.acd.calls[caller.linkedid]
+    assert call.state == "waiting" and not call.extra.get("callback")
+    assert cb.queue("suporte")["waiting"] == 1
+    await cb.acd.login(SUPPORT_AGENT)
+    await eventually(lambda: cb.queue("suporte")["answered"] == 1, timeout=10)
+    assert cb.queue("suporte")["abandoned"] == 0
+    assert cb.acd.calls[caller.linkedid].state == "connected"
