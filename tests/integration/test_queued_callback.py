@@ -3,6 +3,7 @@ keeping his place, and is called back with an agent on the line when his turn co
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,7 @@ async def test_accepted_callback_keeps_the_place_and_calls_the_customer_back(
     """The first caller accepts the callback with 1 and is hung up after the confirmation;
     he stays first in line ahead of a later caller; once an agent logs in, the agent's phone
     rings, then the customer's number is dialled through the trunk, and the queue counts one
-    answered call and no abandon."""
+    answered call and no abandon; when the agent hangs up the next caller is connected."""
     number = "5511999990021"
     cb.twin.set_customer(number, "human", delay=1)
     cb.twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5, talk_time=30)
@@ -123,6 +124,19 @@ async def test_accepted_callback_keeps_the_place_and_calls_the_customer_back(
     stats = cb.queue("suporte")
     assert (stats["answered"], stats["abandoned"]) == (1, 0)
     assert cb.acd.calls[second.linkedid].state == "waiting"
+
+    # the agent ends the callback: the queue log tells the whole story, the next caller follows
+    await eventually(lambda: first.linkedid not in cb.acd.calls, timeout=10)
+    events: list[str] = []
+    for _ in range(100):
+        records = await cb.engine.acd_config.queue_log()
+        events = [str(r.event) for r in records if r.call_id == first.linkedid]
+        if len(events) == 4:
+            break
+        await asyncio.sleep(0.05)
+    assert events == ["ENTERQUEUE", "CALLBACK", "CONNECT", "COMPLETEAGENT"]
+    await eventually(lambda: cb.queue("suporte")["answered"] == 2, timeout=10)
+    assert cb.queue("suporte")["abandoned"] == 0
 
 
 async def test_no_key_sends_the_caller_back_to_hold_still_waiting(cb: CallbackStack) -> None:
