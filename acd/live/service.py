@@ -375,8 +375,17 @@ class InboundAcd:
         call = self.calls.get(self._callback_legs.get(linkedid, linkedid))
         if call is None:
             return
-        if call.extra.get("callback") and linkedid == call.call_id:
-            return  # the caller's own call ended after accepting: the callback keeps his place
+        if (
+            isinstance(record, CallEnded)
+            and linkedid == call.call_id
+            and call.extra.get("callback")
+            and call.state == "waiting"
+        ):
+            # the caller hung up after accepting: not an abandon, the callback keeps his place
+            call.extra["caller_gone"] = True
+            await self.store.save_call(call)
+            log.info("acd_callback_waiting", linkedid=call.call_id, queue=call.queue)
+            return
         now = self.clock()
         if isinstance(record, DialStarted) and call.state == "offered":
             call.extra["agent_leg"] = _leg(record.destination)
@@ -519,7 +528,7 @@ class InboundAcd:
             return decisions
         call.agent, call.state = offer.agent_id, "offered"
         await self.store.save_call(call)
-        if call.extra.get("callback"):  # the caller hung up: call him back
+        if call.extra.get("caller_gone"):  # a callback whose caller hung up: call him back
             await self._place_callback(call, agent, offer)
             return []
         exten = offer.agent_id if _EXTEN.fullmatch(offer.agent_id) else "00"
@@ -546,6 +555,9 @@ class InboundAcd:
     async def _cancel(self, cancel: CancelOffer) -> None:
         call = self.calls.get(cancel.call_id)
         await self.store.release(cancel.agent_id, cancel.call_id)
+        for action_id, call_id in list(self._callback_actions.items()):
+            if call_id == cancel.call_id:  # a late OriginateResponse is then ignored
+                del self._callback_actions[action_id]
         if call is None:
             return
         call.state, call.agent = "waiting", None
@@ -689,9 +701,11 @@ class InboundAcd:
                 and call.state in ("waiting", "offered")
                 and call.queue in self.router.queues
             ):
-                # the caller hung up after accepting: his callback waits again in its place
+                # an accepted callback waits again in its place (its caller may be gone)
                 if call.agent:
                     await self.store.release(call.agent, call.call_id)
+                if tracked is None or tracked.ended_at is not None:
+                    call.extra["caller_gone"] = True
                 self.calls[call.call_id] = call
                 continue
             if (

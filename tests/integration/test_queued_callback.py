@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from acd.domain import EscalationStep
+from acd.domain import EscalationStep, QueueConfig
 from acd.live import InboundAcd
 from acd.live.service import AgentConfig
 from atende.wiring import Engine
@@ -20,6 +20,15 @@ from tests.integration.acd_stack import acd_settings, four_queues, product_twin,
 from tests.integration.conftest import eventually
 
 SUPPORT_AGENT = AgentConfig("2002", "Local/2002@agents", {"support": 2})
+
+
+def callback_queues() -> list[QueueConfig]:
+    """The four queues; ``suporte`` offers a callback after 1 s of waiting."""
+    step = EscalationStep(after=1.0, callback=True)
+    return [
+        q.model_copy(update={"escalation": (step,)}) if q.name == "suporte" else q
+        for q in four_queues()
+    ]
 
 
 @dataclass
@@ -58,13 +67,7 @@ async def cb(tmp_path: Path) -> AsyncIterator[CallbackStack]:
     """Twin at 1/20 of real time; ``suporte`` offers a callback after 1 s; its only agent
     (2002) is logged out at the start."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
-    queues = [
-        q.model_copy(update={"escalation": (EscalationStep(after=1.0, callback=True),)})
-        if q.name == "suporte"
-        else q
-        for q in four_queues()
-    ]
-    await seed_acd(url, queues, {"2001": {"sales": 3}, "2002": {"support": 2}})
+    await seed_acd(url, callback_queues(), {"2001": {"sales": 3}, "2002": {"support": 2}})
     twin = product_twin(0.05)
     port = await twin.start()
     engine = Engine(acd_settings(port, url))
@@ -154,3 +157,55 @@ async def test_no_key_sends_the_caller_back_to_hold_still_waiting(cb: CallbackSt
     await eventually(lambda: cb.queue("suporte")["answered"] == 1, timeout=10)
     assert cb.queue("suporte")["abandoned"] == 0
     assert cb.acd.calls[caller.linkedid].state == "connected"
+
+
+async def test_a_waiting_callback_survives_an_engine_restart(
+    tmp_path: Path, redis_prefix: str
+) -> None:
+    """A caller accepts the callback and hangs up; the engine stops; the next engine (same
+    Redis) restores the callback in its place and, with the agent logged in at start, calls
+    the customer back: answered 1, abandoned 0."""
+    from tests.conftest import REDIS_URL
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    await seed_acd(url, callback_queues(), {"2002": {"support": 2}})
+    twin = product_twin(0.05)
+    port = await twin.start()
+    settings = acd_settings(port, url, redis_url=REDIS_URL, redis_key_prefix=redis_prefix)
+    number = "5511999990024"
+    twin.set_customer(number, "human", delay=1)
+    twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5)
+    first = Engine(settings)
+    await first.start()
+    twin.pbx.agi_address = ("127.0.0.1", first.agi.port)
+    second: Engine | None = None
+    try:
+        assert first.acd is not None
+        await first.acd.wait_ready()
+        await first.acd.logout("2002")
+        cb = CallbackStack(twin, first)
+        caller = await twin.place_inbound_call("1133330002", number, "Davi")
+        assert caller is not None
+        await eventually(lambda: cb.in_context(caller, "callback-offer"), timeout=10)
+        await cb.press(caller, "1")
+        await eventually(lambda: not cb.alive(caller), timeout=10)
+        await eventually(lambda: cb.acd.calls[caller.linkedid].extra.get("caller_gone", False))
+        await first.stop()
+        second = Engine(settings)
+        await second.start()
+        twin.pbx.agi_address = ("127.0.0.1", second.agi.port)
+        assert second.acd is not None
+        await second.acd.wait_ready()
+        cb = CallbackStack(twin, second)
+
+        def called_back() -> bool:
+            call = cb.acd.calls.get(caller.linkedid)
+            return call is not None and call.state == "connected" and call.agent == "2002"
+
+        await eventually(called_back, timeout=10)
+        await eventually(lambda: cb.queue("suporte")["answered"] == 1, timeout=5)
+        assert cb.queue("suporte")["abandoned"] == 0
+    finally:
+        if second is not None:
+            await second.stop()
+        await twin.stop()
