@@ -209,3 +209,28 @@ async def test_a_waiting_callback_survives_an_engine_restart(
         if second is not None:
             await second.stop()
         await twin.stop()
+
+
+async def test_agent_missing_the_callback_is_a_ring_no_answer(cb: CallbackStack) -> None:
+    """The agent's phone rings for a callback and nobody answers: a ring-no-answer, the call
+    keeps waiting; once the phone answers, the customer is called back."""
+    number = "5511999990025"
+    cb.twin.set_customer(number, "human", delay=1)
+    cb.twin.set_agent_phone("Local/2002@agents", answer=False)
+    caller = await cb.twin.place_inbound_call("1133330002", number, "Eva")
+    assert caller is not None
+    await eventually(lambda: cb.in_context(caller, "callback-offer"), timeout=10)
+    await cb.press(caller, "1")
+    await eventually(lambda: not cb.alive(caller), timeout=10)
+    await cb.acd.login(SUPPORT_AGENT)
+    await eventually(lambda: cb.queue("suporte")["no_answers"] >= 1, timeout=10)
+    assert cb.acd.calls[caller.linkedid].state in ("waiting", "offered")
+    assert cb.queue("suporte")["answered"] == 0
+    cb.twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5)
+
+    def called_back() -> bool:
+        call = cb.acd.calls.get(caller.linkedid)
+        return call is not None and call.state == "connected"
+
+    await eventually(called_back, timeout=15)
+    assert (cb.queue("suporte")["answered"], cb.queue("suporte")["abandoned"]) == (1, 0)
