@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from acd.domain import QueueConfig
+from acd.live import InboundAcd
 from acd.live.sql import AcdConfigStore
 from atende.db import make_engine, upgrade
 from atende.settings import AmiServer, Settings, load_settings
+from atende.wiring import Engine
 from telephony.twin import AmiUser, Twin, TwinConfig
 
 DID_QUEUES = {
@@ -78,3 +82,46 @@ async def seed_acd(
 def four_queues(**overrides: Any) -> list[QueueConfig]:
     """vendas, suporte, cobranca, retencao, each needing its own skill."""
     return [QueueConfig(name=q, skills={s: 1}, **overrides) for q, s in QUEUE_SKILLS.items()]
+
+
+@dataclass
+class AcdStack:
+    """A product twin and an engine linked to it, with the ACD ready."""
+
+    twin: Twin
+    engine: Engine
+
+    @property
+    def acd(self) -> InboundAcd:
+        assert self.engine.acd is not None
+        return self.engine.acd
+
+    def agent(self, agent_id: str) -> dict[str, Any]:
+        return next(a for a in self.acd.live_view()["agents"] if a["agent"] == agent_id)
+
+    def queue(self, name: str) -> dict[str, Any]:
+        return next(q for q in self.acd.live_view()["queues"] if q["queue"] == name)
+
+
+@asynccontextmanager
+async def running_acd(
+    database_url: str,
+    queues: list[QueueConfig],
+    agents: dict[str, dict[str, int]],
+    time_scale: float = 0.05,
+    **settings: Any,
+) -> AsyncIterator[tuple[Twin, Engine]]:
+    """Seed queues and agents, start a product twin and an engine, wait for the ACD."""
+    await seed_acd(database_url, queues, agents)
+    twin = product_twin(time_scale)
+    port = await twin.start()
+    engine = Engine(acd_settings(port, database_url, **settings))
+    await engine.start()
+    twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
+    try:
+        assert engine.acd is not None
+        await engine.acd.wait_ready()
+        yield twin, engine
+    finally:
+        await engine.stop()
+        await twin.stop()

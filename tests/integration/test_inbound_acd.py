@@ -3,59 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from acd.live import InboundAcd
 from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
 from atende.wiring import Engine
 from telephony.twin import Twin
-from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
+from tests.integration.acd_stack import (
+    AcdStack,
+    acd_settings,
+    four_queues,
+    product_twin,
+    running_acd,
+    seed_acd,
+)
 from tests.integration.conftest import eventually
 
 AGENTS = {"2001": {"sales": 3}, "2002": {"support": 2}, "2003": {"sales": 1}}
-
-
-@dataclass
-class AcdStack:
-    """A product twin and an engine with four queues and three agents logged in."""
-
-    twin: Twin
-    engine: Engine
-
-    @property
-    def acd(self) -> InboundAcd:
-        assert self.engine.acd is not None
-        return self.engine.acd
-
-    def agent(self, agent_id: str) -> dict[str, Any]:
-        return next(a for a in self.acd.live_view()["agents"] if a["agent"] == agent_id)
-
-    def queue(self, name: str) -> dict[str, Any]:
-        return next(q for q in self.acd.live_view()["queues"] if q["queue"] == name)
 
 
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[AcdStack]:
     """Twin at 1/20 of real time; agents 2001 (sales 3), 2002 (support 2), 2003 (sales 1)."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
-    await seed_acd(url, four_queues(), AGENTS)
-    twin = product_twin(0.05)
-    port = await twin.start()
-    engine = Engine(acd_settings(port, url, acd_vip_callers=["5511000000099"]))
-    await engine.start()
-    twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
-    assert engine.acd is not None
-    await engine.acd.wait_ready()
-    try:
+    async with running_acd(url, four_queues(), AGENTS, acd_vip_callers=["5511000000099"]) as (
+        twin,
+        engine,
+    ):
         yield AcdStack(twin, engine)
-    finally:
-        await engine.stop()
-        await twin.stop()
 
 
 def _bridged_agents(twin: Twin) -> dict[str, str]:

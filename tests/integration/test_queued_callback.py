@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from acd.domain import EscalationStep, QueueConfig
-from acd.live import InboundAcd
 from acd.live.service import AgentConfig
 from atende.wiring import Engine
-from telephony.twin import ChannelInfo, Twin
-from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
+from telephony.twin import ChannelInfo
+from tests.integration.acd_stack import (
+    AcdStack,
+    acd_settings,
+    four_queues,
+    product_twin,
+    running_acd,
+    seed_acd,
+)
 from tests.integration.conftest import eventually
 
 SUPPORT_AGENT = AgentConfig("2002", "Local/2002@agents", {"support": 2})
@@ -31,20 +35,8 @@ def callback_queues() -> list[QueueConfig]:
     ]
 
 
-@dataclass
-class CallbackStack:
+class CallbackStack(AcdStack):
     """A product twin and an engine whose ``suporte`` queue offers a callback after 1 s."""
-
-    twin: Twin
-    engine: Engine
-
-    @property
-    def acd(self) -> InboundAcd:
-        assert self.engine.acd is not None
-        return self.engine.acd
-
-    def queue(self, name: str) -> dict[str, Any]:
-        return next(q for q in self.acd.live_view()["queues"] if q["queue"] == name)
 
     def in_context(self, caller: ChannelInfo, context: str) -> bool:
         return any(
@@ -67,20 +59,11 @@ async def cb(tmp_path: Path) -> AsyncIterator[CallbackStack]:
     """Twin at 1/20 of real time; ``suporte`` offers a callback after 1 s; its only agent
     (2002) is logged out at the start."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
-    await seed_acd(url, callback_queues(), {"2001": {"sales": 3}, "2002": {"support": 2}})
-    twin = product_twin(0.05)
-    port = await twin.start()
-    engine = Engine(acd_settings(port, url))
-    await engine.start()
-    twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
-    assert engine.acd is not None
-    await engine.acd.wait_ready()
-    await engine.acd.logout("2002")
-    try:
+    agents = {"2001": {"sales": 3}, "2002": {"support": 2}}
+    async with running_acd(url, callback_queues(), agents) as (twin, engine):
+        assert engine.acd is not None
+        await engine.acd.logout("2002")
         yield CallbackStack(twin, engine)
-    finally:
-        await engine.stop()
-        await twin.stop()
 
 
 async def test_accepted_callback_keeps_the_place_and_calls_the_customer_back(
