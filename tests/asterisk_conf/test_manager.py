@@ -57,6 +57,8 @@ def _excluded(filters: list[dict[str, str]], event: dict[str, str]) -> bool:
 def _trace_events() -> list[dict[str, str]]:
     events = []
     for path in sorted(TRACES.glob("*.ami.jsonl")):
+        if path.name.startswith("product_") and not path.name.endswith("_unfiltered.ami.jsonl"):
+            continue  # recorded through the product's own filters already
         text = "".join(
             r.get("data", "")
             for r in map(json.loads, path.read_text().splitlines())
