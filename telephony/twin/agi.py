@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from telephony.twin.apps import APPS, SOUNDS
+from telephony.twin.apps import APPS
 from telephony.twin.channel import UNKNOWN, UP, Channel
 from telephony.twin.pbx import Hungup, Pbx, Redirected
 
@@ -224,9 +224,9 @@ class AgiSession:
 
     async def _play(self, name: str, escape: str) -> str | None:
         """Play a file; return the escape digit pressed (``""`` none), ``None`` if missing."""
-        if name not in SOUNDS:
+        if name not in self.pbx.sounds:
             return None
-        deadline = SOUNDS[name] / 8000
+        deadline = self.pbx.sounds[name] / 8000
         while True:
             digit = await self._digit(deadline)
             if not digit or digit in escape:
@@ -238,7 +238,7 @@ class AgiSession:
         self.pbx.set_var(self.ch, "PLAYBACKSTATUS", "SUCCESS" if digit is not None else "FAILED")
         if digit is None:
             return "200 result=-1 endpos=0"
-        return f"200 result={ord(digit) if digit else 0} endpos={SOUNDS[name]}"
+        return f"200 result={ord(digit) if digit else 0} endpos={self.pbx.sounds[name]}"
 
     async def _get_data(self, name: str, wait: float, maxdigits: int) -> str:
         first = await self._play(name, "0123456789*#")
