@@ -180,14 +180,15 @@ class ProductScenario:
     """A product_* recording: one AMI connection, or one before and one after a gap.
 
     ``after_delay``: seconds between the last action of the first connection and the
-    second connection's login (the README's figure); ``missing``: sound files the lab
-    did not have for that recording.
+    second connection's opening (the README's figure); ``missing``: sound files the lab
+    did not have for that recording; ``agi_down``: nothing listened on the FastAGI port.
     """
 
     name: str
     after: str = ""
     after_delay: float = 0.0
     missing: frozenset[str] = frozenset()
+    agi_down: bool = False
 
     @property
     def first(self) -> str:
@@ -286,6 +287,8 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
     second = load_ami(scenario.after) if scenario.after else None
     agi = ScriptedAgiServer(load_agi(scenario.name))
     agi_port = await agi.start()
+    if scenario.agi_down:
+        await agi.stop()  # connection refused from now on
     product_user = read_manager_conf(ASTERISK_CONF_DIR / "manager.conf")["atende"]
     twin = Twin(
         TwinConfig(

@@ -22,8 +22,43 @@ SCENARIOS = {
         ProductScenario("product_inbound_answered"),
         ProductScenario("product_redirect_while_ringing"),
         ProductScenario("product_requeue"),
+        ProductScenario("product_agi_down", agi_down=True),
+        ProductScenario("product_ivr_hangup"),
+        ProductScenario(
+            "product_answer_while_disconnected",
+            after="product_answer_while_disconnected_after",
+            after_delay=6.0,
+        ),
+        ProductScenario(
+            "product_ended_while_disconnected",
+            after="product_ended_while_disconnected_after",
+            after_delay=8.1,
+        ),
+        ProductScenario("product_queue_exit"),
+        ProductScenario("product_missing_prompt", missing=frozenset({"press-1"})),
+        ProductScenario("product_missing_greeting", missing=frozenset({"atende-welcome"})),
     ]
 }
+
+
+#: Asterisk's thread races seen in a recording: in product_answer_while_disconnected the
+#: agent's phone went Ringing before Dial published DialBegin (the other recordings show
+#: DialBegin first), so DialBegin's DestChannelState is that race's outcome.
+RACES: dict[str, frozenset[str]] = {
+    "product_answer_while_disconnected": frozenset({"DestChannelState", "DestChannelStateDesc"}),
+}
+
+
+def _masked(messages: list[Msg], fields: frozenset[str]) -> list[Msg]:
+    """DialBegin with the racing fields masked."""
+    if not fields:
+        return messages
+    return [
+        tuple((k, "*" if k in fields else v) for k, v in m)
+        if dict(m).get("Event") == "DialBegin"
+        else m
+        for m in messages
+    ]
 
 
 def _connections(scenario: ProductScenario) -> list[str]:
@@ -40,7 +75,9 @@ async def test_twin_matches_product_trace(name: str) -> None:
     for connection in _connections(scenario):
         trace, got = load_ami(connection), result.replays[connection]
         assert got.banner == trace.banner
-        want_streams, got_streams = streams(trace.received), streams(got.received)
+        race = RACES.get(name, frozenset())
+        want_streams = streams(_masked(trace.received, race))
+        got_streams = streams(_masked(got.received, race))
         for key in sorted(set(want_streams) | set(got_streams)):
             want, have = want_streams.get(key, []), got_streams.get(key, [])
             if want != have:
@@ -59,15 +96,17 @@ async def test_twin_answers_each_product_action_with_the_same_messages(name: str
         want_bounds = [s.expected_before for s in trace.sends] + [len(trace.received)]
         got_bounds = [*got.sent_at, len(got.received)]
         assert len(got_bounds) == len(want_bounds)
-        want_norm, got_norm = Normaliser(trace.received), Normaliser(got.received)
+        race = RACES.get(name, frozenset())
+        wanted, gotten = _masked(trace.received, race), _masked(got.received, race)
+        want_norm, got_norm = Normaliser(wanted), Normaliser(gotten)
 
         def phase(messages: list[Msg], norm: Normaliser, start: int, end: int) -> Counter[Msg]:
             return Counter(norm.message(m) for m in messages[start:end])
 
         want_start = got_start = 0
         for want_end, got_end in zip(want_bounds, got_bounds, strict=True):
-            want = phase(trace.received, want_norm, want_start, want_end)
-            have = phase(got.received, got_norm, got_start, got_end)
+            want = phase(wanted, want_norm, want_start, want_end)
+            have = phase(gotten, got_norm, got_start, got_end)
             assert want == have, (
                 f"{connection} before action {want_end}: missing {want - have}, extra {have - want}"
             )
