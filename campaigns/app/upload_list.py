@@ -49,6 +49,14 @@ class UploadResult:
     repeated: bool
 
 
+async def _settle(ahead: asyncio.Future[list[RowResult]]) -> None:
+    """Wait for the batch being read ahead (a thread cannot be cancelled) and drop it."""
+    try:
+        await asyncio.shield(ahead)
+    except Exception:  # the reading fault was already reported by the batch that failed
+        pass
+
+
 def _take(results: Iterator[RowResult], size: int) -> list[RowResult]:
     return list(islice(results, size))
 
@@ -90,10 +98,14 @@ async def upload_list(
     reasons: Counter[str] = Counter()
     counts = UploadCounts()
     results = _validated(source.rows, columns, request.region)
+    # Reading and validating run in a worker thread while the previous batch is stored: the
+    # event loop stays free and at most two batches are in memory.
+    ahead: asyncio.Future[list[RowResult]] = asyncio.ensure_future(
+        asyncio.to_thread(_take, results, batch_rows)
+    )
     try:
-        # Reading and validating run in a worker thread, one batch at a time: the event loop
-        # stays free and only one batch is ever in memory.
-        while batch := await asyncio.to_thread(_take, results, batch_rows):
+        while batch := await ahead:
+            ahead = asyncio.ensure_future(asyncio.to_thread(_take, results, batch_rows))
             keys = {r.lead.key for r in batch if r.lead}
             numbers = {p.number for r in batch if r.lead for p in r.lead.phones}
             known_keys, known_phones, registers = await store.known(dial_list.scope, keys, numbers)
@@ -111,10 +123,14 @@ async def upload_list(
             if progress is not None:
                 progress(counts)
     except (CampaignError, UnicodeDecodeError, OSError) as err:
+        await _settle(ahead)
         await store.finish_upload(upload_id, "failed", reasons, clock(), str(err))
         log.warning("list_upload_failed", upload_id=upload_id, error=str(err))
         message = f"reading stopped after row {counts.rows_read}: {err}"
         raise CampaignError("file_unreadable", message) from err
+    except BaseException:
+        await _settle(ahead)
+        raise
     await store.finish_upload(upload_id, "done", reasons, clock(), "")
     log.info(
         "list_upload_done",

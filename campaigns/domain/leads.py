@@ -41,6 +41,7 @@ _SYNONYMS = {
 _BY_HEADER = {alias: target for target, aliases in _SYNONYMS.items() for alias in aliases}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UF = re.compile(r"[A-Z]{2}")
+_SEPARATORS = re.compile(r"[;,/|]")
 
 
 def header_key(text: str) -> str:
@@ -163,7 +164,10 @@ def validate_row(
         if not text:
             continue
         if target == "phone":
-            phones_raw.extend((name, part) for part in re.split(r"[;,/|]", text) if part.strip())
+            if _SEPARATORS.search(text):
+                phones_raw.extend((name, p) for p in _SEPARATORS.split(text) if p.strip())
+            else:
+                phones_raw.append((name, text))
         elif target.startswith("custom:"):
             custom[target[7:]] = neutralise(text)
         else:

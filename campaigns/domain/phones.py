@@ -38,12 +38,30 @@ class PhoneProblem(ValueError):
         self.reason = reason
 
 
-def _parse(raw: str, region: str) -> phonenumbers.PhoneNumber:
+@lru_cache(maxsize=65536)
+def _valid_br_shape(prefix5: str, length: int) -> bool:
+    """Validity of a Brazilian national number of 10 or 11 digits from its first five.
+
+    libphonenumber's Brazilian patterns (fixed line, mobile, toll free, premium, shared cost)
+    decide on at most the first five digits and then the length; the memo saves the pattern
+    matching for every number after the first of its shape (checked against the parser for
+    every DDD in the tests).
+    """
+    sample = phonenumbers.PhoneNumber(
+        country_code=55, national_number=int(prefix5.ljust(length, "0"))
+    )
+    return bool(phonenumbers.is_valid_number(sample))
+
+
+def _parse(raw: str, region: str) -> tuple[phonenumbers.PhoneNumber, bool]:
+    """The number and whether it is already known valid (fast path)."""
     digits = raw.translate(_PUNCTUATION)
     if region == "BR" and digits.isdigit() and len(digits) in (10, 11) and digits[0] != "0":
-        return phonenumbers.PhoneNumber(country_code=55, national_number=int(digits))
+        if not _valid_br_shape(digits[:5], len(digits)):
+            raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
+        return phonenumbers.PhoneNumber(country_code=55, national_number=int(digits)), True
     try:
-        return phonenumbers.parse(raw, region)
+        return phonenumbers.parse(raw, region), False
     except phonenumbers.NumberParseException as err:
         raise PhoneProblem("phone_invalid", f"{raw!r} is not a phone number") from err
 
@@ -61,8 +79,8 @@ def zones_for_prefix(prefix: str) -> tuple[str, ...]:
 
 def normalise_phone(raw: str, region: str = "BR") -> Phone:
     """The E.164 phone of ``raw`` (national numbers read in ``region``) and its zones."""
-    number = _parse(raw, region)
-    if not phonenumbers.is_valid_number(number):
+    number, valid = _parse(raw, region)
+    if not valid and not phonenumbers.is_valid_number(number):
         raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164, zones_for_prefix(e164[1 : 1 + TIMEZONE_LONGEST_PREFIX]))

@@ -53,21 +53,23 @@ def test_brazilian_phones_in_e164_with_zones() -> None:
 
 
 def test_fast_path_agrees_with_the_parser() -> None:
-    """Every DDD: the direct build of a national number gives what phonenumbers.parse gives."""
+    """Every DDD and subscriber start, 10 and 11 digits, and the special ranges (800, 900,
+    300x, 400x): the fast path accepts and formats exactly what phonenumbers.parse does."""
     import phonenumbers
 
-    for ddd in range(11, 100):
-        for raw in (f"{ddd}9{ddd:02d}345678", f"{ddd}3{ddd:02d}45678"):
+    starts = [f"{ddd}{lead}" for ddd in range(10, 100) for lead in ("2", "3", "5", "6", "7",
+              "8", "90", "91", "99", "70", "1", "0")]  # fmt: skip
+    starts += ["800", "900", "500", "3003", "3000", "4004", "4020", "4370", "4864", "4000"]
+    for start in starts:
+        for length in (10, 11):
+            raw = (start + "7345678912")[:length]
             try:
-                ours = normalise_phone(raw).number
+                ours: str | None = normalise_phone(raw).number
             except PhoneProblem:
                 ours = None
             parsed = phonenumbers.parse(raw, "BR")
-            theirs = (
-                phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-                if phonenumbers.is_valid_number(parsed)
-                else None
-            )
+            valid = phonenumbers.is_valid_number(parsed)
+            theirs = phonenumbers.format_number(parsed, 0) if valid else None
             assert ours == theirs, raw
 
 
