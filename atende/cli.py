@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
+from atende.cli_campaigns import add_campaign_parser, run_campaign
 from atende.cli_erp import add_erp_parser, run_erp
 from atende.settings import Settings, SettingsError, load_settings
 
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--days", type=int, default=365, help="validity in days (0: no expiry)")
     token.add_argument("--label", default="cli")
     add_erp_parser(sub)
+    add_campaign_parser(sub)
 
     from acd.live.admin import add_parsers
 
@@ -109,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "erp":
             return run_erp(settings, args)
+        if args.command == "campaign":
+            return run_campaign(settings, args)
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
         elif args.command == "user":

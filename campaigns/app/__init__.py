@@ -1,0 +1,1 @@
+"""Use cases of campaigns: one module per use case, on the port."""

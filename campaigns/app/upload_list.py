@@ -1,0 +1,144 @@
+"""Use case: upload a dialer list file, validated and loaded in batches (never whole).
+
+Each batch of rows is validated (pure), screened against the scope's leads and phones and the
+do-not-call registers, and stored with its problems in one transaction; progress is reported
+after each batch. The same bytes uploaded again to the same list add nothing (file hash); a
+different file repeating leads adds only the new ones (lead key and phone, per scope).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+import structlog
+
+from campaigns.domain.errors import CampaignError
+from campaigns.domain.leads import ColumnMap, Problem, RowResult, map_columns, validate_row
+from campaigns.domain.screening import screen
+from campaigns.files.source import OVERLONG, RowSource
+from campaigns.port import ListStore, Upload, UploadCounts
+
+log = structlog.get_logger("campaigns.upload")
+
+BATCH_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """What to upload where: the list (created on first use, in ``campaign``), the file's
+    name and SHA-256, the column overrides and the region of national phone numbers."""
+
+    list_name: str
+    file_name: str
+    file_hash: str
+    campaign: str | None = None
+    mapping: Mapping[str, str] | None = None
+    region: str = "BR"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """The upload (new or the earlier one of the same file) and whether it was a repeat."""
+
+    upload: Upload
+    repeated: bool
+
+
+async def _settle(ahead: asyncio.Future[list[RowResult]]) -> None:
+    """Wait for the batch being read ahead (a thread cannot be cancelled) and drop it."""
+    try:
+        await asyncio.shield(ahead)
+    except Exception:  # the reading fault was already reported by the batch that failed
+        pass
+
+
+def _take(results: Iterator[RowResult], size: int) -> list[RowResult]:
+    return list(islice(results, size))
+
+
+def _validated(
+    rows: Iterator[tuple[int, list[object]]], columns: ColumnMap, region: str
+) -> Iterator[RowResult]:
+    for line, cells in rows:
+        if cells and isinstance(cells[0], str) and cells[0].startswith(OVERLONG):
+            detail = cells[0][len(OVERLONG) :].lstrip(": ") or "longer than the line limit"
+            problem = Problem(line, "(row)", "line_too_long", detail)
+            yield RowResult(None, (problem,))
+            continue
+        yield validate_row(line, cells, columns, region)
+
+
+async def upload_list(
+    store: ListStore,
+    source: RowSource,
+    request: UploadRequest,
+    *,
+    clock: Callable[[], datetime],
+    progress: Callable[[UploadCounts], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> UploadResult:
+    """Validate and load ``source`` into the list; returns the upload with its counts.
+
+    A file-level fault (no phone column, bad mapping) raises ``CampaignError`` before anything
+    is stored; a bad row is reported and never stops the file.
+    """
+    columns = map_columns(source.header, request.mapping)
+    dial_list = await store.ensure_list(request.list_name, request.campaign, clock())
+    earlier = await store.find_upload(dial_list.id, request.file_hash)
+    if earlier is not None:
+        log.info("list_upload_repeated", list=dial_list.name, upload_id=earlier.id)
+        return UploadResult(earlier, repeated=True)
+    upload_id = await store.start_upload(dial_list, request.file_name, request.file_hash, clock())
+    log.info("list_upload_started", list=dial_list.name, upload_id=upload_id, kind=source.kind)
+    reasons: Counter[str] = Counter()
+    counts = UploadCounts()
+    results = _validated(source.rows, columns, request.region)
+    # Reading and validating run in a worker thread while the previous batch is stored: the
+    # event loop stays free and at most two batches are in memory.
+    ahead: asyncio.Future[list[RowResult]] = asyncio.ensure_future(
+        asyncio.to_thread(_take, results, batch_rows)
+    )
+    try:
+        while batch := await ahead:
+            ahead = asyncio.ensure_future(asyncio.to_thread(_take, results, batch_rows))
+            keys = {r.lead.key for r in batch if r.lead}
+            numbers = {p.number for r in batch if r.lead for p in r.lead.phones}
+            known_keys, known_phones, registers = await store.known(dial_list.scope, keys, numbers)
+            screened = screen(batch, known_keys, known_phones, registers)
+            reasons.update(p.reason for p in screened.problems)
+            counts = UploadCounts(
+                rows_read=counts.rows_read + len(batch),
+                leads_added=counts.leads_added + len(screened.leads),
+                rows_rejected=counts.rows_rejected + screened.rejected_rows,
+                problems=counts.problems + len(screened.problems),
+            )
+            await store.add_batch(
+                upload_id, dial_list, screened.leads, screened.problems, counts, clock()
+            )
+            if progress is not None:
+                progress(counts)
+    except (CampaignError, UnicodeDecodeError, OSError) as err:
+        await _settle(ahead)
+        await store.finish_upload(upload_id, "failed", reasons, clock(), str(err))
+        log.warning("list_upload_failed", upload_id=upload_id, error=str(err))
+        message = f"reading stopped after row {counts.rows_read}: {err}"
+        raise CampaignError("file_unreadable", message) from err
+    except BaseException:
+        await _settle(ahead)
+        raise
+    await store.finish_upload(upload_id, "done", reasons, clock(), "")
+    log.info(
+        "list_upload_done",
+        upload_id=upload_id,
+        rows=counts.rows_read,
+        added=counts.leads_added,
+        rejected=counts.rows_rejected,
+    )
+    upload = await store.get_upload(upload_id)
+    assert upload is not None
+    return UploadResult(upload, repeated=False)

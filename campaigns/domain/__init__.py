@@ -1,0 +1,1 @@
+"""The pure core of campaigns: no I/O, no clock (times are passed in)."""

@@ -1,0 +1,86 @@
+"""Dialable phones: E.164 with libphonenumber, and the time zones of the number.
+
+Brazilian numbers written as spreadsheets have them (``(11) 98765-4321``, ``11987654321``)
+take a fast path that builds the ``PhoneNumber`` directly instead of running the parser's
+regular expressions; everything else goes through ``phonenumbers.parse``. Both end in
+``is_valid_number``, so the fast path accepts exactly what the parser would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
+
+_PUNCTUATION = str.maketrans("", "", " ()-./")
+
+# libphonenumber maps DDD 81 to Fernando de Noronha (UTC-2) as a whole; nearly all of those
+# numbers are in Pernambuco (Recife, UTC-3). Both zones are kept so that a calling window must
+# hold in each: the lead is never called before the hour in either.
+_EXTRA_ZONES = {"5581": ("America/Recife",)}
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A valid phone: E.164 text and its IANA time zones (one or more)."""
+
+    number: str
+    zones: tuple[str, ...]
+
+
+class PhoneProblem(ValueError):
+    """Why a phone was refused: ``reason`` is ``phone_invalid``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@lru_cache(maxsize=65536)
+def _valid_br_shape(prefix5: str, length: int) -> bool:
+    """Validity of a Brazilian national number of 10 or 11 digits from its first five.
+
+    libphonenumber's Brazilian patterns (fixed line, mobile, toll free, premium, shared cost)
+    decide on at most the first five digits and then the length; the memo saves the pattern
+    matching for every number after the first of its shape (checked against the parser for
+    every DDD in the tests).
+    """
+    sample = phonenumbers.PhoneNumber(
+        country_code=55, national_number=int(prefix5.ljust(length, "0"))
+    )
+    return bool(phonenumbers.is_valid_number(sample))
+
+
+def _parse(raw: str, region: str) -> tuple[phonenumbers.PhoneNumber, bool]:
+    """The number and whether it is already known valid (fast path)."""
+    digits = raw.translate(_PUNCTUATION)
+    if region == "BR" and digits.isdigit() and len(digits) in (10, 11) and digits[0] != "0":
+        if not _valid_br_shape(digits[:5], len(digits)):
+            raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
+        return phonenumbers.PhoneNumber(country_code=55, national_number=int(digits)), True
+    try:
+        return phonenumbers.parse(raw, region), False
+    except phonenumbers.NumberParseException as err:
+        raise PhoneProblem("phone_invalid", f"{raw!r} is not a phone number") from err
+
+
+@lru_cache(maxsize=4096)
+def zones_for_prefix(prefix: str) -> tuple[str, ...]:
+    """Time zones of the longest known prefix of ``prefix`` (E.164 digits, no ``+``)."""
+    for size in range(min(len(prefix), TIMEZONE_LONGEST_PREFIX), 0, -1):
+        zones = TIMEZONE_DATA.get(prefix[:size])
+        if zones is not None:
+            found = tuple(z for z in zones if z != "Etc/Unknown")
+            return found + _EXTRA_ZONES.get(prefix[:4], ())
+    return ()
+
+
+def normalise_phone(raw: str, region: str = "BR") -> Phone:
+    """The E.164 phone of ``raw`` (national numbers read in ``region``) and its zones."""
+    number, valid = _parse(raw, region)
+    if not valid and not phonenumbers.is_valid_number(number):
+        raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(e164, zones_for_prefix(e164[1 : 1 + TIMEZONE_LONGEST_PREFIX]))

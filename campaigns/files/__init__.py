@@ -1,0 +1,1 @@
+"""Adapters that read uploaded list files (CSV of any spreadsheet dialect, XLSX) as rows."""

@@ -1,0 +1,1 @@
+"""SQL adapter of campaigns (SQLAlchemy 2 async; SQLite and PostgreSQL)."""

@@ -1,0 +1,239 @@
+"""``SqlListStore``: the list port on SQLAlchemy 2 async (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns.domain.leads import Lead, Problem
+from campaigns.port import DialList, Upload, UploadCounts
+from campaigns.sql.tables import do_not_call, leads, lists, phones, upload_problems, uploads
+
+_CHUNK = 900  # parameters per IN (...) lookup, under SQLite's and asyncpg's limits
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _upload(row: Any) -> Upload:
+    return Upload(
+        id=row.id,
+        list_id=row.list_id,
+        file_name=row.file_name,
+        file_hash=row.file_hash,
+        status=row.status,
+        counts=UploadCounts(row.rows_read, row.leads_added, row.rows_rejected, row.problems),
+        reasons=dict(row.reasons or {}),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        error=row.error,
+    )
+
+
+class SqlListStore:
+    """Lists, leads, phones, do-not-call registers and upload reports in ``campaign_*``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def ensure_list(self, name: str, campaign: str | None, now: datetime) -> DialList:
+        """The list named ``name`` (created with ``campaign`` when new)."""
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(sa.select(lists).where(lists.c.name == name))).first()
+            if row is None:
+                scope = f"campaign:{campaign}" if campaign else f"list:{name}"
+                await conn.execute(
+                    lists.insert().values(name=name, campaign=campaign, scope=scope, created_at=now)
+                )
+                row = (await conn.execute(sa.select(lists).where(lists.c.name == name))).one()
+        return DialList(row.id, row.name, row.campaign, row.scope)
+
+    async def find_upload(self, list_id: int, file_hash: str) -> Upload | None:
+        """A finished upload of the same bytes to the same list, if any."""
+        query = sa.select(uploads).where(
+            uploads.c.list_id == list_id,
+            uploads.c.file_hash == file_hash,
+            uploads.c.status == "done",
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query.order_by(uploads.c.id))).first()
+        return None if row is None else _upload(row)
+
+    async def get_upload(self, upload_id: int) -> Upload | None:
+        """An upload by id."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(sa.select(uploads).where(uploads.c.id == upload_id))).first()
+        return None if row is None else _upload(row)
+
+    async def start_upload(
+        self, dial_list: DialList, file_name: str, file_hash: str, now: datetime
+    ) -> int:
+        """Record a running upload; returns its id."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                uploads.insert()
+                .values(
+                    list_id=dial_list.id,
+                    file_name=file_name[:255],
+                    file_hash=file_hash,
+                    status="running",
+                    reasons={},
+                    started_at=now,
+                )
+                .returning(uploads.c.id)
+            )
+            return int(result.scalar_one())
+
+    async def known(
+        self, scope: str, keys: Iterable[str], phones_: Iterable[str]
+    ) -> tuple[set[str], set[str], dict[str, str]]:
+        """Keys and phones already in ``scope``; phones on a do-not-call register."""
+        key_list, phone_list = sorted(set(keys)), sorted(set(phones_))
+        found_keys: set[str] = set()
+        found_phones: set[str] = set()
+        registers: dict[str, str] = {}
+        async with self._engine.connect() as conn:
+            for part in _chunks(key_list):
+                q = sa.select(leads.c.lead_key).where(
+                    leads.c.scope == scope, leads.c.lead_key.in_(part)
+                )
+                found_keys.update((await conn.execute(q)).scalars())
+            for part in _chunks(phone_list):
+                q = sa.select(phones.c.number).where(
+                    phones.c.scope == scope, phones.c.number.in_(part)
+                )
+                found_phones.update((await conn.execute(q)).scalars())
+                q2 = sa.select(do_not_call.c.number, do_not_call.c.register).where(
+                    do_not_call.c.number.in_(part)
+                )
+                for number, register in (await conn.execute(q2)).all():
+                    registers.setdefault(number, register)
+        return found_keys, found_phones, registers
+
+    async def add_batch(
+        self,
+        upload_id: int,
+        dial_list: DialList,
+        batch: Sequence[Lead],
+        problems: Sequence[Problem],
+        counts: UploadCounts,
+        now: datetime,
+    ) -> None:
+        """Store leads, their phones, the problems and the running counts in one transaction."""
+        lead_rows = [
+            {
+                "scope": dial_list.scope,
+                "lead_key": lead.key,
+                "list_id": dial_list.id,
+                "upload_id": upload_id,
+                "line": lead.line,
+                "external_id": lead.external_id,
+                "name": lead.name,
+                "tax_id": lead.tax_id,
+                "email": lead.email,
+                "state": lead.state,
+                "city": lead.city,
+                "timezone": lead.timezone,
+                "custom": lead.custom,
+                "status": "new",
+                "created_at": now,
+            }
+            for lead in batch
+        ]
+        phone_rows = [
+            {
+                "scope": dial_list.scope,
+                "number": phone.number,
+                "lead_key": lead.key,
+                "position": position,
+                "zones": ",".join(phone.zones)[:255],
+            }
+            for lead in batch
+            for position, phone in enumerate(lead.phones, start=1)
+        ]
+        problem_rows = [
+            {
+                "upload_id": upload_id,
+                "line": p.line,
+                "field": p.field[:255],
+                "reason": p.reason,
+                "message": p.message[:512],
+                "value": p.value[:128],
+                "loaded": p.loaded,
+            }
+            for p in problems
+        ]
+        async with self._engine.begin() as conn:
+            if lead_rows:
+                await conn.execute(leads.insert(), lead_rows)
+                await conn.execute(phones.insert(), phone_rows)
+            if problem_rows:
+                await conn.execute(upload_problems.insert(), problem_rows)
+            await conn.execute(
+                uploads.update()
+                .where(uploads.c.id == upload_id)
+                .values(
+                    rows_read=counts.rows_read,
+                    leads_added=counts.leads_added,
+                    rows_rejected=counts.rows_rejected,
+                    problems=counts.problems,
+                )
+            )
+
+    async def finish_upload(
+        self, upload_id: int, status: str, reasons: Mapping[str, int], now: datetime, error: str
+    ) -> None:
+        """Mark the upload done (or failed) with its counts by reason."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                uploads.update()
+                .where(uploads.c.id == upload_id)
+                .values(status=status, reasons=dict(reasons), finished_at=now, error=error)
+            )
+
+    async def problems(self, upload_id: int) -> AsyncIterator[Problem]:
+        """Every problem of an upload in file order, read in pages."""
+        last = (-1, -1)
+        while True:
+            query = (
+                sa.select(upload_problems)
+                .where(
+                    upload_problems.c.upload_id == upload_id,
+                    sa.tuple_(upload_problems.c.line, upload_problems.c.id) > sa.tuple_(*last),
+                )
+                .order_by(upload_problems.c.line, upload_problems.c.id)
+                .limit(2000)
+            )
+            async with self._engine.connect() as conn:
+                page = (await conn.execute(query)).all()
+            for row in page:
+                yield Problem(row.line, row.field, row.reason, row.message, row.value, row.loaded)
+            if len(page) < 2000:
+                return
+            last = (page[-1].line, page[-1].id)
+
+    async def add_do_not_call(self, numbers: Iterable[str], register: str, now: datetime) -> int:
+        """Add numbers to a register; returns how many were new."""
+        wanted = sorted(set(numbers))
+        added = 0
+        async with self._engine.begin() as conn:
+            for part in _chunks(wanted):
+                q = sa.select(do_not_call.c.number).where(
+                    do_not_call.c.register == register, do_not_call.c.number.in_(part)
+                )
+                have = set((await conn.execute(q)).scalars())
+                rows = [
+                    {"number": n, "register": register, "added_at": now}
+                    for n in part
+                    if n not in have
+                ]
+                if rows:
+                    await conn.execute(do_not_call.insert(), rows)
+                    added += len(rows)
+        return added
