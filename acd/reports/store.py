@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -50,4 +51,6 @@ async def build_report(
     records = await queue_log_between(
         db, bounds.starts[0] - LOOKBACK, bounds.starts[-1] + LOOKAHEAD
     )
-    return interval_report(records, {q.name: q for q in queues}, bounds, now)
+    configs = {q.name: q for q in queues}
+    # a month of records takes a while to replay: off the event loop
+    return await asyncio.to_thread(interval_report, records, configs, bounds, now)
