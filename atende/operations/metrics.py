@@ -161,7 +161,7 @@ class EngineMetrics:
         )
         try:
             async with asyncio.timeout(2.0), self.db.connect() as conn:
-                counts: dict[str, int] = dict((await conn.execute(query)).tuples().all())
+                counts = {status: n for status, n in (await conn.execute(query)).all()}
         except Exception as exc:  # the scrape still answers; readiness reports the database
             log.warning("metrics_outbox_unreadable", error=type(exc).__name__)
             return []
