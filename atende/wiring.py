@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -14,6 +15,7 @@ from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import UserStore
 from atende.db import make_engine, upgrade
 from atende.erp_runtime import build_erp
+from atende.operations import MeteredAsteriskLink, Operations
 from atende.settings import Settings
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
@@ -52,7 +54,7 @@ class Engine:
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
         )
-        self.link = AsteriskLink.from_settings(settings, show_ended_for=5.0)
+        self.link: AsteriskLink = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
         self.acd_config = AcdConfigStore(self.db)
         self.acd_state: AcdStore = (
             RedisStore(settings.redis_url, settings.redis_key_prefix)
@@ -60,6 +62,13 @@ class Engine:
             else MemoryStore()
         )
         self.acd: InboundAcd | None = None
+        self.ops = Operations.build(
+            db=self.db,
+            link=self.link,
+            agi=self.agi,
+            acd=lambda: self.acd,
+            redis_url=settings.redis_url,
+        )
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -98,6 +107,7 @@ class Engine:
     async def start(self) -> None:
         """Migrate, then start FastAGI, the consumers and the HTTP server."""
         await asyncio.to_thread(upgrade, self.settings.database_url)
+        await self.ops.start()
         await self.agi.start()
         await self.link.start()
         await self._start_acd()
@@ -112,6 +122,8 @@ class Engine:
                 erp_api,
                 acd=self.acd,
                 acd_config=self.acd_config,
+                ops=self.ops,
+                site_zone=ZoneInfo(self.settings.erp_timezone),
             ),
             access_log=None,
         )
@@ -159,6 +171,7 @@ class Engine:
         await self.link.stop()
         await self.agi.stop()
         await self.erp.close()
+        await self.ops.stop()
         await self.db.dispose()
         log.info("engine_stopped")
 

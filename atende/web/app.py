@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -14,11 +15,13 @@ from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
 from atende.web.openapi import openapi
+from atende.web.operations_routes import add_reports_and_operations
 from atende.web.security import USER_STORE, allow, principal, public, security_middleware
 
 if TYPE_CHECKING:
     from acd.live import InboundAcd
     from acd.live.sql import AcdConfigStore
+    from atende.operations import Operations
 
 STATIC = Path(__file__).parent / "static"
 LOGIN_TTL = timedelta(hours=12)
@@ -81,6 +84,8 @@ def build_app(
     *,
     acd: InboundAcd | None = None,
     acd_config: AcdConfigStore | None = None,
+    ops: Operations | None = None,
+    site_zone: ZoneInfo | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here)."""
     app = web.Application(middlewares=[security_middleware])
@@ -96,6 +101,7 @@ def build_app(
         from atende.web.acd_api import add_routes
 
         add_routes(app, acd, acd_config)
+    add_reports_and_operations(app, acd_config, ops, site_zone)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)
     return app
