@@ -194,6 +194,12 @@ class ProductScenario:
     def first(self) -> str:
         return f"{self.name}_before" if self.after else self.name
 
+    @property
+    def viewer(self) -> str:
+        """The ``_unfiltered`` recording (read=all, same call, same time), or ""."""
+        name = f"{self.name}_unfiltered"
+        return name if (TRACES / f"{name}.ami.jsonl").exists() else ""
+
 
 @dataclass
 class ProductReplay:
@@ -295,6 +301,7 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
             users={
                 "atende": AmiUser.from_manager(product_user, LAB_SECRET),
                 "lab": AmiUser("lab"),
+                "labctl": AmiUser("labctl-secret"),
             },
             dialplans=[ASTERISK_CONF, TRACES / "lab-product-extensions.conf"],
             agi_address=("127.0.0.1", agi_port),
@@ -308,9 +315,16 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
     renamed = _sequences([*first.received, *(second.received if second else [])])
     replays: dict[str, Replay] = {}
     try:
+        watching = None
+        if scenario.viewer:
+            viewer = load_ami(scenario.viewer)
+            watching = asyncio.create_task(_drive(port, viewer, renamed, [], None, settle))
+            await asyncio.sleep(0.01)  # logged in before the engine's connection, as in the lab
         replays[first.name], last_send = await _drive(
             port, first, renamed, [], _caller(first), settle
         )
+        if watching is not None:
+            replays[scenario.viewer], _ = await watching
         if second is not None:
             delay = last_send + scenario.after_delay * TIME_SCALE
             await asyncio.sleep(max(0.0, delay - asyncio.get_running_loop().time()))

@@ -62,7 +62,8 @@ def _masked(messages: list[Msg], fields: frozenset[str]) -> list[Msg]:
 
 
 def _connections(scenario: ProductScenario) -> list[str]:
-    return [scenario.first, scenario.after] if scenario.after else [scenario.first]
+    names = [scenario.first, scenario.after, scenario.viewer]
+    return [n for n in names if n]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
