@@ -194,6 +194,18 @@ def _operand(text: str) -> str:
     return text
 
 
+_SUM = re.compile(r"^\s*(-?\d+)\s*([+-])\s*(-?\d+)\s*$")
+
+
+def _arithmetic(text: str) -> str:
+    """``a + b`` / ``a - b`` of integers; anything else is an operand."""
+    found = _SUM.match(text)
+    if found is None:
+        return _operand(text)
+    a, op, b = int(found[1]), found[2], int(found[3])
+    return str(a + b if op == "+" else a - b)
+
+
 def evaluate(expression: str) -> str:
     """A ``$[...]`` expression as Asterisk prints it: comparisons give ``1`` or ``0``
     (numbers compared as numbers), ``a & b`` / ``a | b`` their logic; else the text."""
@@ -204,8 +216,9 @@ def evaluate(expression: str) -> str:
             return "1" if (all(truth) if op == "&" else any(truth)) else "0"
     found = _COMPARISON.match(expression)
     if found is None:
-        return _operand(expression)
-    left, right, op = _operand(found["left"]), _operand(found["right"]), found["op"]
+        return _arithmetic(expression)
+    left, right = _arithmetic(found["left"]), _arithmetic(found["right"])
+    op = found["op"]
     try:
         a: float | str = float(left)
         b: float | str = float(right)

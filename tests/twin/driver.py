@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from telephony.twin import AmiUser, Twin, TwinConfig
 from telephony.twin.manager_conf import read_manager_conf
 from telephony.twin.sounds import STOCK_SOUNDS
-from telephony.twin.twin import ASTERISK_CONF
 from tests.twin.traces import (
     TRACES,
     AgiSession,
@@ -303,7 +302,10 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
                 "lab": AmiUser("lab"),
                 "labctl": AmiUser("labctl-secret"),
             },
-            dialplans=[ASTERISK_CONF, TRACES / "lab-product-extensions.conf"],
+            dialplans=[
+                TRACES / "recorded-product-extensions.conf",
+                TRACES / "lab-product-extensions.conf",
+            ],
             agi_address=("127.0.0.1", agi_port),
             globals={"ATENDE_ENGINE": "127.0.0.1:4681"},
             sounds={k: v for k, v in LAB_SOUNDS.items() if k not in scenario.missing},
