@@ -431,6 +431,10 @@ class Pbx:
             if ch.bridge is not None:
                 self.clear_bridge_peers(ch.bridge)
             ch.interrupt("hangup")
+        elif ch.bridge is not None:
+            # a dialed leg in a Dial's bridge: the Dial ends the call (it leaves first)
+            ch.cause = ch.cause or 16
+            ch.interrupt("hangup")
         else:
             self.destroy(ch)
 

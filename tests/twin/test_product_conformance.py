@@ -37,6 +37,7 @@ SCENARIOS = {
         ProductScenario("product_queue_exit"),
         ProductScenario("product_missing_prompt", missing=frozenset({"press-1"})),
         ProductScenario("product_missing_greeting", missing=frozenset({"atende-welcome"})),
+        ProductScenario("product_hangup_agent_call"),
     ]
 }
 
