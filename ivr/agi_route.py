@@ -21,10 +21,13 @@ def _utc_now() -> datetime:
 class InboundIvr:
     """Mount as ``AgiServer(routes={"inbound": InboundIvr(menu, queue.put_nowait)})``.
 
-    Command sequence (default menu): ANSWER, SET VARIABLE IVR_START ${EPOCH}, STREAM FILE
-    greeting, GET DATA prompt timeout max, GET VARIABLE CALLERID(num), SET VARIABLE ROUTE
-    queue:<name>, VERBOSE "ivr done" 1. Steps the menu leaves out are not sent. The decision
-    is reported to ``report`` once ROUTE is set; the route never calls the ACD itself.
+    Command sequence (default menu): ANSWER, SET VARIABLE IVR_START <unix seconds>, STREAM
+    FILE greeting "123", GET DATA prompt timeout max, GET VARIABLE CALLERID(num), SET
+    VARIABLE ROUTE queue:<name>, VERBOSE "ivr done" 1. Steps the menu leaves out are not
+    sent. A prompt Asterisk does not have (GET DATA answering ``-1`` at once) is logged
+    (``ivr_prompt_missing``) and the menu's ``fallback_prompt`` is played instead, so keys
+    are still read; a missing greeting is logged and the menu goes on. The decision is
+    reported to ``report`` once ROUTE is set; the route never calls the ACD itself.
     ``menus_by_did`` picks another menu by the number dialled (``agi_extension``).
     """
 
@@ -52,8 +55,8 @@ class InboundIvr:
         env = session.env
         menu = self.menu_for(env.extension)
         await session.answer()
-        if menu.start_marker is not None:
-            await session.set_variable("IVR_START", menu.start_marker)
+        if menu.record_start:  # AGI does not expand ${EPOCH}: send the number itself
+            await session.set_variable("IVR_START", str(int(self._clock().timestamp())))
         digits = await self._read_keys(session, menu)
         caller = env.callerid
         if menu.read_caller_from_channel:
@@ -80,13 +83,21 @@ class InboundIvr:
         digits = ""
         if menu.greeting is not None:
             played = await session.stream_file(menu.greeting, menu.greeting_escape_digits)
-            if played.failed:
-                log.warning("ivr_greeting_not_played", file=menu.greeting)
+            if played.failed:  # no such file (or the caller left): the menu goes on
+                log.warning("ivr_prompt_missing", file=menu.greeting, role="greeting")
             digits = played.digit or ""
         if menu.prompt is not None and len(digits) < menu.max_digits:
+            wanted = menu.max_digits - len(digits)
             prompt = "" if digits else menu.prompt
-            data = await session.get_data(prompt, menu.timeout_ms, menu.max_digits - len(digits))
+            data = await session.get_data(prompt, menu.timeout_ms, wanted)
+            fallback = menu.fallback_prompt
+            if data.failed and prompt and fallback and fallback != prompt:
+                # GET DATA of a missing file answers -1 at once: without this the menu
+                # would never take a key
+                log.warning("ivr_prompt_missing", file=prompt, role="prompt", fallback=fallback)
+                prompt = fallback
+                data = await session.get_data(prompt, menu.timeout_ms, wanted)
             if data.failed:
-                log.warning("ivr_prompt_failed", file=prompt)
+                log.warning("ivr_prompt_missing", file=prompt, role="prompt")
             digits += data.digits
         return digits

@@ -32,23 +32,28 @@ class IvrMenu:
 
     The caller hears ``greeting`` (``None``: none; any of ``greeting_escape_digits`` cuts it
     short and counts as the first key), then ``prompt`` while up to ``max_digits`` keys are
-    read for ``timeout_ms`` (``None``: no key is read). ``options`` maps keys to queues;
+    read for ``timeout_ms`` (``None``: no key is read). When Asterisk does not have the
+    prompt (GET DATA answers ``-1`` at once), ``fallback_prompt`` (a core sound; ``None``:
+    none) is played instead so the caller can still choose. ``options`` maps keys to queues;
     ``caller_queues`` sends known callers (by number) to a queue when they press no listed
-    key; everyone else goes to ``default_queue``. ``start_marker`` is written to the
-    ``IVR_START`` channel variable (None: not written), ``read_caller_from_channel`` reads
-    ``CALLERID(num)`` from the channel instead of trusting the AGI environment, and
-    ``done_message`` goes to the Asterisk console at the end (None: nothing).
+    key; everyone else goes to ``default_queue``. With ``record_start`` the time the menu
+    started (Unix seconds) is written to the ``IVR_START`` channel variable,
+    ``read_caller_from_channel`` reads ``CALLERID(num)`` from the channel instead of trusting
+    the AGI environment, and ``done_message`` goes to the Asterisk console at the end (None:
+    nothing). Prompt names are sound files without extension, looked up by Asterisk in the
+    channel's language folder (``pt_BR`` on the trunk), then ``en``.
     """
 
     options: Mapping[str, str]
     default_queue: str
-    greeting: str | None = "hello-world"
+    greeting: str | None = "atende-welcome"
     greeting_escape_digits: str = ""
-    prompt: str | None = "press-1"
+    prompt: str | None = "atende-menu"
+    fallback_prompt: str | None = "beep"
     timeout_ms: int = 3000
     max_digits: int = 1
     caller_queues: Mapping[str, str] = field(default_factory=dict)
-    start_marker: str | None = "${EPOCH}"
+    record_start: bool = True
     read_caller_from_channel: bool = True
     done_message: str | None = "ivr done"
     route_variable: str = "ROUTE"
@@ -102,5 +107,13 @@ def route_caller(menu: IvrMenu, caller: str | None, digits: str) -> RoutingDecis
 
 
 def default_menu() -> IvrMenu:
-    """The product's inbound menu: 1 sales, 2 support, 3 collections; no key → sales."""
-    return IvrMenu(options={"1": "vendas", "2": "suporte", "3": "cobranca"}, default_queue="vendas")
+    """The product's inbound menu: 1 sales, 2 support, 3 collections; no key → sales.
+
+    The greeting ``atende-welcome`` and the prompt ``atende-menu`` are shipped in
+    ``asterisk-conf/sounds/`` (pt_BR and en); a key pressed during the greeting counts.
+    """
+    return IvrMenu(
+        options={"1": "vendas", "2": "suporte", "3": "cobranca"},
+        default_queue="vendas",
+        greeting_escape_digits="123",
+    )

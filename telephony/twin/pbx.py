@@ -102,6 +102,7 @@ class Pbx:
         self.started = time.time()
         self.processed_calls = 0
         self._epoch = int(self.started)
+        self._loop_start: float | None = None
         self._uid = 0
         self._local_seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -146,15 +147,27 @@ class Pbx:
         """Loop time in seconds."""
         return asyncio.get_running_loop().time()
 
+    def epoch(self) -> float:
+        """This Asterisk's clock (``${EPOCH}``): Unix time at start, then running
+        ``1/time_scale`` times faster, so HOLD_MAX and the dialplan's sums agree."""
+        if self._loop_start is None:
+            self._loop_start = self.now()
+        return self.started + (self.now() - self._loop_start) / self.time_scale
+
     async def pause(self, ch: Channel | None, seconds: float) -> None:
         """Wait ``seconds`` (scaled); raise :class:`Hungup`/:class:`Redirected` if asked."""
         if ch is None:
             await asyncio.sleep(seconds * self.time_scale)
             return
         self.check(ch)
+        deadline = self.now() + seconds * self.time_scale
         try:
             await asyncio.wait_for(ch.wake.wait(), seconds * self.time_scale)
         except TimeoutError:
+            # a timer may fire a hair early; Asterisk's waits never end before their time
+            rest = deadline - self.now()
+            if rest > 0:
+                await asyncio.sleep(rest + 0.001)
             return
         self.check(ch)
 
@@ -180,7 +193,7 @@ class Pbx:
     def lookup(self, ch: Channel | None, name: str) -> str:
         """Value of a variable or function as the dialplan sees it."""
         if name == "EPOCH":
-            return str(int(time.time()))
+            return str(int(self.epoch()))
         if ch is not None:
             if name == "EXTEN":
                 return ch.exten
@@ -417,6 +430,10 @@ class Pbx:
         if ch.runner:
             if ch.bridge is not None:
                 self.clear_bridge_peers(ch.bridge)
+            ch.interrupt("hangup")
+        elif ch.bridge is not None:
+            # a dialed leg in a Dial's bridge: the Dial ends the call (it leaves first)
+            ch.cause = ch.cause or 16
             ch.interrupt("hangup")
         else:
             self.destroy(ch)

@@ -15,7 +15,7 @@ from telephony.twin.behaviour import AgentPhone, Customer, CustomerOutcome, Phon
 from telephony.twin.channel import STATE_DESC, Channel
 from telephony.twin.dialplan import Dialplan, Step
 from telephony.twin.pbx import OriginateRequest, Pbx
-from telephony.twin.sounds import STOCK_SOUNDS
+from telephony.twin.sounds import installed_sounds
 from telephony.twin.wire import Message, get
 
 log = structlog.get_logger("telephony.twin")
@@ -57,7 +57,7 @@ class TwinConfig:
     product_inbound: bool = False
     event_log_size: int = 20000
     #: sound files the twin's Asterisk has (name -> length in 8 kHz samples)
-    sounds: dict[str, int] = field(default_factory=lambda: dict(STOCK_SOUNDS))
+    sounds: dict[str, int] = field(default_factory=installed_sounds)
     #: ``[globals]`` values that replace the dialplan files' (e.g. ``ATENDE_ENGINE``)
     globals: dict[str, str] = field(default_factory=dict)
 

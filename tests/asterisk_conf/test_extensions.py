@@ -62,32 +62,66 @@ def test_inbound_runs_the_ivr_on_the_engine_then_holds(dialplan: Any, extensions
 
 
 def test_engine_down_still_leaves_a_route(dialplan: Any, extensions: Any) -> None:
-    """If the IVR could not run, ROUTE gets the default queue before the caller holds."""
+    """Only when the IVR set no ROUTE (not whenever AGISTATUS is FAILURE: a missing sound
+    file fails the AGI run too) the default queue is written, marked as a fallback, and the
+    DID stays on the channel for the engine to choose by."""
     apps = _follow(dialplan, "inbound", "_X.")
+    assert not any("AGISTATUS" in args for app, args in apps if app != "NoOp")
     fallback = [args for app, args in apps if app == "ExecIf" and "ROUTE" in args]
-    assert fallback == ['$["${ROUTE}" = ""]?Set(ROUTE=queue:${DEFAULT_QUEUE})']
+    assert fallback == [
+        '$["${ROUTE}" = ""]?Set(ATENDE_ROUTE_FROM=fallback):Set(ATENDE_ROUTE_FROM=ivr)',
+        '$["${ROUTE}" = ""]?Set(ROUTE=queue:${DEFAULT_QUEUE})',
+    ]
+    names = [app for app, _ in apps]
+    assert ("Set", "__ATENDE_DID=${EXTEN}") in apps
+    assert names.index("Set") < names.index("AGI")
     assert _globals(extensions)["DEFAULT_QUEUE"] == "vendas"
 
 
 def test_connect_dials_the_agent_with_a_ring_timeout(dialplan: Any, extensions: Any) -> None:
-    """[connect] dials AGENT_INTERFACE (default PJSIP/<exten>) for RING_TIMEOUT seconds."""
+    """[connect] dials AGENT_INTERFACE for RING_TIMEOUT seconds with Dial's ``g`` (so the
+    dialplan goes on after an answered call), and refuses to dial without an interface:
+    the caller goes back on hold with ATENDE_CONNECT_RESULT=NOINTERFACE."""
     steps = dialplan["connect"]["_X."]
     (dial,) = [s for s in steps if s.app == "Dial"]
-    interface, timeout, *_ = dial.args.split(",")
+    interface, timeout, options = dial.args.split(",")
     assert (interface, timeout) == ("${AGENT_INTERFACE}", "${RING_TIMEOUT}")
+    assert options == "${CONNECT_DIAL_OPTIONS}g"
+    guard = [s for s in steps if s.app == "GotoIf" and s.priority < dial.priority]
+    assert [s.args for s in guard] == ['$["${AGENT_INTERFACE}" = ""]?nointerface']
+    refused = [(s.app, s.args) for s in steps if s.priority >= dial.priority + 1]
+    labelled = next(s for s in steps if s.label == "nointerface")
+    assert (labelled.app, labelled.args) == ("Set", "ATENDE_CONNECT_RESULT=NOINTERFACE")
+    assert refused[-1] == ("Goto", "inbound-hold,s,1")
     defaults = [s.args for s in steps if s.app == "ExecIf" and s.priority < dial.priority]
-    assert '$["${AGENT_INTERFACE}" = ""]?Set(AGENT_INTERFACE=PJSIP/${EXTEN})' in defaults
     assert '$["${RING_TIMEOUT}" = ""]?Set(RING_TIMEOUT=${DEFAULT_RING_TIMEOUT})' in defaults
     assert int(_globals(extensions)["DEFAULT_RING_TIMEOUT"]) > 0
+
+
+def test_hold_forgets_the_last_offer_and_only_times_out_at_hold_max(dialplan: Any) -> None:
+    """[inbound-hold] clears AGENT_INTERFACE, RING_TIMEOUT and ATENDE_AGENT before the music
+    (a requeued caller cannot ring the previous agent), and sets ATENDE_HOLD_RESULT=TIMEOUT
+    only when HOLD_MAX has passed since the hold began."""
+    apps = [(s.app, s.args) for s in dialplan["inbound-hold"]["s"]]
+    moh = [app for app, _ in apps].index("MusicOnHold")
+    before, after = apps[:moh], apps[moh + 1 :]
+    for name in ("AGENT_INTERFACE", "RING_TIMEOUT", "ATENDE_AGENT"):
+        assert ("Set", f"{name}=") in before, name
+    assert ("Set", "ATENDE_HOLD_UNTIL=$[${EPOCH} + ${HOLD_MAX}]") in before
+    assert after[0] == (
+        "ExecIf",
+        "$[${EPOCH} >= ${ATENDE_HOLD_UNTIL}]?Set(ATENDE_HOLD_RESULT=TIMEOUT)",
+    )
+    assert not any(args == "ATENDE_HOLD_RESULT=TIMEOUT" for app, args in apps if app == "Set")
 
 
 def test_agent_not_answering_sends_the_caller_back_to_hold(dialplan: Any) -> None:
     """After Dial the engine's variable holds DIALSTATUS; each failure returns to hold."""
     steps = dialplan["connect"]["_X."]
     dial_at = next(s.priority for s in steps if s.app == "Dial")
-    after = [(s.app, s.args) for s in steps if s.priority > dial_at]
+    after = [(s.app, s.args) for s in steps if s.priority > dial_at and not s.label]
     assert after[0] == ("Set", "ATENDE_CONNECT_RESULT=${DIALSTATUS}")
-    assert after[-1] == ("Goto", "connect-result,${DIALSTATUS},1")
+    assert ("Goto", "connect-result,${DIALSTATUS},1") in after
     for status in ("NOANSWER", "BUSY", "CHANUNAVAIL", "CONGESTION"):
         apps = _follow(dialplan, "connect-result", status)
         assert apps[0] == ("Goto", "inbound-hold,s,1"), status
@@ -165,7 +199,7 @@ def test_priorities_are_numbered_from_one(dialplan: Any) -> None:
             assert [s.priority for s in steps] == list(range(1, len(steps) + 1)), (context, exten)
 
 
-ASTERISK_SETS = {"EXTEN", "DIALSTATUS", "AMDSTATUS", "AMDCAUSE", "AGISTATUS"}
+ASTERISK_SETS = {"EXTEN", "DIALSTATUS", "AMDSTATUS", "AMDCAUSE", "AGISTATUS", "EPOCH"}
 ENGINE_SETS = {
     "CAMPAIGN_ID",
     "LEAD_ID",

@@ -34,8 +34,9 @@ def _ivr_channel(twin: Twin, linkedid: str) -> str:
 
 
 async def test_hold_connect_and_back_to_hold() -> None:
-    """Without the engine the caller holds with the default route; [connect] rings the default
-    PJSIP interface (the twin's phone) and a missed ring brings the caller back to hold."""
+    """Without the engine the caller holds with the default route; [connect] rings the PJSIP
+    interface set on the caller (the twin's phone) and a missed ring brings the caller back
+    to hold."""
     twin = product_twin(0.05)
     await twin.start()
     twin.pbx.agi_address = ("127.0.0.1", _closed_port())  # FastAGI unreachable
@@ -54,8 +55,10 @@ async def test_hold_connect_and_back_to_hold() -> None:
         two = twin.pbx.find(_ivr_channel(twin, second.linkedid))
         assert one is not None and two is not None
         assert one.variables["ROUTE"] == "queue:vendas"  # ExecIf: DEFAULT_QUEUE
+        twin.pbx.set_var(one, "AGENT_INTERFACE", "PJSIP/2001")  # as the engine's Setvar
+        twin.pbx.set_var(two, "AGENT_INTERFACE", "PJSIP/2002")
         twin.pbx.set_var(two, "RING_TIMEOUT", "5")
-        twin.pbx.redirect(one, "connect", "2001", 1)  # AGENT_INTERFACE unset: PJSIP/2001
+        twin.pbx.redirect(one, "connect", "2001", 1)
         twin.pbx.redirect(two, "connect", "2002", 1)
 
         def first_bridged() -> bool:

@@ -80,7 +80,7 @@ async def test_menu_chosen_by_the_number_dialled() -> None:
         default_queue="cobranca",
         greeting=None,
         prompt=None,
-        start_marker=None,
+        record_start=False,
         read_caller_from_channel=False,
         done_message=None,
     )

@@ -1,9 +1,12 @@
 """The ``inbound`` route replayed against every recorded FastAGI session, over real TCP.
 
-The lab recorded three menu set-ups (see ivr/README.md): the full menu (inbound_routed),
-a menu that takes a key during the greeting (ivr_dtmf), and a straight-to-queue menu for
-the other scenarios. Each replay checks every command, byte for byte, and the decision
-reported to the ACD port.
+The lab recorded three menu set-ups (see ivr/README.md): the full menu as it was then
+(inbound_routed and the product_* sessions: greeting ``hello-world``, prompt ``press-1``, no
+fallback prompt), a menu that takes a key during the greeting (ivr_dtmf), and a
+straight-to-queue menu for the other scenarios. Each replay checks every command, byte for
+byte, and the decision reported to the ACD port. One line differs on purpose: the
+recordings show ``SET VARIABLE IVR_START ${EPOCH}`` (AGI does not expand it, so Asterisk
+stored that text); the route now sends the number of seconds itself.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from telephony.agi.replay import RecordedSession, load_agi_trace, replay_session
 TRACES = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-traces"
 AT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 OPTIONS = default_menu().options
+#: The default menu as the recordings show it (before the shipped prompts existed).
+RECORDED_MENU = replace(
+    default_menu(),
+    greeting="hello-world",
+    greeting_escape_digits="",
+    prompt="press-1",
+    fallback_prompt=None,
+)
 
 DTMF_MENU = IvrMenu(
     options=OPTIONS,
@@ -32,7 +43,7 @@ DTMF_MENU = IvrMenu(
     greeting_escape_digits="0123456789",
     prompt="beep",
     timeout_ms=5000,
-    start_marker=None,
+    record_start=False,
     read_caller_from_channel=False,
     done_message=None,
 )
@@ -42,18 +53,18 @@ DIRECT_MENU = IvrMenu(
     caller_queues={"5511999990002": "cobranca"},
     greeting=None,
     prompt=None,
-    start_marker=None,
+    record_start=False,
     read_caller_from_channel=False,
     done_message=None,
 )
 #: The product_* traces: the stand-in answered as ``InboundIvr(default_menu())`` did when
 #: they were recorded; product_missing_greeting's DID had a menu greeting ``atende-welcome``.
-PRODUCT_MENU = default_menu()
+PRODUCT_MENU = RECORDED_MENU
 PRODUCT_TRACES = sorted(
     p.name.removesuffix(".agi.jsonl") for p in TRACES.glob("product_*.agi.jsonl")
 )
 MENUS = {
-    "inbound_routed": default_menu(),
+    "inbound_routed": RECORDED_MENU,
     "ivr_dtmf": DTMF_MENU,
     "inbound_abandoned": DIRECT_MENU,
     "agent_no_answer": DIRECT_MENU,
@@ -78,7 +89,18 @@ async def _serve(menu: IvrMenu, out: asyncio.Queue[CallerRouted]) -> AgiServer:
     return server
 
 
-async def _replay(server: AgiServer, session: RecordedSession) -> None:
+def as_sent_now(session: RecordedSession) -> RecordedSession:
+    """The recorded session with IVR_START as the route sends it now (the clock's seconds)."""
+    recorded = "SET VARIABLE IVR_START ${EPOCH}"
+    now = f"SET VARIABLE IVR_START {int(AT.timestamp())}"
+    steps = tuple(
+        replace(step, command=now) if step.command == recorded else step for step in session.steps
+    )
+    return RecordedSession(session.environment, steps)
+
+
+async def _replay(server: AgiServer, recorded: RecordedSession) -> None:
+    session = as_sent_now(recorded)
     result = await replay_session("127.0.0.1", server.port, session)
     assert result.commands == [step.command for step in session.steps]
     assert result.closed_by_server
@@ -124,7 +146,7 @@ async def test_replay_recorded_session(
 async def test_no_key_routes_to_vendas(decisions: asyncio.Queue[CallerRouted]) -> None:
     """inbound_routed: GET DATA gave no key, so the caller is reported for ``vendas``."""
     (session,) = load_agi_trace(TRACES / "inbound_routed.agi.jsonl")
-    server = await _serve(default_menu(), decisions)
+    server = await _serve(RECORDED_MENU, decisions)
     try:
         await _replay(server, session)
     finally:
@@ -157,7 +179,7 @@ async def test_default_menu_with_key_2_sends_route_suporte(
     steps[3] = steps[3].__class__(steps[3].command, "200 result=2")
     steps[5] = steps[5].__class__("SET VARIABLE ROUTE queue:suporte", "200 result=1")
     session = RecordedSession(recorded.environment, tuple(steps))
-    server = await _serve(default_menu(), decisions)
+    server = await _serve(RECORDED_MENU, decisions)
     try:
         await _replay(server, session)
     finally:
@@ -194,7 +216,7 @@ async def test_caller_hanging_up_during_the_menu_reports_nothing(
     dead = "511 Command Not Permitted on a dead channel or intercept routine"
     steps.append(recorded.steps[3].__class__(recorded.steps[3].command, dead))
     session = RecordedSession(recorded.environment, tuple(steps))
-    server = await _serve(default_menu(), decisions)
+    server = await _serve(RECORDED_MENU, decisions)
     try:
         await _replay(server, session)
     finally:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from telephony.twin import AmiUser, Twin, TwinConfig
 from telephony.twin.manager_conf import read_manager_conf
 from telephony.twin.sounds import STOCK_SOUNDS
-from telephony.twin.twin import ASTERISK_CONF
 from tests.twin.traces import (
     TRACES,
     AgiSession,
@@ -194,6 +193,12 @@ class ProductScenario:
     def first(self) -> str:
         return f"{self.name}_before" if self.after else self.name
 
+    @property
+    def viewer(self) -> str:
+        """The ``_unfiltered`` recording (read=all, same call, same time), or ""."""
+        name = f"{self.name}_unfiltered"
+        return name if (TRACES / f"{name}.ami.jsonl").exists() else ""
+
 
 @dataclass
 class ProductReplay:
@@ -295,8 +300,12 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
             users={
                 "atende": AmiUser.from_manager(product_user, LAB_SECRET),
                 "lab": AmiUser("lab"),
+                "labctl": AmiUser("labctl-secret"),
             },
-            dialplans=[ASTERISK_CONF, TRACES / "lab-product-extensions.conf"],
+            dialplans=[
+                TRACES / "recorded-product-extensions.conf",
+                TRACES / "lab-product-extensions.conf",
+            ],
             agi_address=("127.0.0.1", agi_port),
             globals={"ATENDE_ENGINE": "127.0.0.1:4681"},
             sounds={k: v for k, v in LAB_SOUNDS.items() if k not in scenario.missing},
@@ -308,9 +317,16 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
     renamed = _sequences([*first.received, *(second.received if second else [])])
     replays: dict[str, Replay] = {}
     try:
+        watching = None
+        if scenario.viewer:
+            viewer = load_ami(scenario.viewer)
+            watching = asyncio.create_task(_drive(port, viewer, renamed, [], None, settle))
+            await asyncio.sleep(0.01)  # logged in before the engine's connection, as in the lab
         replays[first.name], last_send = await _drive(
             port, first, renamed, [], _caller(first), settle
         )
+        if watching is not None:
+            replays[scenario.viewer], _ = await watching
         if second is not None:
             delay = last_send + scenario.after_delay * TIME_SCALE
             await asyncio.sleep(max(0.0, delay - asyncio.get_running_loop().time()))

@@ -37,6 +37,7 @@ SCENARIOS = {
         ProductScenario("product_queue_exit"),
         ProductScenario("product_missing_prompt", missing=frozenset({"press-1"})),
         ProductScenario("product_missing_greeting", missing=frozenset({"atende-welcome"})),
+        ProductScenario("product_hangup_agent_call"),
     ]
 }
 
@@ -62,7 +63,8 @@ def _masked(messages: list[Msg], fields: frozenset[str]) -> list[Msg]:
 
 
 def _connections(scenario: ProductScenario) -> list[str]:
-    return [scenario.first, scenario.after] if scenario.after else [scenario.first]
+    names = [scenario.first, scenario.after, scenario.viewer]
+    return [n for n in names if n]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
