@@ -27,7 +27,8 @@ async def test_supervisor_reads_the_day_in_charts_and_table_and_exports_it(
     """Signed in as a supervisor: the period and time zone are stated; the 21:00 half hour of
     all queues and the 20:30 one of vendas show the hand-computed figures; three charts are
     drawn by the locally served uPlot (no request leaves the engine); the CSV and XLSX exports
-    download with the same figures; English is one choice away."""
+    download with the same figures; the staffing form gives the Erlang C reference (14 agents,
+    20 scheduled) and takes the day's volume as a forecast; English is one choice away."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'reports.db'}"
     await asyncio.to_thread(upgrade, url)
     async with report_server(url) as server:
@@ -73,6 +74,20 @@ async def test_supervisor_reads_the_day_in_charts_and_table_and_exports_it(
         book = load_workbook(io.BytesIO(data))
         rows = list(book["Agentes"].iter_rows(values_only=True))
         assert "Pausa: almoco" in rows[0]
+
+        plan = page.locator('#staffing-plan tbody tr[data-start="08:00"]')
+        await page.click("#staffing-form button[type=submit]")  # 100 calls, 180 s, 80/20, 30%
+        await plan.wait_for()
+        # start, calls, AHT, Erlangs, agents, scheduled, SL, occupancy, ASA
+        assert cells(await plan.inner_text()) == [
+            "08:00", "100", "180", "10.00", "14", "20", "88.8%", "71.4%", "7.84",
+        ]  # fmt: skip
+        await page.click("#from-report")  # the day's vendas volume becomes the forecast
+        forecast = await page.locator("textarea[name=forecast]").input_value()
+        assert forecast.splitlines() == ["20:30 3 310", "21:00 3 70", "22:00 1 180"]
+        await page.click("#staffing-form button[type=submit]")
+        await page.locator('#staffing-plan tbody tr[data-start="22:00"]').wait_for()
+        assert await page.locator("#staffing-plan tbody tr").count() == 3
 
         await page.select_option("#lang", "en")
         assert await page.locator("h1").inner_text() == "Interval reports"

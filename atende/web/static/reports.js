@@ -11,6 +11,11 @@ const T = {
     sl: "Nível de serviço (%)", asa: "TME (s)", start: "Início", offered: "Oferecidas",
     answered: "Atendidas", abandoned: "Abandonadas", sl_short: "NS", asa_short: "TME",
     aht_short: "TMA", longest: "Maior espera", all: "Todas as filas",
+    staffing: "Dimensionamento (Erlang C)", forecast: "Previsão: início, chamadas, TMA (s) por linha",
+    sl_target: "Meta de NS (%)", sl_seconds: "em (s)", shrinkage: "Shrinkage (%)",
+    from_report: "Usar o volume do dia", calculate: "Calcular", calls: "Chamadas",
+    traffic: "Erlangs", agents: "Agentes", scheduled: "Escalados", occupancy: "Ocupação",
+    bad_line: (n) => `Linha ${n}: use "início chamadas TMA", por exemplo "08:00 100 180"`,
     period: (r) => `Período: ${r.from}${r.to !== r.from ? " a " + r.to : ""}, intervalos de ${r.interval} min, fuso ${r.time_zone}`,
   },
   en: {
@@ -21,6 +26,11 @@ const T = {
     sl: "Service level (%)", asa: "ASA (s)", start: "Start", offered: "Offered",
     answered: "Answered", abandoned: "Abandoned", sl_short: "SL", asa_short: "ASA",
     aht_short: "AHT", longest: "Longest wait", all: "All queues",
+    staffing: "Staffing (Erlang C)", forecast: "Forecast: start, calls, AHT (s) per line",
+    sl_target: "SL target (%)", sl_seconds: "within (s)", shrinkage: "Shrinkage (%)",
+    from_report: "Use the day's volume", calculate: "Calculate", calls: "Calls",
+    traffic: "Erlangs", agents: "Agents", scheduled: "Scheduled", occupancy: "Occupancy",
+    bad_line: (n) => `Line ${n}: write "start calls AHT", for example "08:00 100 180"`,
     period: (r) => `Period: ${r.from}${r.to !== r.from ? " to " + r.to : ""}, ${r.interval}-minute intervals, time zone ${r.time_zone}`,
   },
 };
@@ -39,9 +49,15 @@ function translate() {
   if (last) render(last);
 }
 
-async function api(path) {
+async function api(path, body) {
   const token = localStorage.getItem(tokenKey);
-  const res = await fetch(path, { headers: token ? { Authorization: "Bearer " + token } : {} });
+  const headers = token ? { Authorization: "Bearer " + token } : {};
+  const options = { headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    Object.assign(options, { method: "POST", body: JSON.stringify(body) });
+  }
+  const res = await fetch(path, options);
   if (res.status === 401) { localStorage.removeItem(tokenKey); showLogin(); throw new Error("401"); }
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
@@ -50,7 +66,9 @@ async function api(path) {
   return res;
 }
 
-function showLogin() { $("#login").hidden = false; $("#report").hidden = true; }
+function showLogin() {
+  $("#login").hidden = false; $("#report").hidden = true; $("#staffing").hidden = true;
+}
 
 function query(format) {
   const f = $("#filters");
@@ -175,7 +193,54 @@ async function download(kind, format) {
 function start() {
   $("#login").hidden = true;
   $("#report").hidden = false;
+  $("#staffing").hidden = false;
   load();
+}
+
+function forecastLines() {
+  // "08:00 100 180" (spaces, tabs, commas or semicolons between the three fields)
+  const lines = $("#staffing-form").forecast.value.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.map((line, i) => {
+    const [start, calls, aht] = line.split(/[\s;,]+/);
+    if (!start || isNaN(Number(calls)) || isNaN(Number(aht)) || aht === undefined) {
+      throw new Error(t("bad_line")(i + 1));
+    }
+    return { start, calls: Number(calls), aht: Number(aht) };
+  });
+}
+
+async function plan() {
+  $("#staffing-error").textContent = "";
+  const f = $("#staffing-form");
+  try {
+    const res = await api("/api/staffing", {
+      intervals: forecastLines(),
+      interval_minutes: Number(f.interval_minutes.value),
+      sl_target: Number(f.sl_target.value) / 100,
+      sl_seconds: Number(f.sl_seconds.value),
+      shrinkage: Number(f.shrinkage.value) / 100,
+    });
+    const body = await res.json();
+    $("#staffing-plan tbody").replaceChildren(...body.intervals.map((r) => {
+      const tr = document.createElement("tr");
+      tr.dataset.start = r.start;
+      [r.start, r.calls, r.aht, fmt(r.traffic, 2), r.agents, r.scheduled,
+        fmt(r.service_level * 100, 1) + "%", fmt(r.occupancy * 100, 1) + "%", fmt(r.asa, 2)].forEach((v) => {
+        const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+      });
+      return tr;
+    }));
+  } catch (err) {
+    if (err.message !== "401") $("#staffing-error").textContent = err.message;
+  }
+}
+
+function forecastFromReport() {
+  if (!last) return;
+  const f = $("#staffing-form");
+  f.interval_minutes.value = $("#filters").interval.value;
+  f.forecast.value = series(last).filter((r) => r.offered > 0)
+    .map((r) => `${r.interval_start.slice(11, 16)} ${r.offered} ${Math.round(r.aht || 180)}`).join("\n");
 }
 
 $("#login").addEventListener("submit", async (ev) => {
@@ -191,6 +256,8 @@ $("#login").addEventListener("submit", async (ev) => {
   start();
 });
 $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
+$("#staffing-form").addEventListener("submit", (ev) => { ev.preventDefault(); plan(); });
+$("#from-report").addEventListener("click", forecastFromReport);
 $("#filters").queue.addEventListener("change", () => { if (last) render(last); });
 $("#lang").addEventListener("change", (ev) => {
   lang = ev.target.value; localStorage.setItem(langKey, lang); translate();
