@@ -25,7 +25,7 @@ async def test_supervisor_reads_the_day_in_charts_and_table_and_exports_it(
     tmp_path: Path, browser: Any
 ) -> None:
     """Signed in as a supervisor: the period and time zone are stated; the 21:00 half hour of
-    all queues and the 20:30 one of vendas show the hand-computed figures; three charts are
+    all queues and the 20:30 one of vendas show the hand-computed figures; four charts are
     drawn by the locally served uPlot (no request leaves the engine); the CSV and XLSX exports
     download with the same figures; the staffing form gives the Erlang C reference (14 agents,
     20 scheduled) and takes the day's volume as a forecast; English is one choice away."""
@@ -51,7 +51,7 @@ async def test_supervisor_reads_the_day_in_charts_and_table_and_exports_it(
         assert cells(await nine.inner_text()) == [
             "21:00", "5", "2", "1", "0.0%", "75.0", "95.0", "180",
         ]  # fmt: skip
-        assert await page.locator(".uplot canvas").count() >= 3
+        assert await page.locator(".uplot canvas").count() == 4  # volume, SL, ASA, agents
 
         await page.select_option("select[name=queue]", "vendas")
         before = page.locator('#intervals tbody tr[data-start="20:30"]')

@@ -15,6 +15,8 @@ const T = {
     sl_target: "Meta de NS (%)", sl_seconds: "em (s)", shrinkage: "Shrinkage (%)",
     from_report: "Usar o volume do dia", calculate: "Calcular", calls: "Chamadas",
     traffic: "Erlangs", agents: "Agentes", scheduled: "Escalados", occupancy: "Ocupação",
+    agents_by_state: "Agentes por estado (média no intervalo)", talking: "Em conversação",
+    wrapping: "Pós-atendimento", paused: "Em pausa", available: "Disponíveis",
     bad_line: (n) => `Linha ${n}: use "início chamadas TMA", por exemplo "08:00 100 180"`,
     period: (r) => `Período: ${r.from}${r.to !== r.from ? " a " + r.to : ""}, intervalos de ${r.interval} min, fuso ${r.time_zone}`,
   },
@@ -30,12 +32,15 @@ const T = {
     sl_target: "SL target (%)", sl_seconds: "within (s)", shrinkage: "Shrinkage (%)",
     from_report: "Use the day's volume", calculate: "Calculate", calls: "Calls",
     traffic: "Erlangs", agents: "Agents", scheduled: "Scheduled", occupancy: "Occupancy",
+    agents_by_state: "Agents by state (interval average)", talking: "Talking",
+    wrapping: "Wrap-up", paused: "Paused", available: "Available",
     bad_line: (n) => `Line ${n}: write "start calls AHT", for example "08:00 100 180"`,
     period: (r) => `Period: ${r.from}${r.to !== r.from ? " to " + r.to : ""}, ${r.interval}-minute intervals, time zone ${r.time_zone}`,
   },
 };
 let lang = localStorage.getItem(langKey) || "pt-BR";
 let last = null;  // the last report shown
+let lastAgents = null;  // the agents' report of the same period
 let charts = [];
 
 const $ = (sel) => document.querySelector(sel);
@@ -161,13 +166,32 @@ function drawCharts(report, rows) {
       series: [x, { label: t("asa_short"), stroke: "#e65100", points: { show: true } }],
     }), [xs, rows.map((r) => r.asa)], $("#chart-asa")),
   ];
+  if (lastAgents) {
+    // seconds in each state, all agents together, divided by the interval: average agents
+    const seconds = Number(report.interval) * 60;
+    const by = new Map(xs.map((ts) => [ts, { talk: 0, wrap: 0, paused: 0, free: 0 }]));
+    for (const a of lastAgents.rows) {
+      const slot = by.get(Date.parse(a.interval_start) / 1000);
+      if (!slot) continue;
+      slot.talk += a.talk_time; slot.wrap += a.wrap_time; slot.paused += a.paused_time;
+      slot.free += Math.max(0, a.logged_in_time - a.paused_time - a.talk_time - a.wrap_time);
+    }
+    const avg = (key) => xs.map((ts) => by.get(ts)[key] / seconds);
+    charts.push(new uPlot(Object.assign(base(), {
+      series: [x, { label: t("talking"), stroke: "#13315c" }, { label: t("wrapping"), stroke: "#6a1b9a" },
+        { label: t("paused"), stroke: "#b00020" }, { label: t("available"), stroke: "#2e7d32" }],
+    }), [xs, avg("talk"), avg("wrap"), avg("paused"), avg("free")], $("#chart-agents")));
+  }
 }
 
 async function load() {
   $("#error").textContent = "";
   try {
-    const res = await api("/api/reports/queues?" + query("json"));
+    const [res, agents] = await Promise.all([
+      api("/api/reports/queues?" + query("json")), api("/api/reports/agents?" + query("json")),
+    ]);
     const report = await res.json();
+    lastAgents = await agents.json();
     if (!$("#filters").day.value) $("#filters").day.value = report.from;
     render(report);
   } catch (err) {
