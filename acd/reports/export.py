@@ -24,7 +24,8 @@ Value = str | int | float | datetime | None
 QUEUE_KEYS = [
     "interval_start", "interval_end", "queue", "offered", "answered", "answered_in_target",
     "abandoned", "short_abandoned", "timed_out", "exited_empty", "refused", "transfers",
-    "callbacks", "service_level", "asa", "aht", "longest_wait", "talk_time", "wrap_time",
+    "callbacks", "service_level", "asa", "aht", "longest_wait", "completed", "talk_time",
+    "wrap_time",
 ]  # fmt: skip
 AGENT_KEYS = [
     "interval_start", "interval_end", "agent", "calls", "no_answers", "logged_in_time",
@@ -40,6 +41,7 @@ LABELS = {
         "timed_out": "Tempo esgotado", "exited_empty": "Sem agentes", "refused": "Recusadas",
         "transfers": "Transferidas", "callbacks": "Retornos", "service_level": "Nível de serviço",
         "asa": "TME (s)", "aht": "TMA (s)", "longest_wait": "Maior espera (s)",
+        "completed": "Encerradas",
         "talk_time": "Conversação (s)", "wrap_time": "Pós-atendimento (s)",
         "calls": "Chamadas", "no_answers": "Não atendidas", "logged_in_time": "Logado (s)",
         "paused_time": "Pausa (s)", "occupancy": "Ocupação", PAUSE: "Pausa: ",
@@ -51,7 +53,8 @@ LABELS = {
         "abandoned": "Abandoned", "short_abandoned": "Short abandons", "timed_out": "Timed out",
         "exited_empty": "No agents", "refused": "Refused", "transfers": "Transfers",
         "callbacks": "Callbacks", "service_level": "Service level", "asa": "ASA (s)",
-        "aht": "AHT (s)", "longest_wait": "Longest wait (s)", "talk_time": "Talk (s)",
+        "aht": "AHT (s)", "longest_wait": "Longest wait (s)", "completed": "Completed",
+        "talk_time": "Talk (s)",
         "wrap_time": "Wrap-up (s)", "calls": "Calls", "no_answers": "Ring-no-answers",
         "logged_in_time": "Logged in (s)", "paused_time": "Paused (s)",
         "occupancy": "Occupancy", PAUSE: "Pause: ", "queues": "Queues", "agents": "Agents",
@@ -94,7 +97,7 @@ def queue_table(rows: Sequence[QueueRow]) -> Table:
                 r.start, r.end, r.queue, r.offered, r.answered, r.answered_in_target,
                 r.abandoned, r.short_abandoned, r.timed_out, r.exited_empty, r.refused,
                 r.transfers, r.callbacks, _ratio(r.service_level), _secs(r.asa), _secs(r.aht),
-                _secs(r.longest_wait), _secs(r.talk_time), _secs(r.wrap_time),
+                _secs(r.longest_wait), r.completed, _secs(r.talk_time), _secs(r.wrap_time),
             ]
         )  # fmt: skip
     return Table("queues", list(QUEUE_KEYS), out)

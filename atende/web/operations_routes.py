@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from atende.web.errors import ApiError
 from atende.web.ops_api import add_ops_routes
 from atende.web.reports_api import ReportSource, add_report_routes
+from atende.web.security import public
 from atende.web.staffing_api import add_staffing_routes
 
 if TYPE_CHECKING:
@@ -17,6 +20,17 @@ if TYPE_CHECKING:
 
 #: the site's time zone when none is given (reports cut days at its midnight)
 DEFAULT_SITE_ZONE = ZoneInfo("America/Sao_Paulo")
+VENDOR = Path(__file__).parent / "static" / "vendor"
+
+
+@public
+async def vendor_file(request: web.Request) -> web.FileResponse:
+    """GET /vendor/{name}: the browser libraries shipped with the engine (no CDN)."""
+    name = request.match_info["name"]
+    path = (VENDOR / name).resolve()
+    if path.parent != VENDOR.resolve() or not path.is_file():
+        raise ApiError(404, "not_found", f"no file {name}")
+    return web.FileResponse(path)
 
 
 def add_reports_and_operations(
@@ -32,5 +46,6 @@ def add_reports_and_operations(
             app, ReportSource(acd_config.db, acd_config, site_zone or DEFAULT_SITE_ZONE)
         )
     add_staffing_routes(app)
+    app.router.add_get("/vendor/{name}", vendor_file)
     if ops is not None:
         add_ops_routes(app, ops)

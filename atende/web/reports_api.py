@@ -17,7 +17,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acd.live.sql import AcdConfigStore
@@ -54,12 +54,6 @@ class ReportQuery(BaseModel):
     format: Literal["json", "csv", "xlsx"] = "json"
     lang: Literal["pt-BR", "en"] = "pt-BR"
 
-    @model_validator(mode="after")
-    def _order(self) -> ReportQuery:
-        if self.first and self.last and self.last < self.first:
-            raise ValueError("'to' is before 'from'")
-        return self
-
 
 def parse_query(request: web.Request, today: date) -> tuple[ReportQuery, date, date]:
     """The query, with the range's days filled in; 422 ``invalid_request`` naming bad fields."""
@@ -73,6 +67,13 @@ def parse_query(request: web.Request, today: date) -> tuple[ReportQuery, date, d
         raise ApiError(422, "invalid_request", "bad report query", fields=fields) from None
     first = query.first or query.last or today
     last = query.last or first
+    if last < first:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "the range ends before it starts",
+            fields=[{"field": "to", "problem": f"{last} is before {first}"}],
+        )
     days = (last - first).days + 1
     limit = MAX_DAYS[query.interval]
     if days > limit:

@@ -7,6 +7,7 @@ The site is in America/Sao_Paulo: UTC midnight is 21:00 local, and a call at 20:
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -152,3 +153,16 @@ def test_a_range_that_ends_before_it_starts_is_refused() -> None:
     """Asking for 10 March to 9 March is an error, not an empty report."""
     with pytest.raises(ValueError, match="ends before"):
         interval_bounds(DAY, date(2026, 3, 9), SITE, Interval.DAY)
+
+
+def test_a_summer_time_day_has_23_hours_and_quarters_stay_15_minutes() -> None:
+    """New York springs forward on 2026-03-08: 23 hourly intervals, 92 quarters, each 900 s,
+    the day ending at the next local midnight."""
+    zone = ZoneInfo("America/New_York")
+    day = date(2026, 3, 8)
+    hours = interval_bounds(day, day, zone, Interval.MIN60)
+    assert len(hours) == 23
+    quarters = interval_bounds(day, day, zone, Interval.MIN15)
+    assert len(quarters) == 92
+    assert {b - a for a, b in zip(quarters.starts, quarters.starts[1:], strict=False)} == {900}
+    assert quarters.local(len(quarters) - 1)[1].hour == 0
