@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from acd.domain.errors import ConfigError
 from acd.domain.skills import check_skills
 
 
@@ -145,10 +146,6 @@ class QueueConfig(BaseModel):
                     )
                 relaxed[skill] = level
         return self
-
-
-class ConfigError(ValueError):
-    """The set of queues is inconsistent (duplicate names, unknown or cyclic references)."""
 
 
 def check_queues(queues: Iterable[QueueConfig]) -> dict[str, QueueConfig]:

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from acd.domain.agents import NO_ANSWER, Agent, AgentState, IllegalTransition
+from acd.domain.agents import NO_ANSWER, Agent, AgentNotLoggedIn, AgentState, IllegalTransition
 from acd.domain.calls import Call, CallState
 from acd.domain.decisions import (
     CancelOffer,
@@ -25,6 +25,12 @@ from acd.domain.decisions import (
     Overflow,
     Rejected,
     Timeout,
+)
+from acd.domain.errors import (
+    CallNotFound,
+    CallStateConflict,
+    InvalidValue,
+    QueueNotFound,
 )
 from acd.domain.escalation import EscalationPlan
 from acd.domain.index import QueueRuntime, RoutingIndex
@@ -51,10 +57,6 @@ A = AgentState
 _RINGING = frozenset({A.RESERVED, A.RINGING})
 
 
-class AcdError(ValueError):
-    """A request the router cannot apply (unknown id, wrong call state...). Nothing changed."""
-
-
 @dataclass(frozen=True, slots=True)
 class AgentView:
     agent_id: str
@@ -68,18 +70,18 @@ class AgentView:
 
 def _finite(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise AcdError(f"time must be a finite number of seconds, got {value!r}")
+        raise InvalidValue(f"time must be a finite number of seconds, got {value!r}")
     return float(value)
 
 
 def _check_reason(reason: object) -> None:
     if not isinstance(reason, str) or not reason.strip() or "|" in reason:
-        raise AcdError(f"pause reason must be a non-empty text without '|', got {reason!r}")
+        raise InvalidValue(f"pause reason must be a non-empty text without '|', got {reason!r}")
 
 
 def _check_id(kind: str, value: object) -> None:
     if not isinstance(value, str) or not value or "|" in value or value == NONE:
-        raise AcdError(f"{kind} id must be a non-empty text without '|', got {value!r}")
+        raise InvalidValue(f"{kind} id must be a non-empty text without '|', got {value!r}")
 
 
 class Router:
@@ -210,11 +212,13 @@ class Router:
         _check_id("call", call_id)
         runtime = self.queues.get(queue)
         if runtime is None:
-            raise AcdError(f"unknown queue {queue!r}")
+            raise QueueNotFound(f"unknown queue {queue!r}")
         if call_id in self.calls:
-            raise AcdError(f"call {call_id!r} is already in queue {self.calls[call_id].queue!r}")
+            raise CallStateConflict(
+                f"call {call_id!r} is already in queue {self.calls[call_id].queue!r}"
+            )
         if isinstance(priority, bool) or not isinstance(priority, int):
-            raise AcdError(f"call {call_id!r}: priority must be an integer, got {priority!r}")
+            raise InvalidValue(f"call {call_id!r}: priority must be an integer, got {priority!r}")
         now = self._time(now)
         since = now if entered_at is None else min(_finite(entered_at), now)
         return self._enter(call_id, runtime, now, priority, since, (), since)
@@ -262,9 +266,9 @@ class Router:
         """The caller hung up before being connected."""
         call = self.calls.get(call_id)
         if call is None:
-            raise AcdError(f"unknown call {call_id!r}")
+            raise CallNotFound(f"unknown call {call_id!r}")
         if call.state is CallState.CONNECTED:
-            raise AcdError(
+            raise CallStateConflict(
                 f"call {call_id!r} is connected to agent {call.agent_id!r}: "
                 "report its end with call_ended"
             )
@@ -336,8 +340,10 @@ class Router:
     def callback_accepted(self, call_id: str, now: float) -> list[Decision]:
         """The caller chose a callback: he may hang up, his place is kept (no max wait)."""
         call = self.calls.get(call_id)
-        if call is None or call.state is CallState.CONNECTED:
-            raise AcdError(f"call {call_id!r} is not waiting in a queue")
+        if call is None:
+            raise CallNotFound(f"unknown call {call_id!r}")
+        if call.state is CallState.CONNECTED:
+            raise CallStateConflict(f"call {call_id!r} is not waiting in a queue")
         now = self._time(now)
         call.callback = True
         q = self.queues[call.queue]
@@ -394,8 +400,10 @@ class Router:
     def position(self, call_id: str) -> int:
         """1-based place among waiting callers of its queue; 0 while an agent is being rung."""
         call = self.calls.get(call_id)
-        if call is None or call.state is CallState.CONNECTED:
-            raise AcdError(f"call {call_id!r} is not waiting in a queue")
+        if call is None:
+            raise CallNotFound(f"unknown call {call_id!r}")
+        if call.state is CallState.CONNECTED:
+            raise CallStateConflict(f"call {call_id!r} is not waiting in a queue")
         if call.state is CallState.OFFERED:
             return 0
         return self.queues[call.queue].line.position(call)
@@ -460,21 +468,21 @@ class Router:
     def _agent(self, agent_id: str) -> Agent:
         agent = self.agents.get(agent_id)
         if agent is None:
-            raise AcdError(f"unknown agent {agent_id!r} (not logged in since start)")
+            raise AgentNotLoggedIn(agent_id)
         return agent
 
     def _queue(self, name: str) -> QueueRuntime:
         q = self.queues.get(name)
         if q is None:
-            raise AcdError(f"unknown queue {name!r}")
+            raise QueueNotFound(f"unknown queue {name!r}")
         return q
 
     def _call(self, call_id: str, state: CallState, action: str) -> Call:
         call = self.calls.get(call_id)
         if call is None:
-            raise AcdError(f"unknown call {call_id!r}")
+            raise CallNotFound(f"unknown call {call_id!r}")
         if call.state is not state:
-            raise AcdError(f"call {call_id!r} cannot {action}: it is {call.state.value}")
+            raise CallStateConflict(f"call {call_id!r} cannot {action}: it is {call.state.value}")
         return call
 
     def _start_pause(self, agent: Agent, reason: str, now: float) -> None:

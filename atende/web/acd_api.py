@@ -7,11 +7,11 @@ from typing import Annotated, Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from acd.domain import AcdError, ConfigError, IllegalTransition, QueueConfig
+from acd.domain import AcdError, QueueConfig
 from acd.live import AcdNotReady, InboundAcd
 from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import Role
-from atende.web.errors import ApiError
+from atende.web.errors import ApiError, acd_error, invalid_request
 from atende.web.security import allow, principal
 
 ACD: web.AppKey[InboundAcd | None] = web.AppKey("acd", object)  # type: ignore[arg-type]
@@ -62,15 +62,7 @@ async def _body(request: web.Request, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(
-            422,
-            "validation_error",
-            "the request body is not valid",
-            errors=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from None
+        raise invalid_request(exc) from None
 
 
 def _acd(request: web.Request) -> InboundAcd:
@@ -157,8 +149,8 @@ async def _session(request: web.Request, what: str) -> web.Response:
             await acd.pause(row["agent"], (await _body(request, PauseIn)).reason)
         else:
             await acd.unpause(row["agent"])
-    except (AcdError, IllegalTransition) as exc:
-        raise ApiError(409, "illegal_transition", str(exc)) from None
+    except AcdError as exc:
+        raise acd_error(exc) from None
     except AcdNotReady as exc:
         raise ApiError(503, "acd_not_ready", str(exc)) from None
     view = acd.router.agent(row["agent"])
@@ -212,15 +204,7 @@ async def _save_queue(request: web.Request, data: Any, new: bool) -> web.Respons
     try:
         config = QueueConfig.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(
-            422,
-            "validation_error",
-            "the queue configuration is not valid",
-            errors=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from None
+        raise invalid_request(exc, "the queue configuration is not valid") from None
     exists = await store.queue(config.name) is not None
     if new and exists:
         raise ApiError(409, "queue_exists", f"queue {config.name!r} already exists")
@@ -233,8 +217,8 @@ async def _save_queue(request: web.Request, data: Any, new: bool) -> web.Respons
             await acd.reconfigure([*others, config])
         except AcdNotReady as exc:
             raise ApiError(503, "acd_not_ready", str(exc)) from None
-        except (AcdError, ConfigError, ValueError) as exc:
-            raise ApiError(422, "queue_config_invalid", str(exc)) from None
+        except AcdError as exc:
+            raise acd_error(exc) from None
     await store.save_queue(config)
     return web.json_response(config.model_dump(mode="json"), status=201 if new else 200)
 

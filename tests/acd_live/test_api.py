@@ -7,7 +7,7 @@ from tests.acd_live.conftest import Api
 
 
 async def test_agents_crud_and_validation_codes(api: Api) -> None:
-    """A supervisor creates and changes agents; bad input gets 422 validation_error with fields."""
+    """A supervisor creates and changes agents; bad input gets 422 invalid_request with fields."""
     status, body = await api.call(
         "POST",
         "/api/acd/agents",
@@ -25,9 +25,10 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
         "supervisor",
         {"agent": "bad id", "interface": "nointerface", "skills": {"sales": 9}},
     )
-    assert status == 422 and body["error"]["code"] == "validation_error"
-    fields = {e["field"] for e in body["error"]["details"]["errors"]}
-    assert {"agent", "interface", "skills.sales"} <= fields
+    assert status == 422 and body["error"]["code"] == "invalid_request"
+    fields = {e["field"]: e["problem"] for e in body["error"]["fields"]}
+    assert {"agent", "interface", "skills.sales"} <= set(fields)
+    assert "less than or equal to 5" in fields["skills.sales"]
     status, body = await api.call(
         "PATCH", "/api/acd/agents/2003", "supervisor", {"skills": {"billing": 2, "sales": 1}}
     )
@@ -64,7 +65,7 @@ async def test_pause_unpause_and_illegal_transitions(api: Api) -> None:
     assert (status, out["error"]["code"]) == (409, "illegal_transition")
     await api.call("POST", "/api/acd/agents/2001/login", "agent")
     status, out = await api.call("POST", "/api/acd/agents/2001/pause", "agent", {})
-    assert (status, out["error"]["code"]) == (422, "validation_error")
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
     status, out = await api.call("POST", "/api/acd/agents/2001/pause", "agent", {"reason": "lunch"})
     assert (status, out["state"], out["pause_reason"]) == (200, "paused", "lunch")
     status, live = await api.call("GET", "/api/acd/live", "supervisor")
@@ -92,7 +93,7 @@ async def test_queues_create_configure_and_live_statistics(api: Api) -> None:
     status, out = await api.call(
         "POST", "/api/acd/queues", "supervisor", {"name": "x", "strategy": "random"}
     )
-    assert (status, out["error"]["code"]) == (422, "validation_error")
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
     status, out = await api.call(
         "PUT", "/api/acd/queues/vip", "supervisor", {"skills": {"sales": 3}, "wrap_up_seconds": 2}
     )
