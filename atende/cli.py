@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
+from atende.cli_acd import add_parsers as add_acd_parsers
 from atende.cli_erp import add_erp_parser, run_erp
 from atende.settings import Settings, SettingsError, load_settings
 
@@ -49,9 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--label", default="cli")
     add_erp_parser(sub)
 
-    from acd.live.admin import add_parsers
-
-    add_parsers(sub)
+    add_acd_parsers(sub)
     return parser
 
 
@@ -124,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_twin(settings, seed=args.seed, traffic=args.traffic))
         elif args.command in ("agent", "queue"):
-            from acd.live.admin import run
+            from atende.cli_acd import run
 
             return run(settings, args)
         elif args.command == "demo":

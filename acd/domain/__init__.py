@@ -1,6 +1,12 @@
 """The pure ACD core: skills, queues, agents, routing, escalation, statistics. No I/O."""
 
-from acd.domain.agents import NO_ANSWER, AgentNotLoggedIn, AgentState, IllegalTransition
+from acd.domain.agents import (
+    NO_ANSWER,
+    AgentConfig,
+    AgentNotLoggedIn,
+    AgentState,
+    IllegalTransition,
+)
 from acd.domain.decisions import (
     CancelOffer,
     Decision,
@@ -25,11 +31,14 @@ from acd.domain.errors import (
     QueueExists,
     QueueNotFound,
     SkillError,
+    UsernameInUse,
 )
 from acd.domain.queue_log import QueueEvent, QueueLogRecord
 from acd.domain.queues import (
     EscalationStep,
     QueueConfig,
+    QueueName,
+    QueueSettings,
     Strategy,
     WhenNoAgents,
     check_queues,
@@ -42,6 +51,7 @@ from acd.domain.stats import AgentStats, QueueStats, StatsSnapshot, stats_from_l
 __all__ = [
     "NO_ANSWER",
     "AcdError",
+    "AgentConfig",
     "AgentExists",
     "AgentNotFound",
     "AgentNotLoggedIn",
@@ -66,7 +76,9 @@ __all__ = [
     "QueueEvent",
     "QueueExists",
     "QueueLogRecord",
+    "QueueName",
     "QueueNotFound",
+    "QueueSettings",
     "QueueStats",
     "Rejected",
     "Router",
@@ -76,6 +88,7 @@ __all__ = [
     "StatsSnapshot",
     "Strategy",
     "Timeout",
+    "UsernameInUse",
     "WhenNoAgents",
     "agents_for_service_level",
     "check_queues",

@@ -58,6 +58,15 @@ class IllegalTransition(AcdError):
         self.wanted = wanted
 
 
+@dataclass(frozen=True)
+class AgentConfig:
+    """An agent as configured: skills (``{name: 1..5}``) and the interface his phone is at."""
+
+    agent_id: str
+    interface: str
+    skills: dict[str, int]
+
+
 class AgentNotLoggedIn(IllegalTransition):
     """The router has not seen this agent log in (he is logged out for it)."""
 

@@ -93,3 +93,14 @@ class InterfaceInUse(AcdError):
         super().__init__(f"interface {interface!r} already belongs to agent {agent_id!r}")
         self.interface = interface
         self.agent_id = agent_id
+
+
+class UsernameInUse(AcdError):
+    """Another agent already belongs to this user."""
+
+    code = "username_in_use"
+
+    def __init__(self, username: str, agent_id: str) -> None:
+        super().__init__(f"user {username!r} already acts as agent {agent_id!r}")
+        self.username = username
+        self.agent_id = agent_id

@@ -15,7 +15,6 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -23,6 +22,7 @@ import structlog
 from acd.domain import (
     NO_ANSWER,
     AcdError,
+    AgentConfig,
     AgentState,
     CancelOffer,
     Decision,
@@ -72,15 +72,6 @@ def _leg(channel: str) -> str:
 
 class AcdNotReady(RuntimeError):
     """The ACD has not restored its state yet (Asterisk not reached since the start)."""
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    """An agent as configured: skills (``{name: 1..5}``) and the interface his phone is at."""
-
-    agent_id: str
-    interface: str
-    skills: dict[str, int]
 
 
 class InboundAcd:

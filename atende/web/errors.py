@@ -11,11 +11,33 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from acd.domain import AcdError, ErrorKind
 
 STATUS_OF_KIND: dict[ErrorKind, int] = {"not_found": 404, "invalid": 422, "conflict": 409}
+
+
+class FieldProblem(BaseModel):
+    """One bad field of a request (dotted path, e.g. ``skills.sales``)."""
+
+    field: str
+    problem: str
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable ``code`` for programs, a ``message`` for people."""
+
+    code: str
+    message: str
+    fields: list[FieldProblem] | None = None
+    request_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer of the API."""
+
+    error: ErrorDetail
 
 
 class ApiError(Exception):

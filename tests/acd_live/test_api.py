@@ -7,7 +7,8 @@ from tests.acd_live.conftest import Api
 
 
 async def test_agents_crud_and_validation_codes(api: Api) -> None:
-    """A supervisor creates and changes agents; bad input gets 422 invalid_request with fields."""
+    """A supervisor creates and changes agents; bad input gets 422 invalid_request with fields;
+    an interface or a user another agent has is 409 (interface_in_use, username_in_use)."""
     status, body = await api.call(
         "POST",
         "/api/acd/agents",
@@ -33,6 +34,22 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
         "PATCH", "/api/acd/agents/2003", "supervisor", {"skills": {"billing": 2, "sales": 1}}
     )
     assert status == 200 and body["skills"] == {"billing": 2, "sales": 1}
+    # one phone rings for one agent, one user acts as one agent
+    status, body = await api.call(
+        "POST", "/api/acd/agents", "supervisor", {"agent": "2004", "interface": "PJSIP/2003"}
+    )
+    assert (status, body["error"]["code"]) == (409, "interface_in_use")
+    status, body = await api.call(
+        "PATCH", "/api/acd/agents/2002", "supervisor", {"interface": "PJSIP/2003"}
+    )
+    assert (status, body["error"]["code"]) == (409, "interface_in_use")
+    status, body = await api.call(
+        "POST",
+        "/api/acd/agents",
+        "supervisor",
+        {"agent": "2004", "interface": "PJSIP/2004", "username": "agent"},
+    )
+    assert (status, body["error"]["code"]) == (409, "username_in_use")
     status, body = await api.call("PATCH", "/api/acd/agents/9999", "supervisor", {"name": "x"})
     assert (status, body["error"]["code"]) == (404, "agent_not_found")
     status, body = await api.call("GET", "/api/acd/agents", "supervisor")
