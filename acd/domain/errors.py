@@ -84,6 +84,12 @@ class QueueExists(AcdError):
     code = "queue_exists"
 
 
+class QueueInUse(AcdError):
+    """The queue still has calls (or agents in its wrap-up): it cannot be removed now."""
+
+    code = "queue_in_use"
+
+
 class InterfaceInUse(AcdError):
     """Another agent already rings at this interface: one phone cannot take two calls."""
 

@@ -30,6 +30,7 @@ from acd.domain.errors import (
     CallNotFound,
     CallStateConflict,
     InvalidValue,
+    QueueInUse,
     QueueNotFound,
 )
 from acd.domain.escalation import EscalationPlan
@@ -353,6 +354,63 @@ class Router:
             self._schedule(call, now)
         return []
 
+    # ---------------------------------------------------------- configuration
+    def reconfigure(self, queues: Iterable[QueueConfig], now: float) -> list[Decision]:
+        """Swap the queue configuration; nothing else is touched.
+
+        Agents keep their state, time in state, idle order, pause reasons and statistics;
+        callers keep their queue, place and join time; a call ringing an agent goes on ringing
+        (its ring timeout is the one it was offered with); connected calls and wrap-ups go on.
+        Queue statistics continue. Waiting callers then follow the new settings at once, as a
+        caller restored after a restart does: a step already due applies (wider skills,
+        overflow, max wait), and a free agent the new settings allow takes a waiting caller.
+        No queue-log record is written for the change itself.
+
+        A queue may be removed only when no call is in it and no agent is in wrap-up from it
+        (``queue_in_use``); nothing changes when the new set is refused.
+        """
+        configs = check_queues(queues)
+        for name in self.queues.keys() - configs.keys():
+            old = self.queues[name]
+            if old.line.count or old.offered or any(c.queue == name for c in self.calls.values()):
+                raise QueueInUse(f"queue {name!r} still has calls; it cannot be removed")
+            if any(a.wrap_queue == name for a in self.agents.values()):
+                raise QueueInUse(f"queue {name!r} has agents in wrap-up; it cannot be removed")
+        now = self._time(now)
+        runtimes: dict[str, QueueRuntime] = {}
+        for name, config in configs.items():
+            fresh = QueueRuntime(config, EscalationPlan(config, configs))
+            before = self.queues.get(name)
+            if before is not None:
+                fresh.line, fresh.offered = before.line, before.offered
+                fresh.counters, fresh.recent, fresh.rr_last = (
+                    before.counters,
+                    before.recent,
+                    before.rr_last,
+                )
+            runtimes[name] = fresh
+        self.queues = runtimes
+        self._index.reindex(runtimes)
+        for agent in self.agents.values():
+            if agent.state not in (A.LOGGED_OUT, A.PAUSED):
+                self._index.staff(agent, +1)
+        decisions: list[Decision] = []
+        for q in runtimes.values():
+            if not q.staffed and q.config.when_no_agents is WhenNoAgents.LEAVE:
+                decisions += self._exit_empty(q, now)
+        escalated: list[Call] = []
+        for q in runtimes.values():
+            for call in q.line.calls():
+                if self.calls.get(call.call_id) is call and call.state is CallState.WAITING:
+                    decisions += self._step(call, now, escalated)
+        escalated.sort(key=self._rank)
+        for call in escalated:
+            if self.calls.get(call.call_id) is call and call.state is CallState.WAITING:
+                offer = self._offer_to_call(call, now)
+                if offer:
+                    decisions.append(offer)
+        return decisions
+
     # ------------------------------------------------------------------ time
     def tick(self, now: float) -> list[Decision]:
         """Apply what time brings: wrap-ups ending, ring timeouts, escalation steps, max wait."""
@@ -609,15 +667,21 @@ class Router:
         for q, _, _ in self._index.served[agent.profile_id]:
             if q.staffed or q.config.when_no_agents is not WhenNoAgents.LEAVE:
                 continue
-            for position, call in enumerate(q.line.calls(), start=1):
-                q.line.remove(call)
-                self._forget(call)
-                q.counters.exited_empty += 1
-                self._record(
-                    now, call.call_id, q.name, NONE, QueueEvent.EXITEMPTY,
-                    str(position), str(call.orig_position), secs(now - call.entered_at),
-                )  # fmt: skip
-                decisions.append(ExitEmpty(call.call_id, q.name))
+            decisions += self._exit_empty(q, now)
+        return decisions
+
+    def _exit_empty(self, q: QueueRuntime, now: float) -> list[Decision]:
+        """Every waiting caller of ``q`` leaves (nobody staffs it, ``when_no_agents=leave``)."""
+        decisions: list[Decision] = []
+        for position, call in enumerate(q.line.calls(), start=1):
+            q.line.remove(call)
+            self._forget(call)
+            q.counters.exited_empty += 1
+            self._record(
+                now, call.call_id, q.name, NONE, QueueEvent.EXITEMPTY,
+                str(position), str(call.orig_position), secs(now - call.entered_at),
+            )  # fmt: skip
+            decisions.append(ExitEmpty(call.call_id, q.name))
         return decisions
 
     def _forget(self, call: Call) -> None:

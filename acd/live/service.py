@@ -669,18 +669,13 @@ class InboundAcd:
         await self._rebuild(await self.store.agents(), calls)
 
     async def reconfigure(self, queues: Iterable[QueueConfig]) -> None:
-        """New queue configuration: a new router, agents and callers kept."""
+        """New queue settings (``Router.reconfigure``): agents' states and clocks, callers'
+        places and calls ringing or connected are untouched; nothing is rewritten per agent."""
         await self.wait_ready(5.0)
         async with self._lock:
-            router = Router(list(queues))
-            self._queue_log()
-            agents, calls = list(self.agents.values()), list(self.calls.values())
-            for call in calls:
-                if call.state != "waiting" and call.agent and call.call_id not in self._held:
-                    self._held[call.call_id] = call.agent
-            self.router, self.agents, self.calls = router, {}, {}
+            decisions = self.router.reconfigure(list(queues), self.clock())
             self._stats_cache = None
-            await self._rebuild(agents, calls)
+            await self._run(decisions)
 
     async def _rebuild(self, agents: list[StoredAgent], calls: list[StoredCall]) -> None:
         now = self.clock()

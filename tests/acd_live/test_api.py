@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from acd.domain import QueueLogRecord
 from tests.acd_live.conftest import Api
 
@@ -166,3 +168,90 @@ async def test_queues_create_configure_and_live_statistics(api: Api) -> None:
         await api.twin.pbx.pause(None, 1)
     assert connect_logged()
     assert [r.event for r in records if r.queue == "vendas"][:1] == ["ENTERQUEUE"]
+
+
+async def test_put_is_a_full_replace_and_patch_keeps_other_fields(api: Api) -> None:
+    """PUT without ``escalation`` removes it (documented full replace); PATCH changes only the
+    fields given and keeps the escalation; a body naming another queue is 422."""
+    steps = [{"after": 30, "relax": {"support": 1}}]
+    status, out = await api.call(
+        "PATCH", "/api/acd/queues/suporte", "supervisor", {"escalation": steps, "weight": 2}
+    )
+    assert status == 200 and out["weight"] == 2 and out["escalation"][0]["after"] == 30
+    status, out = await api.call(
+        "PATCH", "/api/acd/queues/suporte", "supervisor", {"wrap_up_seconds": 7}
+    )
+    assert (status, out["wrap_up_seconds"], out["weight"]) == (200, 7, 2)
+    assert [s["after"] for s in out["escalation"]] == [30]
+    status, out = await api.call(
+        "PUT", "/api/acd/queues/suporte", "supervisor", {"skills": {"support": 2}}
+    )
+    assert (status, out["escalation"], out["weight"], out["wrap_up_seconds"]) == (200, [], 0, 0)
+    status, queues = await api.call("GET", "/api/acd/queues", "supervisor")
+    stored = {q["config"]["name"]: q["config"] for q in queues["queues"]}["suporte"]
+    assert (stored["skills"], stored["escalation"]) == ({"support": 2}, [])
+    status, out = await api.call("PUT", "/api/acd/queues/suporte", "supervisor", {"name": "x"})
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
+    assert out["error"]["fields"][0]["field"] == "name"
+    status, out = await api.call("PATCH", "/api/acd/queues/nope", "supervisor", {"weight": 1})
+    assert (status, out["error"]["code"]) == (404, "queue_not_found")
+    status, out = await api.call(
+        "PATCH", "/api/acd/queues/suporte", "supervisor", {"ring_timeout": -1}
+    )
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
+    assert out["error"]["fields"][0]["field"] == "ring_timeout"
+
+
+async def test_queue_change_while_an_agent_rings_keeps_the_ring(api: Api) -> None:
+    """Changing queues (PUT suporte unchanged, PUT and PATCH vendas) while 2001 rings for a
+    vendas caller: the ring goes on to an answer by 2001 (no RINGCANCELED, RINGNOANSWER or
+    second offer), no ADDMEMBER/PAUSE is written, and the idle agent's time in state goes on."""
+    _, out = await api.call("PATCH", "/api/acd/queues/vendas", "supervisor", {"ring_timeout": 600})
+    assert out["ring_timeout"] == 600
+    await api.call(
+        "POST",
+        "/api/acd/agents",
+        "supervisor",
+        {"agent": "2003", "interface": "Local/2003@agents", "skills": {"sales": 3}},
+    )
+    assert (await api.call("POST", "/api/acd/agents/2001/login", "supervisor"))[0] == 200
+    assert (await api.call("POST", "/api/acd/agents/2003/login", "supervisor"))[0] == 200
+    api.twin.set_agent_phone("Local/2001@agents", answer=True, delay=200)  # 10 s at 0.05
+    await api.twin.place_inbound_call("1133330001", "5511999990002", "Joana")
+
+    async def live() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        _, view = await api.call("GET", "/api/acd/live", "supervisor")
+        return {a["agent"]: a for a in view["agents"]}, view["calls"]
+
+    agents, calls = await live()
+    for _ in range(200):
+        if agents["2001"]["state"] == "ringing":
+            break
+        await api.twin.pbx.pause(None, 1)
+        agents, calls = await live()
+    assert agents["2001"]["state"] == "ringing"
+    idle_before = agents["2003"]["in_state_seconds"]
+    _, queues = await api.call("GET", "/api/acd/queues", "supervisor")
+    configs = {q["config"]["name"]: q["config"] for q in queues["queues"]}
+    changed_at = len(await api.engine.acd_config.queue_log())
+    suporte = {k: v for k, v in configs["suporte"].items() if k != "name"}
+    assert (await api.call("PUT", "/api/acd/queues/suporte", "supervisor", suporte))[0] == 200
+    vendas = {k: v for k, v in configs["vendas"].items() if k != "name"}
+    assert (await api.call("PUT", "/api/acd/queues/vendas", "supervisor", vendas))[0] == 200
+    body = {"weight": 1}
+    assert (await api.call("PATCH", "/api/acd/queues/vendas", "supervisor", body))[0] == 200
+    agents, calls = await live()
+    assert (agents["2001"]["state"], agents["2003"]["state"]) == ("ringing", "available")
+    assert agents["2003"]["in_state_seconds"] >= idle_before
+    assert [(c["agent"], c["state"]) for c in calls] == [("2001", "offered")]
+    call_id = calls[0]["call"]
+
+    for _ in range(400):
+        records = await api.engine.acd_config.queue_log()
+        if any(r.event == "CONNECT" and r.call_id == call_id for r in records):
+            break
+        await api.twin.pbx.pause(None, 1)
+    events = [(r.event, r.agent) for r in records if r.call_id == call_id]
+    assert events == [("ENTERQUEUE", "NONE"), ("CONNECT", "2001")]
+    after = [r.event for r in records[changed_at:]]
+    assert not {"ADDMEMBER", "PAUSE", "UNPAUSE", "REMOVEMEMBER"} & set(after)
