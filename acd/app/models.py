@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from acd.domain import (
     AgentConfig,
@@ -23,7 +25,21 @@ from acd.domain import (
 
 Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (beginner) to 5 (expert)")]
 SkillName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s|,:=]+$")]
-Skills = dict[SkillName, Level]
+
+
+class _OnlyNamedKeys:
+    """JSON schema of a dict whose keys must match their pattern: no other key is valid."""
+
+    def __get_pydantic_json_schema__(
+        self, core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core)
+        if "patternProperties" in schema:
+            schema["additionalProperties"] = False
+        return schema
+
+
+Skills = Annotated[dict[SkillName, Level], _OnlyNamedKeys()]
 AgentId = Annotated[
     str,
     Field(

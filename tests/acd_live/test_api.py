@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from openapi_spec_validator import validate
+
 from acd.domain import QueueLogRecord
 from tests.acd_live.conftest import Api
+from tests.web.openapi_check import conforms
 
 
 async def test_agents_crud_and_validation_codes(api: Api) -> None:
@@ -18,6 +21,8 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
         {"agent": "2003", "interface": "PJSIP/2003", "skills": {"billing": 4}},
     )
     assert status == 201 and body["skills"] == {"billing": 4}
+    _, spec = await api.call("GET", "/api/openapi.json", "supervisor")
+    conforms(spec, "/api/acd/agents", "post", 201, body)
     status, body = await api.call(
         "POST", "/api/acd/agents", "supervisor", {"agent": "2003", "interface": "PJSIP/2003"}
     )
@@ -32,6 +37,7 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
     fields = {e["field"]: e["problem"] for e in body["error"]["fields"]}
     assert {"agent", "interface", "skills.sales"} <= set(fields)
     assert "less than or equal to 5" in fields["skills.sales"]
+    conforms(spec, "/api/acd/agents", "post", 422, body)
     status, body = await api.call(
         "PATCH", "/api/acd/agents/2003", "supervisor", {"skills": {"billing": 2, "sales": 1}}
     )
@@ -56,6 +62,7 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
     assert (status, body["error"]["code"]) == (404, "agent_not_found")
     status, body = await api.call("GET", "/api/acd/agents", "supervisor")
     assert [a["agent"] for a in body["agents"]] == ["2001", "2002", "2003"]
+    conforms(spec, "/api/acd/agents", "get", 200, body)
     assert {a["state"] for a in body["agents"]} == {"logged_out"}
 
 
@@ -75,6 +82,7 @@ async def test_roles(api: Api) -> None:
     assert (status, out["state"]) == (200, "available")
     status, spec = await api.call("GET", "/api/openapi.json", "agent")
     assert status == 200 and "/api/acd/agents/{agent}/pause" in spec["paths"]
+    validate(spec)
     assert (await api.call("GET", "/api/openapi.json", ""))[0] == 401
 
 
