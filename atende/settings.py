@@ -8,11 +8,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     Field,
     SecretStr,
     ValidationError,
@@ -27,34 +25,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from telephony.ami.config import AmiServer
+
+__all__ = ["AmiServer", "Settings", "SettingsError", "load_settings"]
+
 
 class SettingsError(Exception):
     """Raised when the settings cannot be loaded; the message lists each bad value."""
-
-
-class AmiServer(BaseModel):
-    """One Asterisk server the engine talks to over AMI."""
-
-    name: str = "pbx1"
-    host: str = "127.0.0.1"
-    port: int = Field(5038, ge=1, le=65535)
-    username: str = "atende"
-    secret: SecretStr = SecretStr("atende")
-
-    @classmethod
-    def from_url(cls, url: str) -> AmiServer:
-        """Parse ``ami://user:secret@host:port/name`` (name optional)."""
-        parts = urlsplit(url)
-        if parts.scheme != "ami" or not parts.hostname:
-            raise ValueError(f"not an AMI url (ami://user:secret@host:port/name): {url!r}")
-        name = parts.path.strip("/") or parts.hostname
-        return cls(
-            name=name,
-            host=parts.hostname,
-            port=parts.port or 5038,
-            username=parts.username or "atende",
-            secret=SecretStr(parts.password or ""),
-        )
 
 
 def _config_file() -> Path | None:

@@ -1,0 +1,37 @@
+"""The bodies of the engine's own endpoints (sign-in, who am I, live calls), for validation
+and for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LoginIn(BaseModel):
+    """A sign-in."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginOut(BaseModel):
+    """A bearer token for the API (``Authorization: Bearer <token>``)."""
+
+    token: str
+    role: str
+    username: str
+
+
+class Me(BaseModel):
+    """The user a token belongs to."""
+
+    username: str
+    role: str
+
+
+class LiveCalls(BaseModel):
+    """The calls the engine tracks on every Asterisk server."""
+
+    calls: list[dict[str, Any]]
