@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from atende.cli_campaigns import add_campaign_parser, run_campaign
 from atende.cli_acd import add_parsers as add_acd_parsers
+from atende.cli_campaigns import add_campaign_parser, run_campaign
 from atende.cli_erp import add_erp_parser, run_erp
 from atende.settings import Settings, SettingsError, load_settings
 

@@ -13,7 +13,6 @@ import structlog
 from telephony.agi.environment import read_environment
 from telephony.agi.errors import AgiCommandTimeout, AgiError, AgiHangup, AgiProtocolError
 from telephony.agi.session import AgiSession
-from telephony.call_logging import bind_call
 
 log = structlog.get_logger("telephony.agi")
 
