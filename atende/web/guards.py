@@ -83,6 +83,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         except Exception as exc:
             log.error(
                 "request_failed",
+                request_id=request_id,
                 method=request.method,
                 route=_route(request),
                 error=type(exc).__name__,
