@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atende.db import metadata
+from atende.passwords import PasswordPool
 
 
 class Role(enum.StrEnum):
@@ -45,8 +44,6 @@ api_tokens = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
 )
 
-_hasher = PasswordHasher()
-
 
 class AuthError(Exception):
     """Bad credentials or token; the message is safe to show."""
@@ -66,15 +63,29 @@ def _token_hash(token: str) -> str:
 
 
 class UserStore:
-    """Users and tokens on the engine's database."""
+    """Users and tokens on the engine's database.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    Password hashing and checking run in ``passwords`` (worker threads), never on the loop.
+    """
+
+    def __init__(self, engine: AsyncEngine, passwords: PasswordPool | None = None) -> None:
         self._engine = engine
+        self.passwords = passwords or PasswordPool()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The database the users live in."""
+        return self._engine
+
+    def close(self) -> None:
+        """Stop the password worker threads."""
+        self.passwords.close()
 
     async def create_user(self, username: str, password: str, role: Role) -> int:
         """Create a user with an argon2 hash of ``password``; returns its id."""
         if len(password) < 8:
             raise AuthError("password must have at least 8 characters")
+        password_hash = await self.passwords.hash(password)
         async with self._engine.begin() as conn:
             exists = await conn.scalar(sa.select(users.c.id).where(users.c.username == username))
             if exists is not None:
@@ -82,7 +93,7 @@ class UserStore:
             result = await conn.execute(
                 users.insert().values(
                     username=username,
-                    password_hash=_hasher.hash(password),
+                    password_hash=password_hash,
                     role=role.value,
                     created_at=datetime.now(UTC),
                 )
@@ -97,16 +108,17 @@ class UserStore:
             await self.create_user(username, password, role)
 
     async def login(self, username: str, password: str, ttl: timedelta) -> tuple[str, Principal]:
-        """Check the password and issue a bearer token valid for ``ttl``."""
+        """Check the password and issue a bearer token valid for ``ttl``.
+
+        Raises :class:`~atende.passwords.PasswordPoolBusy` when too many checks are in flight.
+        """
         async with self._engine.connect() as conn:
             row = (await conn.execute(sa.select(users).where(users.c.username == username))).first()
         if row is None:
-            _hasher.hash(password)  # same cost whether or not the user exists
+            await self.passwords.hash(password)  # same cost whether or not the user exists
             raise AuthError("wrong username or password")
-        try:
-            _hasher.verify(row.password_hash, password)
-        except VerificationError:
-            raise AuthError("wrong username or password") from None
+        if not await self.passwords.verify(row.password_hash, password):
+            raise AuthError("wrong username or password")
         principal = Principal(row.id, row.username, Role(row.role))
         token = await self.issue_token(principal.user_id, "login", ttl)
         return token, principal
@@ -134,6 +146,24 @@ class UserStore:
         if found is None:
             raise AuthError(f"no user {username!r}")
         return int(found)
+
+    async def revoke(self, token: str) -> bool:
+        """Revoke one bearer token; True when it existed."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                api_tokens.delete().where(api_tokens.c.token_hash == _token_hash(token))
+            )
+        return bool(result.rowcount)
+
+    async def revoke_all(self, username: str, label: str | None = None) -> int:
+        """Revoke every token of ``username`` (only those labelled ``label`` if given)."""
+        uid = await self.user_id(username)
+        query = api_tokens.delete().where(api_tokens.c.user_id == uid)
+        if label is not None:
+            query = query.where(api_tokens.c.label == label)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(query)
+        return int(result.rowcount)
 
     async def authenticate(self, token: str) -> Principal:
         """The principal behind a bearer token, or :class:`AuthError`."""

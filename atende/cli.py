@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from atende.cli_acd import add_parsers as add_acd_parsers
 from atende.cli_campaigns import add_campaign_parser, run_campaign
 from atende.cli_erp import add_erp_parser, run_erp
+from atende.cli_users import add_token_parsers, run_token_revoke
 from atende.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -51,10 +52,15 @@ def _parser() -> argparse.ArgumentParser:
 
     token = sub.add_parser("token", help="issue a bearer token for scripts")
     token.add_argument("username")
-    token.add_argument("--days", type=int, default=365, help="validity in days (0: no expiry)")
+    token.add_argument(
+        "--days",
+        type=int,
+        help="validity in days (0: no expiry; default from ATENDE_CLI_TOKEN_DAYS)",
+    )
     token.add_argument("--label", default="cli")
     add_erp_parser(sub)
     add_campaign_parser(sub)
+    add_token_parsers(sub)
 
     add_acd_parsers(sub)
     return parser
@@ -88,7 +94,7 @@ async def _user_add(settings: Settings, username: str, role: str) -> None:
     print(f"user {username} created with role {role}")
 
 
-async def _token(settings: Settings, username: str, days: int, label: str) -> None:
+async def _token(settings: Settings, username: str, days: int | None, label: str) -> None:
     from atende.auth import UserStore
     from atende.db import make_engine
 
@@ -96,6 +102,7 @@ async def _token(settings: Settings, username: str, days: int, label: str) -> No
     try:
         store = UserStore(engine)
         uid = await store.user_id(username)
+        days = settings.cli_token_days if days is None else days
         ttl = None if days == 0 else timedelta(days=days)
         print(await store.issue_token(uid, label, ttl))
     finally:
@@ -125,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_erp(settings, args)
         if args.command == "campaign":
             return run_campaign(settings, args)
+        if args.command == "token-revoke":
+            return run_token_revoke(settings, args)
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
         elif args.command == "user":

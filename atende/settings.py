@@ -1,13 +1,20 @@
 """Settings from ``ATENDE_*`` environment variables and an optional TOML file.
 
-Validated once at start; every bad value is reported with its name and the reason.
+Validated once at start; every bad value is reported with its name and the reason, never with
+a secret (passwords in URLs are masked) and never with a traceback. ``ATENDE_*`` names the
+engine does not know are listed by :func:`unknown_env_names` (the engine warns of them).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
+import re
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -19,13 +26,24 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
-    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 from telephony.ami.config import AmiServer
+
+# ATENDE_* names read by the engine outside Settings (the CLI, the test suite)
+OTHER_ENV_NAMES = frozenset({"ATENDE_CONFIG", "ATENDE_PASSWORD"})
+OTHER_ENV_PREFIXES = ("ATENDE_TEST_",)
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@\s]*@")
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@`` URL in it masked."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
 
 __all__ = ["AmiServer", "Settings", "SettingsError", "load_settings"]
 
@@ -42,11 +60,12 @@ def _config_file() -> Path | None:
 class Settings(BaseSettings):
     """Everything the engine reads at start."""
 
-    model_config = SettingsConfigDict(env_prefix="ATENDE_", extra="forbid")
+    # strings are decoded by the validators below, so a bad one is named like any other
+    model_config = SettingsConfigDict(env_prefix="ATENDE_", extra="forbid", enable_decoding=False)
 
     database_url: str = "sqlite+aiosqlite:///./var/atende.db"
     redis_url: str | None = None
-    ami_servers: Annotated[list[AmiServer], NoDecode] = Field(default_factory=lambda: [AmiServer()])
+    ami_servers: list[AmiServer] = Field(default_factory=lambda: [AmiServer()])
     ami_action_timeout: float = Field(10.0, gt=0)
     ami_reconnect_max_delay: float = Field(30.0, gt=0)
     agi_host: str = "127.0.0.1"
@@ -73,6 +92,22 @@ class Settings(BaseSettings):
     acd_login_on_start: bool = False
     acd_engine_id: str = Field("main", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     ivr_did_queues: dict[str, str] = Field(default_factory=dict)
+    login_token_hours: float = Field(12.0, gt=0, le=24 * 30)
+    cli_token_days: int = Field(30, ge=0, le=3650)
+    login_free_attempts_per_user: int = Field(5, ge=1)
+    login_free_attempts_per_address: int = Field(50, ge=1)
+    login_max_delay: float = Field(300.0, gt=0)
+    password_workers: int = Field(2, ge=1, le=64)
+
+    @field_validator("acd_vip_callers", "ivr_did_queues", mode="before")
+    @classmethod
+    def _decode_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"not valid JSON ({exc})") from None
+        return value
 
     @field_validator("ami_servers", mode="before")
     @classmethod
@@ -130,7 +165,27 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         lines = []
-        for err in exc.errors():
+        for err in exc.errors(include_input=False, include_url=False):
             where = ".".join(str(p) for p in err["loc"]) or "settings"
-            lines.append(f"  ATENDE_{where.upper()}: {err['msg']}")
+            lines.append(f"  ATENDE_{where.upper()}: {mask_url(err['msg'])}")
         raise SettingsError("invalid settings:\n" + "\n".join(lines)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"ATENDE_CONFIG: {path} is not valid TOML: {exc}") from None
+    except SourceError as exc:
+        raise SettingsError(f"invalid settings: {mask_url(str(exc))}") from None
+
+
+def unknown_env_names(environ: Mapping[str, str] | None = None) -> list[str]:
+    """``ATENDE_*`` variables the engine does not read, each with a likely meant name."""
+    env = os.environ if environ is None else environ
+    known = {f"ATENDE_{name.upper()}" for name in Settings.model_fields} | OTHER_ENV_NAMES
+    found = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith("ATENDE_") or upper in known:
+            continue
+        if upper.startswith(OTHER_ENV_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1)
+        found.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return found

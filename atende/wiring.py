@@ -17,9 +17,11 @@ from atende.auth import UserStore
 from atende.db import make_engine, upgrade
 from atende.erp_runtime import build_erp
 from atende.operations import MeteredAsteriskLink, Operations
-from atende.settings import Settings
+from atende.passwords import PasswordPool
+from atende.settings import Settings, unknown_env_names
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
+from atende.web.sessions import sign_in_policy
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
 from ivr.agi_route import InboundIvr
@@ -48,7 +50,7 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = make_engine(settings.database_url)
-        self.users = UserStore(self.db)
+        self.users = UserStore(self.db, PasswordPool(settings.password_workers))
         self.erp = build_erp(settings, self.db)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
         did_menus = {
@@ -116,6 +118,8 @@ class Engine:
 
     async def start(self) -> None:
         """Migrate, then start FastAGI, the consumers and the HTTP server."""
+        for name in unknown_env_names():
+            log.warning("unknown_setting", name=name)
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.ops.start()
         await self.agi.start()
@@ -134,6 +138,7 @@ class Engine:
                 acd_config=self.acd_config,
                 ops=self.ops,
                 site_zone=ZoneInfo(self.settings.erp_timezone),
+                sign_in=sign_in_policy(self.settings),
             ),
             access_log=None,
         )

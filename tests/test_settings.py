@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from atende.settings import SettingsError, load_settings
+from atende.settings import AmiServer, SettingsError, load_settings, unknown_env_names
+from tests.erp_api.conftest import closed_port
 
 
 def test_defaults_are_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +62,94 @@ def test_missing_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("ATENDE_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(SettingsError, match="no such file"):
         load_settings()
+
+
+def _run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATENDE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "atende.cli", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_bad_settings_are_named_without_traceback_or_secret(tmp_path: Path) -> None:
+    """A wrong AMI url with a secret, bad JSON and a bad port: the command exits 2 and names
+    each setting, prints no traceback, and the AMI secret is not in the output."""
+    result = _run_cli(
+        {
+            "ATENDE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+            "ATENDE_AMI_SERVERS": "amx://atende:AmiS3cretXyZ@10.0.0.1:5038/pbx1",
+            "ATENDE_IVR_DID_QUEUES": "{bad json",
+            "ATENDE_HTTP_PORT": "eighty",
+        },
+        "db",
+        "upgrade",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2
+    for name in ("ATENDE_AMI_SERVERS", "ATENDE_IVR_DID_QUEUES", "ATENDE_HTTP_PORT"):
+        assert name in result.stderr, name
+    assert "AmiS3cretXyZ" not in output
+    assert "amx://atende:***@10.0.0.1" in result.stderr  # the url shown, its secret masked
+    assert "Traceback" not in output
+
+
+def test_json_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON settings are read from the environment as before."""
+    monkeypatch.setenv("ATENDE_IVR_DID_QUEUES", '{"1140040000": "sales"}')
+    monkeypatch.setenv("ATENDE_ACD_VIP_CALLERS", '["5511999990001"]')
+    settings = load_settings()
+    assert settings.ivr_did_queues == {"1140040000": "sales"}
+    assert settings.acd_vip_callers == ["5511999990001"]
+
+
+def test_bad_toml_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A config file that is not TOML is a SettingsError naming ATENDE_CONFIG."""
+    path = tmp_path / "atende.toml"
+    path.write_text("http_port = = 1\n")
+    monkeypatch.setenv("ATENDE_CONFIG", str(path))
+    with pytest.raises(SettingsError, match="ATENDE_CONFIG"):
+        load_settings()
+
+
+def test_unknown_names_are_found_with_a_suggestion() -> None:
+    """A misspelt ATENDE_ name is reported with the name it likely meant; the names the CLI
+    and the tests read are not reported."""
+    env = {
+        "ATENDE_HTTP_PROT": "8081",
+        "ATENDE_HTTP_PORT": "8080",
+        "ATENDE_PASSWORD": "x",
+        "ATENDE_CONFIG": "x",
+        "ATENDE_TEST_PG_URL": "x",
+        "HOME": "/root",
+    }
+    assert unknown_env_names(env) == ["ATENDE_HTTP_PROT (did you mean ATENDE_HTTP_PORT?)"]
+
+
+async def test_engine_warns_of_unknown_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The engine, starting, logs a warning naming each unknown ATENDE_ variable."""
+    from structlog.testing import capture_logs
+
+    from atende.wiring import Engine
+
+    monkeypatch.setenv("ATENDE_ACD_TICK_INTERVALL", "1")
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e.db'}",
+        http_port=0,
+        agi_port=0,
+        ami_servers=[AmiServer(port=closed_port())],
+    )
+    engine = Engine(settings)
+    with capture_logs() as logs:
+        try:
+            await engine.start()
+        finally:
+            await engine.stop()
+    warned = [e["name"] for e in logs if e["event"] == "unknown_setting"]
+    assert warned == ["ATENDE_ACD_TICK_INTERVALL (did you mean ATENDE_ACD_TICK_INTERVAL?)"]

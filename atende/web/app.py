@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from atende.auth import AuthError, Role, UserStore
+from atende.audit import AuditLog
+from atende.auth import Role, UserStore
+from atende.login_throttle import LoginThrottle
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
+from atende.web.guards import MAX_BODY, json_body_limits, request_context, security_headers
 from atende.web.openapi import openapi
 from atende.web.operations_routes import add_reports_and_operations
-from atende.web.security import USER_STORE, allow, principal, public, security_middleware
+from atende.web.security import USER_STORE, allow, public, security_middleware
+from atende.web.sessions import SignIn, SignInPolicy
+from atende.web.sessions import add_routes as add_session_routes
 
 if TYPE_CHECKING:
     from acd.live import InboundAcd
@@ -24,41 +28,11 @@ if TYPE_CHECKING:
     from atende.operations import Operations
 
 STATIC = Path(__file__).parent / "static"
-LOGIN_TTL = timedelta(hours=12)
+# the only files the static route serves: names never reach the filesystem otherwise
+PAGES = frozenset(p.name for p in STATIC.iterdir() if p.is_file())
 
 LiveCalls = Callable[[], Sequence[dict[str, Any]]]
 LIVE_CALLS: web.AppKey[LiveCalls] = web.AppKey("live_calls", object)  # type: ignore[arg-type]
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise ApiError(400, "invalid_json", "request body is not JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "request body must be a JSON object")
-    return body
-
-
-@public
-async def login(request: web.Request) -> web.Response:
-    """POST /api/login {username, password} -> {token, role}."""
-    body = await _json_body(request)
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise ApiError(400, "invalid_request", "username and password are required")
-    try:
-        token, who = await request.app[USER_STORE].login(username, password, LOGIN_TTL)
-    except AuthError as exc:
-        raise ApiError(401, "bad_credentials", str(exc)) from None
-    return web.json_response({"token": token, "role": who.role.value, "username": who.username})
-
-
-@allow(Role.AGENT, Role.SUPERVISOR, Role.CAMPAIGN_MANAGER)
-async def me(request: web.Request) -> web.Response:
-    """GET /api/me: who the token belongs to."""
-    who = principal(request)
-    return web.json_response({"username": who.username, "role": who.role.value})
 
 
 @allow(Role.SUPERVISOR)
@@ -71,10 +45,9 @@ async def live_calls(request: web.Request) -> web.Response:
 async def page(request: web.Request) -> web.FileResponse:
     """Static pages: they hold no data; the data comes from the authenticated API."""
     name = request.match_info.get("name") or "index.html"
-    path = (STATIC / name).resolve()
-    if path.parent != STATIC.resolve() or not path.is_file():
-        raise ApiError(404, "not_found", f"no page {name}")
-    return web.FileResponse(path)
+    if name not in PAGES:
+        raise ApiError(404, "not_found", "no such page")
+    return web.FileResponse(STATIC / name)
 
 
 def build_app(
@@ -84,15 +57,23 @@ def build_app(
     *,
     acd: InboundAcd | None = None,
     acd_config: AcdConfigStore | None = None,
+    sign_in: SignInPolicy | None = None,
     ops: Operations | None = None,
     site_zone: ZoneInfo | None = None,
 ) -> web.Application:
-    """Assemble the web application from its ports (no clients are built here)."""
-    app = web.Application(middlewares=[security_middleware])
+    """Assemble the web application from its ports (no clients are built here).
+
+    The password worker threads of ``users`` are stopped when the application is cleaned up.
+    """
+    app = web.Application(
+        middlewares=[request_context, security_middleware, json_body_limits],
+        client_max_size=MAX_BODY,
+    )
+    app.on_response_prepare.append(security_headers)
     app[USER_STORE] = users
     app[LIVE_CALLS] = calls
-    app.router.add_post("/api/login", login)
-    app.router.add_get("/api/me", me)
+    policy = sign_in or SignInPolicy()
+    add_session_routes(app, SignIn(policy, AuditLog(users.engine), LoginThrottle(policy.throttle)))
     app.router.add_get("/api/calls", live_calls)
     app.router.add_get("/api/openapi.json", openapi)
     if erp is not None:
@@ -104,4 +85,9 @@ def build_app(
     add_reports_and_operations(app, acd_config, ops, site_zone)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)
+
+    async def stop_password_pool(_: web.Application) -> None:
+        users.close()
+
+    app.on_cleanup.append(stop_password_pool)
     return app

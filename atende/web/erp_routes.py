@@ -35,6 +35,7 @@ ROUTES: tuple[tuple[str, str, Handler, int], ...] = (
     ("POST", "/api/erp/outbox/{id}/retry", svc.retry, 200),
     ("POST", "/api/calls/{call_id}/disposition", disp.set_disposition, 201),
     ("GET", "/api/calls/{call_id}/disposition", disp.get_dispositions, 200),
+    ("PUT", "/api/calls/{call_id}/disposition", disp.correct, 200),
 )
 
 

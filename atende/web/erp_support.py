@@ -170,7 +170,7 @@ def reply(value: Any, status: int = 200) -> web.Response:
 
 async def body_of(request: web.Request) -> dict[str, Any]:
     """The request's JSON object (empty body reads as ``{}``)."""
-    if not request.can_read_body:
+    if not request.body_exists:
         return {}
     try:
         body = json.loads(await request.text(), parse_float=Decimal)  # no float for money

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
-from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me
+from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
 from atende.web.openapi_ops import Operation, document
 from atende.web.security import allow
@@ -21,13 +21,15 @@ DESCRIPTION = (
 
 def core_operations() -> list[Operation]:
     """Sign-in, who am I, the live calls and this document."""
-    from atende.web.app import live_calls, login, me  # app.py registers this module's handler
+    from atende.web.app import live_calls  # app.py registers this module's handler
+    from atende.web.sessions import login, logout, me
 
     return [
         Operation(
             "POST", "/api/login", login, body=LoginIn, response=LoginOut, refusals=(429,),
             tags=("auth",),
         ),
+        Operation("POST", "/api/logout", logout, response=SignedOut, tags=("auth",)),
         Operation("GET", "/api/me", me, response=Me, tags=("auth",)),
         Operation("GET", "/api/calls", live_calls, response=LiveCalls, tags=("calls",)),
         Operation("GET", "/api/openapi.json", openapi, response=dict[str, Any], tags=("api",)),

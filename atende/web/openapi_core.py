@@ -3,7 +3,7 @@ and for the OpenAPI document."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,12 +14,16 @@ class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+    session: Literal["token", "cookie"] = Field(
+        "token", description="cookie: the pages' HttpOnly session cookie instead of a token"
+    )
 
 
 class LoginOut(BaseModel):
-    """A bearer token for the API (``Authorization: Bearer <token>``)."""
+    """A bearer token for the API (``Authorization: Bearer <token>``); none for a cookie
+    session."""
 
-    token: str
+    token: str | None = None
     role: str
     username: str
 
@@ -35,3 +39,9 @@ class LiveCalls(BaseModel):
     """The calls the engine tracks on every Asterisk server."""
 
     calls: list[dict[str, Any]]
+
+
+class SignedOut(BaseModel):
+    """The token of the request is revoked (and the session cookie removed)."""
+
+    signed_out: bool

@@ -1,7 +1,13 @@
-"""Bearer-token authentication and role checks for every endpoint.
+"""Authentication (bearer token or session cookie) and role checks for every endpoint.
 
 A handler declares who may call it with :func:`allow`; a handler without a declaration is
 refused (fail closed). Only endpoints marked :func:`public` (login, static pages) skip it.
+
+Scripts send ``Authorization: Bearer <token>``. The pages hold their session in the
+``atende_session`` cookie (HttpOnly, SameSite=Strict); a cookie-authenticated request that
+changes something must also carry ``X-Requested-With: atende`` (which another site cannot send
+without a CORS preflight the engine never grants) and, when the browser names an ``Origin``,
+come from the engine's own origin.
 """
 
 from __future__ import annotations
@@ -18,6 +24,17 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 USER_STORE: web.AppKey[UserStore] = web.AppKey("user_store", UserStore)
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
+TOKEN: web.RequestKey[str] = web.RequestKey("token", str)
+SESSION_COOKIE = "atende_session"
+CSRF_HEADER = "X-Requested-With"
+CSRF_VALUE = "atende"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def allow(*roles: Role) -> Callable[[Handler], Handler]:
@@ -41,6 +58,31 @@ def principal(request: web.Request) -> Principal:
     return request[PRINCIPAL]
 
 
+def check_same_origin(request: web.Request) -> None:
+    """Refuse (403) a request whose ``Origin`` is another site."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        raise ApiError(403, "cross_origin", "request from another site refused")
+
+
+def _credentials(request: web.Request) -> tuple[str, bool]:
+    """The caller's token and whether it came from the session cookie."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthenticated", "missing bearer token")
+        return token.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise ApiError(401, "unauthenticated", "missing bearer token")
+    if request.method not in SAFE_METHODS:
+        check_same_origin(request)
+        if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
+            raise ApiError(403, "csrf", f"a signed-in page must send {CSRF_HEADER}: {CSRF_VALUE}")
+    return cookie, True
+
+
 @web.middleware
 async def security_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate, check the role, and turn :class:`ApiError` into its JSON body."""
@@ -54,22 +96,20 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
             )
             if roles is None:
                 raise ApiError(403, "forbidden", "endpoint has no role policy")
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                raise ApiError(401, "unauthenticated", "missing bearer token")
+            token, _ = _credentials(request)
             try:
-                who = await request.app[USER_STORE].authenticate(token.strip())
+                who = await request.app[USER_STORE].authenticate(token)
             except AuthError as exc:
                 raise ApiError(401, "unauthenticated", str(exc)) from None
             if who.role not in roles:
                 raise ApiError(403, "forbidden", f"role {who.role.value} may not do this")
             request[PRINCIPAL] = who
+            request[TOKEN] = token
         return await handler(request)
     except ApiError as exc:
         return exc.response()
     except web.HTTPException as exc:
         if exc.status >= 400:
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
+            code = HTTP_CODES.get(exc.status, "http_error")
             return ApiError(exc.status, code, exc.reason).response()
         raise

@@ -1,14 +1,49 @@
-"""The agent's disposition of a call and its ERP outcome are stored together or not at all."""
+"""The agent's disposition of a call and its ERP outcome are stored together or not at all;
+a call's disposition belongs to the agent who handled it, once."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from atende.auth import Role
+from acd.domain import QueueLogRecord
+from acd.domain.queue_log import QueueEvent
+from acd.live.sql import AcdConfigStore
+from atende.audit import AuditLog
+from atende.auth import Role, UserStore
 from atende.dispositions import call_dispositions
 from erp_bridge.outbox.table import outbox
-from tests.erp_api.conftest import ErpServer
+from tests.erp_api.conftest import PASSWORD, ErpServer
 from tests.erp_api.test_outcomes_api import ORDER, wait_status
+
+
+async def handled(s: ErpServer, call_id: str, agent: str | None = "2001") -> None:
+    """The ACD's queue log of ``call_id``: queued, then connected to ``agent`` (agent 2001 is
+    the user agent1, 2002 is agent2); with ``None`` the caller abandons."""
+    store = AcdConfigStore(s.engine)
+    await store.save_agent("2001", interface="PJSIP/2001", username="agent1")
+    await store.save_agent("2002", interface="PJSIP/2002", username="agent2")
+    at = 1764255600.0
+    records = [QueueLogRecord(at, call_id, "sales", "NONE", QueueEvent.ENTERQUEUE, ("", "1"))]
+    if agent is None:
+        records.append(
+            QueueLogRecord(at + 9, call_id, "sales", "NONE", QueueEvent.ABANDON, ("1", "1", "9"))
+        )
+    else:
+        records.append(
+            QueueLogRecord(at + 5, call_id, "sales", agent, QueueEvent.CONNECT, ("5", "2"))
+        )
+    await store.append_log(records)
+
+
+async def as_agent2(s: ErpServer) -> dict[str, str]:
+    """Authorization header of a second agent, agent2."""
+    users = UserStore(s.engine)
+    try:
+        uid = await users.create_user("agent2", PASSWORD, Role.AGENT)
+        token = await users.issue_token(uid, "test", None)
+    finally:
+        users.close()
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def _count(s: ErpServer, table: sa.Table) -> int:
@@ -20,6 +55,7 @@ async def test_sale_disposition_writes_outcome_that_reaches_the_erp(erp_server: 
     """A 'sale' disposition with an order outcome is stored, and the order reaches the ERP."""
     s = erp_server
     call = "1764255600.7"
+    await handled(s, call)
     async with s.worker():
         status, body = await s.call(
             "POST",
@@ -45,6 +81,7 @@ async def test_bad_outcome_stores_nothing(erp_server: ErpServer) -> None:
     """An outcome with no lines is refused with 422 and neither disposition nor outcome is kept."""
     s = erp_server
     bad = {**ORDER, "lines": []}
+    await handled(s, "1.1")
     status, body = await s.call(
         "POST",
         "/api/calls/1.1/disposition",
@@ -59,6 +96,7 @@ async def test_bad_outcome_stores_nothing(erp_server: ErpServer) -> None:
 async def test_disposition_without_outcome_and_roles(erp_server: ErpServer) -> None:
     """A 'no_interest' disposition needs no outcome; a bad code is 422; no token is 401."""
     s = erp_server
+    await handled(s, "2.2")
     status, body = await s.call("POST", "/api/calls/2.2/disposition", json={"code": "no_interest"})
     assert (status, body["outcome_id"]) == (201, None)
     status, body = await s.call("POST", "/api/calls/2.2/disposition", json={"code": "Bad Code!"})
@@ -69,3 +107,83 @@ async def test_disposition_without_outcome_and_roles(erp_server: ErpServer) -> N
         "POST", "/api/calls/2.2/disposition", role=Role.CAMPAIGN_MANAGER, json={"code": "x"}
     )
     assert status == 403
+
+
+async def test_agent_reads_and_writes_only_his_calls(erp_server: ErpServer) -> None:
+    """agent2 can neither read nor dispose of agent1's call (403 not_your_call); a call id
+    the engine never saw is 404 call_unknown, with or without an outcome; nothing is stored."""
+    s = erp_server
+    await handled(s, "3.3", agent="2001")
+    status, _ = await s.call("POST", "/api/calls/3.3/disposition", json={"code": "sale"})
+    assert status == 201
+    other = await as_agent2(s)
+    status, body = await s.call("GET", "/api/calls/3.3/disposition", role=None, headers=other)
+    assert (status, body["error"]["code"]) == (403, "not_your_call")
+    status, body = await s.call(
+        "POST", "/api/calls/3.3/disposition", role=None, headers=other, json={"code": "x"}
+    )
+    assert (status, body["error"]["code"]) == (403, "not_your_call")
+    status, body = await s.call(
+        "POST",
+        "/api/calls/nonexistent-call-id/disposition",
+        json={"code": "sale", "outcome": {"kind": "sales_order", "payload": ORDER}},
+    )
+    assert (status, body["error"]["code"]) == (404, "call_unknown")
+    status, body = await s.call("GET", "/api/calls/nonexistent-call-id/disposition")
+    assert status == 404
+    assert await _count(s, call_dispositions) == 1
+    assert await _count(s, outbox) == 0
+    # the agent who handled it and a supervisor read it
+    status, body = await s.call("GET", "/api/calls/3.3/disposition")
+    assert (status, [d["agent"] for d in body["dispositions"]]) == (200, ["agent1"])
+    status, body = await s.call("GET", "/api/calls/3.3/disposition", role=Role.SUPERVISOR)
+    assert status == 200 and len(body["dispositions"]) == 1
+
+
+async def test_one_disposition_per_call_corrected_by_a_supervisor(erp_server: ErpServer) -> None:
+    """A second disposition of a call is 409 disposition_exists (for the supervisor too); a
+    supervisor corrects it with PUT and the audit log keeps before, after and why; an agent may
+    not correct."""
+    s = erp_server
+    await handled(s, "4.4")
+    status, _ = await s.call("POST", "/api/calls/4.4/disposition", json={"code": "sale"})
+    assert status == 201
+    for role in (Role.AGENT, Role.SUPERVISOR):
+        status, body = await s.call(
+            "POST", "/api/calls/4.4/disposition", role=role, json={"code": "no_interest"}
+        )
+        assert (status, body["error"]["code"]) == (409, "disposition_exists")
+    fix = {"code": "no_interest", "notes": "customer hung up", "reason": "wrong code"}
+    status, body = await s.call("PUT", "/api/calls/4.4/disposition", json=fix)
+    assert status == 403
+    status, body = await s.call("PUT", "/api/calls/4.4/disposition", role=Role.SUPERVISOR, json=fix)
+    assert status == 200, body
+    assert (body["code"], body["notes"], body["agent"]) == (
+        "no_interest",
+        "customer hung up",
+        "agent1",
+    )
+    status, body = await s.call("PUT", "/api/calls/9.9/disposition", role=Role.SUPERVISOR, json=fix)
+    assert (status, body["error"]["code"]) == (404, "disposition_unknown")
+    [entry] = await AuditLog(s.engine).entries("disposition_corrected")
+    assert (entry.actor, entry.target, entry.address) == ("supervisor1", "4.4", "127.0.0.1")
+    assert entry.details == {
+        "before": {"code": "sale", "notes": ""},
+        "after": {"code": "no_interest", "notes": "customer hung up"},
+        "reason": "wrong code",
+        "agent": "agent1",
+    }
+    assert await _count(s, call_dispositions) == 1
+
+
+async def test_supervisor_disposes_of_a_call_no_agent_took(erp_server: ErpServer) -> None:
+    """A call that was abandoned in queue is known: no agent may dispose of it, a supervisor
+    may."""
+    s = erp_server
+    await handled(s, "5.5", agent=None)
+    status, body = await s.call("POST", "/api/calls/5.5/disposition", json={"code": "abandoned"})
+    assert (status, body["error"]["code"]) == (403, "not_your_call")
+    status, body = await s.call(
+        "POST", "/api/calls/5.5/disposition", role=Role.SUPERVISOR, json={"code": "abandoned"}
+    )
+    assert status == 201

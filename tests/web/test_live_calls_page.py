@@ -48,7 +48,38 @@ async def test_wrong_password_shows_error(web_server: WebServer, browser: Any) -
     await page.fill("input[name=username]", "supervisor")
     await page.fill("input[name=password]", "not-the-password")
     await page.click("button[type=submit]")
-    error = page.locator("#login-error")
-    await page.wait_for_function("document.getElementById('login-error').textContent !== ''")
-    assert "wrong username or password" in await error.inner_text()
+    error = page.locator("#login-error", has_text="wrong username or password")
+    await error.wait_for(timeout=5000)
     assert await page.locator("#live").is_hidden()
+
+
+async def test_session_cookie_is_out_of_reach_and_sign_out_ends_it(
+    web_server: WebServer, browser: Any
+) -> None:
+    """The page's session is an HttpOnly SameSite=Strict cookie no script can read; nothing is
+    kept in localStorage; after "Sign out" a reload shows the sign-in form, not the calls."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(web_server.url + "/")
+    await page.fill("input[name=username]", "supervisor")
+    await page.fill("input[name=password]", PASSWORDS["supervisor"])
+    await page.click("button[type=submit]")
+    await page.locator("#no-calls").wait_for(state="visible", timeout=5000)
+    [cookie] = await context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (
+        "atende_session",
+        True,
+        "Strict",
+    )
+    assert await page.evaluate("document.cookie") == ""
+    assert await page.evaluate("localStorage.length") == 0
+    # the session survives a reload (the cookie, not the page, holds it)
+    await page.reload()
+    await page.locator("#no-calls").wait_for(state="visible", timeout=5000)
+    await page.click("#logout")
+    await page.locator("#login").wait_for(state="visible", timeout=5000)
+    assert await context.cookies() == []
+    await page.reload()
+    await page.locator("#login").wait_for(state="visible", timeout=5000)
+    assert await page.locator("#live").is_hidden()
+    await context.close()

@@ -1,20 +1,26 @@
 "use strict";
-const tokenKey = "atende.token";
+// The session lives in an HttpOnly cookie the page never sees; every request names the page
+// (X-Requested-With) so the engine knows it is not a forged cross-site request.
+let timers = [];
 
 async function api(path, options = {}) {
-  const token = localStorage.getItem(tokenKey);
-  const headers = Object.assign({ "Content-Type": "application/json" }, options.headers || {});
-  if (token) headers.Authorization = "Bearer " + token;
-  const res = await fetch(path, Object.assign({}, options, { headers }));
+  const headers = Object.assign(
+    { "Content-Type": "application/json", "X-Requested-With": "atende" }, options.headers || {});
+  const res = await fetch(path, Object.assign({ credentials: "same-origin" }, options, { headers }));
   const body = await res.json();
-  if (res.status === 401) { localStorage.removeItem(tokenKey); showLogin(); }
+  if (res.status === 401 && path !== "/api/login") showLogin();
   if (!res.ok) throw new Error(body.error ? body.error.message : res.statusText);
   return body;
 }
 
 function showLogin() {
+  timers.forEach(clearInterval);
+  timers = [];
   document.getElementById("login").hidden = false;
   document.getElementById("live").hidden = true;
+  document.getElementById("acd").hidden = true;
+  document.getElementById("logout").hidden = true;
+  document.getElementById("who").textContent = "";
 }
 
 function clock(iso) {
@@ -68,22 +74,29 @@ async function start() {
     const me = await api("/api/me");
     document.getElementById("who").textContent = me.username + " (" + me.role + ")";
     document.getElementById("login").hidden = true;
+    document.getElementById("logout").hidden = false;
     document.getElementById("live").hidden = false;
     await refresh();
     refreshAcd().catch(() => {});
-    setInterval(() => refresh().catch(() => {}), 1000);
-    setInterval(() => refreshAcd().catch(() => {}), 1000);
+    timers.push(setInterval(() => refresh().catch(() => {}), 1000));
+    timers.push(setInterval(() => refreshAcd().catch(() => {}), 1000));
   } catch (e) { showLogin(); }
 }
 
 document.getElementById("login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const form = new FormData(ev.target);
+  const form = Object.fromEntries(new FormData(ev.target));
   try {
-    const res = await api("/api/login", { method: "POST", body: JSON.stringify(Object.fromEntries(form)) });
-    localStorage.setItem(tokenKey, res.token);
+    await api("/api/login", { method: "POST", body: JSON.stringify(Object.assign(form, { session: "cookie" })) });
+    document.getElementById("login-error").textContent = "";
+    ev.target.reset();
     await start();
   } catch (e) { document.getElementById("login-error").textContent = e.message; }
 });
 
-if (localStorage.getItem(tokenKey)) start(); else showLogin();
+document.getElementById("logout").addEventListener("click", async () => {
+  try { await api("/api/logout", { method: "POST" }); } catch (e) { /* signed out already */ }
+  showLogin();
+});
+
+start();

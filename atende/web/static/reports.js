@@ -1,6 +1,5 @@
 "use strict";
 // The day's interval report: volume, service level and ASA per interval, and the exports.
-const tokenKey = "atende.token";
 const langKey = "atende.lang";
 const T = {
   "pt-BR": {
@@ -54,16 +53,17 @@ function translate() {
   if (last) render(last);
 }
 
+// The session lives in an HttpOnly cookie the page never sees; every request names the page
+// (X-Requested-With) so the engine knows it is not a forged cross-site request.
 async function api(path, body) {
-  const token = localStorage.getItem(tokenKey);
-  const headers = token ? { Authorization: "Bearer " + token } : {};
-  const options = { headers };
+  const headers = { "X-Requested-With": "atende" };
+  const options = { headers, credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     Object.assign(options, { method: "POST", body: JSON.stringify(body) });
   }
   const res = await fetch(path, options);
-  if (res.status === 401) { localStorage.removeItem(tokenKey); showLogin(); throw new Error("401"); }
+  if (res.status === 401) { showLogin(); throw new Error("401"); }
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     throw new Error(body.error ? body.error.message : res.statusText);
@@ -271,12 +271,12 @@ $("#login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = ev.target;
   const res = await fetch("/api/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: f.username.value, password: f.password.value }),
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Requested-With": "atende" },
+    body: JSON.stringify({ username: f.username.value, password: f.password.value, session: "cookie" }),
   });
   const body = await res.json();
   if (!res.ok) { $("#login-error").textContent = body.error.message; return; }
-  localStorage.setItem(tokenKey, body.token);
   start();
 });
 $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
@@ -290,4 +290,4 @@ document.querySelectorAll("[data-export]").forEach((b) => {
   b.addEventListener("click", () => download(b.dataset.export, b.dataset.format));
 });
 translate();
-if (localStorage.getItem(tokenKey)) start(); else showLogin();
+api("/api/me").then(start, showLogin);
