@@ -352,7 +352,7 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
     while spyee is None:
         await pbx.pause(ch, 0.1)
         spyee = next(
-            (c for c in pbx.channels.values() if c.name.startswith(prefix + "-") and c.bridge),
+            (c for c in pbx.channels.values() if c.name.startswith(prefix) and c.bridge),
             None,
         )
     pbx.emit("ChanSpyStart", "call,all", [*ch.block("Spyer"), *spyee.block("Spyee")])

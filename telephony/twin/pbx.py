@@ -410,8 +410,16 @@ class Pbx:
                 except Jump as jump:
                     ch.context, ch.exten, ch.priority = jump.target
                     continue
-                if ended:
+                if ended or ch.pending == "hangup":
                     break
+                if ch.pending == "redirect" and ch.redirect_to is not None:
+                    # a Redirect during an application that does not wait (Set, NoOp...)
+                    # takes effect as soon as it returns: no further priority runs
+                    ch.context, ch.exten, ch.priority = ch.redirect_to
+                    ch.redirect_to, ch.pending = None, None
+                    ch.wake.clear()
+                    script = None
+                    continue
                 ch.priority += 1
         except Hungup:
             pass

@@ -38,6 +38,10 @@ SCENARIOS = {
         ProductScenario("product_missing_prompt", missing=frozenset({"press-1"})),
         ProductScenario("product_missing_greeting", missing=frozenset({"atende-welcome"})),
         ProductScenario("product_hangup_agent_call"),
+        ProductScenario("product_spy_listen"),
+        ProductScenario("product_spy_whisper"),
+        ProductScenario("product_spy_barge"),
+        ProductScenario("product_spy_idle_agent"),
     ]
 }
 
