@@ -90,9 +90,16 @@ async def app_congestion(pbx: Pbx, ch: Channel, data: str) -> bool:
 
 
 async def app_set(pbx: Pbx, ch: Channel, data: str) -> bool:
-    """Set(NAME=value)."""
+    """Set(NAME=value); ``CALLERID(num)``/``CALLERID(name)`` change the caller id
+    (NewCallerid, no VarSet), as Asterisk's function write does."""
     name, _, value = data.partition("=")
-    pbx.set_var(ch, name.strip(), value)
+    name = name.strip()
+    function = name.upper()
+    if function in ("CALLERID(NUM)", "CALLERID(NUMBER)", "CALLERID(NAME)"):
+        cid = (value, ch.cid_name) if function != "CALLERID(NAME)" else (ch.cid_num, value)
+        pbx.set_caller(ch, cid, (ch.conn_num, ch.conn_name), changed=(True, False))
+        return False
+    pbx.set_var(ch, name, value)
     return False
 
 
@@ -217,6 +224,8 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         target = f"Local/{pjsip.group('exten')}@{context}"
     match = _LOCAL.match(target)
     if match is None or not pbx.target_exists(match.group("context"), match.group("exten")):
+        if pjsip is not None:  # no such endpoint here: as an Asterisk without chan_pjsip
+            caller.cause = 66  # Channel not implemented
         pbx.set_var(caller, "DIALSTATUS", "CHANUNAVAIL")
         return False
     exten, context = match.group("exten"), match.group("context")

@@ -8,6 +8,7 @@ channel (the recorded traces are the reference). Dialplan applications live in
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 import uuid
@@ -103,6 +104,7 @@ class Pbx:
         self.processed_calls = 0
         self._epoch = int(self.started)
         self._loop_start: float | None = None
+        self.random = random.Random(0)
         self._uid = 0
         self._local_seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -194,6 +196,14 @@ class Pbx:
         """Value of a variable or function as the dialplan sees it."""
         if name == "EPOCH":
             return str(int(self.epoch()))
+        if name.startswith("IF(") and name.endswith(")"):
+            condition, _, choices = name[3:-1].partition("?")
+            when_true, _, when_false = choices.partition(":")
+            truth = expand(condition, lambda _n: "").strip() not in ("", "0")
+            return when_true if truth else when_false
+        if name.startswith("RAND(") and name.endswith(")"):
+            low, _, high = name[5:-1].partition(",")
+            return str(self.random.randint(int(low or 0), int(high or 2147483647)))
         if ch is not None:
             if name == "EXTEN":
                 return ch.exten
@@ -568,11 +578,13 @@ class Pbx:
             message += [("Application", req.application), ("Data", req.data)]
         else:
             message += [("Context", req.context), ("Exten", req.exten)]
+        # without a channel Asterisk reports the caller id the Originate asked for
+        num, name = (one.cid_num, one.cid_name) if one else (req.caller_id or (UNKNOWN, UNKNOWN))
         message += [
             ("Reason", str(reason)),
             ("Uniqueid", one.uniqueid if one else UNKNOWN),
-            ("CallerIDNum", one.cid_num if one else UNKNOWN),
-            ("CallerIDName", one.cid_name if one else UNKNOWN),
+            ("CallerIDNum", num),
+            ("CallerIDName", name),
         ]
         for listener in list(self.listeners):
             listener(message)

@@ -285,7 +285,7 @@ async def _drive(
     return Replay(banner[0] if banner else "", received, [], sent_at), last_send
 
 
-async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> ProductReplay:
+async def replay_product(scenario: ProductScenario, settle: float = 8.0) -> ProductReplay:
     """Run the product's ``asterisk-conf/extensions.conf`` (with the lab's phones) and its
     ``atende`` AMI user (filters included) on a twin, and drive it as the lab did."""
     first = load_ami(scenario.first)

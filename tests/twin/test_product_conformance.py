@@ -42,6 +42,10 @@ SCENARIOS = {
         ProductScenario("product_spy_whisper"),
         ProductScenario("product_spy_barge"),
         ProductScenario("product_spy_idle_agent"),
+        ProductScenario("product_atxfer"),
+        ProductScenario("product_click_to_call"),
+        ProductScenario("product_click_to_call_local"),
+        ProductScenario("product_dialer_noanswer"),
     ]
 }
 
@@ -51,6 +55,12 @@ SCENARIOS = {
 #: DialBegin first), so DialBegin's DestChannelState is that race's outcome.
 RACES: dict[str, frozenset[str]] = {
     "product_answer_while_disconnected": frozenset({"DestChannelState", "DestChannelStateDesc"}),
+}
+#: Events left out of a recording's comparison: Asterisk publishes a Local device's state from
+#: its own thread and coalesces changes of both halves (product_click_to_call_unfiltered shows
+#: two INUSE and three NOT_INUSE for one call), so their number is not the twin's to copy.
+DROPPED: dict[str, frozenset[str]] = {
+    "product_click_to_call": frozenset({"DeviceStateChange"}),
 }
 
 
@@ -81,9 +91,9 @@ async def test_twin_matches_product_trace(name: str) -> None:
     for connection in _connections(scenario):
         trace, got = load_ami(connection), result.replays[connection]
         assert got.banner == trace.banner
-        race = RACES.get(name, frozenset())
-        want_streams = streams(_masked(trace.received, race))
-        got_streams = streams(_masked(got.received, race))
+        race, drop = RACES.get(name, frozenset()), DROPPED.get(name, frozenset())
+        want_streams = streams(_masked(trace.received, race), drop)
+        got_streams = streams(_masked(got.received, race), drop)
         for key in sorted(set(want_streams) | set(got_streams)):
             want, have = want_streams.get(key, []), got_streams.get(key, [])
             if want != have:
@@ -107,7 +117,10 @@ async def test_twin_answers_each_product_action_with_the_same_messages(name: str
         want_norm, got_norm = Normaliser(wanted), Normaliser(gotten)
 
         def phase(messages: list[Msg], norm: Normaliser, start: int, end: int) -> Counter[Msg]:
-            return Counter(norm.message(m) for m in messages[start:end])
+            drop = DROPPED.get(name, frozenset())
+            return Counter(
+                norm.message(m) for m in messages[start:end] if dict(m).get("Event") not in drop
+            )
 
         want_start = got_start = 0
         for want_end, got_end in zip(want_bounds, got_bounds, strict=True):
