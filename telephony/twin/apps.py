@@ -107,9 +107,14 @@ async def app_playback(pbx: Pbx, ch: Channel, data: str) -> bool:
     """Playback(file): play a known sound; PLAYBACKSTATUS tells how it went."""
     files = _args(data)[0].split("&") if data else []
     ok = all(f in pbx.sounds for f in files) and bool(files)
-    for f in files:
-        if f in pbx.sounds:
-            await pbx.pause(ch, pbx.sounds[f] / 8000)
+    try:
+        for f in files:
+            if f in pbx.sounds:
+                await pbx.pause(ch, pbx.sounds[f] / 8000)
+    except Hungup:
+        # Asterisk's Playback reports how the files opened, not whether they played out
+        pbx.set_var(ch, "PLAYBACKSTATUS", "SUCCESS" if ok else "FAILED")
+        raise
     pbx.set_var(ch, "PLAYBACKSTATUS", "SUCCESS" if ok else "FAILED")
     return False
 
@@ -143,6 +148,23 @@ async def app_amd(pbx: Pbx, ch: Channel, data: str) -> bool:
     await pbx.pause(ch, seconds)
     pbx.set_var(ch, "AMDSTATUS", status)
     pbx.set_var(ch, "AMDCAUSE", cause)
+    return False
+
+
+async def app_waitforsilence(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """WaitForSilence(silence_ms,iterations,timeout_s): WAITSTATUS=SILENCE once the called
+    party has been quiet that long (the twin asks ``pbx.silence_after``), TIMEOUT after
+    ``timeout_s`` otherwise."""
+    args = _args(data)
+    needed = _seconds(args[0], 1000.0) / 1000 if args else 1.0
+    timeout = _seconds(args[2], 0.0) if len(args) > 2 else 0.0
+    quiet_at = pbx.silence_after(ch, needed)
+    if timeout and quiet_at > timeout:
+        await pbx.pause(ch, timeout)
+        pbx.set_var(ch, "WAITSTATUS", "TIMEOUT")
+    else:
+        await pbx.pause(ch, quiet_at)
+        pbx.set_var(ch, "WAITSTATUS", "SILENCE")
     return False
 
 
@@ -484,6 +506,7 @@ APPS: dict[str, App] = {
     "musiconhold": app_moh,
     "agi": app_agi,
     "amd": app_amd,
+    "waitforsilence": app_waitforsilence,
     "dial": app_dial,
     "chanspy": app_chanspy,
 }

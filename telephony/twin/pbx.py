@@ -114,6 +114,9 @@ class Pbx:
             "TOOLONG-4820",
             5.0,
         )
+        #: seconds until the far side of ``ch`` has been silent for ``needed`` seconds
+        #: (WaitForSilence); by default it says nothing at all
+        self.silence_after: Callable[[Channel, float], float] = lambda _ch, needed: needed
         self.on_hangup: list[Callable[[Channel], None]] = []
         self.spies: dict[str, list[Callable[[], None]]] = {}
 

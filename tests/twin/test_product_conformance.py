@@ -46,15 +46,30 @@ SCENARIOS = {
         ProductScenario("product_click_to_call"),
         ProductScenario("product_click_to_call_local"),
         ProductScenario("product_dialer_noanswer"),
+        # what AMD() and WaitForSilence heard from the lab's customers (their README row)
+        ProductScenario("product_dialer_human", amd=("HUMAN", "HUMAN-800-800", 3.0)),
+        ProductScenario("product_dialer_abandon", amd=("HUMAN", "HUMAN-800-800", 3.0)),
+        ProductScenario(
+            "product_dialer_machine",
+            amd=("MACHINE", "LONGGREETING-1500-1500", 2.2),
+            silence_after=8.7,
+        ),
+        ProductScenario(
+            "product_dialer_silent",
+            amd=("MACHINE", "INITIALSILENCE-2500-2500", 3.0),
+            silence_after=1.5,
+        ),
     ]
 }
 
 
-#: Asterisk's thread races seen in a recording: in product_answer_while_disconnected the
-#: agent's phone went Ringing before Dial published DialBegin (the other recordings show
-#: DialBegin first), so DialBegin's DestChannelState is that race's outcome.
+#: Asterisk's thread races seen in a recording: in product_answer_while_disconnected and
+#: product_dialer_human the agent's phone went Ringing before Dial published DialBegin (the
+#: other recordings show DialBegin first), so DialBegin's DestChannelState is that race's
+#: outcome.
 RACES: dict[str, frozenset[str]] = {
     "product_answer_while_disconnected": frozenset({"DestChannelState", "DestChannelStateDesc"}),
+    "product_dialer_human": frozenset({"DestChannelState", "DestChannelStateDesc"}),
 }
 #: Events left out of a recording's comparison: Asterisk publishes a Local device's state from
 #: its own thread and coalesces changes of both halves (product_click_to_call_unfiltered shows
