@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Sequence
+from typing import Protocol
 
 import structlog
 
-from atende.settings import Settings
 from telephony.twin.ami import AmiUser
 from telephony.twin.traffic import TrafficGenerator, demo_plan
 from telephony.twin.twin import Twin, TwinConfig
@@ -16,7 +17,34 @@ from telephony.twin.twin import Twin, TwinConfig
 log = structlog.get_logger("telephony.twin.cli")
 
 
-def config_from_settings(settings: Settings) -> TwinConfig:
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class _AmiServer(Protocol):
+    @property
+    def username(self) -> str: ...
+    @property
+    def secret(self) -> _Secret: ...
+
+
+class TwinSettings(Protocol):
+    """What the twin reads from the engine's settings (``atende.settings.Settings`` has it;
+    the twin does not import the engine's package)."""
+
+    @property
+    def ami_servers(self) -> Sequence[_AmiServer]: ...
+    @property
+    def twin_ami_port(self) -> int: ...
+    @property
+    def agi_host(self) -> str: ...
+    @property
+    def agi_port(self) -> int: ...
+    @property
+    def twin_seed(self) -> int: ...
+
+
+def config_from_settings(settings: TwinSettings) -> TwinConfig:
     """AMI on ``twin_ami_port``, FastAGI to the engine, the engine's AMI user."""
     users = {
         server.username: AmiUser(server.secret.get_secret_value())
@@ -30,7 +58,7 @@ def config_from_settings(settings: Settings) -> TwinConfig:
     )
 
 
-async def run_twin(settings: Settings, seed: int | None = None, traffic: bool = False) -> int:
+async def run_twin(settings: TwinSettings, seed: int | None = None, traffic: bool = False) -> int:
     """Run the twin until interrupted (SIGINT/SIGTERM); with ``traffic``, make calls."""
     twin = Twin(config_from_settings(settings))
     try:
