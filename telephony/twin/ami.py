@@ -61,6 +61,7 @@ ACTION_CLASSES: dict[str, frozenset[str]] = {
     "coreshowchannels": frozenset({"system", "reporting"}),
     "corestatus": frozenset({"system", "reporting"}),
     "playdtmf": frozenset({"call"}),
+    "atxfer": frozenset({"call"}),
     "ping": frozenset(),
     "logoff": frozenset(),
 }

@@ -286,6 +286,20 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
     target.dtmf.put_nowait(digit[0])
 
 
+async def atxfer(session: AmiSession, m: Message) -> None:
+    """Atxfer: the twin has no features.conf, so no attended-transfer feature code exists
+    (Asterisk's sample features.conf leaves ``atxfer`` commented out)."""
+    chan, exten = get(m, "Channel"), get(m, "Exten")
+    if not chan:
+        session.error(m, "No channel specified")
+    elif not exten:
+        session.error(m, "No extension specified")
+    elif session.pbx.find(chan) is None:
+        session.error(m, "Channel specified does not exist")
+    else:
+        session.error(m, "No attended transfer feature code found")
+
+
 async def events(session: AmiSession, m: Message) -> None:
     """Events: change which events this session receives."""
     on = session.set_event_mask(get(m, "EventMask", "on"))
@@ -304,4 +318,5 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "status": status,
     "playdtmf": playdtmf,
     "events": events,
+    "atxfer": atxfer,
 }

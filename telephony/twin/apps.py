@@ -90,9 +90,16 @@ async def app_congestion(pbx: Pbx, ch: Channel, data: str) -> bool:
 
 
 async def app_set(pbx: Pbx, ch: Channel, data: str) -> bool:
-    """Set(NAME=value)."""
+    """Set(NAME=value); ``CALLERID(num)``/``CALLERID(name)`` change the caller id
+    (NewCallerid, no VarSet), as Asterisk's function write does."""
     name, _, value = data.partition("=")
-    pbx.set_var(ch, name.strip(), value)
+    name = name.strip()
+    function = name.upper()
+    if function in ("CALLERID(NUM)", "CALLERID(NUMBER)", "CALLERID(NAME)"):
+        cid = (value, ch.cid_name) if function != "CALLERID(NAME)" else (ch.cid_num, value)
+        pbx.set_caller(ch, cid, (ch.conn_num, ch.conn_name), changed=(True, False))
+        return False
+    pbx.set_var(ch, name, value)
     return False
 
 
@@ -100,9 +107,14 @@ async def app_playback(pbx: Pbx, ch: Channel, data: str) -> bool:
     """Playback(file): play a known sound; PLAYBACKSTATUS tells how it went."""
     files = _args(data)[0].split("&") if data else []
     ok = all(f in pbx.sounds for f in files) and bool(files)
-    for f in files:
-        if f in pbx.sounds:
-            await pbx.pause(ch, pbx.sounds[f] / 8000)
+    try:
+        for f in files:
+            if f in pbx.sounds:
+                await pbx.pause(ch, pbx.sounds[f] / 8000)
+    except Hungup:
+        # Asterisk's Playback reports how the files opened, not whether they played out
+        pbx.set_var(ch, "PLAYBACKSTATUS", "SUCCESS" if ok else "FAILED")
+        raise
     pbx.set_var(ch, "PLAYBACKSTATUS", "SUCCESS" if ok else "FAILED")
     return False
 
@@ -136,6 +148,23 @@ async def app_amd(pbx: Pbx, ch: Channel, data: str) -> bool:
     await pbx.pause(ch, seconds)
     pbx.set_var(ch, "AMDSTATUS", status)
     pbx.set_var(ch, "AMDCAUSE", cause)
+    return False
+
+
+async def app_waitforsilence(pbx: Pbx, ch: Channel, data: str) -> bool:
+    """WaitForSilence(silence_ms,iterations,timeout_s): WAITSTATUS=SILENCE once the called
+    party has been quiet that long (the twin asks ``pbx.silence_after``), TIMEOUT after
+    ``timeout_s`` otherwise."""
+    args = _args(data)
+    needed = _seconds(args[0], 1000.0) / 1000 if args else 1.0
+    timeout = _seconds(args[2], 0.0) if len(args) > 2 else 0.0
+    quiet_at = pbx.silence_after(ch, needed)
+    if timeout and quiet_at > timeout:
+        await pbx.pause(ch, timeout)
+        pbx.set_var(ch, "WAITSTATUS", "TIMEOUT")
+    else:
+        await pbx.pause(ch, quiet_at)
+        pbx.set_var(ch, "WAITSTATUS", "SILENCE")
     return False
 
 
@@ -217,6 +246,8 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         target = f"Local/{pjsip.group('exten')}@{context}"
     match = _LOCAL.match(target)
     if match is None or not pbx.target_exists(match.group("context"), match.group("exten")):
+        if pjsip is not None:  # no such endpoint here: as an Asterisk without chan_pjsip
+            caller.cause = 66  # Channel not implemented
         pbx.set_var(caller, "DIALSTATUS", "CHANUNAVAIL")
         return False
     exten, context = match.group("exten"), match.group("context")
@@ -352,7 +383,7 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
     while spyee is None:
         await pbx.pause(ch, 0.1)
         spyee = next(
-            (c for c in pbx.channels.values() if c.name.startswith(prefix + "-") and c.bridge),
+            (c for c in pbx.channels.values() if c.name.startswith(prefix) and c.bridge),
             None,
         )
     pbx.emit("ChanSpyStart", "call,all", [*ch.block("Spyer"), *spyee.block("Spyee")])
@@ -475,6 +506,7 @@ APPS: dict[str, App] = {
     "musiconhold": app_moh,
     "agi": app_agi,
     "amd": app_amd,
+    "waitforsilence": app_waitforsilence,
     "dial": app_dial,
     "chanspy": app_chanspy,
 }

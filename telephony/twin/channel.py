@@ -19,6 +19,7 @@ CAUSE_TEXT = {
     19: "User alerting, no answer",
     21: "Call Rejected",
     34: "Circuit/channel congestion",
+    66: "Channel not implemented",
 }
 
 

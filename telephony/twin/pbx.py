@@ -8,6 +8,7 @@ channel (the recorded traces are the reference). Dialplan applications live in
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 import uuid
@@ -103,6 +104,7 @@ class Pbx:
         self.processed_calls = 0
         self._epoch = int(self.started)
         self._loop_start: float | None = None
+        self.random = random.Random(0)
         self._uid = 0
         self._local_seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -112,6 +114,9 @@ class Pbx:
             "TOOLONG-4820",
             5.0,
         )
+        #: seconds until the far side of ``ch`` has been silent for ``needed`` seconds
+        #: (WaitForSilence); by default it says nothing at all
+        self.silence_after: Callable[[Channel, float], float] = lambda _ch, needed: needed
         self.on_hangup: list[Callable[[Channel], None]] = []
         self.spies: dict[str, list[Callable[[], None]]] = {}
 
@@ -194,6 +199,14 @@ class Pbx:
         """Value of a variable or function as the dialplan sees it."""
         if name == "EPOCH":
             return str(int(self.epoch()))
+        if name.startswith("IF(") and name.endswith(")"):
+            condition, _, choices = name[3:-1].partition("?")
+            when_true, _, when_false = choices.partition(":")
+            truth = expand(condition, lambda _n: "").strip() not in ("", "0")
+            return when_true if truth else when_false
+        if name.startswith("RAND(") and name.endswith(")"):
+            low, _, high = name[5:-1].partition(",")
+            return str(self.random.randint(int(low or 0), int(high or 2147483647)))
         if ch is not None:
             if name == "EXTEN":
                 return ch.exten
@@ -410,8 +423,16 @@ class Pbx:
                 except Jump as jump:
                     ch.context, ch.exten, ch.priority = jump.target
                     continue
-                if ended:
+                if ended or ch.pending == "hangup":
                     break
+                if ch.pending == "redirect" and ch.redirect_to is not None:
+                    # a Redirect during an application that does not wait (Set, NoOp...)
+                    # takes effect as soon as it returns: no further priority runs
+                    ch.context, ch.exten, ch.priority = ch.redirect_to
+                    ch.redirect_to, ch.pending = None, None
+                    ch.wake.clear()
+                    script = None
+                    continue
                 ch.priority += 1
         except Hungup:
             pass
@@ -560,11 +581,13 @@ class Pbx:
             message += [("Application", req.application), ("Data", req.data)]
         else:
             message += [("Context", req.context), ("Exten", req.exten)]
+        # without a channel Asterisk reports the caller id the Originate asked for
+        num, name = (one.cid_num, one.cid_name) if one else (req.caller_id or (UNKNOWN, UNKNOWN))
         message += [
             ("Reason", str(reason)),
             ("Uniqueid", one.uniqueid if one else UNKNOWN),
-            ("CallerIDNum", one.cid_num if one else UNKNOWN),
-            ("CallerIDName", one.cid_name if one else UNKNOWN),
+            ("CallerIDNum", num),
+            ("CallerIDName", name),
         ]
         for listener in list(self.listeners):
             listener(message)

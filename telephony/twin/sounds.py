@@ -20,6 +20,11 @@ STOCK_SOUNDS: dict[str, int] = {
     "vm-goodbye": 7040,
     "please-try-again": 10080,
     "one-moment-please": 12800,
+    "hello": 6400,
+    "silence/3": 24000,
+    "silence/10": 80000,
+    "vm-nobodyavail": 22400,
+    "vm-intro": 45280,
 }
 
 #: The product's prompts, shipped in ``asterisk-conf/sounds/<language>/``.

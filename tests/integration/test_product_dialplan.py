@@ -74,6 +74,7 @@ async def test_hold_connect_and_back_to_hold() -> None:
             )
 
         await eventually(second_back_on_hold)
-        assert one.variables["AGENT_INTERFACE"] == "PJSIP/2001"
+        assert one.variables["ATENDE_DIAL_TO"] == "PJSIP/2001"  # the Setvar, used once
+        assert one.variables["AGENT_INTERFACE"] == ""
     finally:
         await twin.stop()

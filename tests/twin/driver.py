@@ -188,6 +188,10 @@ class ProductScenario:
     after_delay: float = 0.0
     missing: frozenset[str] = frozenset()
     agi_down: bool = False
+    #: what AMD() concluded about the lab's customer (status, cause, seconds after answer)
+    amd: tuple[str, str, float] | None = None
+    #: seconds WaitForSilence waited on the lab's customer's audio
+    silence_after: float | None = None
 
     @property
     def first(self) -> str:
@@ -285,7 +289,7 @@ async def _drive(
     return Replay(banner[0] if banner else "", received, [], sent_at), last_send
 
 
-async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> ProductReplay:
+async def replay_product(scenario: ProductScenario, settle: float = 8.0) -> ProductReplay:
     """Run the product's ``asterisk-conf/extensions.conf`` (with the lab's phones) and its
     ``atende`` AMI user (filters included) on a twin, and drive it as the lab did."""
     first = load_ami(scenario.first)
@@ -313,6 +317,12 @@ async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> Prod
             login_failure_delay=0.05,
         )
     )
+    if scenario.amd is not None:
+        amd = scenario.amd
+        twin.pbx.amd_result = lambda _channel: amd
+    if scenario.silence_after is not None:
+        quiet = scenario.silence_after
+        twin.pbx.silence_after = lambda _channel, _needed: quiet
     port = await twin.start()
     renamed = _sequences([*first.received, *(second.received if second else [])])
     replays: dict[str, Replay] = {}

@@ -38,15 +38,44 @@ SCENARIOS = {
         ProductScenario("product_missing_prompt", missing=frozenset({"press-1"})),
         ProductScenario("product_missing_greeting", missing=frozenset({"atende-welcome"})),
         ProductScenario("product_hangup_agent_call"),
+        ProductScenario("product_spy_listen"),
+        ProductScenario("product_spy_whisper"),
+        ProductScenario("product_spy_barge"),
+        ProductScenario("product_spy_idle_agent"),
+        ProductScenario("product_atxfer"),
+        ProductScenario("product_click_to_call"),
+        ProductScenario("product_click_to_call_local"),
+        ProductScenario("product_dialer_noanswer"),
+        # what AMD() and WaitForSilence heard from the lab's customers (their README row)
+        ProductScenario("product_dialer_human", amd=("HUMAN", "HUMAN-800-800", 3.0)),
+        ProductScenario("product_dialer_abandon", amd=("HUMAN", "HUMAN-800-800", 3.0)),
+        ProductScenario(
+            "product_dialer_machine",
+            amd=("MACHINE", "LONGGREETING-1500-1500", 2.2),
+            silence_after=8.7,
+        ),
+        ProductScenario(
+            "product_dialer_silent",
+            amd=("MACHINE", "INITIALSILENCE-2500-2500", 3.0),
+            silence_after=1.5,
+        ),
     ]
 }
 
 
-#: Asterisk's thread races seen in a recording: in product_answer_while_disconnected the
-#: agent's phone went Ringing before Dial published DialBegin (the other recordings show
-#: DialBegin first), so DialBegin's DestChannelState is that race's outcome.
+#: Asterisk's thread races seen in a recording: in product_answer_while_disconnected and
+#: product_dialer_human the agent's phone went Ringing before Dial published DialBegin (the
+#: other recordings show DialBegin first), so DialBegin's DestChannelState is that race's
+#: outcome.
 RACES: dict[str, frozenset[str]] = {
     "product_answer_while_disconnected": frozenset({"DestChannelState", "DestChannelStateDesc"}),
+    "product_dialer_human": frozenset({"DestChannelState", "DestChannelStateDesc"}),
+}
+#: Events left out of a recording's comparison: Asterisk publishes a Local device's state from
+#: its own thread and coalesces changes of both halves (product_click_to_call_unfiltered shows
+#: two INUSE and three NOT_INUSE for one call), so their number is not the twin's to copy.
+DROPPED: dict[str, frozenset[str]] = {
+    "product_click_to_call": frozenset({"DeviceStateChange"}),
 }
 
 
@@ -77,9 +106,9 @@ async def test_twin_matches_product_trace(name: str) -> None:
     for connection in _connections(scenario):
         trace, got = load_ami(connection), result.replays[connection]
         assert got.banner == trace.banner
-        race = RACES.get(name, frozenset())
-        want_streams = streams(_masked(trace.received, race))
-        got_streams = streams(_masked(got.received, race))
+        race, drop = RACES.get(name, frozenset()), DROPPED.get(name, frozenset())
+        want_streams = streams(_masked(trace.received, race), drop)
+        got_streams = streams(_masked(got.received, race), drop)
         for key in sorted(set(want_streams) | set(got_streams)):
             want, have = want_streams.get(key, []), got_streams.get(key, [])
             if want != have:
@@ -103,7 +132,10 @@ async def test_twin_answers_each_product_action_with_the_same_messages(name: str
         want_norm, got_norm = Normaliser(wanted), Normaliser(gotten)
 
         def phase(messages: list[Msg], norm: Normaliser, start: int, end: int) -> Counter[Msg]:
-            return Counter(norm.message(m) for m in messages[start:end])
+            drop = DROPPED.get(name, frozenset())
+            return Counter(
+                norm.message(m) for m in messages[start:end] if dict(m).get("Event") not in drop
+            )
 
         want_start = got_start = 0
         for want_end, got_end in zip(want_bounds, got_bounds, strict=True):

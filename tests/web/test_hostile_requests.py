@@ -148,7 +148,7 @@ async def test_username_in_use_is_409(site: Site) -> None:
         second = {"agent": "2002", "interface": "PJSIP/2002", "username": "agent"}
         async with http.post(site.url + "/api/acd/agents", json=second, headers=site.auth()) as r:
             assert r.status == 409
-            assert (await r.json())["error"]["code"] == "conflict"
+            assert (await r.json())["error"]["code"] == "username_in_use"
         async with http.get(site.url + "/api/acd/agents", headers=site.auth()) as r:
             assert [a["agent"] for a in (await r.json())["agents"]] == ["2001"]
 
