@@ -168,9 +168,9 @@ class PredictivePacer:
 
     def _safe(self, state: PacingInput, agents_now: int, p: float) -> PacingDecision:
         """Dial only while P(more people answer than free agents) <= ``safe_risk`` (exact
-        binomial, every ringing call at the upper bound of the answer rate); hang up the
-        oldest ringing calls when those already ringing exceed it."""
-        chances = [p] * state.ringing  # no discount for ringing time: the safe side
+        Poisson-binomial at the upper bound of the answer rate); hang up the oldest ringing
+        calls when those already ringing exceed it."""
+        chances = person_chances(state, p)
         need = max(agents_now, 0) + 1
         cancel = 0
         while cancel < state.cancellable and _tail(chances[cancel:], need) > self.safe_risk:
