@@ -18,7 +18,7 @@ false-positive estimate, as Ofcom counts it), its worst 24 h window (the shift i
 every 24 h window holding the shift gives the shift's rate) and the highest running rate at
 any moment after the first 100 live calls, and the share of calls dialled.
 
-    python bench/dialer_sim.py [--seeds 3] [--hours 8]
+    python bench/dialer_sim.py [--seeds 2] [--hours 8] [--agents 20 100] [--talk 150] [--wrap 10]
 """
 
 from __future__ import annotations
@@ -410,19 +410,32 @@ def run(s: Scenario, name: str) -> Stats:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--hours", type=float, default=8.0)
+    parser.add_argument("--agents", type=int, nargs="+", default=[20, 100])
+    parser.add_argument("--talk", type=float, default=150.0, help="mean talk seconds")
+    parser.add_argument("--wrap", type=float, default=10.0, help="wrap-up seconds")
     args = parser.parse_args()
+    print(
+        f"talk mean {args.talk:.0f} s (lognormal, sigma 0.6), wrap-up {args.wrap:.0f} s, "
+        f"machines 15%, busy 8%, cap {CAP:.0%}, {args.seeds} seeds of {args.hours:.0f} h"
+    )
     pacers = ("ours", "progressive", "vicidial")
     print(f"{'agents':>6} {'answer':>6} {'pacer':>12} {'talk min/agent h':>16} "
           f"{'abandon':>8} {'worst 24h':>9} {'max running':>11} {'dials':>7}")  # fmt: skip
-    for agents in (20, 100):
+    for agents in args.agents:
         for answer in (0.20, 0.275, 0.35):
             for name in pacers:
                 runs = [
-                    run(Scenario(agents, answer, hours=args.hours, seed=seed), name)
+                    run(
+                        Scenario(
+                            agents, answer, talk_mean=args.talk, wrap=args.wrap,
+                            hours=args.hours, seed=seed,
+                        ),
+                        name,
+                    )
                     for seed in range(1, args.seeds + 1)
-                ]
+                ]  # fmt: skip
                 talk = sum(r.talk_seconds for r in runs) / 60
                 hours = sum(r.agent_seconds for r in runs) / 3600
                 rates = [_rate(r) for r in runs]

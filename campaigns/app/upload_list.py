@@ -122,12 +122,17 @@ async def upload_list(
             )
             if progress is not None:
                 progress(counts)
-    except (CampaignError, UnicodeDecodeError, OSError) as err:
+    except Exception as err:
+        # The batches stored so far stay (each was one transaction); the upload says where
+        # it stopped, and uploading the file again skips what is already in.
         await _settle(ahead)
-        await store.finish_upload(upload_id, "failed", reasons, clock(), str(err))
-        log.warning("list_upload_failed", upload_id=upload_id, error=str(err))
-        message = f"reading stopped after row {counts.rows_read}: {err}"
-        raise CampaignError("file_unreadable", message) from err
+        await store.finish_upload(upload_id, "failed", reasons, clock(), str(err)[:500])
+        log.warning("list_upload_failed", upload_id=upload_id, rows=counts.rows_read,
+                    error=str(err)[:500])  # fmt: skip
+        if isinstance(err, CampaignError | UnicodeDecodeError | OSError):
+            message = f"reading stopped after row {counts.rows_read}: {err}"
+            raise CampaignError("file_unreadable", message) from err
+        raise
     except BaseException:
         await _settle(ahead)
         raise

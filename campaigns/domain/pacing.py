@@ -59,6 +59,10 @@ class PacingInput:
     them is less likely to bring a person."""
 
 
+MIN_ANSWER_TIMES = 30
+"""Answer times needed before a call's ringing time discounts its chance."""
+
+
 def upper_bound(rate: float, samples: int, z: float = 3.0) -> float:
     """Wilson upper bound of a measured rate (z = 3: wrong about once in a thousand)."""
     n = max(samples, 1)
@@ -74,7 +78,7 @@ def person_chances(state: PacingInput, rate: float | None = None) -> list[float]
     the call's age ``a`` (every call at ``answer_rate`` when ages or times are unknown).
     """
     p = min(max(state.answer_rate if rate is None else rate, 0.0), 1.0)
-    if not state.ringing_ages or not state.answer_times or p in (0.0, 1.0):
+    if len(state.answer_times) < MIN_ANSWER_TIMES or not state.ringing_ages or p in (0.0, 1.0):
         return [p] * state.ringing
     times = sorted(state.answer_times)
     n = len(times)
@@ -164,8 +168,8 @@ class PredictivePacer:
 
     def _safe(self, state: PacingInput, agents_now: int, p: float) -> PacingDecision:
         """Dial only while P(more people answer than free agents) <= ``safe_risk`` (exact
-        Poisson-binomial); hang up the oldest ringing calls when those already ringing
-        exceed it."""
+        Poisson-binomial at the upper bound of the answer rate); hang up the oldest ringing
+        calls when those already ringing exceed it."""
         chances = person_chances(state, p)
         need = max(agents_now, 0) + 1
         cancel = 0

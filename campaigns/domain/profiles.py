@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
+from campaigns.domain.abandon import AbandonLedger, AbandonWindow
 from campaigns.domain.retry import RetryPolicy
 from campaigns.domain.windows import CallingWindow, weekly
 
@@ -37,6 +38,13 @@ class ComplianceProfile:
     short_call_cap: int = 100_000
     short_call_warning: float = 0.8
     zone: str = "UTC"
+
+    def abandon_ledger(self, campaign_start: datetime) -> AbandonLedger:
+        """The ledger of a campaign under this profile (window, cap, false-positive share)."""
+        window = AbandonWindow(
+            self.abandon_window, self.zone, self.abandon_period_days, campaign_start
+        )
+        return AbandonLedger(window, self.abandon_cap, self.amd_false_positive_share)
 
 
 US = ComplianceProfile(

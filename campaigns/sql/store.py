@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.domain.leads import Lead, Problem
 from campaigns.port import DialList, Upload, UploadCounts
@@ -19,6 +19,32 @@ _CHUNK = 900  # parameters per IN (...) lookup, under SQLite's and asyncpg's lim
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
+
+
+async def _insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (same keys) with one driver ``executemany``.
+
+    The statement is compiled once for the connection's dialect and the values pass through
+    each column type's own bind processor, which is what SQLAlchemy's executemany does per
+    row; doing it here keeps a 1,000,000-row upload from spending most of its time building
+    parameter dictionaries.
+    """
+    dialect = conn.dialect
+    keys = list(rows[0])
+    compiled = table.insert().inline().compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or keys)
+    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
+    plain = all(proc is None for proc in processors)
+    params = [
+        tuple(row[k] for k in order)
+        if plain
+        else tuple(
+            row[k] if proc is None else proc(row[k])
+            for k, proc in zip(order, processors, strict=True)
+        )
+        for row in rows
+    ]
+    await conn.exec_driver_sql(str(compiled), params)
 
 
 def _upload(row: Any) -> Upload:
@@ -171,10 +197,10 @@ class SqlListStore:
         ]
         async with self._engine.begin() as conn:
             if lead_rows:
-                await conn.execute(leads.insert(), lead_rows)
-                await conn.execute(phones.insert(), phone_rows)
+                await _insert_many(conn, leads, lead_rows)
+                await _insert_many(conn, phones, phone_rows)
             if problem_rows:
-                await conn.execute(upload_problems.insert(), problem_rows)
+                await _insert_many(conn, upload_problems, problem_rows)
             await conn.execute(
                 uploads.update()
                 .where(uploads.c.id == upload_id)

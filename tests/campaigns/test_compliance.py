@@ -118,6 +118,10 @@ def test_windows_reset_at_midnight_and_per_period() -> None:
     assert us.rate(start + timedelta(days=29, hours=23)) == 1.0
     assert us.rate(start + timedelta(days=30)) == 0.0
     assert us.headroom() == 0
+    from_profile = US.abandon_ledger(start)
+    from_profile.record_live(start + timedelta(days=29), abandoned=True)
+    assert from_profile.rate(start + timedelta(days=30)) == 0.0
+    assert UK.abandon_ledger(start).window.start(utc(2026, 7, 1, 23, 30)) == utc(2026, 7, 1, 23)
 
 
 def test_start_of_day_allows_no_abandon_until_enough_live_calls() -> None:

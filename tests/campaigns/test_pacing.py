@@ -69,12 +69,18 @@ def test_predictive_overdials_within_the_budget() -> None:
 
 
 def test_long_ringing_calls_are_less_likely_to_bring_a_person() -> None:
-    """Answers after 5, 10, 15 s and a 50% rate: a call ringing 12 s brings a person with
-    0.5 * 0.375 / (0.5 * 0.375 + 0.5) = 0.273; at 20 s, 0.111 (oldest listed first)."""
+    """Thirty answers after 5, 10 and 15 s and a 50% rate: a call ringing 12 s keeps
+    p S / (p S + 1 - p) with S = 10.5 / 31; at 20 s, S = 0.5 / 31 (oldest listed first).
+    With fewer than 30 answer times, no discount."""
+    times = [5.0] * 10 + [10.0] * 10 + [15.0] * 10
     chances = person_chances(
-        state(ringing=2, answer_rate=0.5, ringing_ages=(12.0, 20.0), answer_times=(5, 10, 15))
+        state(ringing=2, answer_rate=0.5, ringing_ages=(12.0, 20.0), answer_times=times)
     )
-    assert chances == pytest.approx([0.0625 / 0.5625, 0.1875 / 0.6875])
+    # 12 s: 10 of 30 longer -> S = 10.5 / 31; 20 s: none -> S = 0.5 / 31
+    s12, s20 = 10.5 / 31, 0.5 / 31
+    assert chances == pytest.approx([s20 / (s20 + 1), s12 / (s12 + 1)])
+    few = person_chances(state(ringing=1, answer_rate=0.5, ringing_ages=(20.0,), answer_times=(5,)))
+    assert few == [0.5]
 
 
 def test_expected_free_time_from_recent_handling() -> None:

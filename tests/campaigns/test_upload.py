@@ -147,3 +147,29 @@ async def test_file_level_faults_store_nothing(engine: AsyncEngine, tmp_path: Pa
         await _upload(engine, path)
     assert err.value.code == "no_phone_column"
     assert await _leads(engine) == {}
+
+
+async def test_file_broken_midway_keeps_what_was_read(engine: AsyncEngine, tmp_path: Path) -> None:
+    """A UTF-16 export with a broken character mid-file: the batches read before the fault are
+    kept, the upload is marked failed with where it stopped, and the CLI-facing error is
+    ``file_unreadable``; uploading the repaired file adds only the rest."""
+    rows = [["Nome", "Telefone", "CPF"]] + [
+        [f"L{i}", f"1197{i:07d}", cpf(5000 + i)] for i in range(6000)
+    ]
+    path = write_csv(tmp_path / "u16.csv", rows, "\t", "utf-16")
+    good = path.read_bytes()
+    middle = len(good) // 2 // 2 * 2
+    path.write_bytes(good[:middle] + b"\x00\xdc" + good[middle:])  # a lone low surrogate
+    with pytest.raises(CampaignError) as err:
+        await _upload(engine, path, batch_rows=1000)
+    assert err.value.code == "file_unreadable"
+    async with engine.connect() as conn:
+        kept = (await conn.execute(sa.select(sa.func.count()).select_from(leads))).scalar()
+        status = (
+            await conn.execute(sa.text("SELECT status, rows_read FROM campaign_uploads"))
+        ).one()
+    assert status[0] == "failed" and 0 < kept < 6000 and status[1] == kept
+    path.write_bytes(good)
+    repaired = await _upload(engine, path, batch_rows=1000)
+    assert repaired.upload.counts.leads_added == 6000 - kept
+    assert repaired.upload.reasons == {"duplicate": kept}
