@@ -54,7 +54,12 @@ class Engine:
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
         )
-        self.link: AsteriskLink = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
+        self.link: AsteriskLink = MeteredAsteriskLink(
+            settings.ami_servers,
+            action_timeout=settings.ami_action_timeout,
+            reconnect_max_delay=settings.ami_reconnect_max_delay,
+            show_ended_for=5.0,
+        )
         self.acd_config = AcdConfigStore(self.db)
         self.acd_state: AcdStore = (
             RedisStore(settings.redis_url, settings.redis_key_prefix)

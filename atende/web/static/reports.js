@@ -55,9 +55,11 @@ function translate() {
 }
 
 async function api(path, body) {
+  // A bearer token when the sign-in gave one; otherwise the session cookie goes by itself.
   const token = localStorage.getItem(tokenKey);
-  const headers = token ? { Authorization: "Bearer " + token } : {};
-  const options = { headers };
+  const headers = { "X-Requested-With": "atende" };
+  if (token) headers.Authorization = "Bearer " + token;
+  const options = { headers, credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     Object.assign(options, { method: "POST", body: JSON.stringify(body) });
@@ -271,12 +273,13 @@ $("#login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = ev.target;
   const res = await fetch("/api/login", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: f.username.value, password: f.password.value }),
+    method: "POST", headers: { "Content-Type": "application/json", "X-Requested-With": "atende" },
+    body: JSON.stringify({ username: f.username.value, password: f.password.value, session: "cookie" }),
   });
   const body = await res.json();
   if (!res.ok) { $("#login-error").textContent = body.error.message; return; }
-  localStorage.setItem(tokenKey, body.token);
+  if (body.token) localStorage.setItem(tokenKey, body.token); else localStorage.removeItem(tokenKey);
+  $("#login-error").textContent = "";
   start();
 });
 $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
@@ -290,4 +293,4 @@ document.querySelectorAll("[data-export]").forEach((b) => {
   b.addEventListener("click", () => download(b.dataset.export, b.dataset.format));
 });
 translate();
-if (localStorage.getItem(tokenKey)) start(); else showLogin();
+start();  // signed in already (token or session cookie)? Otherwise the first 401 shows the form
