@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/ami_ingest.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/erp_orders.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -183,7 +183,7 @@ class _Builder:
         self.rows = {
             name: [QueueRow(name, *bounds.local(i)) for i in range(len(bounds))] for name in queues
         }
-        self.agent_rows: dict[str, list[AgentRow]] = {}
+        self.agent_rows: dict[str, dict[int, AgentRow]] = {}  # made when first touched
         self.calls: dict[tuple[str, str], _Call] = {}
         self.agents: dict[str, _Agent] = {}
 
@@ -192,11 +192,11 @@ class _Builder:
         return None if rows is None or bucket is None else rows[bucket]
 
     def arow(self, agent: str, bucket: int) -> AgentRow:
-        rows = self.agent_rows.get(agent)
-        if rows is None:
-            rows = [AgentRow(agent, *self.bounds.local(i)) for i in range(len(self.bounds))]
-            self.agent_rows[agent] = rows
-        return rows[bucket]
+        rows = self.agent_rows.setdefault(agent, {})
+        row = rows.get(bucket)
+        if row is None:
+            row = rows[bucket] = AgentRow(agent, *self.bounds.local(bucket))
+        return row
 
     def spread(self, agent: str, since: float, until: float, what: str, reason: str = "") -> None:
         """Add the span ``[since, until)`` to the agent's intervals it overlaps."""
@@ -358,8 +358,9 @@ def interval_report(
     b.close(min(now, bounds.starts[-1]))
     queue_rows = [row for name in sorted(queues) for row in b.rows[name]]
     agent_rows = [
-        row for name in sorted(b.agent_rows) for row in b.agent_rows[name] if not row.empty
-    ]
+        rows[i] for name, rows in sorted(b.agent_rows.items()) for i in sorted(rows)
+        if not rows[i].empty
+    ]  # fmt: skip
     return IntervalReport(bounds, queue_rows, agent_rows)
 
 

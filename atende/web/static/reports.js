@@ -277,6 +277,7 @@ $("#login").addEventListener("submit", async (ev) => {
   });
   const body = await res.json();
   if (!res.ok) { $("#login-error").textContent = body.error.message; return; }
+  $("#login-error").textContent = "";
   start();
 });
 $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
