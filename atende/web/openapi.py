@@ -44,25 +44,23 @@ def document_all() -> dict[str, Any]:
 
 
 def document_for(app: web.Application) -> dict[str, Any]:
-    """Every ``/api/`` route ``app`` serves: as its route table describes it, or, for a route
-    in no table, from its handler (docstring, roles, path parameters, ``@documented`` types;
-    a JSON object body for POST/PUT/PATCH)."""
-    tables = [*core_operations(), *ACD_OPERATIONS, *erp_operations()]
-    described = {(op.method, op.path): op for op in tables}
-    ops = []
+    """The route tables' operations and every other ``/api/`` route ``app`` serves, described
+    from its handler (docstring, roles, path parameters, ``@documented`` types; a JSON object
+    body for POST/PUT/PATCH)."""
+    ops = [*core_operations(), *ACD_OPERATIONS, *erp_operations()]
+    described = {(op.method, op.path) for op in ops}
     for route in app.router.routes():
         resource = route.resource
         if resource is None or route.method not in WITH_DOCS:
             continue
         path = resource.canonical
-        if not path.startswith("/api/"):
+        if not path.startswith("/api/") or (route.method, path) in described:
             continue
-        op = described.get((route.method, path))
-        if op is None:
-            op = operation_of(route.method, path, route.handler, tags=("other",))
-            if op.body is None and route.method in ("POST", "PUT", "PATCH"):
-                op = replace(op, body=dict[str, Any])
+        op = operation_of(route.method, path, route.handler, tags=("other",))
+        if op.body is None and route.method in ("POST", "PUT", "PATCH"):
+            op = replace(op, body=dict[str, Any])
         ops.append(op)
+        described.add((route.method, path))
     return document(ops, title="Atende API", description=DESCRIPTION)
 
 

@@ -84,14 +84,14 @@ def _served(app: web.Application) -> set[tuple[str, str]]:
 
 
 def test_every_route_of_the_app_is_described(spec: dict[str, Any]) -> None:
-    """The served document lists exactly the API routes the application serves, login and
-    me too, and is valid; every route of the tables is among them."""
+    """The served document lists every API route the application serves (login and me too)
+    and nothing else than what the route tables describe; it is valid."""
     app = _app()
     served = _served(app)
     doc = document_for(app)
     validate(doc)
-    assert {(method, path) for path, method, _ in _operations(doc)} == served
     tabled = {(method, path) for path, method, _ in _operations(spec)}
+    assert {(method, path) for path, method, _ in _operations(doc)} == served | tabled
     assert tabled <= served
     assert ("post", "/api/login") in served and ("get", "/api/me") in served
     queue = doc["paths"]["/api/acd/queues/{queue}"]["put"]
