@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -34,16 +33,6 @@ log = structlog.get_logger("atende.wiring")
 ROUTED_BACKLOG = 10_000
 
 
-def asterisk_link(settings: Settings, **kwargs: Any) -> MeteredAsteriskLink:
-    """A link over ``settings.ami_servers`` with the settings' timeouts."""
-    return MeteredAsteriskLink(
-        settings.ami_servers,
-        action_timeout=settings.ami_action_timeout,
-        reconnect_max_delay=settings.ami_reconnect_max_delay,
-        **kwargs,
-    )
-
-
 class Engine:
     """Every long-lived part of the engine, started and stopped together."""
 
@@ -66,7 +55,7 @@ class Engine:
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
         )
-        self.link: MeteredAsteriskLink = asterisk_link(settings, show_ended_for=5.0)
+        self.link = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
         self.acd_config = AcdConfigStore(self.db)
         self.acd_state: AcdStore = (
             RedisStore(settings.redis_url, settings.redis_key_prefix)

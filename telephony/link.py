@@ -15,7 +15,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, Self
 
 import structlog
 
@@ -48,6 +48,19 @@ class _Resync:
     channels: list[AmiMessage]
     requested_at: float
     at: float
+
+
+class LinkSettings(Protocol):
+    """What :meth:`AsteriskLink.from_settings` reads (the engine's settings have it)."""
+
+    @property
+    def ami_servers(self) -> Sequence[AmiServer]: ...
+
+    @property
+    def ami_action_timeout(self) -> float: ...
+
+    @property
+    def ami_reconnect_max_delay(self) -> float: ...
 
 
 class AsteriskLink:
@@ -93,6 +106,16 @@ class AsteriskLink:
             )
             for s in servers
         }
+
+    @classmethod
+    def from_settings(cls, settings: LinkSettings, **kwargs: Any) -> Self:
+        """A link over ``settings.ami_servers`` with the settings' timeouts."""
+        return cls(
+            settings.ami_servers,
+            action_timeout=settings.ami_action_timeout,
+            reconnect_max_delay=settings.ami_reconnect_max_delay,
+            **kwargs,
+        )
 
     # ------------------------------------------------------------------ public API
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -10,8 +11,10 @@ from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
-from atende.web.openapi_ops import Operation, document
+from atende.web.openapi_ops import Operation, document, operation_of
 from atende.web.security import allow
+
+WITH_DOCS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 DESCRIPTION = (
     'Every error answers `{"error": {"code", "message", "fields"}}` with a stable `code`;'
@@ -37,12 +40,33 @@ def core_operations() -> list[Operation]:
 
 
 def document_all() -> dict[str, Any]:
-    """The engine's API: core, ACD and ERP operations."""
+    """The engine's API as its route tables describe it: core, ACD and ERP operations."""
     ops = [*core_operations(), *ACD_OPERATIONS, *erp_operations()]
+    return document(ops, title="Atende API", description=DESCRIPTION)
+
+
+def document_for(app: web.Application) -> dict[str, Any]:
+    """The route tables' operations and every other ``/api/`` route ``app`` serves, described
+    from its handler (docstring, roles, path parameters, ``@documented`` types; a JSON object
+    body for POST/PUT/PATCH)."""
+    ops = [*core_operations(), *ACD_OPERATIONS, *erp_operations()]
+    described = {(op.method, op.path) for op in ops}
+    for route in app.router.routes():
+        resource = route.resource
+        if resource is None or route.method not in WITH_DOCS:
+            continue
+        path = resource.canonical
+        if not path.startswith("/api/") or (route.method, path) in described:
+            continue
+        op = operation_of(route.method, path, route.handler, tags=("other",))
+        if op.body is None and route.method in ("POST", "PUT", "PATCH"):
+            op = replace(op, body=dict[str, Any])
+        ops.append(op)
+        described.add((route.method, path))
     return document(ops, title="Atende API", description=DESCRIPTION)
 
 
 @allow(Role.AGENT, Role.SUPERVISOR, Role.CAMPAIGN_MANAGER)
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/openapi.json: the API description (authenticated like every endpoint)."""
-    return web.json_response(document_all())
+    return web.json_response(document_for(request.app))

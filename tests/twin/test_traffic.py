@@ -8,7 +8,7 @@ import signal
 
 import structlog
 
-from atende.cli import twin_config
+from atende.cli_twin import twin_config
 from atende.settings import Settings
 from telephony.twin import Twin, TwinConfig
 from telephony.twin.cli import run_twin
