@@ -9,10 +9,15 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from atende.cli_acd import add_parsers as add_acd_parsers
 from atende.cli_erp import add_erp_parser, run_erp
 from atende.cli_users import add_token_parsers, run_token_revoke
 from atende.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from telephony.twin.twin import TwinConfig
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,10 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     add_erp_parser(sub)
     add_token_parsers(sub)
 
-    from acd.live.admin import add_parsers
-
-    add_parsers(sub)
+    add_acd_parsers(sub)
     return parser
+
+
+def twin_config(settings: Settings) -> TwinConfig:
+    """The twin for this engine: AMI on ``twin_ami_port`` with the engine's AMI users,
+    FastAGI to the engine's ``agi_host``/``agi_port``."""
+    from telephony.twin.cli import twin_config as config
+
+    users = {s.username: s.secret.get_secret_value() for s in settings.ami_servers}
+    return config(settings.twin_ami_port, users, (settings.agi_host, settings.agi_port))
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -131,9 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "twin":
             from telephony.twin.cli import run_twin
 
-            return asyncio.run(run_twin(settings, seed=args.seed, traffic=args.traffic))
+            seed = settings.twin_seed if args.seed is None else args.seed
+            return asyncio.run(run_twin(twin_config(settings), seed=seed, traffic=args.traffic))
         elif args.command in ("agent", "queue"):
-            from acd.live.admin import run
+            from atende.cli_acd import run
 
             return run(settings, args)
         elif args.command == "demo":

@@ -1,15 +1,15 @@
 """structlog, configured once by the composition root.
 
 JSON lines when stderr is not a terminal, coloured console otherwise. Per-call context
-(``uniqueid``, ``linkedid``) is bound with :func:`bind_call` through contextvars.
+(``uniqueid``, ``linkedid``) is bound with :func:`telephony.call_logging.bind_call` through
+contextvars.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -50,11 +50,3 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
-
-
-@contextmanager
-def bind_call(uniqueid: str, linkedid: str | None = None) -> Iterator[None]:
-    """Bind a call's ids to every log line written inside the block."""
-    ids = {"uniqueid": uniqueid, "linkedid": linkedid or uniqueid}
-    with structlog.contextvars.bound_contextvars(**ids):
-        yield

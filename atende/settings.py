@@ -15,11 +15,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     Field,
     SecretStr,
     ValidationError,
@@ -34,6 +32,17 @@ from pydantic_settings import (
 )
 from pydantic_settings import SettingsError as SourceError
 
+from telephony.ami.config import AmiServer
+
+__all__ = [
+    "AmiServer",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "mask_url",
+    "unknown_env_names",
+]
+
 # ATENDE_* names read by the engine outside Settings (the CLI, the test suite)
 OTHER_ENV_NAMES = frozenset({"ATENDE_CONFIG", "ATENDE_PASSWORD"})
 OTHER_ENV_PREFIXES = ("ATENDE_TEST_",)
@@ -47,33 +56,6 @@ def mask_url(text: str) -> str:
 
 class SettingsError(Exception):
     """Raised when the settings cannot be loaded; the message lists each bad value."""
-
-
-class AmiServer(BaseModel):
-    """One Asterisk server the engine talks to over AMI."""
-
-    name: str = "pbx1"
-    host: str = "127.0.0.1"
-    port: int = Field(5038, ge=1, le=65535)
-    username: str = "atende"
-    secret: SecretStr = SecretStr("atende")
-
-    @classmethod
-    def from_url(cls, url: str) -> AmiServer:
-        """Parse ``ami://user:secret@host:port/name`` (name optional)."""
-        parts = urlsplit(url)
-        if parts.scheme != "ami" or not parts.hostname:
-            raise ValueError(
-                f"not an AMI url (ami://user:secret@host:port/name): {mask_url(url)!r}"
-            )
-        name = parts.path.strip("/") or parts.hostname
-        return cls(
-            name=name,
-            host=parts.hostname,
-            port=parts.port or 5038,
-            username=parts.username or "atende",
-            secret=SecretStr(parts.password or ""),
-        )
 
 
 def _config_file() -> Path | None:

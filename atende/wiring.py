@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -32,6 +33,16 @@ log = structlog.get_logger("atende.wiring")
 ROUTED_BACKLOG = 10_000
 
 
+def asterisk_link(settings: Settings, **kwargs: Any) -> AsteriskLink:
+    """A link over ``settings.ami_servers`` with the settings' timeouts."""
+    return AsteriskLink(
+        settings.ami_servers,
+        action_timeout=settings.ami_action_timeout,
+        reconnect_max_delay=settings.ami_reconnect_max_delay,
+        **kwargs,
+    )
+
+
 class Engine:
     """Every long-lived part of the engine, started and stopped together."""
 
@@ -54,7 +65,7 @@ class Engine:
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
         )
-        self.link = AsteriskLink.from_settings(settings, show_ended_for=5.0)
+        self.link = asterisk_link(settings, show_ended_for=5.0)
         self.acd_config = AcdConfigStore(self.db)
         self.acd_state: AcdStore = (
             RedisStore(settings.redis_url, settings.redis_key_prefix)

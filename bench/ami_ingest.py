@@ -28,8 +28,7 @@ from typing import Any
 import structlog
 from pydantic import SecretStr
 
-from atende.settings import AmiServer
-from telephony.ami import AmiParser
+from telephony.ami import AmiParser, AmiServer
 from telephony.calls import CallTracker
 from telephony.link import AsteriskLink
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import structlog
 
-from atende.logs import bind_call
-from atende.settings import AmiServer, Settings
 from telephony.ami.actions import ActionFields, ActionResult
 from telephony.ami.client import AmiClient
+from telephony.ami.config import AmiServer
 from telephony.ami.message import AmiMessage
+from telephony.call_logging import bind_call
 from telephony.calls.changes import CallEnded, TrackerRecord
 from telephony.calls.tracker import CallTracker
 
@@ -93,16 +93,6 @@ class AsteriskLink:
             )
             for s in servers
         }
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> AsteriskLink:
-        """A link over ``settings.ami_servers`` with the settings' timeouts."""
-        return cls(
-            settings.ami_servers,
-            action_timeout=settings.ami_action_timeout,
-            reconnect_max_delay=settings.ami_reconnect_max_delay,
-            **kwargs,
-        )
 
     # ------------------------------------------------------------------ public API
 

@@ -1,6 +1,12 @@
 """The pure ACD core: skills, queues, agents, routing, escalation, statistics. No I/O."""
 
-from acd.domain.agents import NO_ANSWER, AgentState, IllegalTransition
+from acd.domain.agents import (
+    NO_ANSWER,
+    AgentConfig,
+    AgentNotLoggedIn,
+    AgentState,
+    IllegalTransition,
+)
 from acd.domain.decisions import (
     CancelOffer,
     Decision,
@@ -12,38 +18,69 @@ from acd.domain.decisions import (
     Timeout,
 )
 from acd.domain.erlang import Staffing, agents_for_service_level, erlang_c, staffing, with_shrinkage
+from acd.domain.errors import (
+    AcdError,
+    AgentExists,
+    AgentNotFound,
+    CallNotFound,
+    CallStateConflict,
+    ConfigError,
+    ErrorKind,
+    InterfaceInUse,
+    InvalidValue,
+    QueueExists,
+    QueueInUse,
+    QueueNotFound,
+    SkillError,
+    UsernameInUse,
+)
 from acd.domain.queue_log import QueueEvent, QueueLogRecord
 from acd.domain.queues import (
-    ConfigError,
     EscalationStep,
     QueueConfig,
+    QueueName,
+    QueueSettings,
     Strategy,
     WhenNoAgents,
     check_queues,
     parse_queues,
 )
-from acd.domain.router import AcdError, AgentView, Router
-from acd.domain.skills import SkillError, SkillProfile
+from acd.domain.router import AgentView, Router
+from acd.domain.skills import SkillProfile
 from acd.domain.stats import AgentStats, QueueStats, StatsSnapshot, stats_from_log
 
 __all__ = [
     "NO_ANSWER",
     "AcdError",
+    "AgentConfig",
+    "AgentExists",
+    "AgentNotFound",
+    "AgentNotLoggedIn",
     "AgentState",
     "AgentStats",
     "AgentView",
+    "CallNotFound",
+    "CallStateConflict",
     "CancelOffer",
     "ConfigError",
     "Decision",
+    "ErrorKind",
     "EscalationStep",
     "ExitEmpty",
     "IllegalTransition",
+    "InterfaceInUse",
+    "InvalidValue",
     "Offer",
     "OfferCallback",
     "Overflow",
     "QueueConfig",
     "QueueEvent",
+    "QueueExists",
+    "QueueInUse",
     "QueueLogRecord",
+    "QueueName",
+    "QueueNotFound",
+    "QueueSettings",
     "QueueStats",
     "Rejected",
     "Router",
@@ -53,6 +90,7 @@ __all__ = [
     "StatsSnapshot",
     "Strategy",
     "Timeout",
+    "UsernameInUse",
     "WhenNoAgents",
     "agents_for_service_level",
     "check_queues",

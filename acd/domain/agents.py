@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from acd.domain.errors import AcdError
 from acd.domain.skills import SkillProfile
 from acd.domain.stats import AgentTotals
 
@@ -34,8 +35,10 @@ ALLOWED: dict[AgentState, frozenset[AgentState]] = {
 }
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(AcdError):
     """An agent was asked to do something his current state does not allow."""
+
+    code = "illegal_transition"
 
     def __init__(
         self,
@@ -53,6 +56,24 @@ class IllegalTransition(ValueError):
         self.agent_id = agent_id
         self.current = current
         self.wanted = wanted
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """An agent as configured: skills (``{name: 1..5}``) and the interface his phone is at."""
+
+    agent_id: str
+    interface: str
+    skills: dict[str, int]
+
+
+class AgentNotLoggedIn(IllegalTransition):
+    """The router has not seen this agent log in (he is logged out for it)."""
+
+    def __init__(self, agent_id: str) -> None:
+        AcdError.__init__(self, f"unknown agent {agent_id!r} (not logged in since start)")
+        self.agent_id = agent_id
+        self.current = self.wanted = AgentState.LOGGED_OUT
 
 
 @dataclass(slots=True, eq=False)

@@ -63,6 +63,12 @@ class RoutingIndex:
             return pid
         pid = len(self.pools)
         pool = ProfilePool()
+        self.profiles[profile] = pid
+        self.pools.append(pool)
+        self.served.append(self._register(profile, pid, pool))
+        return pid
+
+    def _register(self, profile: SkillProfile, pid: int, pool: ProfilePool) -> list[Served]:
         served: list[Served] = []
         for q in self.queues.values():
             first = q.plan.min_stage(profile)
@@ -72,10 +78,14 @@ class RoutingIndex:
             for stage in range(first, len(q.eligible)):
                 q.eligible[stage][pid] = (pool, score)
             served.append((q, q.plan.offsets[first], q.config.weight))
-        self.profiles[profile] = pid
-        self.pools.append(pool)
-        self.served.append(served)
-        return pid
+        return served
+
+    def reindex(self, queues: dict[str, QueueRuntime]) -> None:
+        """New queues: every known profile keeps its id and its pool of free agents (their
+        idle order included); what each profile serves is computed again."""
+        self.queues = queues
+        by_id = sorted(self.profiles.items(), key=lambda item: item[1])
+        self.served = [self._register(profile, pid, self.pools[pid]) for profile, pid in by_id]
 
     def free(self, agent: Agent) -> None:
         self.pools[agent.profile_id].add(agent)

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from acd.domain.errors import ConfigError
 from acd.domain.skills import check_skills
 
 
@@ -90,12 +91,15 @@ class EscalationStep(BaseModel):
         return self
 
 
-class QueueConfig(BaseModel):
-    """A queue: who may answer it, in what order, and what happens while callers wait."""
+QueueName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^|\s/]+$")]
+
+
+class QueueSettings(BaseModel):
+    """What a queue does, without its name: who may answer it, in what order, and what happens
+    while callers wait. Every field has a default."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1, pattern=r"^[^|\s]+$")
     skills: dict[str, int] = Field(default_factory=dict)
     weight: int = 0
     strategy: Strategy = Strategy.LONGEST_IDLE
@@ -130,8 +134,6 @@ class QueueConfig(BaseModel):
                 raise ValueError(
                     f"escalation step {number}: overflow/callback must be the last step"
                 )
-            if step.overflow_to == self.name:
-                raise ValueError(f"escalation step {number}: a queue cannot overflow to itself")
             for skill, level in step.relax.items():
                 if skill not in relaxed:
                     raise ValueError(
@@ -147,8 +149,17 @@ class QueueConfig(BaseModel):
         return self
 
 
-class ConfigError(ValueError):
-    """The set of queues is inconsistent (duplicate names, unknown or cyclic references)."""
+class QueueConfig(QueueSettings):
+    """A queue: its name and its settings."""
+
+    name: QueueName
+
+    @model_validator(mode="after")
+    def _not_to_itself(self) -> Self:
+        for number, step in enumerate(self.escalation, start=1):
+            if step.overflow_to == self.name:
+                raise ValueError(f"escalation step {number}: a queue cannot overflow to itself")
+        return self
 
 
 def check_queues(queues: Iterable[QueueConfig]) -> dict[str, QueueConfig]:

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from acd.domain.agents import NO_ANSWER, Agent, AgentState, IllegalTransition
+from acd.domain.agents import NO_ANSWER, Agent, AgentNotLoggedIn, AgentState, IllegalTransition
 from acd.domain.calls import Call, CallState
 from acd.domain.decisions import (
     CancelOffer,
@@ -25,6 +25,13 @@ from acd.domain.decisions import (
     Overflow,
     Rejected,
     Timeout,
+)
+from acd.domain.errors import (
+    CallNotFound,
+    CallStateConflict,
+    InvalidValue,
+    QueueInUse,
+    QueueNotFound,
 )
 from acd.domain.escalation import EscalationPlan
 from acd.domain.index import QueueRuntime, RoutingIndex
@@ -51,10 +58,6 @@ A = AgentState
 _RINGING = frozenset({A.RESERVED, A.RINGING})
 
 
-class AcdError(ValueError):
-    """A request the router cannot apply (unknown id, wrong call state...). Nothing changed."""
-
-
 @dataclass(frozen=True, slots=True)
 class AgentView:
     agent_id: str
@@ -68,18 +71,18 @@ class AgentView:
 
 def _finite(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise AcdError(f"time must be a finite number of seconds, got {value!r}")
+        raise InvalidValue(f"time must be a finite number of seconds, got {value!r}")
     return float(value)
 
 
 def _check_reason(reason: object) -> None:
     if not isinstance(reason, str) or not reason.strip() or "|" in reason:
-        raise AcdError(f"pause reason must be a non-empty text without '|', got {reason!r}")
+        raise InvalidValue(f"pause reason must be a non-empty text without '|', got {reason!r}")
 
 
 def _check_id(kind: str, value: object) -> None:
     if not isinstance(value, str) or not value or "|" in value or value == NONE:
-        raise AcdError(f"{kind} id must be a non-empty text without '|', got {value!r}")
+        raise InvalidValue(f"{kind} id must be a non-empty text without '|', got {value!r}")
 
 
 class Router:
@@ -210,11 +213,13 @@ class Router:
         _check_id("call", call_id)
         runtime = self.queues.get(queue)
         if runtime is None:
-            raise AcdError(f"unknown queue {queue!r}")
+            raise QueueNotFound(f"unknown queue {queue!r}")
         if call_id in self.calls:
-            raise AcdError(f"call {call_id!r} is already in queue {self.calls[call_id].queue!r}")
+            raise CallStateConflict(
+                f"call {call_id!r} is already in queue {self.calls[call_id].queue!r}"
+            )
         if isinstance(priority, bool) or not isinstance(priority, int):
-            raise AcdError(f"call {call_id!r}: priority must be an integer, got {priority!r}")
+            raise InvalidValue(f"call {call_id!r}: priority must be an integer, got {priority!r}")
         now = self._time(now)
         since = now if entered_at is None else min(_finite(entered_at), now)
         return self._enter(call_id, runtime, now, priority, since, (), since)
@@ -262,9 +267,9 @@ class Router:
         """The caller hung up before being connected."""
         call = self.calls.get(call_id)
         if call is None:
-            raise AcdError(f"unknown call {call_id!r}")
+            raise CallNotFound(f"unknown call {call_id!r}")
         if call.state is CallState.CONNECTED:
-            raise AcdError(
+            raise CallStateConflict(
                 f"call {call_id!r} is connected to agent {call.agent_id!r}: "
                 "report its end with call_ended"
             )
@@ -336,8 +341,10 @@ class Router:
     def callback_accepted(self, call_id: str, now: float) -> list[Decision]:
         """The caller chose a callback: he may hang up, his place is kept (no max wait)."""
         call = self.calls.get(call_id)
-        if call is None or call.state is CallState.CONNECTED:
-            raise AcdError(f"call {call_id!r} is not waiting in a queue")
+        if call is None:
+            raise CallNotFound(f"unknown call {call_id!r}")
+        if call.state is CallState.CONNECTED:
+            raise CallStateConflict(f"call {call_id!r} is not waiting in a queue")
         now = self._time(now)
         call.callback = True
         q = self.queues[call.queue]
@@ -346,6 +353,63 @@ class Router:
         if call.state is CallState.WAITING:
             self._schedule(call, now)
         return []
+
+    # ---------------------------------------------------------- configuration
+    def reconfigure(self, queues: Iterable[QueueConfig], now: float) -> list[Decision]:
+        """Swap the queue configuration; nothing else is touched.
+
+        Agents keep their state, time in state, idle order, pause reasons and statistics;
+        callers keep their queue, place and join time; a call ringing an agent goes on ringing
+        (its ring timeout is the one it was offered with); connected calls and wrap-ups go on.
+        Queue statistics continue. Waiting callers then follow the new settings at once, as a
+        caller restored after a restart does: a step already due applies (wider skills,
+        overflow, max wait), and a free agent the new settings allow takes a waiting caller.
+        No queue-log record is written for the change itself.
+
+        A queue may be removed only when no call is in it and no agent is in wrap-up from it
+        (``queue_in_use``); nothing changes when the new set is refused.
+        """
+        configs = check_queues(queues)
+        for name in self.queues.keys() - configs.keys():
+            old = self.queues[name]
+            if old.line.count or old.offered or any(c.queue == name for c in self.calls.values()):
+                raise QueueInUse(f"queue {name!r} still has calls; it cannot be removed")
+            if any(a.wrap_queue == name for a in self.agents.values()):
+                raise QueueInUse(f"queue {name!r} has agents in wrap-up; it cannot be removed")
+        now = self._time(now)
+        runtimes: dict[str, QueueRuntime] = {}
+        for name, config in configs.items():
+            fresh = QueueRuntime(config, EscalationPlan(config, configs))
+            before = self.queues.get(name)
+            if before is not None:
+                fresh.line, fresh.offered = before.line, before.offered
+                fresh.counters, fresh.recent, fresh.rr_last = (
+                    before.counters,
+                    before.recent,
+                    before.rr_last,
+                )
+            runtimes[name] = fresh
+        self.queues = runtimes
+        self._index.reindex(runtimes)
+        for agent in self.agents.values():
+            if agent.state not in (A.LOGGED_OUT, A.PAUSED):
+                self._index.staff(agent, +1)
+        decisions: list[Decision] = []
+        for q in runtimes.values():
+            if not q.staffed and q.config.when_no_agents is WhenNoAgents.LEAVE:
+                decisions += self._exit_empty(q, now)
+        escalated: list[Call] = []
+        for q in runtimes.values():
+            for call in q.line.calls():
+                if self.calls.get(call.call_id) is call and call.state is CallState.WAITING:
+                    decisions += self._step(call, now, escalated)
+        escalated.sort(key=self._rank)
+        for call in escalated:
+            if self.calls.get(call.call_id) is call and call.state is CallState.WAITING:
+                offer = self._offer_to_call(call, now)
+                if offer:
+                    decisions.append(offer)
+        return decisions
 
     # ------------------------------------------------------------------ time
     def tick(self, now: float) -> list[Decision]:
@@ -394,8 +458,10 @@ class Router:
     def position(self, call_id: str) -> int:
         """1-based place among waiting callers of its queue; 0 while an agent is being rung."""
         call = self.calls.get(call_id)
-        if call is None or call.state is CallState.CONNECTED:
-            raise AcdError(f"call {call_id!r} is not waiting in a queue")
+        if call is None:
+            raise CallNotFound(f"unknown call {call_id!r}")
+        if call.state is CallState.CONNECTED:
+            raise CallStateConflict(f"call {call_id!r} is not waiting in a queue")
         if call.state is CallState.OFFERED:
             return 0
         return self.queues[call.queue].line.position(call)
@@ -460,21 +526,21 @@ class Router:
     def _agent(self, agent_id: str) -> Agent:
         agent = self.agents.get(agent_id)
         if agent is None:
-            raise AcdError(f"unknown agent {agent_id!r} (not logged in since start)")
+            raise AgentNotLoggedIn(agent_id)
         return agent
 
     def _queue(self, name: str) -> QueueRuntime:
         q = self.queues.get(name)
         if q is None:
-            raise AcdError(f"unknown queue {name!r}")
+            raise QueueNotFound(f"unknown queue {name!r}")
         return q
 
     def _call(self, call_id: str, state: CallState, action: str) -> Call:
         call = self.calls.get(call_id)
         if call is None:
-            raise AcdError(f"unknown call {call_id!r}")
+            raise CallNotFound(f"unknown call {call_id!r}")
         if call.state is not state:
-            raise AcdError(f"call {call_id!r} cannot {action}: it is {call.state.value}")
+            raise CallStateConflict(f"call {call_id!r} cannot {action}: it is {call.state.value}")
         return call
 
     def _start_pause(self, agent: Agent, reason: str, now: float) -> None:
@@ -601,15 +667,21 @@ class Router:
         for q, _, _ in self._index.served[agent.profile_id]:
             if q.staffed or q.config.when_no_agents is not WhenNoAgents.LEAVE:
                 continue
-            for position, call in enumerate(q.line.calls(), start=1):
-                q.line.remove(call)
-                self._forget(call)
-                q.counters.exited_empty += 1
-                self._record(
-                    now, call.call_id, q.name, NONE, QueueEvent.EXITEMPTY,
-                    str(position), str(call.orig_position), secs(now - call.entered_at),
-                )  # fmt: skip
-                decisions.append(ExitEmpty(call.call_id, q.name))
+            decisions += self._exit_empty(q, now)
+        return decisions
+
+    def _exit_empty(self, q: QueueRuntime, now: float) -> list[Decision]:
+        """Every waiting caller of ``q`` leaves (nobody staffs it, ``when_no_agents=leave``)."""
+        decisions: list[Decision] = []
+        for position, call in enumerate(q.line.calls(), start=1):
+            q.line.remove(call)
+            self._forget(call)
+            q.counters.exited_empty += 1
+            self._record(
+                now, call.call_id, q.name, NONE, QueueEvent.EXITEMPTY,
+                str(position), str(call.orig_position), secs(now - call.entered_at),
+            )  # fmt: skip
+            decisions.append(ExitEmpty(call.call_id, q.name))
         return decisions
 
     def _forget(self, call: Call) -> None:

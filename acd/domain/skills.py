@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from acd.domain.errors import SkillError
+
 MIN_LEVEL = 1
 MAX_LEVEL = 5
 
-
-class SkillError(ValueError):
-    """A skill name or proficiency level is invalid."""
+__all__ = [
+    "MAX_LEVEL",
+    "MIN_LEVEL",
+    "Requirement",
+    "SkillError",
+    "SkillProfile",
+    "check_skills",
+    "parse_profile",
+]
 
 
 def check_skills(skills: Mapping[str, int], what: str = "skills") -> dict[str, int]:

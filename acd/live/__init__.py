@@ -1,6 +1,7 @@
 """The ACD's adapters: live routing against Asterisk, its state store, SQL configuration."""
 
-from acd.live.service import AcdNotReady, AgentConfig, InboundAcd
+from acd.domain import AgentConfig
+from acd.live.service import AcdNotReady, InboundAcd
 from acd.live.store import AcdStore, MemoryStore, RedisStore, StoredAgent, StoredCall
 
 __all__ = [

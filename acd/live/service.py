@@ -15,7 +15,6 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -23,6 +22,7 @@ import structlog
 from acd.domain import (
     NO_ANSWER,
     AcdError,
+    AgentConfig,
     AgentState,
     CancelOffer,
     Decision,
@@ -72,15 +72,6 @@ def _leg(channel: str) -> str:
 
 class AcdNotReady(RuntimeError):
     """The ACD has not restored its state yet (Asterisk not reached since the start)."""
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    """An agent as configured: skills (``{name: 1..5}``) and the interface his phone is at."""
-
-    agent_id: str
-    interface: str
-    skills: dict[str, int]
 
 
 class InboundAcd:
@@ -678,18 +669,13 @@ class InboundAcd:
         await self._rebuild(await self.store.agents(), calls)
 
     async def reconfigure(self, queues: Iterable[QueueConfig]) -> None:
-        """New queue configuration: a new router, agents and callers kept."""
+        """New queue settings (``Router.reconfigure``): agents' states and clocks, callers'
+        places and calls ringing or connected are untouched; nothing is rewritten per agent."""
         await self.wait_ready(5.0)
         async with self._lock:
-            router = Router(list(queues))
-            self._queue_log()
-            agents, calls = list(self.agents.values()), list(self.calls.values())
-            for call in calls:
-                if call.state != "waiting" and call.agent and call.call_id not in self._held:
-                    self._held[call.call_id] = call.agent
-            self.router, self.agents, self.calls = router, {}, {}
+            decisions = self.router.reconfigure(list(queues), self.clock())
             self._stats_cache = None
-            await self._rebuild(agents, calls)
+            await self._run(decisions)
 
     async def _rebuild(self, agents: list[StoredAgent], calls: list[StoredCall]) -> None:
         now = self.clock()

@@ -9,8 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acd.domain import QueueConfig, QueueLogRecord
-from acd.live.service import AgentConfig
+from acd.domain import AgentConfig, QueueConfig, QueueLogRecord
 
 _meta = sa.MetaData()
 

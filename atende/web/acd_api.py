@@ -1,265 +1,227 @@
-"""HTTP API of the ACD: agents and queues (configuration, sessions, pauses) and the live state."""
+"""HTTP API of the ACD: agents and queues (configuration, sessions, pauses) and the live state.
+
+Each handler reads its body into an ``acd.app.models`` model and calls one ``acd.app`` use case
+(the CLI calls the same ones). One table, :data:`OPERATIONS`, gives the routes and their OpenAPI
+description.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+import functools
+from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from acd.domain import AcdError, ConfigError, IllegalTransition, QueueConfig
-from acd.live import AcdNotReady, InboundAcd
-from acd.live.sql import AcdConfigStore, agent_config
+from acd.app.agents import get_agent
+from acd.app.create_agent import create_agent as create_agent_use_case
+from acd.app.create_queue import create_queue as create_queue_use_case
+from acd.app.list_agents import list_agents as list_agents_use_case
+from acd.app.list_queues import list_queues as list_queues_use_case
+from acd.app.login_agent import login_agent
+from acd.app.logout_agent import logout_agent
+from acd.app.models import (
+    Agent,
+    AgentId,
+    AgentIn,
+    AgentList,
+    AgentPatch,
+    AgentSession,
+    PauseIn,
+    QueueList,
+    QueuePatch,
+    QueueReplace,
+)
+from acd.app.patch_queue import patch_queue as patch_queue_use_case
+from acd.app.pause_agent import pause_agent
+from acd.app.ports import LiveAcd
+from acd.app.replace_queue import replace_queue as replace_queue_use_case
+from acd.app.unpause_agent import unpause_agent
+from acd.app.update_agent import update_agent as update_agent_use_case
+from acd.domain import AcdError, QueueConfig, QueueName
+from acd.live import AcdNotReady
+from acd.live.sql import AcdConfigStore
 from atende.auth import Role
-from atende.web.errors import ApiError
-from atende.web.security import allow, principal
+from atende.web.errors import ApiError, acd_error, invalid_request
+from atende.web.openapi_ops import Operation
+from atende.web.security import Handler, allow, principal
 
-ACD: web.AppKey[InboundAcd | None] = web.AppKey("acd", object)  # type: ignore[arg-type]
+ACD: web.AppKey[LiveAcd | None] = web.AppKey("acd", object)  # type: ignore[arg-type]
 ACD_CONFIG: web.AppKey[AcdConfigStore] = web.AppKey("acd_config", AcdConfigStore)
 
 M = TypeVar("M", bound=BaseModel)
-Level = Annotated[int, Field(ge=1, le=5)]
-AgentId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
 
 
-class AgentIn(BaseModel):
-    """A new agent."""
+def acd_errors(handler: Handler) -> Handler:
+    """Answer ``AcdError`` with its code (404/409/422) and a not-ready ACD with 503."""
 
-    model_config = ConfigDict(extra="forbid")
-    agent: AgentId
-    interface: str = Field(min_length=3, max_length=255, pattern=r"^[^\s,|]+/[^\s,|]+$")
-    skills: dict[Annotated[str, Field(min_length=1, max_length=64)], Level] = Field(
-        default_factory=dict
-    )
-    name: str = Field("", max_length=128)
-    username: str | None = Field(None, min_length=1, max_length=64)
+    @functools.wraps(handler)
+    async def call(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except AcdError as exc:
+            raise acd_error(exc) from None
+        except AcdNotReady as exc:
+            raise ApiError(503, "acd_not_ready", str(exc)) from None
 
-
-class AgentPatch(BaseModel):
-    """Fields of an agent to change."""
-
-    model_config = ConfigDict(extra="forbid")
-    interface: str | None = Field(
-        None, min_length=3, max_length=255, pattern=r"^[^\s,|]+/[^\s,|]+$"
-    )
-    skills: dict[Annotated[str, Field(min_length=1, max_length=64)], Level] | None = None
-    name: str | None = Field(None, max_length=128)
-    username: str | None = Field(None, min_length=1, max_length=64)
+    return call
 
 
-class PauseIn(BaseModel):
-    """Why the agent pauses."""
-
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=64, pattern=r"^[^|]+$")
+async def _json(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        raise ApiError(400, "invalid_json", "request body is not JSON") from None
 
 
 async def _body(request: web.Request, model: type[M]) -> M:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ApiError(400, "invalid_json", "request body is not JSON") from None
+    data = await _json(request)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "request body must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(
-            422,
-            "validation_error",
-            "the request body is not valid",
-            errors=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from None
+        raise invalid_request(exc) from None
 
 
-def _acd(request: web.Request) -> InboundAcd:
+def _reply(value: BaseModel, status: int = 200) -> web.Response:
+    return web.json_response(value.model_dump(mode="json"), status=status)
+
+
+def _acd(request: web.Request) -> LiveAcd:
     acd = request.app.get(ACD)
     if acd is None:
         raise ApiError(503, "acd_not_running", "the ACD is not running")
     return acd
 
 
-async def _agent_row(request: web.Request) -> dict[str, Any]:
-    agent_id = request.match_info["agent"]
-    row = await request.app[ACD_CONFIG].agent(agent_id)
-    if row is None:
-        raise ApiError(404, "agent_not_found", f"no agent {agent_id!r}")
-    return row
-
-
-def _may_act_on(request: web.Request, row: dict[str, Any]) -> None:
+async def _own_agent(request: web.Request) -> Agent:
+    """The agent of the path; an agent (role) may only act on himself."""
+    agent = await get_agent(request.app[ACD_CONFIG], request.match_info["agent"])
     who = principal(request)
-    if who.role in (Role.ADMIN, Role.SUPERVISOR):
-        return
-    if row.get("username") != who.username:
+    if who.role not in (Role.ADMIN, Role.SUPERVISOR) and agent.username != who.username:
         raise ApiError(403, "forbidden", "an agent may only act on himself")
+    return agent
 
 
 # ----------------------------------------------------------------------- agents
 @allow(Role.SUPERVISOR)
+@acd_errors
 async def list_agents(request: web.Request) -> web.Response:
     """GET /api/acd/agents: configured agents with their live state."""
-    rows = await request.app[ACD_CONFIG].agents()
-    acd = request.app.get(ACD)
-    live = {a["agent"]: a for a in acd.live_view()["agents"]} if acd else {}
-    for row in rows:
-        state = live.get(row["agent"])
-        row["state"] = state["state"] if state else "logged_out"
-        row["in_state_seconds"] = state["in_state_seconds"] if state else None
-        row["pause_reason"] = state["pause_reason"] if state else None
-    return web.json_response({"agents": rows})
+    agents = await list_agents_use_case(request.app[ACD_CONFIG], request.app.get(ACD))
+    return _reply(AgentList(agents=agents))
 
 
 @allow(Role.SUPERVISOR)
+@acd_errors
 async def create_agent(request: web.Request) -> web.Response:
-    """POST /api/acd/agents: create an agent."""
+    """POST /api/acd/agents: create an agent. Two agents never share an interface or a user."""
     body = await _body(request, AgentIn)
-    store = request.app[ACD_CONFIG]
-    if await store.agent(body.agent) is not None:
-        raise ApiError(409, "agent_exists", f"agent {body.agent!r} already exists")
-    await store.save_agent(
-        body.agent,
-        interface=body.interface,
-        skills=dict(body.skills),
-        name=body.name,
-        username=body.username,
-    )
-    return web.json_response(await store.agent(body.agent), status=201)
+    return _reply(await create_agent_use_case(request.app[ACD_CONFIG], body), 201)
 
 
 @allow(Role.SUPERVISOR)
+@acd_errors
 async def update_agent(request: web.Request) -> web.Response:
-    """PATCH /api/acd/agents/{agent}: change interface, skills, name or username."""
-    row = await _agent_row(request)
+    """PATCH /api/acd/agents/{agent}: change interface, skills, name or user (fields given).
+
+    New skills apply from the agent's next login.
+    """
     body = await _body(request, AgentPatch)
-    store = request.app[ACD_CONFIG]
-    await store.save_agent(
-        row["agent"],
-        interface=body.interface,
-        skills=None if body.skills is None else dict(body.skills),
-        name=body.name,
-        username=body.username,
-    )
-    return web.json_response(await store.agent(row["agent"]))
-
-
-async def _session(request: web.Request, what: str) -> web.Response:
-    row = await _agent_row(request)
-    _may_act_on(request, row)
-    acd = _acd(request)
-    try:
-        if what == "login":
-            await acd.login(agent_config(row))
-        elif what == "logout":
-            await acd.logout(row["agent"])
-        elif what == "pause":
-            await acd.pause(row["agent"], (await _body(request, PauseIn)).reason)
-        else:
-            await acd.unpause(row["agent"])
-    except (AcdError, IllegalTransition) as exc:
-        raise ApiError(409, "illegal_transition", str(exc)) from None
-    except AcdNotReady as exc:
-        raise ApiError(503, "acd_not_ready", str(exc)) from None
-    view = acd.router.agent(row["agent"])
-    return web.json_response(
-        {"agent": row["agent"], "state": view.state.value, "pause_reason": view.pause_reason}
-    )
+    agent = request.match_info["agent"]
+    return _reply(await update_agent_use_case(request.app[ACD_CONFIG], agent, body))
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@acd_errors
 async def agent_login(request: web.Request) -> web.Response:
-    """POST /api/acd/agents/{agent}/login."""
-    return await _session(request, "login")
+    """POST /api/acd/agents/{agent}/login: log the agent in (available)."""
+    agent = await _own_agent(request)
+    return _reply(await login_agent(_acd(request), agent))
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@acd_errors
 async def agent_logout(request: web.Request) -> web.Response:
-    """POST /api/acd/agents/{agent}/logout."""
-    return await _session(request, "logout")
+    """POST /api/acd/agents/{agent}/logout: log the agent out (from available or paused)."""
+    agent = await _own_agent(request)
+    return _reply(await logout_agent(_acd(request), agent))
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@acd_errors
 async def agent_pause(request: web.Request) -> web.Response:
-    """POST /api/acd/agents/{agent}/pause {reason}."""
-    return await _session(request, "pause")
+    """POST /api/acd/agents/{agent}/pause: pause with a reason (or change the reason)."""
+    agent = await _own_agent(request)
+    body = await _body(request, PauseIn)
+    return _reply(await pause_agent(_acd(request), agent, body))
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@acd_errors
 async def agent_unpause(request: web.Request) -> web.Response:
-    """POST /api/acd/agents/{agent}/unpause."""
-    return await _session(request, "unpause")
+    """POST /api/acd/agents/{agent}/unpause: back to available."""
+    agent = await _own_agent(request)
+    return _reply(await unpause_agent(_acd(request), agent))
 
 
 # ----------------------------------------------------------------------- queues
 @allow(Role.SUPERVISOR)
+@acd_errors
 async def list_queues(request: web.Request) -> web.Response:
-    """GET /api/acd/queues: configuration and live statistics."""
-    configs = await request.app[ACD_CONFIG].queues()
-    acd = request.app.get(ACD)
-    live = {q["queue"]: q for q in acd.live_view()["queues"]} if acd else {}
-    return web.json_response(
-        {
-            "queues": [
-                {"config": c.model_dump(mode="json"), "stats": live.get(c.name)} for c in configs
-            ]
-        }
-    )
-
-
-async def _save_queue(request: web.Request, data: Any, new: bool) -> web.Response:
-    store = request.app[ACD_CONFIG]
-    try:
-        config = QueueConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ApiError(
-            422,
-            "validation_error",
-            "the queue configuration is not valid",
-            errors=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors()
-            ],
-        ) from None
-    exists = await store.queue(config.name) is not None
-    if new and exists:
-        raise ApiError(409, "queue_exists", f"queue {config.name!r} already exists")
-    if not new and not exists:
-        raise ApiError(404, "queue_not_found", f"no queue {config.name!r}")
-    others = [q for q in await store.queues() if q.name != config.name]
-    acd = request.app.get(ACD)
-    if acd is not None:
-        try:
-            await acd.reconfigure([*others, config])
-        except AcdNotReady as exc:
-            raise ApiError(503, "acd_not_ready", str(exc)) from None
-        except (AcdError, ConfigError, ValueError) as exc:
-            raise ApiError(422, "queue_config_invalid", str(exc)) from None
-    await store.save_queue(config)
-    return web.json_response(config.model_dump(mode="json"), status=201 if new else 200)
+    """GET /api/acd/queues: configuration and statistics of the day."""
+    queues = await list_queues_use_case(request.app[ACD_CONFIG], request.app.get(ACD))
+    return _reply(QueueList(queues=queues))
 
 
 @allow(Role.SUPERVISOR)
+@acd_errors
 async def create_queue(request: web.Request) -> web.Response:
-    """POST /api/acd/queues: create a queue (``QueueConfig`` fields)."""
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ApiError(400, "invalid_json", "request body is not JSON") from None
-    return await _save_queue(request, data, new=True)
+    """POST /api/acd/queues: create a queue; it takes callers at once."""
+    body = await _body(request, QueueConfig)
+    store = request.app[ACD_CONFIG]
+    return _reply(await create_queue_use_case(store, request.app.get(ACD), body), 201)
 
 
 @allow(Role.SUPERVISOR)
-async def configure_queue(request: web.Request) -> web.Response:
-    """PUT /api/acd/queues/{queue}: replace a queue's configuration."""
+@acd_errors
+async def replace_queue(request: web.Request) -> web.Response:
+    """PUT /api/acd/queues/{queue}: replace the queue's whole configuration.
+
+    A full replace: every field left out takes its default, so a body without ``escalation``
+    removes the queue's escalation (use PATCH to change some fields only). Waiting and ringing
+    callers, agents' states and their time in state are kept.
+    """
+    body = await _body(request, QueueReplace)
     try:
-        data = await request.json()
-    except ValueError:
-        raise ApiError(400, "invalid_json", "request body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_json", "request body must be a JSON object")
-    data = {**data, "name": request.match_info["queue"]}
-    return await _save_queue(request, data, new=False)
+        config = body.config(request.match_info["queue"])
+    except ValidationError as exc:
+        raise invalid_request(exc) from None
+    except ValueError as exc:
+        raise ApiError(
+            422, "invalid_request", str(exc), fields=[{"field": "name", "problem": str(exc)}]
+        ) from None
+    await replace_queue_use_case(request.app[ACD_CONFIG], request.app.get(ACD), config)
+    return _reply(config)
+
+
+@allow(Role.SUPERVISOR)
+@acd_errors
+async def patch_queue(request: web.Request) -> web.Response:
+    """PATCH /api/acd/queues/{queue}: change only the fields given; the others are kept.
+
+    Waiting and ringing callers, agents' states and their time in state are kept.
+    """
+    body = await _body(request, QueuePatch)
+    name = request.match_info["queue"]
+    try:
+        config = await patch_queue_use_case(
+            request.app[ACD_CONFIG], request.app.get(ACD), name, body
+        )
+    except ValidationError as exc:
+        raise invalid_request(exc) from None
+    return _reply(config)
 
 
 # ----------------------------------------------------------------------- live
@@ -269,70 +231,80 @@ async def live(request: web.Request) -> web.Response:
     return web.json_response(_acd(request).live_view())
 
 
-def _op(summary: str, body: type[BaseModel] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "security": [{"bearer": []}],
-        "responses": {
-            "200": {"description": "ok"},
-            "401": {"description": "unauthenticated"},
-            "403": {"description": "forbidden"},
-            "422": {"description": "validation_error"},
-        },
-    }
-    if body is not None:
-        op["requestBody"] = {
-            "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
-            }
-        }
-    return op
+AGENT = {"agent": AgentId}
+QUEUE = {"queue": QueueName}
+TAGS = ("acd",)
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/api/acd/agents", list_agents, response=AgentList, tags=TAGS),
+    Operation(
+        "POST", "/api/acd/agents", create_agent, 201, AgentIn, Agent, refusals=(409,), tags=TAGS
+    ),
+    Operation(
+        "PATCH",
+        "/api/acd/agents/{agent}",
+        update_agent,
+        body=AgentPatch,
+        response=Agent,
+        params=AGENT,
+        refusals=(409,),
+        tags=TAGS,
+    ),
+    *(
+        Operation(
+            "POST",
+            f"/api/acd/agents/{{agent}}/{action}",
+            handler,
+            body=PauseIn if action == "pause" else None,
+            response=AgentSession,
+            params=AGENT,
+            refusals=(409, 503),
+            tags=TAGS,
+        )
+        for action, handler in (
+            ("login", agent_login),
+            ("logout", agent_logout),
+            ("pause", agent_pause),
+            ("unpause", agent_unpause),
+        )
+    ),
+    Operation("GET", "/api/acd/queues", list_queues, response=QueueList, tags=TAGS),
+    Operation(
+        "POST",
+        "/api/acd/queues",
+        create_queue,
+        201,
+        QueueConfig,
+        QueueConfig,
+        refusals=(409, 503),
+        tags=TAGS,
+    ),
+    Operation(
+        "PUT",
+        "/api/acd/queues/{queue}",
+        replace_queue,
+        body=QueueReplace,
+        response=QueueConfig,
+        params=QUEUE,
+        refusals=(503,),
+        tags=TAGS,
+    ),
+    Operation(
+        "PATCH",
+        "/api/acd/queues/{queue}",
+        patch_queue,
+        body=QueuePatch,
+        response=QueueConfig,
+        params=QUEUE,
+        refusals=(503,),
+        tags=TAGS,
+    ),
+    Operation("GET", "/api/acd/live", live, refusals=(503,), tags=TAGS),
+)
 
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "Atende ACD API", "version": "1"},
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            m.__name__: m.model_json_schema(ref_template="#/components/schemas/{model}")
-            for m in (AgentIn, AgentPatch, PauseIn, QueueConfig)
-        },
-    },
-    "paths": {
-        "/api/acd/agents": {
-            "get": _op("agents with their live state"),
-            "post": _op("create an agent", AgentIn),
-        },
-        "/api/acd/agents/{agent}": {"patch": _op("change an agent", AgentPatch)},
-        "/api/acd/agents/{agent}/login": {"post": _op("log the agent in")},
-        "/api/acd/agents/{agent}/logout": {"post": _op("log the agent out")},
-        "/api/acd/agents/{agent}/pause": {"post": _op("pause with a reason", PauseIn)},
-        "/api/acd/agents/{agent}/unpause": {"post": _op("unpause")},
-        "/api/acd/queues": {
-            "get": _op("queues with statistics"),
-            "post": _op("create a queue", QueueConfig),
-        },
-        "/api/acd/queues/{queue}": {"put": _op("configure a queue", QueueConfig)},
-        "/api/acd/live": {"get": _op("agents, queues, waiting and active calls")},
-        "/api/calls": {"get": _op("live calls on every Asterisk server")},
-    },
-}
-
-
-def add_routes(app: web.Application, acd: InboundAcd | None, config: AcdConfigStore) -> None:
+def add_routes(app: web.Application, acd: LiveAcd | None, config: AcdConfigStore) -> None:
     """Register the ACD endpoints on ``app``."""
     app[ACD] = acd
     app[ACD_CONFIG] = config
-    r = app.router
-    r.add_get("/api/acd/agents", list_agents)
-    r.add_post("/api/acd/agents", create_agent)
-    r.add_patch("/api/acd/agents/{agent}", update_agent)
-    r.add_post("/api/acd/agents/{agent}/login", agent_login)
-    r.add_post("/api/acd/agents/{agent}/logout", agent_logout)
-    r.add_post("/api/acd/agents/{agent}/pause", agent_pause)
-    r.add_post("/api/acd/agents/{agent}/unpause", agent_unpause)
-    r.add_get("/api/acd/queues", list_queues)
-    r.add_post("/api/acd/queues", create_queue)
-    r.add_put("/api/acd/queues/{queue}", configure_queue)
-    r.add_get("/api/acd/live", live)
+    for op in OPERATIONS:
+        op.route(app)

@@ -7,24 +7,42 @@ from typing import Any
 from aiohttp import web
 
 from atende.auth import Role
-from atende.web.acd_api import OPENAPI as ACD_OPENAPI
-from atende.web.openapi_erp import ERROR_SCHEMA, erp_paths
+from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
+from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
+from atende.web.openapi_erp import erp_operations
+from atende.web.openapi_ops import Operation, document
 from atende.web.security import allow
 
+DESCRIPTION = (
+    'Every error answers `{"error": {"code", "message", "fields"}}` with a stable `code`;'
+    " `fields` lists the bad fields of a 422 `invalid_request`."
+)
 
-def document() -> dict[str, Any]:
-    """The ACD and ERP paths with their shared components."""
-    components = dict(ACD_OPENAPI["components"])
-    components["schemas"] = {**components["schemas"], "Error": ERROR_SCHEMA}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Atende API", "version": "1"},
-        "components": components,
-        "paths": {**ACD_OPENAPI["paths"], **erp_paths()},
-    }
+
+def core_operations() -> list[Operation]:
+    """Sign-in, who am I, the live calls and this document."""
+    from atende.web.app import live_calls  # app.py registers this module's handler
+    from atende.web.sessions import login, logout, me
+
+    return [
+        Operation(
+            "POST", "/api/login", login, body=LoginIn, response=LoginOut, refusals=(429,),
+            tags=("auth",),
+        ),
+        Operation("POST", "/api/logout", logout, response=SignedOut, tags=("auth",)),
+        Operation("GET", "/api/me", me, response=Me, tags=("auth",)),
+        Operation("GET", "/api/calls", live_calls, response=LiveCalls, tags=("calls",)),
+        Operation("GET", "/api/openapi.json", openapi, response=dict[str, Any], tags=("api",)),
+    ]  # fmt: skip
+
+
+def document_all() -> dict[str, Any]:
+    """The engine's API: core, ACD and ERP operations."""
+    ops = [*core_operations(), *ACD_OPERATIONS, *erp_operations()]
+    return document(ops, title="Atende API", description=DESCRIPTION)
 
 
 @allow(Role.AGENT, Role.SUPERVISOR, Role.CAMPAIGN_MANAGER)
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/openapi.json: the API description (authenticated like every endpoint)."""
-    return web.json_response(document())
+    return web.json_response(document_all())

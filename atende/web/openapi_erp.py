@@ -1,75 +1,45 @@
-"""OpenAPI 3.1 ``paths`` of the ERP endpoints, built from the route table (the summary is the
-handler's docstring, the roles its ``allow`` list), for merging into the API's document."""
+"""The ERP endpoints as OpenAPI operations, from their route table.
+
+A handler that declares its types with :func:`atende.web.openapi_ops.documented` gets them in
+the document; the others are described with a JSON object body.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from atende.web.erp_routes import ROUTES
+from atende.web.openapi_ops import Operation, document, operation_of
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {"type": "object"},
-            },
-            "required": ["code", "message"],
-        }
-    },
-}
+ANY_OBJECT = dict[str, Any]
 
 
-def erp_paths() -> dict[str, Any]:
-    """The ``paths`` object of the ERP endpoints."""
-    paths: dict[str, Any] = {}
+def erp_operations() -> list[Operation]:
+    """One operation per ERP route (404, 409 and 422 are the ERP's refusals)."""
+    ops = []
     for method, path, handler, ok in ROUTES:
-        doc = " ".join((handler.__doc__ or "").split())
-        roles = sorted(r.value for r in getattr(handler, "allowed_roles", ()))
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"{(\w+)}", path)
-        ]
-        op: dict[str, Any] = {
-            "operationId": handler.__name__,
-            "summary": doc.split(". ")[0].rstrip("."),
-            "description": f"{doc}\n\nRoles: {', '.join(roles)}.",
-            "tags": ["erp"],
-            "security": [{"bearer": []}],
-            "x-roles": roles,
-            "parameters": params,
-            "responses": {
-                str(ok): {"description": "OK"},
-                "401": {"description": "no or bad token", "content": _json(ERROR)},
-                "403": {"description": "role may not do this", "content": _json(ERROR)},
-                "404": {"description": "unknown record (code *_unknown)", "content": _json(ERROR)},
-                "409": {"description": "refused by the ERP's rules", "content": _json(ERROR)},
-                "422": {"description": "malformed input", "content": _json(ERROR)},
-            },
-        }
-        if method in ("POST", "PATCH"):
-            op["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
-        paths.setdefault(path, {})[method.lower()] = op
-    return paths
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
+        op = operation_of(method, path, handler, ok, tags=("erp",))
+        body = (
+            op.body
+            if op.body is not None
+            else (ANY_OBJECT if method in ("POST", "PATCH") else None)
+        )
+        refusals = tuple(sorted({*op.refusals, 404, 409, 422, 503}))
+        ops.append(
+            Operation(
+                op.method,
+                op.path,
+                op.handler,
+                op.ok,
+                body=body,
+                response=op.response,
+                refusals=refusals,
+                tags=op.tags,
+            )
+        )
+    return ops
 
 
 def erp_openapi() -> dict[str, Any]:
-    """A standalone document of the ERP endpoints (the lead may merge ``erp_paths()``)."""
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Atende ERP API", "version": "1"},
-        "paths": erp_paths(),
-        "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+    """A standalone document of the ERP endpoints."""
+    return document(erp_operations(), title="Atende ERP API")

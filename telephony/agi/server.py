@@ -10,10 +10,10 @@ from typing import Any
 
 import structlog
 
-from atende.logs import bind_call
 from telephony.agi.environment import read_environment
 from telephony.agi.errors import AgiCommandTimeout, AgiError, AgiHangup, AgiProtocolError
 from telephony.agi.session import AgiSession
+from telephony.call_logging import bind_call
 
 log = structlog.get_logger("telephony.agi")
 

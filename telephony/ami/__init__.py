@@ -2,6 +2,7 @@
 
 from telephony.ami.actions import ActionResult, encode_action
 from telephony.ami.client import AmiClient, AmiEventSink
+from telephony.ami.config import AmiServer
 from telephony.ami.errors import (
     AmiActionError,
     AmiActionTimeout,
@@ -25,5 +26,6 @@ __all__ = [
     "AmiMessage",
     "AmiNotConnected",
     "AmiParser",
+    "AmiServer",
     "encode_action",
 ]

@@ -23,8 +23,8 @@ from typing import Protocol
 
 import structlog
 
-from atende.settings import AmiServer
 from telephony.ami.actions import ActionFields, ActionResult, encode_action
+from telephony.ami.config import AmiServer
 from telephony.ami.errors import (
     AmiActionError,
     AmiActionTimeout,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Mapping
 
 import structlog
 
-from atende.settings import Settings
 from telephony.twin.ami import AmiUser
 from telephony.twin.traffic import TrafficGenerator, demo_plan
 from telephony.twin.twin import Twin, TwinConfig
@@ -16,41 +16,40 @@ from telephony.twin.twin import Twin, TwinConfig
 log = structlog.get_logger("telephony.twin.cli")
 
 
-def config_from_settings(settings: Settings) -> TwinConfig:
-    """AMI on ``twin_ami_port``, FastAGI to the engine, the engine's AMI user."""
-    users = {
-        server.username: AmiUser(server.secret.get_secret_value())
-        for server in settings.ami_servers
-    }
+def twin_config(
+    ami_port: int, users: Mapping[str, str], agi_address: tuple[str, int]
+) -> TwinConfig:
+    """AMI on ``ami_port`` for ``users`` (name -> secret), FastAGI to the engine at
+    ``agi_address``, the product's inbound dialplan."""
     return TwinConfig(
-        ami_port=settings.twin_ami_port,
-        users=users or {"atende": AmiUser("atende")},
-        agi_address=(settings.agi_host, settings.agi_port),
+        ami_port=ami_port,
+        users={name: AmiUser(secret) for name, secret in users.items()}
+        or {"atende": AmiUser("atende")},
+        agi_address=agi_address,
         product_inbound=True,
     )
 
 
-async def run_twin(settings: Settings, seed: int | None = None, traffic: bool = False) -> int:
+async def run_twin(config: TwinConfig, seed: int = 1, traffic: bool = False) -> int:
     """Run the twin until interrupted (SIGINT/SIGTERM); with ``traffic``, make calls."""
-    twin = Twin(config_from_settings(settings))
+    twin = Twin(config)
     try:
         port = await twin.start()
     except OSError as exc:
-        log.error("twin_ami_bind_failed", port=settings.twin_ami_port, error=exc.strerror)
+        log.error("twin_ami_bind_failed", port=config.ami_port, error=exc.strerror)
         await twin.stop()
         return 2
+    agi_host, agi_port = config.agi_address or (None, None)
     log.info(
         "twin_started",
         ami_port=port,
-        agi_host=settings.agi_host,
-        agi_port=settings.agi_port,
+        agi_host=agi_host,
+        agi_port=agi_port,
         traffic=traffic,
     )
     generator: TrafficGenerator | None = None
     if traffic:
-        generator = TrafficGenerator(
-            twin, demo_plan(), settings.twin_seed if seed is None else seed
-        )
+        generator = TrafficGenerator(twin, demo_plan(), seed)
         generator.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -77,6 +77,51 @@ QUEUES = [
     QueueConfig(name="q5", strategy=Strategy.LEAST_TALK_TIME),
 ]
 CONFIGS = {q.name: q for q in QUEUES}
+# other settings for the same queues: skills, strategies, limits and escalation (the same
+# service-level, short-abandon and wrap-up times, which the statistics rebuilt from the log
+# read from the current settings)
+VARIANTS = [
+    QUEUES,
+    [
+        QueueConfig(name="q1", skills={"a": 2}, max_wait=25),
+        QueueConfig(name="q2", skills={"b": 3}, wrap_up_seconds=3),
+        QueueConfig(
+            name="q3",
+            skills={"c": 2},
+            strategy=Strategy.LONGEST_IDLE,
+            escalation=(EscalationStep(after=4, add_skills=({"a": 1},)),),
+        ),
+        QueueConfig(
+            name="q4", skills={"b": 1}, strategy=Strategy.ROUND_ROBIN, weight=2, wrap_up_seconds=2
+        ),
+        QueueConfig(name="q5", when_no_agents=WhenNoAgents.LEAVE),
+    ],
+    [
+        QueueConfig(
+            name="q1",
+            skills={"a": 4},
+            escalation=(EscalationStep(after=6, overflow_to="q2"),),
+        ),
+        QueueConfig(
+            name="q2",
+            skills={"b": 2},
+            max_length=2,
+            wrap_up_seconds=3,
+            when_no_agents=WhenNoAgents.REFUSE,
+            escalation=(EscalationStep(after=3, callback=True),),
+        ),
+        QueueConfig(name="q3", strategy=Strategy.BEST_SKILL, skills={"c": 1, "a": 1}),
+        QueueConfig(name="q4", skills={"a": 2, "b": 2}, max_wait=12, wrap_up_seconds=2),
+        QueueConfig(name="q5", skills={"c": 5}, strategy=Strategy.FEWEST_CALLS),
+    ],
+]
+CHANGE_EVENTS = {
+    QueueEvent.ENTERQUEUE,  # overflowed into another queue
+    QueueEvent.EXITWITHTIMEOUT,
+    QueueEvent.EXITEMPTY,
+    QueueEvent.FULL,
+    QueueEvent.JOINEMPTY,
+}
 AGENT_IDS = [f"agent{i}" for i in range(6)]
 skill_sets = st.dictionaries(st.sampled_from("abc"), st.integers(1, 5), max_size=3)
 
@@ -104,6 +149,7 @@ class RouterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.router = Router(QUEUES)
+        self.configs = CONFIGS
         self.now = 0.0
         self.agents: dict[str, ModelAgent] = {}
         self.calls: dict[str, ModelCall] = {}
@@ -139,8 +185,8 @@ class RouterMachine(RuleBasedStateMachine):
         assert call.state == "waiting", "a call is offered twice"
         assert agent.status == "available" and agent.call is None, "agent already has a call"
         assert call.queue == offer.queue
-        config = CONFIGS[call.queue]
-        assert qualifies(agent.skills, accepted(config, CONFIGS, call.entered, self.now)), (
+        config = self.configs[call.queue]
+        assert qualifies(agent.skills, accepted(config, self.configs, call.entered, self.now)), (
             "agent lacks the skill level the call requires now"
         )
         for other_id, other in self.calls.items():
@@ -151,7 +197,7 @@ class RouterMachine(RuleBasedStateMachine):
                 and other.priority == call.priority
                 and (other.entered, other.order) < (call.entered, call.order)
             ):
-                sets = accepted(config, CONFIGS, other.entered, self.now)
+                sets = accepted(config, self.configs, other.entered, self.now)
                 assert not qualifies(agent.skills, sets), "an earlier caller was skipped"
         call.state, call.agent = "offered", offer.agent_id
         agent.status, agent.call = "busy", offer.call_id
@@ -292,7 +338,7 @@ class RouterMachine(RuleBasedStateMachine):
         call = self.calls.pop(call_id)
         agent = self.agents[call.agent or ""]
         agent.call = None
-        wrap = CONFIGS[call.queue].wrap_up_seconds
+        wrap = self.configs[call.queue].wrap_up_seconds
         agent.status = "wrap" if wrap else "available"
         agent.wrap_until = self.now + wrap
         self.apply(self.router.call_ended(call_id, self.now, by_agent))
@@ -312,6 +358,27 @@ class RouterMachine(RuleBasedStateMachine):
                 agent.status = "available"
         self.apply(self.router.tick(self.now))
 
+    # ------------------------------------------------------- configuration
+    @rule(variant=st.integers(0, len(VARIANTS) - 1))
+    def reconfigure(self, variant: int) -> None:
+        """A queue change touches no agent, no ringing or connected call, no caller's place."""
+        before = {a: self.router.agent(a) for a in self.agents}
+        offered = {k: c.agent for k, c in self.calls.items() if c.state != "waiting"}
+        self.log += self.router.drain_log()
+        self.configs = {q.name: q for q in VARIANTS[variant]}
+        decisions = self.router.reconfigure(VARIANTS[variant], self.now)
+        records = self.router.drain_log()
+        assert {r.event for r in records} <= CHANGE_EVENTS, "agents or rings were rewritten"
+        self.log += records
+        self.apply(decisions)
+        newly = {d.agent_id for d in decisions if isinstance(d, Offer)}
+        for agent_id, view in before.items():
+            if agent_id not in newly:
+                assert self.router.agent(agent_id) == view, "an agent's state or clock moved"
+        for call_id, agent_id in offered.items():
+            assert self.calls[call_id].agent == agent_id
+            assert self.router.agent(agent_id or "").call_id == call_id
+
     # ------------------------------------------------------------ invariants
     @invariant()
     def no_free_agent_left_idle_beside_a_matching_call(self) -> None:
@@ -320,7 +387,7 @@ class RouterMachine(RuleBasedStateMachine):
         for call in self.calls.values():
             if call.state != "waiting":
                 continue
-            sets = accepted(CONFIGS[call.queue], CONFIGS, call.entered, self.now)
+            sets = accepted(self.configs[call.queue], self.configs, call.entered, self.now)
             assert not any(qualifies(a.skills, sets) for a in free)
 
     @invariant()
@@ -332,7 +399,7 @@ class RouterMachine(RuleBasedStateMachine):
 
     @invariant()
     def priority_then_first_come_first_served(self) -> None:
-        for name in CONFIGS:
+        for name in self.configs:
             waiting = [(k, c) for k, c in self.calls.items() if c.queue == name]
             expected = sorted(
                 (k for k, c in waiting if c.state == "waiting"),
@@ -345,7 +412,7 @@ class RouterMachine(RuleBasedStateMachine):
     @invariant()
     def nobody_waits_past_the_last_step(self) -> None:
         for call in self.calls.values():
-            config = CONFIGS[call.queue]
+            config = self.configs[call.queue]
             if call.state != "waiting":
                 continue
             final = config.escalation[-1] if config.escalation else None
@@ -357,7 +424,7 @@ class RouterMachine(RuleBasedStateMachine):
     @invariant()
     def stats_rebuilt_from_the_log_equal_live_stats(self) -> None:
         self.log += self.router.drain_log()
-        assert stats_from_log(self.log, CONFIGS, self.now) == self.router.stats(self.now)
+        assert stats_from_log(self.log, self.configs, self.now) == self.router.stats(self.now)
         assert all(r.event in QueueEvent for r in self.log)
 
 

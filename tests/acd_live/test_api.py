@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from openapi_spec_validator import validate
+
 from acd.domain import QueueLogRecord
 from tests.acd_live.conftest import Api
+from tests.web.openapi_check import conforms
 
 
 async def test_agents_crud_and_validation_codes(api: Api) -> None:
-    """A supervisor creates and changes agents; bad input gets 422 validation_error with fields."""
+    """A supervisor creates and changes agents; bad input gets 422 invalid_request with fields;
+    an interface or a user another agent has is 409 (interface_in_use, username_in_use)."""
     status, body = await api.call(
         "POST",
         "/api/acd/agents",
@@ -15,6 +21,8 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
         {"agent": "2003", "interface": "PJSIP/2003", "skills": {"billing": 4}},
     )
     assert status == 201 and body["skills"] == {"billing": 4}
+    _, spec = await api.call("GET", "/api/openapi.json", "supervisor")
+    conforms(spec, "/api/acd/agents", "post", 201, body)
     status, body = await api.call(
         "POST", "/api/acd/agents", "supervisor", {"agent": "2003", "interface": "PJSIP/2003"}
     )
@@ -25,17 +33,36 @@ async def test_agents_crud_and_validation_codes(api: Api) -> None:
         "supervisor",
         {"agent": "bad id", "interface": "nointerface", "skills": {"sales": 9}},
     )
-    assert status == 422 and body["error"]["code"] == "validation_error"
-    fields = {e["field"] for e in body["error"]["details"]["errors"]}
-    assert {"agent", "interface", "skills.sales"} <= fields
+    assert status == 422 and body["error"]["code"] == "invalid_request"
+    fields = {e["field"]: e["problem"] for e in body["error"]["fields"]}
+    assert {"agent", "interface", "skills.sales"} <= set(fields)
+    assert "less than or equal to 5" in fields["skills.sales"]
+    conforms(spec, "/api/acd/agents", "post", 422, body)
     status, body = await api.call(
         "PATCH", "/api/acd/agents/2003", "supervisor", {"skills": {"billing": 2, "sales": 1}}
     )
     assert status == 200 and body["skills"] == {"billing": 2, "sales": 1}
+    # one phone rings for one agent, one user acts as one agent
+    status, body = await api.call(
+        "POST", "/api/acd/agents", "supervisor", {"agent": "2004", "interface": "PJSIP/2003"}
+    )
+    assert (status, body["error"]["code"]) == (409, "interface_in_use")
+    status, body = await api.call(
+        "PATCH", "/api/acd/agents/2002", "supervisor", {"interface": "PJSIP/2003"}
+    )
+    assert (status, body["error"]["code"]) == (409, "interface_in_use")
+    status, body = await api.call(
+        "POST",
+        "/api/acd/agents",
+        "supervisor",
+        {"agent": "2004", "interface": "PJSIP/2004", "username": "agent"},
+    )
+    assert (status, body["error"]["code"]) == (409, "username_in_use")
     status, body = await api.call("PATCH", "/api/acd/agents/9999", "supervisor", {"name": "x"})
     assert (status, body["error"]["code"]) == (404, "agent_not_found")
     status, body = await api.call("GET", "/api/acd/agents", "supervisor")
     assert [a["agent"] for a in body["agents"]] == ["2001", "2002", "2003"]
+    conforms(spec, "/api/acd/agents", "get", 200, body)
     assert {a["state"] for a in body["agents"]} == {"logged_out"}
 
 
@@ -55,6 +82,7 @@ async def test_roles(api: Api) -> None:
     assert (status, out["state"]) == (200, "available")
     status, spec = await api.call("GET", "/api/openapi.json", "agent")
     assert status == 200 and "/api/acd/agents/{agent}/pause" in spec["paths"]
+    validate(spec)
     assert (await api.call("GET", "/api/openapi.json", ""))[0] == 401
 
 
@@ -64,7 +92,7 @@ async def test_pause_unpause_and_illegal_transitions(api: Api) -> None:
     assert (status, out["error"]["code"]) == (409, "illegal_transition")
     await api.call("POST", "/api/acd/agents/2001/login", "agent")
     status, out = await api.call("POST", "/api/acd/agents/2001/pause", "agent", {})
-    assert (status, out["error"]["code"]) == (422, "validation_error")
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
     status, out = await api.call("POST", "/api/acd/agents/2001/pause", "agent", {"reason": "lunch"})
     assert (status, out["state"], out["pause_reason"]) == (200, "paused", "lunch")
     status, live = await api.call("GET", "/api/acd/live", "supervisor")
@@ -92,7 +120,7 @@ async def test_queues_create_configure_and_live_statistics(api: Api) -> None:
     status, out = await api.call(
         "POST", "/api/acd/queues", "supervisor", {"name": "x", "strategy": "random"}
     )
-    assert (status, out["error"]["code"]) == (422, "validation_error")
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
     status, out = await api.call(
         "PUT", "/api/acd/queues/vip", "supervisor", {"skills": {"sales": 3}, "wrap_up_seconds": 2}
     )
@@ -148,3 +176,90 @@ async def test_queues_create_configure_and_live_statistics(api: Api) -> None:
         await api.twin.pbx.pause(None, 1)
     assert connect_logged()
     assert [r.event for r in records if r.queue == "vendas"][:1] == ["ENTERQUEUE"]
+
+
+async def test_put_is_a_full_replace_and_patch_keeps_other_fields(api: Api) -> None:
+    """PUT without ``escalation`` removes it (documented full replace); PATCH changes only the
+    fields given and keeps the escalation; a body naming another queue is 422."""
+    steps = [{"after": 30, "relax": {"support": 1}}]
+    status, out = await api.call(
+        "PATCH", "/api/acd/queues/suporte", "supervisor", {"escalation": steps, "weight": 2}
+    )
+    assert status == 200 and out["weight"] == 2 and out["escalation"][0]["after"] == 30
+    status, out = await api.call(
+        "PATCH", "/api/acd/queues/suporte", "supervisor", {"wrap_up_seconds": 7}
+    )
+    assert (status, out["wrap_up_seconds"], out["weight"]) == (200, 7, 2)
+    assert [s["after"] for s in out["escalation"]] == [30]
+    status, out = await api.call(
+        "PUT", "/api/acd/queues/suporte", "supervisor", {"skills": {"support": 2}}
+    )
+    assert (status, out["escalation"], out["weight"], out["wrap_up_seconds"]) == (200, [], 0, 0)
+    status, queues = await api.call("GET", "/api/acd/queues", "supervisor")
+    stored = {q["config"]["name"]: q["config"] for q in queues["queues"]}["suporte"]
+    assert (stored["skills"], stored["escalation"]) == ({"support": 2}, [])
+    status, out = await api.call("PUT", "/api/acd/queues/suporte", "supervisor", {"name": "x"})
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
+    assert out["error"]["fields"][0]["field"] == "name"
+    status, out = await api.call("PATCH", "/api/acd/queues/nope", "supervisor", {"weight": 1})
+    assert (status, out["error"]["code"]) == (404, "queue_not_found")
+    status, out = await api.call(
+        "PATCH", "/api/acd/queues/suporte", "supervisor", {"ring_timeout": -1}
+    )
+    assert (status, out["error"]["code"]) == (422, "invalid_request")
+    assert out["error"]["fields"][0]["field"] == "ring_timeout"
+
+
+async def test_queue_change_while_an_agent_rings_keeps_the_ring(api: Api) -> None:
+    """Changing queues (PUT suporte unchanged, PUT and PATCH vendas) while 2001 rings for a
+    vendas caller: the ring goes on to an answer by 2001 (no RINGCANCELED, RINGNOANSWER or
+    second offer), no ADDMEMBER/PAUSE is written, and the idle agent's time in state goes on."""
+    _, out = await api.call("PATCH", "/api/acd/queues/vendas", "supervisor", {"ring_timeout": 600})
+    assert out["ring_timeout"] == 600
+    await api.call(
+        "POST",
+        "/api/acd/agents",
+        "supervisor",
+        {"agent": "2003", "interface": "Local/2003@agents", "skills": {"sales": 3}},
+    )
+    assert (await api.call("POST", "/api/acd/agents/2001/login", "supervisor"))[0] == 200
+    assert (await api.call("POST", "/api/acd/agents/2003/login", "supervisor"))[0] == 200
+    api.twin.set_agent_phone("Local/2001@agents", answer=True, delay=200)  # 10 s at 0.05
+    await api.twin.place_inbound_call("1133330001", "5511999990002", "Joana")
+
+    async def live() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        _, view = await api.call("GET", "/api/acd/live", "supervisor")
+        return {a["agent"]: a for a in view["agents"]}, view["calls"]
+
+    agents, calls = await live()
+    for _ in range(200):
+        if agents["2001"]["state"] == "ringing":
+            break
+        await api.twin.pbx.pause(None, 1)
+        agents, calls = await live()
+    assert agents["2001"]["state"] == "ringing"
+    idle_before = agents["2003"]["in_state_seconds"]
+    _, queues = await api.call("GET", "/api/acd/queues", "supervisor")
+    configs = {q["config"]["name"]: q["config"] for q in queues["queues"]}
+    changed_at = len(await api.engine.acd_config.queue_log())
+    suporte = {k: v for k, v in configs["suporte"].items() if k != "name"}
+    assert (await api.call("PUT", "/api/acd/queues/suporte", "supervisor", suporte))[0] == 200
+    vendas = {k: v for k, v in configs["vendas"].items() if k != "name"}
+    assert (await api.call("PUT", "/api/acd/queues/vendas", "supervisor", vendas))[0] == 200
+    body = {"weight": 1}
+    assert (await api.call("PATCH", "/api/acd/queues/vendas", "supervisor", body))[0] == 200
+    agents, calls = await live()
+    assert (agents["2001"]["state"], agents["2003"]["state"]) == ("ringing", "available")
+    assert agents["2003"]["in_state_seconds"] >= idle_before
+    assert [(c["agent"], c["state"]) for c in calls] == [("2001", "offered")]
+    call_id = calls[0]["call"]
+
+    for _ in range(400):
+        records = await api.engine.acd_config.queue_log()
+        if any(r.event == "CONNECT" and r.call_id == call_id for r in records):
+            break
+        await api.twin.pbx.pause(None, 1)
+    events = [(r.event, r.agent) for r in records if r.call_id == call_id]
+    assert events == [("ENTERQUEUE", "NONE"), ("CONNECT", "2001")]
+    after = [r.event for r in records[changed_at:]]
+    assert not {"ADDMEMBER", "PAUSE", "UNPAUSE", "REMOVEMEMBER"} & set(after)

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from atende.settings import AmiServer
 from telephony.ami import (
     AmiActionError,
     AmiActionTimeout,
     AmiAuthenticationError,
     AmiClient,
     AmiMessage,
+    AmiServer,
 )
 
 

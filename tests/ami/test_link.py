@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from atende.settings import AmiServer, Settings
-from telephony.ami import AmiAuthenticationError
+from atende.settings import Settings
+from atende.wiring import asterisk_link
+from telephony.ami import AmiAuthenticationError, AmiServer
 from telephony.calls import CallEnded, CallerOnHold, OriginateResult, ResyncDiff, TrackerRecord
 from telephony.link import AsteriskLink
 
@@ -184,7 +185,7 @@ def test_from_settings_uses_every_server() -> None:
         ami_servers="ami://a:s@127.0.0.1:5038/pbx1,ami://a:s@127.0.0.2:5038/pbx2",  # type: ignore[arg-type]
         ami_action_timeout=3.5,
     )
-    link = AsteriskLink.from_settings(settings)
+    link = asterisk_link(settings)
     assert link.servers == ["pbx1", "pbx2"]
     assert link.client("pbx2").action_timeout == 3.5
 

@@ -59,7 +59,7 @@ async def test_validation_errors_have_stable_codes(erp_server: ErpServer) -> Non
         "POST", "/api/erp/orders", json={**order, "lines": [{"product": "P1", "quantity": "lots"}]}
     )
     assert (status, body["error"]["code"]) == (422, "invalid_request")
-    assert body["error"]["details"]["fields"][0]["field"] == "lines.0.quantity"
+    assert body["error"]["fields"][0]["field"] == "lines.0.quantity"
     status, body = await s.call("POST", "/api/erp/orders", json={"customer_code": "000001"})
     assert (status, body["error"]["code"]) == (422, "invalid_request")
     status, body = await s.call("POST", "/api/erp/orders", data=b"{not json")

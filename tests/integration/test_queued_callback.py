@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from acd.domain import EscalationStep, QueueConfig
-from acd.live.service import AgentConfig
+from acd.domain import AgentConfig, EscalationStep, QueueConfig
 from atende.wiring import Engine
 from telephony.twin import ChannelInfo
 from tests.integration.acd_stack import (

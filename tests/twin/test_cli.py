@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from atende.settings import load_settings
-from telephony.twin.cli import run_twin
+from telephony.twin.cli import run_twin, twin_config
 
 
 async def test_taken_ami_port_exits_with_2() -> None:
@@ -13,5 +12,5 @@ async def test_taken_ami_port_exits_with_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        settings = load_settings(twin_ami_port=taken.getsockname()[1])
-        assert await run_twin(settings) == 2
+        config = twin_config(taken.getsockname()[1], {"atende": "x"}, ("127.0.0.1", 4573))
+        assert await run_twin(config) == 2

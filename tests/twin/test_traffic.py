@@ -8,9 +8,10 @@ import signal
 
 import structlog
 
+from atende.cli import twin_config
 from atende.settings import Settings
 from telephony.twin import Twin, TwinConfig
-from telephony.twin.cli import config_from_settings, run_twin
+from telephony.twin.cli import run_twin
 from telephony.twin.traffic import (
     AgentProfile,
     CustomerMix,
@@ -68,11 +69,11 @@ async def test_generator_offers_the_planned_calls() -> None:
 
 async def test_run_twin_serves_ami_until_interrupted() -> None:
     """``atende twin`` serves AMI with the engine's user and stops cleanly on SIGTERM."""
-    settings = Settings(twin_ami_port=0, agi_port=9)
-    assert config_from_settings(settings).users["atende"].secret == "atende"
+    config = twin_config(Settings(twin_ami_port=0, agi_port=9))
+    assert config.users["atende"].secret == "atende" and config.agi_address == ("127.0.0.1", 9)
     client = AmiClient()
     with structlog.testing.capture_logs() as logs:
-        task = asyncio.create_task(run_twin(settings, seed=1))
+        task = asyncio.create_task(run_twin(config, seed=1))
         try:
             await eventually(lambda: any(e["event"] == "twin_started" for e in logs))
             port = next(e["ami_port"] for e in logs if e["event"] == "twin_started")

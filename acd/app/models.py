@@ -1,0 +1,196 @@
+"""The values the ACD's use cases accept and return, validated by pydantic.
+
+The HTTP API reads its bodies into these models and the CLI builds the same models from its
+options (``--skill sales=4`` becomes ``skills={"sales": "4"}``, checked here), so both accept
+exactly the same values. The OpenAPI document is generated from them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from acd.domain import (
+    AgentConfig,
+    EscalationStep,
+    QueueConfig,
+    QueueName,
+    QueueSettings,
+    Strategy,
+    WhenNoAgents,
+)
+
+Level = Annotated[int, Field(ge=1, le=5, description="proficiency, 1 (beginner) to 5 (expert)")]
+SkillName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s|,:=]+$")]
+
+
+class _OnlyNamedKeys:
+    """JSON schema of a dict whose keys must match their pattern: no other key is valid."""
+
+    def __get_pydantic_json_schema__(
+        self, core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core)
+        if "patternProperties" in schema:
+            schema["additionalProperties"] = False
+        return schema
+
+
+Skills = Annotated[dict[SkillName, Level], _OnlyNamedKeys()]
+AgentId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.@-]+$",
+        description="the agent's id (usually his extension)",
+    ),
+]
+Interface = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=255,
+        pattern=r"^[^\s,|]+/[^\s,|]+$",
+        description="dial string of the agent's phone: PJSIP/2001, Local/2001@agents",
+        examples=["PJSIP/2001"],
+    ),
+]
+Username = Annotated[
+    str, Field(min_length=1, max_length=64, description="the user who may act as this agent")
+]
+PauseReason = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^|]+$")]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class AgentIn(BaseModel):
+    """A new agent."""
+
+    model_config = ConfigDict(extra="forbid")
+    agent: AgentId
+    interface: Interface
+    skills: Skills = Field(default_factory=dict)
+    name: str = Field("", max_length=128)
+    username: Username | None = None
+
+
+class AgentPatch(BaseModel):
+    """Fields of an agent to change (absent fields stay as they are)."""
+
+    model_config = ConfigDict(extra="forbid")
+    interface: Interface | None = None
+    skills: Skills | None = None
+    name: str | None = Field(None, max_length=128)
+    username: Username | None = None
+
+
+class Agent(BaseModel):
+    """An agent as configured."""
+
+    agent: str
+    name: str
+    interface: str
+    skills: dict[str, int]
+    username: str | None
+
+    def config(self) -> AgentConfig:
+        """What the router needs to log him in."""
+        return AgentConfig(self.agent, self.interface, dict(self.skills))
+
+
+class AgentListing(Agent):
+    """An agent with his live state (``logged_out`` when the ACD has not seen him)."""
+
+    state: str
+    in_state_seconds: float | None
+    pause_reason: str | None
+
+
+class AgentList(BaseModel):
+    """Every configured agent."""
+
+    agents: list[AgentListing]
+
+
+class PauseIn(BaseModel):
+    """Why the agent pauses."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: PauseReason
+
+
+class AgentSession(BaseModel):
+    """The agent's state after a login, logout, pause or unpause."""
+
+    agent: str
+    state: str
+    pause_reason: str | None
+
+
+class QueueReplace(QueueSettings):
+    """A queue's whole configuration (PUT): every field left out takes its default (no
+    ``escalation`` means none). ``name``, when given, must be the queue's name."""
+
+    name: QueueName | None = None
+
+    def config(self, name: str) -> QueueConfig:
+        """The queue ``name`` with these settings (``ValueError`` when ``name`` differs)."""
+        if self.name is not None and self.name != name:
+            raise ValueError(f"name {self.name!r} differs from the queue's name {name!r}")
+        return QueueConfig.model_validate({**self.model_dump(exclude={"name"}), "name": name})
+
+
+class QueuePatch(BaseModel):
+    """Fields of a queue to change (PATCH): absent fields keep their value; ``null`` clears
+    ``max_wait`` and ``max_length``; ``escalation: []`` removes the escalation."""
+
+    model_config = ConfigDict(extra="forbid")
+    skills: dict[str, int] | None = None
+    weight: int | None = None
+    strategy: Strategy | None = None
+    service_level_target: float | None = Field(None, gt=0, le=1)
+    service_level_seconds: Seconds | None = None
+    short_abandon_seconds: float | None = Field(None, ge=0)
+    wrap_up_seconds: float | None = Field(None, ge=0)
+    ring_timeout: Seconds | None = None
+    max_wait: Seconds | None = None
+    max_length: int | None = Field(None, ge=1)
+    when_no_agents: WhenNoAgents | None = None
+    default_handle_time: Seconds | None = None
+    escalation: tuple[EscalationStep, ...] | None = None
+
+    def apply(self, config: QueueConfig) -> dict[str, Any]:
+        """``config``'s fields with the ones given here (to be validated as a QueueConfig)."""
+        data = config.model_dump()
+        data.update(self.model_dump(exclude_unset=True))
+        return data
+
+
+class QueueListing(BaseModel):
+    """A queue's configuration and its statistics of the day (None without a running ACD)."""
+
+    config: QueueConfig
+    stats: dict[str, Any] | None
+
+
+class QueueList(BaseModel):
+    """Every queue."""
+
+    queues: list[QueueListing]
+
+
+def skill_pairs(pairs: list[str], option: str = "--skill") -> dict[str, str]:
+    """``["sales=4", "support=2"]`` as ``{"sales": "4", ...}`` for the models to check.
+
+    Raises ``ValueError`` naming the option when a pair has no ``=``.
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, level = pair.partition("=")
+        if not sep:
+            raise ValueError(f"{option} {pair!r}: expected name=level")
+        out[name.strip()] = level.strip()
+    return out
