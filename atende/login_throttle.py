@@ -39,6 +39,10 @@ class LoginThrottle:
         self.policy = policy or ThrottlePolicy()
         self._keys: dict[tuple[str, str], _Key] = {}
 
+    def __len__(self) -> int:
+        """How many usernames and addresses are tracked."""
+        return len(self._keys)
+
     def _key(self, kind: str, name: str, now: float) -> _Key:
         key = self._keys.get((kind, name))
         if key is None or (now - key.last > self.policy.forget_after and now >= key.blocked_until):

@@ -34,6 +34,15 @@ from pydantic_settings import SettingsError as SourceError
 
 from telephony.ami.config import AmiServer
 
+__all__ = [
+    "AmiServer",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "mask_url",
+    "unknown_env_names",
+]
+
 # ATENDE_* names read by the engine outside Settings (the CLI, the test suite)
 OTHER_ENV_NAMES = frozenset({"ATENDE_CONFIG", "ATENDE_PASSWORD"})
 OTHER_ENV_PREFIXES = ("ATENDE_TEST_",)
@@ -43,9 +52,6 @@ _URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@\s]*@")
 def mask_url(text: str) -> str:
     """``text`` with the password of every ``scheme://user:password@`` URL in it masked."""
     return _URL_PASSWORD.sub(r"\1***@", text)
-
-
-__all__ = ["AmiServer", "Settings", "SettingsError", "load_settings"]
 
 
 class SettingsError(Exception):

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from atende.audit import AuditEntry, write_audit
 from atende.auth import Principal, Role
 from atende.dispositions import (
+    Disposition,
     add_disposition,
     call_handlers,
     correct_disposition,
@@ -28,6 +29,7 @@ from atende.dispositions import (
 )
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply, validate
 from atende.web.errors import ApiError
+from atende.web.openapi_ops import documented
 from atende.web.security import allow, principal
 from atende.web.sessions import client_address
 from erp_bridge.app.record_outcome import record_call_outcome
@@ -110,6 +112,7 @@ async def get_dispositions(request: web.Request) -> web.Response:
     return reply({"dispositions": found})
 
 
+@documented(body=Correction, response=Disposition, refusals=(404,))
 @allow(Role.SUPERVISOR)
 async def correct(request: web.Request) -> web.Response:
     """PUT: a supervisor corrects the code and notes; the audit log keeps before and after."""

@@ -89,16 +89,12 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
                 error=type(exc).__name__,
                 stack="".join(traceback.format_tb(exc.__traceback__)),
             )
-            return web.json_response(
-                {
-                    "error": {
-                        "code": "internal_error",
-                        "message": "internal error; quote the request id when reporting it",
-                        "request_id": request_id,
-                    }
-                },
-                status=500,
-            )
+            return ApiError(
+                500,
+                "internal_error",
+                "internal error; quote the request id when reporting it",
+                request_id=request_id,
+            ).response()
 
 
 def _route(request: web.Request) -> str:

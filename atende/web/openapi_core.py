@@ -15,7 +15,9 @@ class LoginIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
     session: Literal["token", "cookie"] = Field(
-        "token", description="cookie: the pages' HttpOnly session cookie instead of a token"
+        "token",
+        description="token: a bearer token in the answer (scripts); cookie: an HttpOnly "
+        "SameSite=Strict session cookie and no token in the answer (the pages)",
     )
 
 
@@ -26,6 +28,12 @@ class LoginOut(BaseModel):
     token: str | None = None
     role: str
     username: str
+
+
+class SignedOut(BaseModel):
+    """The token of the request is revoked (and the session cookie cleared)."""
+
+    signed_out: bool
 
 
 class Me(BaseModel):
@@ -39,9 +47,3 @@ class LiveCalls(BaseModel):
     """The calls the engine tracks on every Asterisk server."""
 
     calls: list[dict[str, Any]]
-
-
-class SignedOut(BaseModel):
-    """The token of the request is revoked (and the session cookie removed)."""
-
-    signed_out: bool

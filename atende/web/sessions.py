@@ -17,13 +17,15 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from pydantic import ValidationError
 
 from atende.audit import AuditEntry, AuditLog
 from atende.auth import AuthError, Role
 from atende.login_throttle import LoginThrottle, ThrottlePolicy
 from atende.passwords import PasswordPoolBusy
 from atende.settings import Settings
-from atende.web.errors import ApiError
+from atende.web.errors import ApiError, invalid_request
+from atende.web.openapi_core import LoginIn
 from atende.web.security import (
     SESSION_COOKIE,
     TOKEN,
@@ -88,25 +90,22 @@ def too_many(wait: float, message: str) -> web.Response:
     return response
 
 
-async def _credentials(request: web.Request) -> tuple[str, str, bool]:
+async def _credentials(request: web.Request) -> LoginIn:
     body: Any = await request.json() if request.body_exists else None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "request body must be a JSON object")
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise ApiError(400, "invalid_request", "username and password are required")
-    if len(username) > 64 or len(password) > 1024:
-        raise ApiError(400, "invalid_request", "username or password too long")
-    session = body.get("session", "token")
-    if session not in ("token", "cookie"):
-        raise ApiError(400, "invalid_request", "session must be token or cookie")
-    return username, password, session == "cookie"
+    try:
+        return LoginIn.model_validate(body)
+    except ValidationError as exc:
+        raise invalid_request(exc, "username and password are required") from None
 
 
 @public
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /api/login {username, password[, session]} -> {token, role, username}."""
-    username, password, cookie = await _credentials(request)
+    credentials = await _credentials(request)
+    username, password = credentials.username, credentials.password
+    cookie = credentials.session == "cookie"
     if cookie:
         check_same_origin(request)
     ctx = request.app[SIGN_IN]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 from structlog.testing import capture_logs
 from yarl import URL
 
@@ -28,6 +29,12 @@ SECRET = "customer-cpf-12345678900"
 async def broken(request: web.Request) -> web.Response:
     """A handler with a bug: its exception message carries the caller's data."""
     raise RuntimeError(f"cannot handle {request.query.get('q')}")
+
+
+@allow(Role.AGENT)
+async def racing(request: web.Request) -> web.Response:
+    """A write that lost a race against a unique key (the database refuses it)."""
+    raise IntegrityError("INSERT ...", {"username": SECRET}, Exception("UNIQUE constraint"))
 
 
 @dataclass
@@ -53,6 +60,7 @@ async def site(database_url: str) -> AsyncIterator[Site]:
         tokens[role.value] = await users.issue_token(uid, "t", None)
     app = build_app(users, list, acd_config=AcdConfigStore(engine))
     app.router.add_get("/api/test/broken", broken)
+    app.router.add_post("/api/test/racing", racing)
     runner = web.AppRunner(app, access_log=None)  # as the engine runs it
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -81,10 +89,15 @@ async def test_deeply_nested_json_is_400(site: Site) -> None:
             async with http.post(site.url + path, data=deep, headers=headers) as resp:
                 assert resp.status == 400, path
                 assert (await resp.json())["error"]["code"] == "invalid_json"
-        # nesting under the limit, with brackets inside strings, still reaches the handler
-        body = {"username": "[[[[" * 10, "password": "{" * 50, "x": [[[[1]]]]}
+        # brackets inside strings do not count: the handler checks the password
+        body = {"username": "[[[[" * 10, "password": "{" * 50}
         async with http.post(site.url + "/api/login", data=json.dumps(body)) as resp:
             assert resp.status == 401
+        # nesting under the limit reaches the handler, which names the unknown field
+        body = {"username": "a", "password": "b", "x": json.loads("[" * 20 + "]" * 20)}
+        async with http.post(site.url + "/api/login", data=json.dumps(body)) as resp:
+            assert resp.status == 422
+            assert (await resp.json())["error"]["fields"][0]["field"] == "x"
 
 
 async def test_oversized_body_is_413(site: Site) -> None:
@@ -151,6 +164,19 @@ async def test_username_in_use_is_409(site: Site) -> None:
             assert (await r.json())["error"]["code"] == "username_in_use"
         async with http.get(site.url + "/api/acd/agents", headers=site.auth()) as r:
             assert [a["agent"] for a in (await r.json())["agents"]] == ["2001"]
+
+
+async def test_a_write_refused_by_a_unique_key_is_409(site: Site) -> None:
+    """Whatever handler meets a unique-key refusal (two requests racing), the caller gets 409
+    conflict without the statement or its values."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(site.url + "/api/test/racing", headers=site.auth("agent")) as resp,
+    ):
+        assert resp.status == 409
+        body = await resp.json()
+    assert body["error"]["code"] == "conflict"
+    assert SECRET not in json.dumps(body) and "INSERT" not in json.dumps(body)
 
 
 async def test_every_response_carries_the_security_headers(site: Site) -> None:

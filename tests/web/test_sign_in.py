@@ -203,3 +203,22 @@ async def test_cookie_session_needs_the_page_header_to_change_anything(site: Sit
             assert resp.status == 200
         async with http.get(site.url + "/api/me") as resp:
             assert resp.status == 401
+
+
+async def test_more_sign_ins_than_the_pool_queues_get_429(database_url: str) -> None:
+    """With room for 4 password checks in flight, 40 concurrent sign-ins (different users)
+    do not pile up: the excess is answered 429 too_many_attempts at once with Retry-After,
+    the others are checked (401)."""
+    throttle = ThrottlePolicy(free_per_user=10_000, free_per_address=10_000)
+    async with (
+        _site(database_url, throttle, PasswordPool(workers=1, max_waiting=4)) as s,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
+    ):
+        results = await asyncio.gather(
+            *(s.login(http, f"nobody{n}", "wrong-password") for n in range(40))
+        )
+    statuses = [status for status, _, _ in results]
+    assert set(statuses) == {401, 429}
+    assert 4 <= statuses.count(401) < 40
+    busy = [(body, retry) for status, body, retry in results if status == 429]
+    assert all(b["error"]["code"] == "too_many_attempts" and r for b, r in busy)  # type: ignore[index]
