@@ -91,6 +91,7 @@ class AcdBase:
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
         self.log_book = QueueLogBook(log_writer, log_loader)
         self._tasks: list[asyncio.Task[None]] = []
+        self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
         self._unsubscribe: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ shared helpers

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import structlog
@@ -30,6 +30,12 @@ from telephony.calls.changes import ResyncDiff
 log = structlog.get_logger("acd.live")
 
 __all__ = ["AcdNotReady", "AgentConfig", "InboundAcd"]
+
+#: callers whose channel the tracker does not know yet, waiting at most at once
+MAX_UNKNOWN = 1000
+#: seconds such a caller waits once the link is current / in all
+UNKNOWN_WAIT = 5.0
+UNKNOWN_MAX = 120.0
 
 
 class AcdNotReady(RuntimeError):
@@ -91,6 +97,11 @@ class InboundAcd(Restore):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        for waiter in list(self._unknown):
+            waiter.cancel()
+        for waiter in list(self._unknown):
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiter
         # the writer finishes what it holds (a cancelled write could lose its batch)
         self._queue_log()
         self.log_book.close()
@@ -175,7 +186,7 @@ class InboundAcd(Restore):
                 continue
             if isinstance(item, CallbackAccepted):
                 try:
-                    await self._accept_callback(item, await self._linkedid(item.uniqueid))
+                    await self._accept_callback_event(item)
                 except Exception:
                     log.exception("acd_callback_accept_failed", uniqueid=item.uniqueid)
                 continue
@@ -229,14 +240,18 @@ class InboundAcd(Restore):
 
     # ------------------------------------------------------------------ callers
     async def _join(self, event: CallerRouted) -> None:
-        call_id = event.linkedid or await self._linkedid(event.uniqueid)
+        """A caller routed to a queue; never waits: a channel the tracker does not know yet
+        is matched in its own task (:meth:`_match_later`)."""
+        call_id = event.linkedid or self._known_linkedid(event.uniqueid)
         if call_id is None:
-            log.warning("acd_caller_unknown", uniqueid=event.uniqueid, queue=event.queue)
+            self._wait_for_channel(
+                event.uniqueid, event.queue, lambda call_id: self._queue_caller(event, call_id)
+            )
             return
+        await self._queue_caller(event, call_id)
+
+    async def _queue_caller(self, event: CallerRouted, call_id: str) -> None:
         tracked = self.link.tracker.call(self.server, call_id)
-        if tracked is None or tracked.ended_at is not None:
-            log.info("acd_caller_gone_before_queue", linkedid=call_id, queue=event.queue)
-            return
         async with self._lock:
             if call_id in self.calls:
                 return
@@ -246,6 +261,14 @@ class InboundAcd(Restore):
                 decisions = self.router.call_arrived(call_id, event.queue, now, priority)
             except AcdError as exc:
                 log.warning("acd_caller_refused", linkedid=call_id, error=str(exc))
+                return
+            if tracked is None or tracked.ended_at is not None:
+                # he hung up before the ACD got to him: he still counts (offered, abandoned)
+                decisions = [d for d in decisions if getattr(d, "call_id", None) != call_id]
+                with contextlib.suppress(AcdError):
+                    decisions += self.router.call_abandoned(call_id, now)
+                log.info("acd_caller_gone_before_queue", linkedid=call_id, queue=event.queue)
+                await self._run(decisions)
                 return
             call = StoredCall(
                 call_id,
@@ -261,13 +284,54 @@ class InboundAcd(Restore):
             log.info("acd_caller_queued", linkedid=call_id, queue=event.queue, priority=priority)
             await self._run(decisions)
 
-    async def _linkedid(self, uniqueid: str) -> str | None:
-        for _ in range(40):
-            call = self.link.tracker.call_of(self.server, uniqueid)
-            if call is not None:
-                return call.linkedid
+    async def _accept_callback_event(self, event: CallbackAccepted) -> None:
+        call_id = self._known_linkedid(event.uniqueid)
+        if call_id is None:
+            self._wait_for_channel(
+                event.uniqueid, "", lambda call_id: self._accept_callback(event, call_id)
+            )
+            return
+        await self._accept_callback(event, call_id)
+
+    def _known_linkedid(self, uniqueid: str) -> str | None:
+        call = self.link.tracker.call_of(self.server, uniqueid)
+        return call.linkedid if call is not None else None
+
+    def _wait_for_channel(
+        self, uniqueid: str, queue: str, then: Callable[[str], Awaitable[None]]
+    ) -> None:
+        """Match ``uniqueid`` in a task of its own (bounded: at most ``MAX_UNKNOWN`` wait)."""
+        if len(self._unknown) >= MAX_UNKNOWN:
+            log.warning("acd_caller_unknown", uniqueid=uniqueid, queue=queue, reason="too_many")
+            return
+        task = asyncio.create_task(self._match_later(uniqueid, queue, then))
+        self._unknown.add(task)
+        task.add_done_callback(self._unknown.discard)
+
+    async def _match_later(
+        self, uniqueid: str, queue: str, then: Callable[[str], Awaitable[None]]
+    ) -> None:
+        """Wait until the tracker knows the channel; give up ``UNKNOWN_WAIT`` s after the link
+        is current (an AMI outage delays its events), or after ``UNKNOWN_MAX`` s in all."""
+        loop = asyncio.get_running_loop()
+        began, current_since = loop.time(), None
+        while True:
             await asyncio.sleep(0.05)
-        return None
+            call_id = self._known_linkedid(uniqueid)
+            if call_id is not None:
+                try:
+                    await then(call_id)
+                except Exception:
+                    log.exception("acd_caller_routed_failed", uniqueid=uniqueid)
+                return
+            current = self._link_current()
+            current_since = (current_since or loop.time()) if current else None
+            waited = loop.time() - began
+            if waited > UNKNOWN_MAX or (
+                current_since is not None and loop.time() - current_since > UNKNOWN_WAIT
+            ):
+                log.warning("acd_caller_unknown", uniqueid=uniqueid, queue=queue, waited=waited)
+                return
 
     # ------------------------------------------------------------------ configuration
     async def reconfigure(self, queues: Iterable[QueueConfig]) -> None:
