@@ -18,7 +18,12 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class RecordedStep:
-    """One command the server sent and the answer Asterisk gave (lines without ``\\n``)."""
+    """One command the server sent and the answer Asterisk gave.
+
+    The answer is every line Asterisk sent for that command, joined by ``\\n``: a
+    ``HANGUP`` notice that crossed the wire before or after the ``200 result=...`` line is
+    part of it (``"HANGUP\\n200 result=1 (5511999990103)"``).
+    """
 
     command: str
     answer: str
@@ -54,6 +59,7 @@ def load_agi_trace(path: Path) -> list[RecordedSession]:
     env: list[str] = []
     steps: list[RecordedStep] = []
     pending: str | None = None
+    held: str | None = None
     in_env = False
     for number, raw in enumerate(path.read_text().splitlines(), start=1):
         if not raw.strip():
@@ -63,7 +69,7 @@ def load_agi_trace(path: Path) -> list[RecordedSession]:
         if record["dir"] == "recv" and data.startswith("agi_network:"):
             if env:
                 sessions.append(RecordedSession(tuple(env), tuple(steps)))
-            env, steps, pending, in_env = [data], [], None, True
+            env, steps, pending, held, in_env = [data], [], None, None, True
         elif record["dir"] == "recv" and in_env:
             if data:
                 env.append(data)
@@ -71,9 +77,14 @@ def load_agi_trace(path: Path) -> list[RecordedSession]:
                 in_env = False
         elif record["dir"] == "send":
             pending = data
+        elif record["dir"] == "recv" and data == "HANGUP" and pending is not None:
+            held = data  # Asterisk's hang-up notice crossed the wire before the answer
+        elif record["dir"] == "recv" and data == "HANGUP" and steps:
+            last = steps.pop()  # the notice followed the last answer
+            steps.append(RecordedStep(last.command, f"{last.answer}\n{data}"))
         elif record["dir"] == "recv" and pending is not None:
-            steps.append(RecordedStep(pending, data))
-            pending = None
+            steps.append(RecordedStep(pending, f"{held}\n{data}" if held else data))
+            pending = held = None
         else:
             raise ValueError(f"{path.name} line {number}: unexpected record {record!r}")
     if env:

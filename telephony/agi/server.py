@@ -10,7 +10,6 @@ from typing import Any
 
 import structlog
 
-from atende.logs import bind_call
 from telephony.agi.environment import read_environment
 from telephony.agi.errors import AgiCommandTimeout, AgiError, AgiHangup, AgiProtocolError
 from telephony.agi.session import AgiSession
@@ -139,7 +138,9 @@ class AgiServer:
             except ConnectionError as exc:
                 log.warning("agi_connection_lost", peer=peer, error=str(exc))
                 return
-            with bind_call(env.uniqueid):
+            # the environment names the channel's uniqueid only; the call's linkedid is not
+            # known here, so it is not logged (AMI correlates the two)
+            with structlog.contextvars.bound_contextvars(uniqueid=env.uniqueid):
                 session = AgiSession(env, reader, writer, self.command_timeout)
                 await self._run_route(session, peer)
         finally:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from telephony.twin.apps import APPS, SOUNDS
+from telephony.twin.apps import APPS
 from telephony.twin.channel import UNKNOWN, UP, Channel
 from telephony.twin.pbx import Hungup, Pbx, Redirected
 
@@ -84,6 +84,10 @@ class AgiSession:
         self.pbx, self.ch = pbx, ch
         self.reader, self.writer = reader, writer
         self.dead = False
+        #: a command failed (a STREAM FILE of a missing file): AGISTATUS=FAILURE at the end,
+        #: as Asterisk's run_agi marks the whole run failed
+        self.failed = False
+        self._command_failed = False
 
     def _send(self, line: str) -> None:
         self.writer.write((line + "\n").encode())
@@ -132,6 +136,7 @@ class AgiSession:
             command_id = str(random.randint(1, 2**31 - 1))
             self._exec_event("AGIExecStart", command_id, line, [])
             words = tuple(line.upper().split())
+            self._command_failed = False
             if self.dead and not any(words[: len(p)] == p for p in RUN_DEAD):
                 reply = DEAD
             else:
@@ -144,6 +149,9 @@ class AgiSession:
             if self.ch.pending is not None and not self.dead:
                 self.dead = True
                 self._send("HANGUP")
+            if self._command_failed:
+                code = "-1"
+                self.failed = self.failed or not self.dead
             self._exec_event(
                 "AGIExecEnd",
                 command_id,
@@ -224,9 +232,9 @@ class AgiSession:
 
     async def _play(self, name: str, escape: str) -> str | None:
         """Play a file; return the escape digit pressed (``""`` none), ``None`` if missing."""
-        if name not in SOUNDS:
+        if name not in self.pbx.sounds:
             return None
-        deadline = SOUNDS[name] / 8000
+        deadline = self.pbx.sounds[name] / 8000
         while True:
             digit = await self._digit(deadline)
             if not digit or digit in escape:
@@ -235,10 +243,11 @@ class AgiSession:
 
     async def _stream(self, name: str, escape: str) -> str:
         digit = await self._play(name, escape)
-        self.pbx.set_var(self.ch, "PLAYBACKSTATUS", "SUCCESS" if digit is not None else "FAILED")
-        if digit is None:
+        if digit is None:  # no such file: answered at once, the command fails
+            self._command_failed = True
             return "200 result=-1 endpos=0"
-        return f"200 result={ord(digit) if digit else 0} endpos={SOUNDS[name]}"
+        self.pbx.set_var(self.ch, "PLAYBACKSTATUS", "SUCCESS")
+        return f"200 result={ord(digit) if digit else 0} endpos={self.pbx.sounds[name]}"
 
     async def _get_data(self, name: str, wait: float, maxdigits: int) -> str:
         first = await self._play(name, "0123456789*#")
@@ -280,7 +289,7 @@ async def run_agi(pbx: Pbx, ch: Channel, url: str) -> None:
             await writer.wait_closed()
         except (ConnectionError, OSError):
             pass
-    status = "HANGUP" if session.dead else "SUCCESS"
+    status = "HANGUP" if session.dead else "FAILURE" if session.failed else "SUCCESS"
     pbx.set_var(ch, "AGISTATUS", status)
     if ch.state != UP and ch.pending is None:
         return

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from telephony.twin.manager_conf import EventFilter, ManagerUser, excluded
 from telephony.twin.pbx import Pbx
 from telephony.twin.wire import (
     BANNER,
@@ -75,11 +76,22 @@ def classes(text: str) -> frozenset[str]:
 
 @dataclass
 class AmiUser:
-    """One ``manager.conf`` user: secret and read/write privileges."""
+    """One ``manager.conf`` user: secret, read/write privileges and event filters."""
 
     secret: str
     read: frozenset[str] = ALL_CLASSES
     write: frozenset[str] = ALL_CLASSES
+    filters: tuple[EventFilter, ...] = ()
+
+    @classmethod
+    def from_manager(cls, user: ManagerUser, secret: str | None = None) -> AmiUser:
+        """The user as ``manager.conf`` declares it (``secret`` replaces its secret)."""
+        return cls(
+            user.secret if secret is None else secret,
+            classes(user.read),
+            classes(user.write),
+            user.filters,
+        )
 
 
 def _tv(ts: float) -> str:
@@ -173,6 +185,7 @@ class AmiSession:
         self.read: frozenset[str] = frozenset()
         self.write: frozenset[str] = frozenset()
         self.events: frozenset[str] = ALL_CLASSES
+        self.filters: tuple[EventFilter, ...] = ()
         self.challenge = ""
         self.session_id = f"0x{0x7F0000000000 + number * 0x5C0:x}"
         self.opened = time.time()
@@ -195,6 +208,8 @@ class AmiSession:
             return
         wanted = classes(",".join(c for c in get(message, "Privilege").split(",") if c != "all"))
         if wanted and not (wanted & self.read & self.events):
+            return
+        if self.filters and excluded(self.filters, message):
             return
         self.send(message)
 
@@ -339,6 +354,7 @@ class AmiSession:
             return False
         assert user is not None
         self.user, self.read, self.write = username, user.read, user.write
+        self.filters = user.filters
         self.set_event_mask(get(m, "Events", "on"))
         self.respond(m, True, ("Message", "Authentication accepted"))
         uptime = str(int(time.time() - self.pbx.started))

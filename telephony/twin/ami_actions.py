@@ -59,7 +59,7 @@ async def setvar(session: AmiSession, m: Message) -> None:
     if ch is None:
         session.error(m, "No such channel")
         return
-    ch.variables[name] = value
+    ch.store(name, value)
     session.respond(m, True, ("Message", "Variable Set"))
     asyncio.get_running_loop().call_soon(_varset_event, session, ch, name, value)
 
@@ -237,7 +237,9 @@ async def status(session: AmiSession, m: Message) -> None:
             ("Pickupgroup", "0"),
             ("Seconds", str(int(now - ch.created))),
         ]
-        fields += [("Variable", f"{v}={session.pbx.lookup(ch, v)}") for v in wanted]
+        for v in wanted:
+            value = session.pbx.lookup_set(ch, v)
+            fields.append(("Variable", f"{v}={'(null)' if value is None else value}"))
         if action_id:
             fields.append(("ActionID", action_id))
         session.send(fields)

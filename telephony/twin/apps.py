@@ -12,8 +12,6 @@ from telephony.twin.pbx import Hungup, Jump, Pbx
 
 App = Callable[[Pbx, Channel, str], Awaitable[bool]]
 
-#: Length in samples (8 kHz) of the sound files the twin knows; others do not exist.
-SOUNDS = {"hello-world": 11360, "beep": 2000, "silence/1": 8000, "vm-goodbye": 6400}
 
 _DIAL_RESET = (
     "DIALSTATUS",
@@ -101,10 +99,10 @@ async def app_set(pbx: Pbx, ch: Channel, data: str) -> bool:
 async def app_playback(pbx: Pbx, ch: Channel, data: str) -> bool:
     """Playback(file): play a known sound; PLAYBACKSTATUS tells how it went."""
     files = _args(data)[0].split("&") if data else []
-    ok = all(f in SOUNDS for f in files) and bool(files)
+    ok = all(f in pbx.sounds for f in files) and bool(files)
     for f in files:
-        if f in SOUNDS:
-            await pbx.pause(ch, SOUNDS[f] / 8000)
+        if f in pbx.sounds:
+            await pbx.pause(ch, pbx.sounds[f] / 8000)
     pbx.set_var(ch, "PLAYBACKSTATUS", "SUCCESS" if ok else "FAILED")
     return False
 
@@ -164,10 +162,52 @@ async def _first(pbx: Pbx, waits: list[asyncio.Future[Any]], seconds: float | No
     )
 
 
+def dial_options(text: str) -> dict[str, str]:
+    """Dial's options: ``m(default)g`` -> ``{"m": "default", "g": ""}``."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(text):
+        letter = text[i]
+        i += 1
+        arg = ""
+        if i < len(text) and text[i] == "(":
+            close = text.find(")", i)
+            close = len(text) if close < 0 else close
+            arg, i = text[i + 1 : close], close + 1
+        if not letter.isspace():
+            out[letter] = arg
+    return out
+
+
+class _DialHold:
+    """Dial's ``m(class)``: the caller hears music on hold while the called side rings."""
+
+    def __init__(self, pbx: Pbx, caller: Channel, klass: str | None) -> None:
+        self.pbx, self.caller, self.klass = pbx, caller, klass
+        self.playing = False
+
+    def start(self) -> None:
+        if self.klass is None:
+            return
+        self.playing = self.caller.on_hold = True
+        self.pbx.emit("MusicOnHoldStart", "call,all", [*self.caller.block(), ("Class", self.klass)])
+
+    def stop(self) -> None:
+        if not self.playing:
+            return
+        self.playing = self.caller.on_hold = False
+        self.pbx.emit("MusicOnHoldStop", "call,all", self.caller.block())
+
+
 async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
-    """Dial(Local/exten@context,timeout): ring a Local target, bridge it when it answers."""
+    """Dial(Local/exten@context,timeout,options): ring a Local target, bridge it on answer.
+
+    Options: ``m(class)`` music on hold instead of ringback while it rings; ``g`` go on in
+    the dialplan when the called party hangs up an answered call (else the caller hangs up).
+    """
     args = _args(data)
     timeout = _seconds(args[1], 0.0) if len(args) > 1 and args[1] else 0.0
+    options = dial_options(args[2] if len(args) > 2 else "")
     for name in _DIAL_RESET:
         pbx.set_var(caller, name, "")
     target = args[0] if args else ""
@@ -184,18 +224,25 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     started = pbx.now()
     pair = pbx.new_local_pair(exten, context, caller.linkedid, "dial")
     one, two = pair.one, pair.two
+    inherited = caller.inheritable()
     pbx.set_var(one, "DIALEDPEERNUMBER", dialstring)
+    for name, value in inherited:
+        pbx.set_var(one, name, value)
     cid, conn = (exten, caller.cid_name), (caller.cid_num, caller.cid_name)
     changed = ((one.cid_num, one.cid_name) != cid, (one.conn_num, one.conn_name) != conn)
     (one.cid_num, one.cid_name), (one.conn_num, one.conn_name) = cid, conn
     pbx.newexten(one, "AppDial", "(Outgoing Line)")
     pbx.set_caller(one, cid, conn, preset=True, changed=changed)
     pbx.set_var(two, "DIALEDPEERNUMBER", dialstring)
+    for name, value in inherited:
+        pbx.set_var(two, name, value)
     pbx.set_caller(two, (caller.cid_num, caller.cid_name), (exten, caller.cid_name), preset=True)
     pbx.local_bridge(pair)
     pbx.emit(
         "DialBegin", "call,all", [*caller.block(), *one.block("Dest"), ("DialString", dialstring)]
     )
+    hold = _DialHold(pbx, caller, (options["m"] or "default") if "m" in options else None)
+    hold.start()
 
     def on_ringing() -> None:
         ms = int((pbx.now() - started) * 1000)
@@ -211,11 +258,19 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     pbx.start_dialplan(two)
 
     def dial_end(status: str) -> None:
+        # a Redirect has already moved the caller: DialEnd shows where it is going
+        at = caller.redirect_to if caller.pending == "redirect" else None
         pbx.emit(
-            "DialEnd", "call,all", [*caller.block(), *one.block("Dest"), ("DialStatus", status)]
+            "DialEnd",
+            "call,all",
+            [*caller.block(at=at), *one.block("Dest"), ("DialStatus", status)],
         )
 
-    pbx.check(caller)
+    try:
+        pbx.check(caller)
+    except BaseException:
+        hold.stop()
+        raise
     waiter = asyncio.ensure_future(caller.wake.wait())
     try:
         await _first(pbx, [pair.outcome, waiter], timeout or None)
@@ -224,12 +279,14 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if not pair.outcome.done() or pair.outcome.result() != "answer":
         if caller.pending is not None:
             status = "CANCEL"
+            one.cause = one.cause or 16
         elif not pair.outcome.done():
             status = "NOANSWER"
         else:
             status = {"busy": "BUSY", "congestion": "CONGESTION"}.get(
                 pair.outcome.result(), "NOANSWER"
             )
+        hold.stop()
         dial_end(status)
         pbx.destroy(one)
         pbx.set_var(caller, "DIALSTATUS", status)
@@ -240,6 +297,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     pbx.set_var(caller, "DIALEDPEERNUMBER", dialstring)
     one.exten = ""
     dial_end("ANSWER")
+    hold.stop()
     answered = pbx.now()
     bridge = pbx.new_bridge()
     pbx.emit("BridgeCreate", "call,all", bridge.block())
@@ -258,6 +316,11 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
             for w in waits:
                 w.cancel()
     pbx.clear_bridge_peers(bridge)
+    if caller.pending == "redirect" and caller.redirect_to is not None:
+        # leaving the bridge publishes the location the Redirect set
+        caller.context, caller.exten, caller.priority = caller.redirect_to
+    if caller.pending is None:  # the called side hung up: it leaves the bridge first
+        bridge_leave(pbx, bridge, one)
     bridge_leave(pbx, bridge, caller)
     now = pbx.now()
     talk_ms, dial_ms = int((now - answered) * 1000), int((now - started) * 1000)
@@ -266,15 +329,18 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     pbx.set_var(caller, "DIALEDTIME", str(dial_ms // 1000))
     pbx.set_var(caller, "DIALEDTIME_MS", str(dial_ms))
     pbx.set_var(caller, "DIALSTATUS", "ANSWER")
-    bridge_leave(pbx, bridge, one)
+    if one.bridge is not None:
+        bridge_leave(pbx, bridge, one)
     pbx.emit("BridgeDestroy", "call,all", bridge.block())
     for spyer_done in pbx.spies.pop(one.name, []):
         spyer_done()
     one.cause = one.cause or 16
     pbx.destroy(one)
-    if caller.cause == 0:
-        caller.cause = 16
+    if caller.pending is not None or "g" not in options:
+        caller.cause = caller.cause or 16
     pbx.check(caller)
+    if "g" in options:
+        return False
     raise Hungup
 
 
@@ -422,4 +488,4 @@ async def run_app(pbx: Pbx, ch: Channel, app: str, data: str) -> bool:
     return await impl(pbx, ch, data)
 
 
-__all__ = ["APPS", "SOUNDS", "run_app"]
+__all__ = ["APPS", "dial_options", "run_app"]

@@ -22,6 +22,13 @@ CAUSE_TEXT = {
 }
 
 
+def bare_name(name: str) -> str:
+    """A variable's name without the one or two leading underscores that mark inheritance."""
+    if name.startswith("__"):
+        return name[2:]
+    return name[1:] if name.startswith("_") else name
+
+
 @dataclass(eq=False)
 class Channel:
     """One channel as the twin's PBX sees it."""
@@ -45,6 +52,8 @@ class Channel:
     peer: Channel | None = None
     pair: LocalPair | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    #: the name a variable was set with (``__ATENDE_DID``) by its bare name (``ATENDE_DID``)
+    var_names: dict[str, str] = field(default_factory=dict)
     bridge: Bridge | None = None
     cause: int = 0
     runner: bool = False
@@ -56,8 +65,31 @@ class Channel:
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     answered_at: float | None = None
 
-    def block(self, prefix: str = "") -> Message:
-        """The channel snapshot header block (``Channel``, ``ChannelState``...)."""
+    def store(self, name: str, value: str) -> None:
+        """Set a variable as Asterisk keeps it: found by its bare name, newest first."""
+        bare = bare_name(name)
+        self.variables.pop(bare, None)
+        self.variables[bare] = value
+        self.var_names[bare] = name
+
+    def inheritable(self) -> list[tuple[str, str]]:
+        """What a channel this one dials inherits: ``__X`` as ``__X``, ``_X`` as ``X``
+        (newest first, as Asterisk walks its variable list)."""
+        out = []
+        for bare, value in reversed(self.variables.items()):
+            full = self.var_names.get(bare, bare)
+            if full.startswith("__"):
+                out.append((full, value))
+            elif full.startswith("_"):
+                out.append((full[1:], value))
+        return out
+
+    def block(self, prefix: str = "", at: tuple[str, str, int] | None = None) -> Message:
+        """The channel snapshot header block (``Channel``, ``ChannelState``...).
+
+        ``at`` shows another dialplan location (where a Redirect is taking the channel).
+        """
+        context, exten, priority = at or (self.context, self.exten, self.priority)
         return [
             (f"{prefix}Channel", self.name),
             (f"{prefix}ChannelState", str(self.state)),
@@ -68,9 +100,9 @@ class Channel:
             (f"{prefix}ConnectedLineName", self.conn_name),
             (f"{prefix}Language", "en"),
             (f"{prefix}AccountCode", ""),
-            (f"{prefix}Context", self.context),
-            (f"{prefix}Exten", self.exten),
-            (f"{prefix}Priority", str(self.priority)),
+            (f"{prefix}Context", context),
+            (f"{prefix}Exten", exten),
+            (f"{prefix}Priority", str(priority)),
             (f"{prefix}Uniqueid", self.uniqueid),
             (f"{prefix}Linkedid", self.linkedid),
         ]

@@ -183,12 +183,54 @@ def _split_app(text: str) -> tuple[str, str]:
 
 
 _VAR = re.compile(r"\$\{([^{}]*)\}")
+_EXPR = re.compile(r"\$\[([^\[\]]*)\]")
+_COMPARISON = re.compile(r"^(?P<left>.*?)\s*(?P<op>!=|<=|>=|=|<|>)\s*(?P<right>.*)$")
+
+
+def _operand(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1]
+    return text
+
+
+def evaluate(expression: str) -> str:
+    """A ``$[...]`` expression as Asterisk prints it: comparisons give ``1`` or ``0``
+    (numbers compared as numbers), ``a & b`` / ``a | b`` their logic; else the text."""
+    for op in ("|", "&"):
+        if op in expression:
+            parts = [evaluate(p) for p in expression.split(op)]
+            truth = [p not in ("", "0") for p in parts]
+            return "1" if (all(truth) if op == "&" else any(truth)) else "0"
+    found = _COMPARISON.match(expression)
+    if found is None:
+        return _operand(expression)
+    left, right, op = _operand(found["left"]), _operand(found["right"]), found["op"]
+    try:
+        a: float | str = float(left)
+        b: float | str = float(right)
+    except ValueError:
+        a, b = left, right
+    result = {
+        "=": a == b,
+        "!=": a != b,
+        "<": a < b,  # type: ignore[operator]
+        ">": a > b,  # type: ignore[operator]
+        "<=": a <= b,  # type: ignore[operator]
+        ">=": a >= b,  # type: ignore[operator]
+    }[op]
+    return "1" if result else "0"
 
 
 def expand(text: str, lookup: Callable[[str], str]) -> str:
-    """Replace ``${NAME}`` (innermost first) using ``lookup``."""
+    """Replace ``${NAME}`` (innermost first) using ``lookup``, then ``$[expression]``."""
     for _ in range(20):
         new = _VAR.sub(lambda m: lookup(m.group(1)), text)
+        if new == text:
+            break
+        text = new
+    for _ in range(20):
+        new = _EXPR.sub(lambda m: evaluate(m.group(1)), text)
         if new == text:
             return new
         text = new

@@ -27,8 +27,10 @@ from telephony.twin.channel import (
     Bridge,
     Channel,
     LocalPair,
+    bare_name,
 )
 from telephony.twin.dialplan import Dialplan, Step, expand
+from telephony.twin.sounds import STOCK_SOUNDS
 from telephony.twin.wire import Message
 
 log = structlog.get_logger("telephony.twin.pbx")
@@ -88,8 +90,11 @@ class Pbx:
         *,
         time_scale: float = 1.0,
         agi_address: tuple[str, int] | None = None,
+        sounds: dict[str, int] | None = None,
     ) -> None:
         self.dialplan = dialplan
+        #: the sound files this Asterisk has (name -> length in 8 kHz samples)
+        self.sounds = dict(STOCK_SOUNDS if sounds is None else sounds)
         self.time_scale = time_scale
         self.agi_address = agi_address
         self.channels: dict[str, Channel] = {}
@@ -189,9 +194,17 @@ class Pbx:
                 return "" if ch.cid_num == UNKNOWN else ch.cid_num
             if name == "CALLERID(name)":
                 return "" if ch.cid_name == UNKNOWN else ch.cid_name
-            if name in ch.variables:
-                return ch.variables[name]
+            if bare_name(name) in ch.variables:
+                return ch.variables[bare_name(name)]
         return self.dialplan.globals.get(name, "")
+
+    def lookup_set(self, ch: Channel, name: str) -> str | None:
+        """The variable's value, or None when neither the channel nor [globals] has it."""
+        if bare_name(name) in ch.variables or name in self.dialplan.globals:
+            return self.lookup(ch, name)
+        if "(" in name or name in ("EXTEN", "CONTEXT", "CHANNEL", "UNIQUEID", "EPOCH"):
+            return self.lookup(ch, name)
+        return None
 
     def expand(self, ch: Channel | None, text: str) -> str:
         """Substitute ``${...}`` in ``text`` for channel ``ch``."""
@@ -201,7 +214,7 @@ class Pbx:
 
     def set_var(self, ch: Channel, name: str, value: str) -> None:
         """Set a channel variable and publish VarSet."""
-        ch.variables[name] = value
+        ch.store(name, value)
         self.emit("VarSet", "dialplan,all", [*ch.block(), ("Variable", name), ("Value", value)])
 
     def set_state(self, ch: Channel, state: int) -> None:

@@ -15,6 +15,7 @@ from telephony.twin.behaviour import AgentPhone, Customer, CustomerOutcome, Phon
 from telephony.twin.channel import STATE_DESC, Channel
 from telephony.twin.dialplan import Dialplan, Step
 from telephony.twin.pbx import OriginateRequest, Pbx
+from telephony.twin.sounds import STOCK_SOUNDS
 from telephony.twin.wire import Message, get
 
 log = structlog.get_logger("telephony.twin")
@@ -55,6 +56,10 @@ class TwinConfig:
     #: lab's ``inbound`` and the twin's simple ``connect``
     product_inbound: bool = False
     event_log_size: int = 20000
+    #: sound files the twin's Asterisk has (name -> length in 8 kHz samples)
+    sounds: dict[str, int] = field(default_factory=lambda: dict(STOCK_SOUNDS))
+    #: ``[globals]`` values that replace the dialplan files' (e.g. ``ATENDE_ENGINE``)
+    globals: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,13 @@ class Twin:
             product = Dialplan.from_file(ASTERISK_CONF)
             product.contexts = {c: product.contexts[c] for c in INBOUND_CONTEXTS}
             plan.merge(product)
-        self.pbx = Pbx(plan, time_scale=self.config.time_scale, agi_address=self.config.agi_address)
+        plan.globals.update(self.config.globals)
+        self.pbx = Pbx(
+            plan,
+            time_scale=self.config.time_scale,
+            agi_address=self.config.agi_address,
+            sounds=self.config.sounds,
+        )
         self.ami = AmiServer(
             self.pbx,
             self.config.users,

@@ -156,8 +156,10 @@ def test_recorded_environments_come_back_byte_for_byte() -> None:
     from telephony.agi.replay import load_agi_trace
 
     traces = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-traces"
-    sessions = [s for p in traces.glob("*.agi.jsonl") for s in load_agi_trace(p)]
-    assert len(sessions) == 25
+    files = sorted(traces.glob("*.agi.jsonl"))
+    sessions = [s for p in files for s in load_agi_trace(p)]
+    starts = sum(p.read_text().count('"data": "agi_network: yes') for p in files)
+    assert len(sessions) == starts >= 45
     for session in sessions:
         assert parse_environment(list(session.environment)).lines() == list(session.environment)
 
@@ -204,3 +206,20 @@ def test_environment_written_then_parsed_is_unchanged(
     env = parse_environment(lines)
     assert parse_environment(env.lines()) == env
     assert env.args == tuple(args)
+
+
+def test_hangup_notice_before_an_answer_is_kept_with_that_answer() -> None:
+    """product_ivr_hangup: Asterisk wrote ``HANGUP`` and then the GET VARIABLE's answer;
+    the loader keeps both lines, in that order, as the command's answer."""
+    from pathlib import Path
+
+    from telephony.agi.replay import load_agi_trace
+
+    traces = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk-traces"
+    (session,) = load_agi_trace(traces / "product_ivr_hangup.agi.jsonl")
+    assert [s.command for s in session.steps][-2:] == [
+        "GET DATA press-1 3000 1",
+        "GET VARIABLE CALLERID(num)",
+    ]
+    assert session.steps[-2].answer == "200 result=-1"
+    assert session.steps[-1].answer == "HANGUP\n200 result=1 (5511999990103)"

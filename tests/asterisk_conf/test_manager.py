@@ -55,8 +55,12 @@ def _excluded(filters: list[dict[str, str]], event: dict[str, str]) -> bool:
 
 
 def _trace_events() -> list[dict[str, str]]:
+    """Events of the traces recorded unfiltered (read=all): the product_* files, except the
+    ``_unfiltered`` ones, were recorded through these very filters."""
     events = []
     for path in sorted(TRACES.glob("*.ami.jsonl")):
+        if path.name.startswith("product_") and "_unfiltered" not in path.name:
+            continue
         text = "".join(
             r.get("data", "")
             for r in map(json.loads, path.read_text().splitlines())

@@ -7,7 +7,18 @@ import re
 from dataclasses import dataclass, field
 
 from telephony.twin import AmiUser, Twin, TwinConfig
-from tests.twin.traces import TRACES, AgiSession, AmiTrace, Msg, load_agi, split_messages
+from telephony.twin.manager_conf import read_manager_conf
+from telephony.twin.sounds import STOCK_SOUNDS
+from telephony.twin.twin import ASTERISK_CONF
+from tests.twin.traces import (
+    TRACES,
+    AgiSession,
+    AmiTrace,
+    Msg,
+    load_agi,
+    load_ami,
+    split_messages,
+)
 
 TIME_SCALE = 0.2  # waits 5x shorter; long enough to stay in order on a busy machine
 
@@ -51,6 +62,8 @@ class ScriptedAgiServer:
         for command, _ in script.exchanges:
             writer.write((command + "\n").encode())
             answer = (await reader.readline()).decode().rstrip("\n")
+            if answer == "HANGUP":  # the channel hung up; the command's answer follows
+                answer += "\n" + (await reader.readline()).decode().rstrip("\n")
             seen.exchanges.append((command, answer))
         writer.close()
         await writer.wait_closed()
@@ -152,3 +165,183 @@ async def replay(trace: AmiTrace, settle: float = 3.0) -> Replay:
         await twin.stop()
         await agi.stop()
     return Replay(banner[0] if banner else "", received, agi.seen, sent_at)
+
+
+# -- the product_* traces: the product's own dialplan and AMI user ----------------------
+
+ASTERISK_CONF_DIR = TRACES.parents[2] / "asterisk-conf"
+LAB_SECRET = "labSecret-7d1f9"
+#: The lab's sound files: the core sounds plus the menu's prompt ``press-1``.
+LAB_SOUNDS = {**STOCK_SOUNDS, "press-1": 3573}
+
+
+@dataclass(frozen=True)
+class ProductScenario:
+    """A product_* recording: one AMI connection, or one before and one after a gap.
+
+    ``after_delay``: seconds between the last action of the first connection and the
+    second connection's opening (the README's figure); ``missing``: sound files the lab
+    did not have for that recording; ``agi_down``: nothing listened on the FastAGI port.
+    """
+
+    name: str
+    after: str = ""
+    after_delay: float = 0.0
+    missing: frozenset[str] = frozenset()
+    agi_down: bool = False
+
+    @property
+    def first(self) -> str:
+        return f"{self.name}_before" if self.after else self.name
+
+    @property
+    def viewer(self) -> str:
+        """The ``_unfiltered`` recording (read=all, same call, same time), or ""."""
+        name = f"{self.name}_unfiltered"
+        return name if (TRACES / f"{name}.ami.jsonl").exists() else ""
+
+
+@dataclass
+class ProductReplay:
+    """What the twin sent on each recorded connection, and the FastAGI sessions."""
+
+    replays: dict[str, Replay]
+    agi: list[AgiSession]
+
+
+def _caller(trace: AmiTrace) -> tuple[int, str, str, str, str] | None:
+    """Where the lab's unrecorded Originate of the caller shows (message index), its DID,
+    caller number and name, and patience (the ``[lab-caller]`` extension)."""
+    index, did, num, name, patience = -1, "", "", "", "120"
+    for i, msg in enumerate(trace.received):
+        d = dict(msg)
+        channel = d.get("Channel", "")
+        if index < 0 and d.get("Event") == "Newchannel" and "@inbound-" in channel:
+            index, did = i, channel.split("/", 1)[1].split("@", 1)[0]
+        if index >= 0 and d.get("Event") == "NewCallerid" and not num:
+            num, name = d["CallerIDNum"], d["CallerIDName"]
+        if d.get("Context") == "lab-caller" and channel.endswith(";1"):
+            patience = d["Exten"]
+    return None if index < 0 else (index, did, num, name, patience)
+
+
+async def _place_caller(port: int, did: str, num: str, name: str, patience: str) -> None:
+    """The lab's own connection: a synchronous Originate of the caller into [inbound]."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        "Action: Login\r\nUsername: lab\r\nSecret: lab\r\nEvents: off\r\n\r\n"
+        f"Action: Originate\r\nChannel: Local/{did}@inbound\r\nContext: lab-caller\r\n"
+        f'Exten: {patience}\r\nPriority: 1\r\nCallerID: "{name}" <{num}>\r\n'
+        "Timeout: 30000\r\n\r\n".encode()
+    )
+    await writer.drain()
+    while b"Originate" not in await reader.readline():  # the Originate's answer
+        pass
+    writer.close()
+
+
+async def _drive(
+    port: int,
+    trace: AmiTrace,
+    renamed: list[str],
+    seen: list[Msg],
+    caller: tuple[int, str, str, str, str] | None = None,
+    settle: float = 3.0,
+) -> tuple[Replay, float]:
+    """Log in and play one recorded connection; returns its replay and when it sent last.
+
+    With ``caller``, the lab's caller is placed once the messages before its first
+    Newchannel have arrived (right after the login's CoreShowChannels).
+    """
+    received: list[Msg] = []
+    banner: list[str] = []
+    sent_at: list[int] = []
+    last_send = 0.0
+    loop = asyncio.get_running_loop()
+    placing: asyncio.Task[None] | None = None
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reading = asyncio.create_task(_read_all(reader, received, banner))
+    try:
+        for step in trace.sends:
+            if caller is not None and placing is None and caller[0] < step.expected_before:
+                await _wait_count(received, caller[0], settle)
+                placing = asyncio.create_task(_place_caller(port, *caller[1:]))
+            await _wait_count(received, step.expected_before, settle)
+            # the recording's pauses matter here (ringing for 3 s, a Status 1.5 s later)
+            await asyncio.sleep(step.pause * TIME_SCALE)
+            sent_at.append(len(received))
+            data = _rename(step.data, renamed, _sequences([*seen, *received]))
+            writer.write(data.encode())
+            await writer.drain()
+            last_send = loop.time()
+        await _wait_count(received, len(trace.received), settle)
+    finally:
+        writer.close()
+        try:
+            await asyncio.wait_for(reading, settle)
+        except TimeoutError:
+            reading.cancel()
+        if placing is not None:
+            await asyncio.wait_for(placing, settle)
+    return Replay(banner[0] if banner else "", received, [], sent_at), last_send
+
+
+async def replay_product(scenario: ProductScenario, settle: float = 3.0) -> ProductReplay:
+    """Run the product's ``asterisk-conf/extensions.conf`` (with the lab's phones) and its
+    ``atende`` AMI user (filters included) on a twin, and drive it as the lab did."""
+    first = load_ami(scenario.first)
+    second = load_ami(scenario.after) if scenario.after else None
+    agi = ScriptedAgiServer(load_agi(scenario.name))
+    agi_port = await agi.start()
+    if scenario.agi_down:
+        await agi.stop()  # connection refused from now on
+    product_user = read_manager_conf(ASTERISK_CONF_DIR / "manager.conf")["atende"]
+    twin = Twin(
+        TwinConfig(
+            users={
+                "atende": AmiUser.from_manager(product_user, LAB_SECRET),
+                "lab": AmiUser("lab"),
+                "labctl": AmiUser("labctl-secret"),
+            },
+            dialplans=[ASTERISK_CONF, TRACES / "lab-product-extensions.conf"],
+            agi_address=("127.0.0.1", agi_port),
+            globals={"ATENDE_ENGINE": "127.0.0.1:4681"},
+            sounds={k: v for k, v in LAB_SOUNDS.items() if k not in scenario.missing},
+            time_scale=TIME_SCALE,
+            login_failure_delay=0.05,
+        )
+    )
+    port = await twin.start()
+    renamed = _sequences([*first.received, *(second.received if second else [])])
+    replays: dict[str, Replay] = {}
+    try:
+        watching = None
+        if scenario.viewer:
+            viewer = load_ami(scenario.viewer)
+            watching = asyncio.create_task(_drive(port, viewer, renamed, [], None, settle))
+            await asyncio.sleep(0.01)  # logged in before the engine's connection, as in the lab
+        replays[first.name], last_send = await _drive(
+            port, first, renamed, [], _caller(first), settle
+        )
+        if watching is not None:
+            replays[scenario.viewer], _ = await watching
+        if second is not None:
+            delay = last_send + scenario.after_delay * TIME_SCALE
+            await asyncio.sleep(max(0.0, delay - asyncio.get_running_loop().time()))
+            replays[second.name], _ = await _drive(
+                port, second, renamed, replays[first.name].received, settle=settle
+            )
+    finally:
+        await twin.stop()
+        await agi.stop()
+    return ProductReplay(replays, agi.seen)
+
+
+_PRODUCT_REPLAYS: dict[str, ProductReplay] = {}
+
+
+async def replayed_product(scenario: ProductScenario) -> ProductReplay:
+    """The replay of a product scenario, run once per test session and shared."""
+    if scenario.name not in _PRODUCT_REPLAYS:
+        _PRODUCT_REPLAYS[scenario.name] = await replay_product(scenario)
+    return _PRODUCT_REPLAYS[scenario.name]

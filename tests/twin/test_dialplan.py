@@ -68,3 +68,19 @@ def test_bad_line_is_reported_with_its_number() -> None:
     """A line the reader cannot understand names its line number."""
     with pytest.raises(DialplanError, match="line 3"):
         Dialplan.from_text("[c]\nexten => 1,1,NoOp()\nthis is not dialplan\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expanded"),
+    [
+        ('$["${ROUTE}" = ""]?Set(ROUTE=queue:x)', "1?Set(ROUTE=queue:x)"),
+        ('$["${AGISTATUS}" != "SUCCESS"]', "1"),
+        ("$[${N} > 10]", "0"),
+        ('$["${ROUTE}" = "" & "${AGISTATUS}" = "FAILURE"]', "1"),
+    ],
+)
+def test_expressions_are_evaluated_as_asterisk_prints_them(text: str, expanded: str) -> None:
+    """``$[...]`` becomes ``1`` or ``0`` once variables are substituted (the Newexten of an
+    ExecIf on Asterisk shows ``1?Set(...)``)."""
+    values = {"ROUTE": "", "AGISTATUS": "FAILURE", "N": "9"}
+    assert expand(text, lambda name: values.get(name, "")) == expanded

@@ -37,6 +37,7 @@ class Step:
 
     data: str
     expected_before: int
+    pause: float = 0.0  # seconds between the last message received and this send
 
 
 @dataclass
@@ -54,18 +55,21 @@ def load_ami(name: str) -> AmiTrace:
     trace = AmiTrace(name)
     buffer = ""
     last_was_send = False
+    last_recv = 0.0
     for line in (TRACES / f"{name}.ami.jsonl").read_text().splitlines():
         rec = json.loads(line)
         if rec["dir"] == "send":
             if last_was_send:
                 trace.sends[-1].data += rec["data"]
             else:
-                trace.sends.append(Step(rec["data"], len(trace.received)))
+                pause = rec["t"] - last_recv
+                trace.sends.append(Step(rec["data"], len(trace.received), pause))
             last_was_send = True
             continue
         if rec["dir"] != "recv":
             continue
         last_was_send = False
+        last_recv = rec["t"]
         buffer += rec["data"]
         if not trace.banner and buffer.startswith("Asterisk Call Manager"):
             trace.banner, buffer = buffer.split("\r\n", 1)
@@ -83,12 +87,17 @@ class AgiSession:
 
 
 def load_agi(name: str) -> list[AgiSession]:
-    """Read ``<name>.agi.jsonl`` as sessions (a new one starts at ``agi_network``)."""
+    """Read ``<name>.agi.jsonl`` as sessions (a new one starts at ``agi_network``).
+
+    A ``HANGUP`` line Asterisk sent before a command's answer is kept with that answer
+    (``"HANGUP\n200 result=1 (...)"``).
+    """
     path = TRACES / f"{name}.agi.jsonl"
     if not path.exists():
         return []
     sessions: list[AgiSession] = []
     pending: str | None = None
+    held: str | None = None
     for line in path.read_text().splitlines():
         rec = json.loads(line)
         data = rec["data"].rstrip("\n")
@@ -99,9 +108,11 @@ def load_agi(name: str) -> list[AgiSession]:
             sessions[-1].env.append((key, value.rstrip() if key != "agi_accountcode" else value))
         elif rec["dir"] == "send":
             pending = data
+        elif rec["dir"] == "recv" and data == "HANGUP" and pending is not None:
+            held = "HANGUP"  # Asterisk's hang-up notice came before the command's answer
         elif rec["dir"] == "recv" and data and pending is not None:
-            sessions[-1].exchanges.append((pending, data))
-            pending = None
+            sessions[-1].exchanges.append((pending, f"{held}\n{data}" if held else data))
+            pending = held = None
     return sessions
 
 
@@ -168,6 +179,10 @@ class Normaliser:
             d = dict(msg)
             if d.get("Event") == "Newchannel":
                 self.uids[d["Uniqueid"]] = f"U[{self._locals(d['Channel'])}]"
+        for msg in messages:  # a client that connected later only sees the channels listed
+            d = dict(msg)
+            if d.get("Event") in ("CoreShowChannel", "Status") and d.get("Uniqueid"):
+                self.uids.setdefault(d["Uniqueid"], f"U[{self._locals(d['Channel'])}]")
 
     def _locals(self, value: str) -> str:
         return _LOCAL_SEQ.sub(
@@ -218,12 +233,16 @@ def stream_of(msg: Msg) -> str:
     return "actions"  # FullyBooted, SuccessfulAuth, RequestBadFormat: about the session
 
 
+#: Listings Asterisk writes in the order of a hash container, not a meaningful one.
+HASH_ORDERED = frozenset({"ChannelHungup", "CoreShowChannel", "Status"})
+
+
 def _sort_hungup_runs(items: list[Msg]) -> list[Msg]:
-    """Sort each run of ChannelHungup events (Asterisk lists them in hash order)."""
+    """Sort each run of listed channels (Asterisk lists them in hash order)."""
     out: list[Msg] = []
     run: list[Msg] = []
     for m in [*items, ()]:
-        if m and dict(m).get("Event") == "ChannelHungup":
+        if m and dict(m).get("Event") in HASH_ORDERED:
             run.append(m)
             continue
         out.extend(sorted(run))
