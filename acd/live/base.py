@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from acd.live.call import StoredCall
 from acd.live.dialplan import Contexts, DialplanActions
 from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
 from acd.live.store import AcdStore, StoredAgent
+from acd.live.store_writer import StoreWriter
 from ivr import CallbackAccepted, CallerRouted
 from telephony.link import AsteriskLink
 
@@ -62,10 +63,11 @@ class AcdBase:
         callback_dial_context: str = "callback-dial",
         auto_login: Iterable[AgentConfig] = (),
         engine_id: str = "main",
+        did_queues: Mapping[str, str] | None = None,
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
-        self.store = store
+        self.store = StoreWriter(store, engine_id)
         self.server = server
         self.clock = clock
         self.tick_interval = tick_interval
@@ -73,6 +75,11 @@ class AcdBase:
         self.vip_callers = frozenset(vip_callers)
         self.owner = uuid.uuid4().hex
         self.engine_id = engine_id  # stable across restarts: whose stored calls are whose
+        #: DID (digits) -> queue, for callers on hold the IVR did not route (orphans)
+        self.did_queues = {
+            "".join(c for c in did if c.isdigit()): queue
+            for did, queue in (did_queues or {}).items()
+        }
         self.contexts = Contexts(
             hold_context, connect_context, exit_context, callback_offer_context,
             callback_dial_context,

@@ -38,10 +38,10 @@ class Restore(TrackerRecords):
     async def _restore(self) -> None:
         """Rebuild the router from the store after a restart, checked against the tracker;
         what ended while no engine ran is dated at this engine's last heartbeat."""
-        calls = [c for c in await self.store.calls() if c.owner == self.engine_id]
+        calls = [c for c in await self.store.calls_at_start() if c.owner == self.engine_id]
         last = await self.store.last_beat(self.engine_id)
         self._synced_logins = self.link.logins(self.server)
-        await self._rebuild(await self.store.agents(), calls, last)
+        await self._rebuild(await self.store.agents_at_start(), calls, last)
 
     async def _rebuild(
         self, agents: list[StoredAgent], calls: list[StoredCall], since: float | None = None

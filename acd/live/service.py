@@ -21,7 +21,7 @@ import structlog
 from acd.domain import NO_ANSWER, AcdError, AgentState, QueueConfig, Router
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE, AgentConfig
 from acd.live.call import CallState, StoredCall
-from acd.live.restore import Restore
+from acd.live.orphans import Orphans
 from acd.live.store import StoredAgent
 from acd.live.view import live_view
 from ivr import CallbackAccepted, CallerRouted
@@ -42,7 +42,7 @@ class AcdNotReady(RuntimeError):
     """The ACD has not restored its state yet (Asterisk not reached since the start)."""
 
 
-class InboundAcd(Restore):
+class InboundAcd(Orphans):
     """Skills-based routing of inbound callers to agents, against one Asterisk server."""
 
     # ------------------------------------------------------------------ life cycle
@@ -54,6 +54,7 @@ class InboundAcd(Restore):
         self._tasks = [
             asyncio.create_task(self._consume(), name="acd-inbox"),
             asyncio.create_task(self._ticker(), name="acd-tick"),
+            asyncio.create_task(self.store.run(), name="acd-store-writer"),
             asyncio.create_task(self.log_book.run(), name="acd-queue-log"),
         ]
 
@@ -84,19 +85,28 @@ class InboundAcd(Restore):
                         await self._login(agent, None)
                     except (AcdError, ValueError) as exc:
                         log.warning("acd_auto_login_failed", agent=agent.agent_id, error=str(exc))
+            self._look_for_orphans()
         self._ready.set()
 
     async def stop(self) -> None:
         """Stop the tasks (the queue log written so far is flushed)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
-        workers, writer = self._tasks[:-1], self._tasks[-1:]
+        workers, store_writer, writer = self._tasks[:-2], self._tasks[-2:-1], self._tasks[-1:]
         for task in workers:
             task.cancel()
         for task in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        try:  # the store gets what was written before the stop
+            await asyncio.wait_for(self.store.drain(), 5)
+        except TimeoutError:
+            log.error("acd_store_not_flushed")
+        for task in store_writer:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for waiter in list(self._unknown):
             waiter.cancel()
         for waiter in list(self._unknown):
@@ -196,6 +206,7 @@ class InboundAcd(Restore):
                         if isinstance(record, ResyncDiff):
                             if record.server == self.server:
                                 await self._reconcile()
+                                self._look_for_orphans()
                         else:
                             await self._on_record(record)
                     except Exception:

@@ -106,7 +106,9 @@ class RedisStore:
     ``acd:alive:<engine>`` (the engine's last heartbeat)."""
 
     def __init__(self, url: str, prefix: str = "atende:") -> None:
-        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._redis: aioredis.Redis = aioredis.from_url(
+            url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
+        )
         self._p = prefix
         self._release = self._redis.register_script(_RELEASE)
 
