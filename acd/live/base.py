@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 
+TAKEN_KEPT = 20_000
 InboxItem = CallerRouted | CallbackAccepted | Sequence[Any]
 
 
@@ -99,9 +101,20 @@ class AcdBase:
         self.log_book = QueueLogBook(log_writer, log_loader)
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
+        #: calls the ACD took (queued, counted, adopted), newest last; bounded
+        self._taken: OrderedDict[str, None] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ shared helpers
+    def _take(self, call_id: str) -> bool:
+        """Remember that the ACD took ``call_id``; False when it had already."""
+        if call_id in self._taken:
+            return False
+        self._taken[call_id] = None
+        if len(self._taken) > TAKEN_KEPT:
+            self._taken.popitem(last=False)
+        return True
+
     async def _run(self, decisions: list[Decision]) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 

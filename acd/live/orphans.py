@@ -105,6 +105,7 @@ class Orphans(Restore):
                     owner=self.engine_id,
                 )  # fmt: skip
                 self.calls[call.call_id] = call
+                self._take(call.call_id)
                 await self.store.save_call(call)
                 log.info("acd_orphan_adopted", linkedid=call.call_id, queue=queue, joined=joined)
             await self._run(decisions)

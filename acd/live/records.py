@@ -38,6 +38,8 @@ class TrackerRecords(Offers):
         linkedid = getattr(record, "linkedid", "")
         call = self.calls.get(self._callback_legs.get(linkedid, linkedid))
         if call is None:
+            if isinstance(record, ChannelHungUp):
+                await self._routed_and_gone(record)
             return
         if (
             isinstance(record, CallEnded)
@@ -64,6 +66,30 @@ class TrackerRecords(Offers):
                 call.agent_hung_up = leg(record.channel) == call.agent_leg
         elif isinstance(record, CallEnded):
             await self._call_ended(call, now)
+
+    async def _routed_and_gone(self, hangup: ChannelHungUp) -> None:
+        """A channel the IVR (or the dialplan's fallback) routed to a queue (``ROUTE``) hung up
+        before the ACD took his call: he still counts (ENTERQUEUE, ABANDON). His routing may
+        never reach the ACD (a hangup while the IVR sets ROUTE ends its session)."""
+        if hangup.linkedid in self._taken:
+            return
+        channel = self.link.tracker.channel(self.server, hangup.uniqueid)
+        route = channel.variables.get("ROUTE", "") if channel is not None else ""
+        queue = route.removeprefix("queue:") if route.startswith("queue:") else ""
+        if queue not in self.router.queues:
+            return
+        self._take(hangup.linkedid)
+        now = self.clock()
+        try:
+            decisions = self.router.call_arrived(hangup.linkedid, queue, now)
+        except AcdError as exc:
+            log.warning("acd_caller_refused", linkedid=hangup.linkedid, error=str(exc))
+            return
+        decisions = [d for d in decisions if getattr(d, "call_id", None) != hangup.linkedid]
+        with contextlib.suppress(AcdError):
+            decisions += self.router.call_abandoned(hangup.linkedid, now)
+        log.info("acd_caller_gone_before_queue", linkedid=hangup.linkedid, queue=queue)
+        await self._run(decisions)
 
     async def _dial_ended(self, call: StoredCall, status: str, now: float) -> None:
         agent = call.agent or ""

@@ -50,6 +50,7 @@ class Restore(TrackerRecords):
         since = now if since is None else min(since, now)
         busy: dict[str, str] = {}
         for call in calls:
+            self._take(call.call_id)
             tracked = self.link.tracker.call(self.server, call.call_id)
             where = seen(self.link.tracker, self.server, call)
             gone = where is Seen.GONE

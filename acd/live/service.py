@@ -263,9 +263,11 @@ class InboundAcd(Orphans):
 
     async def _queue_caller(self, event: CallerRouted, call_id: str) -> None:
         tracked = self.link.tracker.call(self.server, call_id)
+        gone = tracked is None or tracked.ended_at is not None
         async with self._lock:
-            if call_id in self.calls:
-                return
+            if call_id in self.calls or (gone and call_id in self._taken):
+                return  # queued already, or counted from his hangup (``_routed_and_gone``)
+            self._take(call_id)
             now = self.clock()
             priority = 10 if event.caller in self.vip_callers else 0
             try:
@@ -273,9 +275,6 @@ class InboundAcd(Orphans):
             except AcdError as exc:
                 log.warning("acd_caller_refused", linkedid=call_id, error=str(exc))
                 return
-            if tracked is None or tracked.ended_at is not None:
-                # he hung up before the ACD got to him: he still counts (offered, abandoned)
-                decisions = [d for d in decisions if getattr(d, "call_id", None) != call_id]
                 with contextlib.suppress(AcdError):
                     decisions += self.router.call_abandoned(call_id, now)
                 log.info("acd_caller_gone_before_queue", linkedid=call_id, queue=event.queue)
