@@ -37,6 +37,7 @@ class StoredCall:
     owner: str = ""  # the engine (``acd_engine_id``) that handles the call
     rung_at: float | None = None  # the agent's phone started ringing
     answered_at: float | None = None
+    dial_answered_at: float | None = None  # DialEnd ANSWER seen; connected once bridged
     agent_leg: str | None = None
     agent_hung_up: bool | None = None
     callback: bool = False
@@ -60,3 +61,4 @@ class StoredCall:
     def back_in_line(self) -> None:
         """The offer is over without an answer: the caller waits again."""
         self.state, self.agent, self.rung_at, self.agent_leg = CallState.WAITING, None, None, None
+        self.dial_answered_at = None

@@ -14,6 +14,7 @@ from acd.live.call import CallState, StoredCall
 from acd.live.offers import Offers
 from ivr import CallbackAccepted
 from telephony.calls.changes import (
+    CallBridged,
     CallEnded,
     ChannelHungUp,
     DialEnded,
@@ -60,7 +61,14 @@ class TrackerRecords(Offers):
                 with contextlib.suppress(AcdError):
                     self.router.agent_ringing(call.call_id, now)
         elif isinstance(record, DialEnded) and call.state is CallState.OFFERED:
-            await self._dial_ended(call, record.status, now)
+            if record.status == "ANSWER" and record.source is not None:
+                # connected at the bridge that follows (a caller gone before it abandoned)
+                call.dial_answered_at = now
+            else:
+                await self._dial_ended(call, record.status, now)
+        elif isinstance(record, CallBridged) and call.state is CallState.OFFERED:
+            answered = call.dial_answered_at if call.dial_answered_at is not None else now
+            await self._dial_ended(call, "ANSWER", answered)
         elif isinstance(record, ChannelHungUp) and call.state is CallState.CONNECTED:
             if call.agent_hung_up is None:
                 call.agent_hung_up = leg(record.channel) == call.agent_leg
