@@ -40,6 +40,7 @@ class Restore(TrackerRecords):
         what ended while no engine ran is dated at this engine's last heartbeat."""
         calls = [c for c in await self.store.calls_at_start() if c.owner == self.engine_id]
         last = await self.store.last_beat(self.engine_id)
+        log.info("acd_restoring", engine=self.engine_id, calls=len(calls), last_alive=last)
         self._synced_logins = self.link.logins(self.server)
         await self._rebuild(await self.store.agents_at_start(), calls, last)
 

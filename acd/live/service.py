@@ -86,6 +86,7 @@ class InboundAcd(Orphans):
                     except (AcdError, ValueError) as exc:
                         log.warning("acd_auto_login_failed", agent=agent.agent_id, error=str(exc))
             self._look_for_orphans()
+            await self.store.beat(self.engine_id, self.clock())
         self._ready.set()
 
     async def stop(self) -> None:
@@ -99,6 +100,8 @@ class InboundAcd(Orphans):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self._stop_adopting()
+        await self.store.beat(self.engine_id, self.clock())  # alive until now
         try:  # the store gets what was written before the stop
             await asyncio.wait_for(self.store.drain(), 5)
         except TimeoutError:

@@ -92,8 +92,7 @@ class StoreWriter:
 
     async def beat(self, engine_id: str, at: float) -> None:
         self.last_beat_at = at
-        if not self._writes:  # a heartbeat needs no backlog of its own
-            self._queue(lambda: self.store.beat(engine_id, at))
+        self._queue(lambda: self.store.beat(engine_id, at))
 
     # ------------------------------------------------------------------ reads and reservations
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
