@@ -19,6 +19,7 @@ from acd.live.call import CallState, StoredCall
 from acd.live.evidence import Seen, seen
 from acd.live.records import TrackerRecords
 from acd.live.store import StoredAgent
+from telephony.calls.changes import CallEnded, ResyncDiff
 
 log = structlog.get_logger("acd.live")
 
@@ -128,15 +129,20 @@ class Restore(TrackerRecords):
             waited = secs(max(0.0, ended - call.entered_at))
             self._own(call, NONE, QueueEvent.ABANDON, ended, "0", "0", waited)
 
-    async def _reconcile(self) -> None:
-        """After a resync: settle every call by what Asterisk shows (see the module)."""
+    async def _reconcile(self, diff: ResyncDiff) -> None:
+        """After a resync: settle every call by what Asterisk shows (see the module). A call
+        gone is settled here only when the resync found it gone (its end was not seen): else
+        the records that follow in the same batch tell how it ended."""
         now = self.clock()
         lost = self.link.lost_at(self.server)
         since = now if lost is None else min(lost, now)
+        unseen = {c.linkedid for c in diff.changes if isinstance(c, CallEnded) and c.unseen}
         for call in list(self.calls.values()):
             if call.caller_gone or call.callback_leg:
                 continue  # a callback: its own call's records settle it
             where = seen(self.link.tracker, self.server, call)
+            if where is Seen.GONE and call.call_id not in unseen:
+                continue
             await self._settle(call, where, since, now)
         self._synced_logins = self.link.logins(self.server)
 

@@ -208,7 +208,7 @@ class InboundAcd(Orphans):
                     try:
                         if isinstance(record, ResyncDiff):
                             if record.server == self.server:
-                                await self._reconcile()
+                                await self._reconcile(record)
                                 self._look_for_orphans()
                         else:
                             await self._on_record(record)
