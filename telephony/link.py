@@ -91,6 +91,7 @@ class AsteriskLink:
         self._consumer: asyncio.Task[None] | None = None
         self._needs_resync: set[str] = set()
         self._synced = {s.name: asyncio.Event() for s in servers}
+        self._lost_at: dict[str, float] = {}
         #: events dropped because the queue was full (each triggers a resync of its server)
         self.dropped_events = 0
         self._clients = {
@@ -221,6 +222,16 @@ class AsteriskLink:
         """True when ``server`` is connected and its post-login resync has been applied."""
         return self._synced[server].is_set()
 
+    def lost_at(self, server: str) -> float | None:
+        """When the link to ``server`` was last lost (None: never since the start); what
+        happened on ``server`` after it is known only from the resync that follows."""
+        return self._lost_at.get(server)
+
+    def logins(self, server: str) -> int:
+        """How many times the link to ``server`` logged in (each login is followed by a
+        resync)."""
+        return self._clients[server].logins
+
     async def wait_synced(self, server: str | None = None, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until ``server`` (or every server) is connected and its resync applied:
         the tracker then agrees with Asterisk. Raises ``TimeoutError``."""
@@ -255,6 +266,7 @@ class AsteriskLink:
         """Log connection changes (the resync that follows a login carries the state)."""
         log.info("ami_link_state", server=server, connected=connected)
         if not connected:
+            self._lost_at[server] = self._clock()
             self._synced[server].clear()
 
     # ------------------------------------------------------------------ consumer

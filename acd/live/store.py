@@ -7,10 +7,14 @@ reservation is one atomic ``SET NX``) and :class:`MemoryStore` (one process, no 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass
+from typing import Protocol
 
 import redis.asyncio as aioredis
+
+from acd.live.call import CallState, StoredCall
+
+__all__ = ["AcdStore", "CallState", "MemoryStore", "RedisStore", "StoredAgent", "StoredCall"]
 
 
 @dataclass
@@ -21,22 +25,6 @@ class StoredAgent:
     interface: str
     skills: dict[str, int]
     paused: str | None = None
-
-
-@dataclass
-class StoredCall:
-    """A caller the ACD knows: waiting (``agent`` None), ringing an agent, or connected."""
-
-    call_id: str
-    queue: str
-    channel: str
-    caller: str
-    entered_at: float
-    priority: int = 0
-    agent: str | None = None
-    state: str = "waiting"  # waiting | offered | connected | wrap_up (ended, agent held)
-    owner: str = ""  # the engine (``acd_engine_id``) that handles the call
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class AcdStore(Protocol):
@@ -51,6 +39,8 @@ class AcdStore(Protocol):
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool: ...
     async def release(self, agent_id: str, call_id: str) -> None: ...
     async def reservation(self, agent_id: str) -> str | None: ...
+    async def beat(self, engine_id: str, at: float) -> None: ...
+    async def last_beat(self, engine_id: str) -> float | None: ...
     async def close(self) -> None: ...
 
 
@@ -61,6 +51,7 @@ class MemoryStore:
         self._agents: dict[str, StoredAgent] = {}
         self._calls: dict[str, StoredCall] = {}
         self._reservations: dict[str, str] = {}
+        self._beats: dict[str, float] = {}
 
     async def save_agent(self, agent: StoredAgent) -> None:
         self._agents[agent.agent_id] = agent
@@ -93,6 +84,12 @@ class MemoryStore:
     async def reservation(self, agent_id: str) -> str | None:
         return self._reservations.get(agent_id)
 
+    async def beat(self, engine_id: str, at: float) -> None:
+        self._beats[engine_id] = at
+
+    async def last_beat(self, engine_id: str) -> float | None:
+        return self._beats.get(engine_id)
+
     async def close(self) -> None:
         return None
 
@@ -105,10 +102,13 @@ return 0
 
 
 class RedisStore:
-    """Redis hashes under ``prefix``: ``acd:agents``, ``acd:calls``, ``acd:reserved:<agent>``."""
+    """Redis hashes under ``prefix``: ``acd:agents``, ``acd:calls``, ``acd:reserved:<agent>``,
+    ``acd:alive:<engine>`` (the engine's last heartbeat)."""
 
     def __init__(self, url: str, prefix: str = "atende:") -> None:
-        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._redis: aioredis.Redis = aioredis.from_url(
+            url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
+        )
         self._p = prefix
         self._release = self._redis.register_script(_RELEASE)
 
@@ -123,14 +123,14 @@ class RedisStore:
         return [StoredAgent(**json.loads(v)) for v in rows.values()]
 
     async def save_call(self, call: StoredCall) -> None:
-        await self._redis.hset(self._p + "acd:calls", call.call_id, json.dumps(asdict(call)))
+        await self._redis.hset(self._p + "acd:calls", call.call_id, json.dumps(call.to_dict()))
 
     async def remove_call(self, call_id: str) -> None:
         await self._redis.hdel(self._p + "acd:calls", call_id)
 
     async def calls(self) -> list[StoredCall]:
         rows = await self._redis.hgetall(self._p + "acd:calls")
-        return [StoredCall(**json.loads(v)) for v in rows.values()]
+        return [StoredCall.from_dict(json.loads(v)) for v in rows.values()]
 
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
         """Atomic: the agent is ours for ``call_id`` unless someone holds him already."""
@@ -146,6 +146,14 @@ class RedisStore:
     async def reservation(self, agent_id: str) -> str | None:
         value = await self._redis.get(self._p + "acd:reserved:" + agent_id)
         return None if value is None else str(value)
+
+    async def beat(self, engine_id: str, at: float) -> None:
+        """The engine was alive at ``at`` (a restart dates what ended meanwhile by it)."""
+        await self._redis.set(self._p + "acd:alive:" + engine_id, repr(at))
+
+    async def last_beat(self, engine_id: str) -> float | None:
+        value = await self._redis.get(self._p + "acd:alive:" + engine_id)
+        return None if value is None else float(value)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -133,7 +133,7 @@ async def test_no_key_sends_the_caller_back_to_hold_still_waiting(cb: CallbackSt
     await eventually(lambda: cb.in_context(caller, "callback-offer"), timeout=10)
     await eventually(lambda: cb.in_context(caller, "inbound-hold"), timeout=10)
     call = cb.acd.calls[caller.linkedid]
-    assert call.state == "waiting" and not call.extra.get("callback")
+    assert call.state == "waiting" and not call.callback
     assert cb.queue("suporte")["waiting"] == 1
     await cb.acd.login(SUPPORT_AGENT)
     await eventually(lambda: cb.queue("suporte")["answered"] == 1, timeout=10)
@@ -171,7 +171,7 @@ async def test_a_waiting_callback_survives_an_engine_restart(
         await eventually(lambda: cb.in_context(caller, "callback-offer"), timeout=10)
         await cb.press(caller, "1")
         await eventually(lambda: not cb.alive(caller), timeout=10)
-        await eventually(lambda: cb.acd.calls[caller.linkedid].extra.get("caller_gone", False))
+        await eventually(lambda: cb.acd.calls[caller.linkedid].caller_gone)
         await first.stop()
         second = Engine(settings)
         await second.start()

@@ -1,0 +1,142 @@
+"""The state every part of :class:`acd.live.InboundAcd` shares (one router, one lock)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from acd.domain import (
+    AgentConfig,
+    AgentState,
+    Decision,
+    QueueConfig,
+    QueueEvent,
+    QueueLogRecord,
+    Router,
+)
+from acd.live.call import StoredCall
+from acd.live.dialplan import Contexts, DialplanActions
+from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
+from acd.live.store import AcdStore, StoredAgent
+from acd.live.store_writer import StoreWriter
+from ivr import CallbackAccepted, CallerRouted
+from telephony.link import AsteriskLink
+
+ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
+ON_CALL = "on call"  # restored after a restart while on a call
+AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
+BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
+
+TAKEN_KEPT = 20_000
+InboxItem = CallerRouted | CallbackAccepted | Sequence[Any]
+
+
+def leg(channel: str) -> str:
+    """A channel name without the half of a Local pair (``;1``/``;2``)."""
+    return channel.rsplit(";", 1)[0] if channel.startswith("Local/") else channel
+
+
+class AcdBase:
+    """Fields and small helpers of the inbound ACD (see :class:`acd.live.InboundAcd`)."""
+
+    def __init__(
+        self,
+        link: AsteriskLink,
+        queues: Iterable[QueueConfig],
+        store: AcdStore,
+        *,
+        server: str = "pbx1",
+        clock: Callable[[], float] = time.time,
+        tick_interval: float = 0.5,
+        no_answer_pause: float = 30.0,
+        vip_callers: Iterable[str] = (),
+        log_writer: LogWriter | None = None,
+        log_loader: LogLoader | None = None,
+        hold_context: str = "inbound-hold",
+        connect_context: str = "connect",
+        exit_context: str = "queue-exit",
+        callback_offer_context: str = "callback-offer",
+        callback_dial_context: str = "callback-dial",
+        auto_login: Iterable[AgentConfig] = (),
+        engine_id: str = "main",
+        did_queues: Mapping[str, str] | None = None,
+    ) -> None:
+        self.link = link
+        self.router = Router(list(queues))
+        self.store = StoreWriter(store, engine_id)
+        self.server = server
+        self.clock = clock
+        self.tick_interval = tick_interval
+        self.no_answer_pause = no_answer_pause
+        self.vip_callers = frozenset(vip_callers)
+        self.owner = uuid.uuid4().hex
+        self.engine_id = engine_id  # stable across restarts: whose stored calls are whose
+        #: DID (digits) -> queue, for callers on hold the IVR did not route (orphans)
+        self.did_queues = {
+            "".join(c for c in did if c.isdigit()): queue
+            for did, queue in (did_queues or {}).items()
+        }
+        self.contexts = Contexts(
+            hold_context, connect_context, exit_context, callback_offer_context,
+            callback_dial_context,
+        )  # fmt: skip
+        self.dialplan = DialplanActions(link, server, self.contexts)
+        self.agents: dict[str, StoredAgent] = {}
+        self.calls: dict[str, StoredCall] = {}
+        self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
+        self._wrapping: dict[str, str] = {}  # agent -> ended call still holding his reservation
+        self._after_call: dict[str, float] = {}  # agent -> wrap-up seconds after a restored call
+        self._lock = asyncio.Lock()
+        self._ready = asyncio.Event()
+        self._auto_login = list(auto_login)
+        self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
+        self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
+        self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
+        self.log_book = QueueLogBook(log_writer, log_loader)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
+        #: calls the ACD took (queued, counted, adopted), newest last; bounded
+        self._taken: OrderedDict[str, None] = OrderedDict()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------------ shared helpers
+    def _take(self, call_id: str) -> bool:
+        """Remember that the ACD took ``call_id``; False when it had already."""
+        if call_id in self._taken:
+            return False
+        self._taken[call_id] = None
+        if len(self._taken) > TAKEN_KEPT:
+            self._taken.popitem(last=False)
+        return True
+
+    async def _run(self, decisions: list[Decision]) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _queue_log(self) -> None:
+        """Hand the new queue-log records (ours and the router's) to the writer."""
+        self.log_book.add(self.router.drain_log())
+
+    def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
+        """A queue-log record for a call restored busy (the new router never held it)."""
+        self.log_book.own(QueueLogRecord(now, call.call_id, call.queue, agent, event, data))
+
+    def _wrap_up_seconds(self, queue: str) -> float:
+        config = self.router.configs.get(queue)
+        return config.wrap_up_seconds if config is not None else 0.0
+
+    def _after_restored(
+        self, agent_id: str, queue: str, now: float, talked: bool = True
+    ) -> list[Decision]:
+        """A restored call of ``agent_id`` is over: after a talk his wrap-up (a timed pause,
+        the queue's ``wrap_up_seconds``), else (or without wrap-up) available again."""
+        if agent_id not in self.agents or self.router.agent(agent_id).pause_reason != ON_CALL:
+            return []
+        wrap = self._wrap_up_seconds(queue) if talked else 0.0
+        if wrap <= 0:
+            return self.router.unpause(agent_id, now)
+        self._after_call[agent_id] = wrap
+        return self.router.pause(agent_id, AFTER_CALL, now)

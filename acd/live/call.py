@@ -1,0 +1,64 @@
+"""The ACD's record of one caller: typed state and the facts the adapters learn about him."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class CallState(StrEnum):
+    """Where a caller stands for the ACD."""
+
+    WAITING = "waiting"  # on hold, in a queue
+    OFFERED = "offered"  # an agent is reserved for him and rung
+    CONNECTED = "connected"  # talking to the agent
+    WRAP_UP = "wrap_up"  # ended; the agent's reservation is held through his wrap-up
+
+
+@dataclass
+class StoredCall:
+    """A caller the ACD knows (call id = the call's linkedid).
+
+    ``agent_leg`` is the agent's channel (without its Local half) once his phone rings;
+    ``agent_hung_up`` says who ended a connected call when it is known. A queued callback carries
+    ``callback`` (accepted), ``callback_number``, ``callback_leg`` (the new call's linkedid) and
+    ``caller_gone`` (the caller hung up after accepting: not an abandon).
+    """
+
+    call_id: str
+    queue: str
+    channel: str
+    caller: str
+    entered_at: float
+    priority: int = 0
+    agent: str | None = None
+    state: CallState = CallState.WAITING
+    owner: str = ""  # the engine (``acd_engine_id``) that handles the call
+    rung_at: float | None = None  # the agent's phone started ringing
+    answered_at: float | None = None
+    dial_answered_at: float | None = None  # DialEnd ANSWER seen; connected once bridged
+    agent_leg: str | None = None
+    agent_hung_up: bool | None = None
+    callback: bool = False
+    callback_number: str | None = None
+    callback_leg: str | None = None
+    caller_gone: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the store."""
+        data = asdict(self)
+        data["state"] = self.state.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoredCall:
+        """Back from :meth:`to_dict` (unknown keys are ignored)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["state"] = CallState(known.get("state", CallState.WAITING))
+        return cls(**known)
+
+    def back_in_line(self) -> None:
+        """The offer is over without an answer: the caller waits again."""
+        self.state, self.agent, self.rung_at, self.agent_leg = CallState.WAITING, None, None, None
+        self.dial_answered_at = None

@@ -1,0 +1,120 @@
+"""Executing the router's decisions: offers ring agents, cancels and exits move callers."""
+
+from __future__ import annotations
+
+import structlog
+
+from acd.domain import (
+    CancelOffer,
+    Decision,
+    ExitEmpty,
+    Offer,
+    OfferCallback,
+    Overflow,
+    Rejected,
+    Timeout,
+)
+from acd.live.base import ELSEWHERE, AcdBase
+from acd.live.call import CallState, StoredCall
+from acd.live.store import StoredAgent
+
+log = structlog.get_logger("acd.live")
+
+
+class Offers(AcdBase):
+    """``_run``: every decision of the router, in order, then the queue log."""
+
+    async def _run(self, decisions: list[Decision]) -> None:
+        pending = list(decisions)
+        while pending:
+            decision = pending.pop(0)
+            if isinstance(decision, Offer):
+                pending += await self._offer(decision)
+            elif isinstance(decision, CancelOffer):
+                await self._cancel(decision)
+            elif isinstance(decision, Overflow):
+                call = self.calls.get(decision.call_id)
+                if call is not None:
+                    call.queue = decision.to_queue
+                    await self.store.save_call(call)
+            elif isinstance(decision, Timeout | Rejected | ExitEmpty):
+                await self._send_away(decision.call_id, type(decision).__name__)
+            elif isinstance(decision, OfferCallback):
+                await self._offer_callback(decision)
+            else:
+                log.info("acd_decision_ignored", decision=repr(decision))
+        self._queue_log()
+
+    async def _offer(self, offer: Offer) -> list[Decision]:
+        call = self.calls.get(offer.call_id)
+        agent = self.agents.get(offer.agent_id)
+        if call is None or agent is None:
+            return []
+        now = self.clock()
+        finished = self._wrapping.pop(offer.agent_id, None)
+        if finished is not None:  # our router freed him: his last call's hold ends here
+            await self._release_wrapped(offer.agent_id, finished)
+        if not await self.store.reserve(offer.agent_id, offer.call_id, self.owner):
+            log.info("acd_agent_taken_elsewhere", agent=offer.agent_id, linkedid=offer.call_id)
+            decisions = self.router.agent_no_answer(offer.call_id, now)
+            decisions += self.router.pause(offer.agent_id, ELSEWHERE, now)
+            return decisions
+        call.agent, call.state = offer.agent_id, CallState.OFFERED
+        await self.store.save_call(call)
+        if call.caller_gone:  # a callback whose caller hung up: call him back
+            await self._place_callback(call, agent, offer)
+            return []
+        # a failed offer: the caller left (his hangup follows) or Asterisk is away (the
+        # resync settles the call; else the router's ring timeout cancels the offer)
+        await self.dialplan.ring_agent(
+            call.call_id, call.channel, agent.agent_id, agent.interface, offer.ring_timeout
+        )
+        log.info("acd_offered", linkedid=call.call_id, agent=agent.agent_id, queue=offer.queue)
+        return []
+
+    async def _cancel(self, cancel: CancelOffer) -> None:
+        call = self.calls.get(cancel.call_id)
+        await self.store.release(cancel.agent_id, cancel.call_id)
+        for action_id, call_id in list(self._callback_actions.items()):
+            if call_id == cancel.call_id:  # a late OriginateResponse is then ignored
+                del self._callback_actions[action_id]
+        if call is None:
+            return
+        call.back_in_line()
+        await self.store.save_call(call)
+        log.info("acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id)
+        await self.dialplan.back_to_hold(call.channel)
+
+    async def _send_away(self, call_id: str, why: str) -> None:
+        call = self.calls.pop(call_id, None)
+        if call is None:
+            return
+        await self.store.remove_call(call_id)
+        log.info("acd_caller_sent_away", linkedid=call_id, reason=why)
+        await self.dialplan.send_away(call_id, call.channel, why)
+
+    async def _release_wrapped(self, agent_id: str, call_id: str) -> None:
+        await self.store.release(agent_id, call_id)
+        await self.store.remove_call(call_id)
+
+    # ------------------------------------------------------------------ callbacks
+    async def _offer_callback(self, decision: OfferCallback) -> None:
+        """Send a waiting caller to the callback offer (he comes back to hold unless he
+        accepts)."""
+        call = self.calls.get(decision.call_id)
+        if call is None or call.state is not CallState.WAITING:
+            return
+        log.info("acd_callback_offered", linkedid=call.call_id, queue=decision.queue)
+        await self.dialplan.offer_callback(call.call_id, call.channel)
+
+    async def _place_callback(self, call: StoredCall, agent: StoredAgent, offer: Offer) -> None:
+        """Ring the reserved agent; his answer runs the dialplan that calls the customer
+        (a failure: the router's ring timeout cancels the offer, the call keeps its place)."""
+        number = call.callback_number or call.caller
+        action_id = await self.dialplan.dial_callback(
+            call.call_id, agent.interface, number, offer.ring_timeout
+        )
+        if action_id is None:
+            return
+        self._callback_actions[action_id] = call.call_id
+        log.info("acd_callback_ringing_agent", linkedid=call.call_id, agent=agent.agent_id)

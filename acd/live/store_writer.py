@@ -1,0 +1,218 @@
+"""The ACD's writes to its shared store, off the routing path and through store outages.
+
+:class:`StoreWriter` wraps an :class:`AcdStore`: the engine's memory is the truth while it runs.
+Writes update a mirror and go to the store in order from one owned task; when the store fails
+(Redis unreachable) the writer keeps them, retries, and once the store answers again rewrites
+the engine's whole share (its agents, its calls, its reservations), so a Redis that came back
+empty is refilled. A reservation asked while the store is away is granted from memory (one
+engine keeps routing) and written when it returns. Reads at start are retried, then start
+empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import structlog
+
+from acd.live.call import StoredCall
+from acd.live.store import AcdStore, StoredAgent
+
+log = structlog.get_logger("acd.live")
+
+Write = Callable[[], Awaitable[object]]
+#: errors that mean "the store is away" (redis-py raises ConnectionError/TimeoutError
+#: subclasses of its own RedisError; OSError covers a refused socket)
+_AWAY: tuple[type[BaseException], ...] = (OSError, TimeoutError, ConnectionError)
+try:  # pragma: no branch
+    from redis.exceptions import RedisError
+
+    _AWAY = (*_AWAY, RedisError)
+except ImportError:  # pragma: no cover
+    pass
+
+T = TypeVar("T")
+UNKNOWN = "?"  # a reservation that could not be read
+
+
+class StoreWriter:
+    """The ACD's store port, with writes queued and an in-memory mirror of its share."""
+
+    def __init__(self, store: AcdStore, engine_id: str, retry: float = 0.5) -> None:
+        self.store = store
+        self.engine_id = engine_id
+        self.retry = retry
+        self.agents: dict[str, StoredAgent] = {}
+        self.calls: dict[str, StoredCall] = {}
+        self.reserved: dict[str, str] = {}  # agent -> our call
+        self._removed_agents: set[str] = set()
+        self._removed_calls: set[str] = set()
+        self._writes: deque[Write] = deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.away = False  # the last write failed: a full rewrite follows its return
+        self.last_beat_at: float | None = None
+
+    # ------------------------------------------------------------------ writes (never wait)
+    def _queue(self, write: Write) -> None:
+        self._writes.append(write)
+        self._idle.clear()
+        self._wake.set()
+
+    async def save_agent(self, agent: StoredAgent) -> None:
+        self.agents[agent.agent_id] = agent
+        self._removed_agents.discard(agent.agent_id)
+        snapshot = StoredAgent(agent.agent_id, agent.interface, dict(agent.skills), agent.paused)
+        self._queue(lambda: self.store.save_agent(snapshot))
+
+    async def remove_agent(self, agent_id: str) -> None:
+        self.agents.pop(agent_id, None)
+        self._removed_agents.add(agent_id)
+        self._queue(lambda: self.store.remove_agent(agent_id))
+
+    async def save_call(self, call: StoredCall) -> None:
+        self.calls[call.call_id] = call
+        self._removed_calls.discard(call.call_id)
+        snapshot = StoredCall.from_dict(call.to_dict())
+        self._queue(lambda: self.store.save_call(snapshot))
+
+    async def remove_call(self, call_id: str) -> None:
+        self.calls.pop(call_id, None)
+        self._removed_calls.add(call_id)
+        self._queue(lambda: self.store.remove_call(call_id))
+
+    async def release(self, agent_id: str, call_id: str) -> None:
+        if self.reserved.get(agent_id) == call_id:
+            del self.reserved[agent_id]
+        self._queue(lambda: self.store.release(agent_id, call_id))
+
+    async def beat(self, engine_id: str, at: float) -> None:
+        self.last_beat_at = at
+        self._queue(lambda: self.store.beat(engine_id, at))
+
+    # ------------------------------------------------------------------ reads and reservations
+    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+        """Atomic in the store; from memory while the store is away."""
+        if not self.away:
+            try:
+                granted = await self.store.reserve(agent_id, call_id, owner)
+            except _AWAY as exc:
+                self._went_away(exc)
+            else:
+                if granted:
+                    self.reserved[agent_id] = call_id
+                return granted
+        held = self.reserved.get(agent_id)
+        if held is not None and held != call_id:
+            return False
+        self.reserved[agent_id] = call_id
+        self._queue(lambda: self.store.reserve(agent_id, call_id, owner))
+        return True
+
+    async def reservation(self, agent_id: str) -> str | None:
+        """Who holds the agent (``UNKNOWN`` while the store is away)."""
+        if self.away:
+            return UNKNOWN
+        try:
+            return await self.store.reservation(agent_id)
+        except _AWAY as exc:
+            self._went_away(exc)
+            return UNKNOWN
+
+    async def agents_at_start(self) -> list[StoredAgent]:
+        return await self._read(self.store.agents, [])
+
+    async def calls_at_start(self) -> list[StoredCall]:
+        return await self._read(self.store.calls, [])
+
+    async def calls_now(self) -> list[StoredCall]:
+        """Every engine's calls in the store (this engine's own while the store is away)."""
+        if not self.away:
+            try:
+                return await self.store.calls()
+            except _AWAY as exc:
+                self._went_away(exc)
+        return list(self.calls.values())
+
+    async def last_beat(self, engine_id: str) -> float | None:
+        return await self._read(lambda: self.store.last_beat(engine_id), None)
+
+    async def _read(self, read: Callable[[], Awaitable[T]], empty: T) -> T:
+        for attempt in range(3):
+            try:
+                return await read()
+            except _AWAY as exc:
+                log.warning("acd_store_read_failed", attempt=attempt + 1, error=str(exc))
+                await asyncio.sleep(self.retry)
+        log.error("acd_store_unreachable_at_start")
+        self.away = True
+        return empty
+
+    # ------------------------------------------------------------------ the writer task
+    async def run(self) -> None:
+        """Write in order; on failure wait, retry, and rewrite everything once back."""
+        while True:
+            if not self._writes and not self.away:
+                self._removed_agents.clear()
+                self._removed_calls.clear()
+                self._idle.set()
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            try:
+                if self.away:
+                    await self._rewrite()
+                    continue
+                await self._writes[0]()
+            except _AWAY as exc:
+                self._went_away(exc)
+                await asyncio.sleep(self.retry)
+                continue
+            except Exception:
+                log.exception("acd_store_write_failed")
+            self._writes.popleft()
+
+    async def drain(self) -> None:
+        """Until every queued write reached the store (stop, tests)."""
+        await self._idle.wait()
+
+    def _went_away(self, exc: BaseException) -> None:
+        if not self.away:
+            log.error("acd_store_away", error=str(exc))
+        self.away = True
+        self._wake.set()
+        self._idle.clear()
+
+    async def _rewrite(self) -> None:
+        """The store answers again: write the engine's whole share, drop what it removed."""
+        await self.store.reservation("")  # raises while still away
+        writes = len(self._writes)
+        for agent in list(self.agents.values()):
+            await self.store.save_agent(agent)
+        for agent_id in list(self._removed_agents - set(self.agents)):
+            await self.store.remove_agent(agent_id)
+        for call in list(self.calls.values()):
+            await self.store.save_call(call)
+        for call_id in list(self._removed_calls - set(self.calls)):
+            await self.store.remove_call(call_id)
+        for agent_id, call_id in list(self.reserved.items()):
+            await self.store.reserve(agent_id, call_id, self.engine_id)
+        if self.last_beat_at is not None:
+            await self.store.beat(self.engine_id, self.last_beat_at)
+        # the mirror already holds what the queued writes would have done
+        for _ in range(min(writes, len(self._writes))):
+            self._writes.popleft()
+        self._removed_agents.clear()
+        self._removed_calls.clear()
+        self.away = False
+        log.info(
+            "acd_store_rewritten", agents=len(self.agents), calls=len(self.calls),
+            reservations=len(self.reserved),
+        )  # fmt: skip
+
+    async def close(self) -> None:
+        await self.store.close()

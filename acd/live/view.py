@@ -1,0 +1,85 @@
+"""The live view: agents (state, time in state), queues (statistics), waiting and active calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from acd.domain import AgentState, Router, StatsSnapshot
+from acd.live.base import AFTER_CALL, ON_CALL
+from acd.live.call import StoredCall
+from acd.live.store import StoredAgent
+
+
+def live_view(
+    router: Router,
+    stats: StatsSnapshot,
+    agents: Mapping[str, StoredAgent],
+    calls: Mapping[str, StoredCall],
+    held: Mapping[str, str],
+    now: float,
+) -> dict[str, Any]:
+    """``{"agents": [...], "queues": [...], "calls": [...]}`` for the API and the live page.
+
+    ``held`` maps restored calls to the agent kept busy on them (shown ``on_call``); an agent in
+    the wrap-up of a restored call is shown ``wrap_up``.
+    """
+    live = router.stats(now)
+    held_calls = {agent: call for call, agent in held.items()}
+    rows = []
+    for agent_id, stored in sorted(agents.items()):
+        view = router.agent(agent_id)
+        state = view.state.value
+        if view.state is AgentState.PAUSED and view.pause_reason == ON_CALL:
+            state = "on_call"
+        elif view.state is AgentState.PAUSED and view.pause_reason == AFTER_CALL:
+            state = AgentState.WRAP_UP.value
+        rows.append(
+            {
+                "agent": agent_id,
+                "interface": stored.interface,
+                "skills": view.skills,
+                "state": state,
+                "pause_reason": view.pause_reason,
+                "in_state_seconds": round(max(0.0, now - view.since), 1),
+                "call": view.call_id or held_calls.get(agent_id),
+            }
+        )
+    queues = []
+    for name, q in sorted(stats.queues.items()):
+        queues.append(
+            {
+                "queue": name,
+                "waiting": live.queues[name].waiting,
+                "longest_wait": round(live.queues[name].longest_wait, 1),
+                "offered": q.offered,
+                "answered": q.answered,
+                "abandoned": q.abandoned,
+                "timed_out": q.timed_out,
+                "no_answers": q.no_answers,
+                "service_level": q.service_level,
+                "asa": q.asa,
+                "aht": q.aht,
+            }
+        )
+    return {"agents": rows, "queues": queues, "calls": [_call(c, now) for c in _by_join(calls)]}
+
+
+def _by_join(calls: Mapping[str, StoredCall]) -> list[StoredCall]:
+    return sorted(calls.values(), key=lambda c: c.entered_at)
+
+
+def _call(c: StoredCall, now: float) -> dict[str, Any]:
+    answered = c.answered_at
+    return {
+        "call": c.call_id,
+        "queue": c.queue,
+        "caller": c.caller,
+        "state": c.state.value,
+        "agent": c.agent,
+        "entered_at": c.entered_at,
+        "waited_seconds": round(max(0.0, (answered or now) - c.entered_at), 1),
+        "answered_at": answered,
+        "talk_seconds": round(max(0.0, now - answered), 1) if answered is not None else None,
+        "priority": c.priority,
+    }
