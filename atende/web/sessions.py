@@ -137,6 +137,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     try:
         token, who = await request.app[USER_STORE].login(username, password, ctx.policy.login_ttl)
     except PasswordPoolBusy:
+        ctx.throttle.withdrawn(username, address, ctx.policy.monotonic())
         return too_many(1, "too many sign-ins at once")
     except AuthError as exc:
         await ctx.audit.record(AuditEntry(ctx.policy.clock(), username, "login", "failed", address))
