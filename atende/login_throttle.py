@@ -82,6 +82,13 @@ class LoginThrottle:
         self._fail(addr, self.policy.free_per_address, now)
         return 0.0
 
+    def withdrawn(self, username: str, address: str, now: float) -> None:
+        """The attempt was never checked (the engine was too busy): it does not count."""
+        for key in (("user", username), ("address", address)):
+            entry = self._keys.get(key)
+            if entry is not None:
+                entry.failures = max(0, entry.failures - 1)
+
     def succeeded(self, username: str, address: str, now: float) -> None:
         """The attempt was right: the user starts over, the address gets its attempt back."""
         self._keys.pop(("user", username), None)

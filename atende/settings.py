@@ -104,8 +104,9 @@ class Settings(BaseSettings):
     login_free_attempts_per_address: int = Field(50, ge=1)
     login_max_delay: float = Field(300.0, gt=0)
     password_workers: int = Field(2, ge=1, le=64)
+    http_trusted_proxies: list[str] = Field(default_factory=list)
 
-    @field_validator("acd_vip_callers", "ivr_did_queues", mode="before")
+    @field_validator("acd_vip_callers", "ivr_did_queues", "http_trusted_proxies", mode="before")
     @classmethod
     def _decode_json(cls, value: Any) -> Any:
         if isinstance(value, str):

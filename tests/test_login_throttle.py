@@ -37,3 +37,13 @@ def test_success_starts_the_user_over_and_quiet_keys_are_forgotten() -> None:
     for n in range(50):
         throttle.attempt(f"user{n}", f"addr{n}", 200.0 + n)
     assert len(throttle) <= policy.max_keys
+
+
+def test_an_attempt_never_checked_does_not_count() -> None:
+    """An attempt withdrawn (the password pool was full) gives its failure back."""
+    throttle = LoginThrottle(ThrottlePolicy(free_per_user=1))
+    assert throttle.attempt("ana", "a", 0.0) == 0.0
+    throttle.withdrawn("ana", "a", 0.0)
+    assert throttle.attempt("ana", "a", 0.0) == 0.0  # still the first failure: no delay
+    assert throttle.attempt("ana", "a", 0.0) == 0.0  # the second starts the delay
+    assert throttle.attempt("ana", "a", 0.0) == 1.0

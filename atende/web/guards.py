@@ -16,6 +16,7 @@ import json
 import re
 import traceback
 import uuid
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -103,10 +104,21 @@ def _route(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+def raw_body(handler: Handler) -> Handler:
+    """Mark a handler that reads a body other than JSON (an upload): its body is only
+    size-limited, the handler checks it."""
+    handler.raw_body = True  # type: ignore[attr-defined]
+    return handler
+
+
 @web.middleware
 async def json_body_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Read and check the body (size, JSON, depth) before the handler sees it."""
-    if request.can_read_body:
+    target: Any = request.match_info.handler
+    upload = getattr(target, "raw_body", False) or getattr(
+        getattr(target, "__wrapped__", None), "raw_body", False
+    )
+    if request.can_read_body and not upload:
         raw = await request.read()  # over client_max_size: 413
         if raw.strip():
             check_json_body(raw)

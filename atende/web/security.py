@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -59,9 +60,10 @@ def principal(request: web.Request) -> Principal:
 
 
 def check_same_origin(request: web.Request) -> None:
-    """Refuse (403) a request whose ``Origin`` is another site."""
+    """Refuse (403) a request whose ``Origin`` names another host than the one it was sent to
+    (the scheme is not compared: behind a TLS proxy the engine itself sees plain HTTP)."""
     origin = request.headers.get("Origin")
-    if origin is not None and origin != f"{request.scheme}://{request.host}":
+    if origin is not None and urlsplit(origin).netloc != request.host:
         raise ApiError(403, "cross_origin", "request from another site refused")
 
 

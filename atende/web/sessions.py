@@ -49,6 +49,8 @@ class SignInPolicy:
 
     login_ttl: timedelta = timedelta(hours=12)
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    trusted_proxies: frozenset[str] = frozenset()
     monotonic: Callable[[], float] = time.monotonic
     clock: Callable[[], datetime] = _utcnow
 
@@ -74,12 +76,30 @@ def sign_in_policy(settings: Settings) -> SignInPolicy:
             free_per_address=settings.login_free_attempts_per_address,
             max_delay=settings.login_max_delay,
         ),
+        trusted_proxies=frozenset(settings.http_trusted_proxies),
     )
 
 
 def client_address(request: web.Request) -> str:
-    """The address the request came from (the peer of the TCP connection)."""
-    return request.remote or "unknown"
+    """The address the request came from: the TCP peer, or, when the peer is a trusted
+    reverse proxy, the nearest address in ``X-Forwarded-For`` that is not a trusted proxy."""
+    peer = request.remote or "unknown"
+    trusted = request.app[SIGN_IN].policy.trusted_proxies if SIGN_IN in request.app else ()
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if hop not in trusted:
+            return hop[:64]
+    return peer
+
+
+def _https(request: web.Request) -> bool:
+    if request.secure:
+        return True
+    trusted = request.app[SIGN_IN].policy.trusted_proxies
+    proto = request.headers.get("X-Forwarded-Proto", "")
+    return request.remote in trusted and proto.split(",")[0].strip() == "https"
 
 
 def too_many(wait: float, message: str) -> web.Response:
@@ -117,6 +137,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     try:
         token, who = await request.app[USER_STORE].login(username, password, ctx.policy.login_ttl)
     except PasswordPoolBusy:
+        ctx.throttle.withdrawn(username, address, ctx.policy.monotonic())
         return too_many(1, "too many sign-ins at once")
     except AuthError as exc:
         await ctx.audit.record(AuditEntry(ctx.policy.clock(), username, "login", "failed", address))
@@ -136,7 +157,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             path="/",
             httponly=True,
             samesite="Strict",
-            secure=request.secure,
+            secure=_https(request),
         )
     return response
 

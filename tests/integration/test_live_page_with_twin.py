@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 from atende.auth import Role
 from tests.integration.conftest import Stack
@@ -26,16 +27,9 @@ async def test_live_page_shows_the_twin_caller(stack: Stack, browser: Any) -> No
     assert ivr is not None
     row = page.locator("#calls tbody tr", has_text="5511987654321")
     await row.wait_for(timeout=10000)
-    await page.wait_for_function(
-        "[...document.querySelectorAll('#calls tbody tr')]"
-        ".some(r => r.textContent.includes('on_hold'))",
-        timeout=10000,
-    )
+    on_hold = page.locator("#calls tbody tr", has_text="on_hold")
+    await on_hold.first.wait_for(timeout=10000)  # locators: the page's CSP forbids eval
     assert "pbx1" in await row.inner_text()
 
     assert stack.twin.hangup(ivr.name)
-    await page.wait_for_function(
-        "![...document.querySelectorAll('#calls tbody tr')]"
-        ".some(r => r.textContent.includes('on_hold'))",
-        timeout=15000,
-    )
+    await expect(on_hold).to_have_count(0, timeout=15000)

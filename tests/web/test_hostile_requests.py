@@ -19,6 +19,7 @@ from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine
 from atende.web.app import build_app
+from atende.web.guards import raw_body
 from atende.web.security import allow
 
 PASSWORD = "hostile-pass-1"
@@ -35,6 +36,13 @@ async def broken(request: web.Request) -> web.Response:
 async def racing(request: web.Request) -> web.Response:
     """A write that lost a race against a unique key (the database refuses it)."""
     raise IntegrityError("INSERT ...", {"username": SECRET}, Exception("UNIQUE constraint"))
+
+
+@raw_body
+@allow(Role.AGENT)
+async def upload(request: web.Request) -> web.Response:
+    """An upload of a CSV list: its body is not JSON."""
+    return web.json_response({"lines": len((await request.text()).splitlines())})
 
 
 @dataclass
@@ -61,6 +69,7 @@ async def site(database_url: str) -> AsyncIterator[Site]:
     app = build_app(users, list, acd_config=AcdConfigStore(engine))
     app.router.add_get("/api/test/broken", broken)
     app.router.add_post("/api/test/racing", racing)
+    app.router.add_post("/api/test/upload", upload)
     runner = web.AppRunner(app, access_log=None)  # as the engine runs it
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -98,6 +107,19 @@ async def test_deeply_nested_json_is_400(site: Site) -> None:
         async with http.post(site.url + "/api/login", data=json.dumps(body)) as resp:
             assert resp.status == 422
             assert (await resp.json())["error"]["fields"][0]["field"] == "x"
+
+
+async def test_an_upload_handler_reads_its_own_body(site: Site) -> None:
+    """A handler marked as reading a non-JSON body (a CSV list) gets it; JSON handlers would
+    answer 400 for the same body."""
+    csv = b"phone,name\n5511999990001,Ana\n5511999990002,Bia\n"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            site.url + "/api/test/upload", data=csv, headers=site.auth("agent")
+        ) as resp:
+            assert (resp.status, await resp.json()) == (200, {"lines": 3})
+        async with http.post(site.url + "/api/login", data=csv) as resp:
+            assert resp.status == 400
 
 
 async def test_oversized_body_is_413(site: Site) -> None:

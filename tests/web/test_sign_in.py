@@ -44,14 +44,17 @@ class Site:
 
 @contextlib.asynccontextmanager
 async def _site(
-    database_url: str, throttle: ThrottlePolicy, pool: PasswordPool
+    database_url: str,
+    throttle: ThrottlePolicy,
+    pool: PasswordPool,
+    proxies: frozenset[str] = frozenset(),
 ) -> AsyncIterator[Site]:
     engine = make_engine(database_url)
     users = UserStore(engine, pool)
     for role in (Role.SUPERVISOR, Role.AGENT):
         await users.create_user(role.value, PASSWORD, role)
     now = [1000.0]
-    policy = SignInPolicy(throttle=throttle, monotonic=lambda: now[0])
+    policy = SignInPolicy(throttle=throttle, monotonic=lambda: now[0], trusted_proxies=proxies)
     runner = web.AppRunner(build_app(users, list, sign_in=policy))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -222,3 +225,35 @@ async def test_more_sign_ins_than_the_pool_queues_get_429(database_url: str) -> 
     assert 4 <= statuses.count(401) < 40
     busy = [(body, retry) for status, body, retry in results if status == 429]
     assert all(b["error"]["code"] == "too_many_attempts" and r for b, r in busy)  # type: ignore[index]
+
+
+async def test_client_address_behind_a_trusted_proxy(database_url: str) -> None:
+    """Behind a trusted reverse proxy the audit log and the per-address throttle use the
+    X-Forwarded-For address."""
+    throttle = ThrottlePolicy(free_per_address=1)
+    async with (
+        _site(database_url, throttle, PasswordPool(), frozenset({"127.0.0.1"})) as s,
+        aiohttp.ClientSession() as http,
+    ):
+        for n, client in enumerate(["203.0.113.7", "203.0.113.8"]):
+            async with http.post(
+                s.url + "/api/login",
+                json={"username": f"user{n}", "password": "wrong-password"},
+                headers={"X-Forwarded-For": f"{client}, 127.0.0.1"},
+            ) as resp:
+                assert resp.status == 401  # one failure each: no address is held yet
+        entries = await s.audit.entries("login")
+        assert [e.address for e in entries] == ["203.0.113.7", "203.0.113.8"]
+
+
+async def test_an_untrusted_client_cannot_choose_its_address(site: Site) -> None:
+    """Without a trusted proxy, X-Forwarded-For is ignored: the TCP peer is the address."""
+    async with aiohttp.ClientSession() as http:
+        s = site
+        async with http.post(
+            s.url + "/api/login",
+            json={"username": "agent", "password": "wrong-password"},
+            headers={"X-Forwarded-For": "198.51.100.1"},
+        ) as resp:
+            assert resp.status == 401
+        assert [e.address for e in await s.audit.entries("login")][-1] == "127.0.0.1"
