@@ -83,8 +83,36 @@ async def redirect(session: AmiSession, m: Message) -> None:
     except ValueError:
         session.error(m, "Invalid priority")
         return
-    session.respond(m, True, ("Message", "Redirect successful"))
+    extra_name = get(m, "ExtraChannel")
+    extra = session.pbx.find(extra_name) if extra_name else None
+    if extra_name and extra is None:
+        session.error(m, f"ExtraChannel does not exist: {extra_name}")
+        return
+    if extra is None:
+        session.respond(m, True, ("Message", "Redirect successful"))
+    else:
+        session.respond(m, True, ("Message", "Dual Redirect successful"))
+        session.pbx.redirect(
+            extra,
+            get(m, "ExtraContext") or extra.context,
+            get(m, "ExtraExten") or extra.exten,
+            int(get(m, "ExtraPriority", "1") or "1"),
+        )
     session.pbx.redirect(ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority)
+
+
+async def bridge(session: AmiSession, m: Message) -> None:
+    """Bridge Channel1 and Channel2 (both leave what they run)."""
+    one, two = get(m, "Channel1"), get(m, "Channel2")
+    first, second = session.pbx.find(one), session.pbx.find(two)
+    if first is None:
+        session.error(m, f"Channel1 does not exist: {one}")
+        return
+    if second is None:
+        session.error(m, f"Channel2 does not exist: {two}")
+        return
+    session.respond(m, True, ("Message", "Channels have been bridged"))
+    session.pbx.bridge_channels(first, second)
 
 
 async def hangup(session: AmiSession, m: Message) -> None:
@@ -319,4 +347,5 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "playdtmf": playdtmf,
     "events": events,
     "atxfer": atxfer,
+    "bridge": bridge,
 }

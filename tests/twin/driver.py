@@ -192,6 +192,8 @@ class ProductScenario:
     amd: tuple[str, str, float] | None = None
     #: seconds WaitForSilence waited on the lab's customer's audio
     silence_after: float | None = None
+    #: compare the ``_unfiltered`` recording too
+    with_viewer: bool = True
 
     @property
     def first(self) -> str:
@@ -201,7 +203,7 @@ class ProductScenario:
     def viewer(self) -> str:
         """The ``_unfiltered`` recording (read=all, same call, same time), or ""."""
         name = f"{self.name}_unfiltered"
-        return name if (TRACES / f"{name}.ami.jsonl").exists() else ""
+        return name if self.with_viewer and (TRACES / f"{name}.ami.jsonl").exists() else ""
 
 
 @dataclass
