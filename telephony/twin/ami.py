@@ -63,6 +63,7 @@ ACTION_CLASSES: dict[str, frozenset[str]] = {
     "playdtmf": frozenset({"call"}),
     "atxfer": frozenset({"call"}),
     "bridge": frozenset({"call"}),
+    "blindtransfer": frozenset({"call"}),
     "ping": frozenset(),
     "logoff": frozenset(),
 }

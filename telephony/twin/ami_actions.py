@@ -101,6 +101,24 @@ async def redirect(session: AmiSession, m: Message) -> None:
     session.pbx.redirect(ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority)
 
 
+async def blindtransfer(session: AmiSession, m: Message) -> None:
+    """BlindTransfer: ``Channel`` (the transferer) leaves; its bridge peer goes to
+    ``Exten@Context``."""
+    chan, exten = get(m, "Channel"), get(m, "Exten")
+    ch = session.pbx.find(chan) if chan else None
+    if not chan:
+        session.error(m, "No channel specified")
+    elif ch is None:
+        session.error(m, "Channel specified does not exist")
+    elif not exten:
+        session.error(m, "No extension specified")
+    elif ch.bridge is None:
+        session.error(m, "Transfer failed")
+    else:
+        session.respond(m, True, ("Message", "Transfer succeeded"))
+        session.pbx.blind_transfer(ch, get(m, "Context") or ch.context, exten)
+
+
 async def bridge(session: AmiSession, m: Message) -> None:
     """Bridge Channel1 and Channel2 (both leave what they run)."""
     one, two = get(m, "Channel1"), get(m, "Channel2")
@@ -348,4 +366,5 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "events": events,
     "atxfer": atxfer,
     "bridge": bridge,
+    "blindtransfer": blindtransfer,
 }

@@ -173,6 +173,8 @@ def bridge_enter(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
     bridge.members.append(ch)
     ch.bridge = bridge
     pbx.emit("BridgeEnter", "call,all", [*bridge.block(), *ch.block()])
+    if ch.variables.get("BLINDTRANSFER"):  # a transferred party's next bridge forgets it
+        pbx.set_var(ch, "BLINDTRANSFER", "")
 
 
 def bridge_leave(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
@@ -350,9 +352,11 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if caller.pending == "redirect" and caller.redirect_to is not None:
         # leaving the bridge publishes the location the Redirect set
         caller.context, caller.exten, caller.priority = caller.redirect_to
+        pbx.moved_snapshot(caller)
     moved = one.redirect_to if one.pending == "redirect" else None  # a dual Redirect
     if moved is not None:
         one.context, one.exten, one.priority = moved
+        pbx.moved_snapshot(one)
     if caller.pending is None:  # the called side hung up: it leaves the bridge first
         bridge_leave(pbx, bridge, one)
     bridge_leave(pbx, bridge, caller)
@@ -370,6 +374,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     for spyer_done in pbx.spies.pop(one.name, []):
         spyer_done()
     if moved is not None:  # the called leg goes on in the dialplan it was sent to
+        one.cause = one.cause or 16  # Dial has set its hang-up cause already
         one.redirect_to, one.pending = None, None
         one.wake.clear()
         pbx.start_dialplan(one)

@@ -66,6 +66,8 @@ class Channel:
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     answered_at: float | None = None
     join: Bridge | None = None  # the bridge the Bridge action is moving the channel into
+    #: the place a moved channel's snapshot already announced (its Newexten is not repeated)
+    published_at: tuple[str, str, int] | None = None
     #: a caller id taken from the Local peer's connected line, not yet in a snapshot
     unpublished_cid: tuple[str, str] | None = None
 

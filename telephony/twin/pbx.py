@@ -261,9 +261,29 @@ class Pbx:
         if ch.device:
             self.emit("DeviceStateChange", "call,all", [("Device", ch.device), ("State", state)])
 
+    def moved_snapshot(self, ch: Channel) -> None:
+        """A channel moved out of a bridge (Redirect, transfer) publishes its new place at
+        once, still naming the application it ran: Newexten with the old application; the
+        first application at that place then brings no Newexten of its own."""
+        self.emit(
+            "Newexten",
+            "dialplan,all",
+            [
+                *ch.block(),
+                ("Extension", ch.exten),
+                ("Application", ch.app),
+                ("AppData", ch.appdata),
+            ],
+        )
+        ch.published_at = (ch.context, ch.exten, ch.priority)
+
     def newexten(self, ch: Channel, app: str, data: str) -> None:
         """Publish Newexten for the application the channel starts."""
+        here = (ch.context, ch.exten, ch.priority)
+        skip, ch.published_at = ch.published_at == here, None
         ch.app, ch.appdata = app, data
+        if skip:
+            return
         self.emit(
             "Newexten",
             "dialplan,all",
@@ -480,7 +500,8 @@ class Pbx:
             return
         bridge.peers_cleared = True
         for member in sorted(bridge.members, key=lambda c: not c.runner):
-            self.set_var(member, "BRIDGEPEER", "")
+            if member.variables.get("BRIDGEPEER") != "":  # a transfer may have cleared it
+                self.set_var(member, "BRIDGEPEER", "")
 
     def finish(self, ch: Channel) -> None:
         """A dialplan runner ends: SoftHangupRequest then the channel goes away."""
@@ -631,6 +652,45 @@ class Pbx:
             ch.context, ch.exten, ch.priority = context, exten, priority
             ch.redirect_to = None
             self.start_dialplan(ch)
+
+    # -- transfers -------------------------------------------------------------------------
+
+    def blind_transfer(self, transferer: Channel, context: str, exten: str) -> bool:
+        """AMI ``BlindTransfer`` of a bridged channel: it leaves the call (hung up) and the
+        party it talked to is sent to ``exten@context``. False when it talks to nobody."""
+        bridge = transferer.bridge
+        others = [c for c in bridge.members if c is not transferer] if bridge else []
+        if bridge is None or len(others) != 1:
+            return False
+        transferee = others[0]
+        self.emit("Unhold", "call,all", transferer.block())
+        self.set_var(transferee, "BLINDTRANSFER", transferer.name)
+        self.set_var(transferer, "BLINDTRANSFER", transferee.name)
+        self.set_var(transferer, "BRIDGEPEER", "")
+        self.emit(
+            "BlindTransfer",
+            "call,all",
+            [
+                ("Result", "Success"),
+                *transferer.block("Transferer"),
+                *transferee.block("Transferee"),
+                *bridge.block(),
+                ("IsExternal", "Yes"),
+                ("Context", context),
+                ("Extension", exten),
+            ],
+        )
+        transferer.cause = transferer.cause or 16
+        if transferer.runner:  # the caller's own Dial ends and hangs him up
+            self.redirect(transferee, context, exten, 1)
+            transferer.interrupt("hangup")
+            return True
+        from telephony.twin.apps import bridge_leave
+
+        bridge_leave(self, bridge, transferer)
+        self.destroy(transferer)
+        self.redirect(transferee, context, exten, 1)
+        return True
 
     # -- the Bridge action ---------------------------------------------------------------
 

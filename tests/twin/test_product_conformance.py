@@ -46,10 +46,9 @@ SCENARIOS = {
         ProductScenario("product_click_to_call"),
         ProductScenario("product_click_to_call_local"),
         ProductScenario("product_dialer_noanswer"),
-        # not the _unfiltered file: after a Redirect out of a bridge Asterisk publishes a
-        # Newexten for the new place still naming the old application, and none for the
-        # first application there; the twin does not model that snapshot detail
-        ProductScenario("product_hold_redirect_bridge", with_viewer=False),
+        ProductScenario("product_hold_redirect_bridge"),
+        ProductScenario("product_blind_transfer"),
+        ProductScenario("product_blind_transfer_caller"),
         # what AMD() and WaitForSilence heard from the lab's customers (their README row)
         ProductScenario("product_dialer_human", amd=("HUMAN", "HUMAN-800-800", 3.0)),
         ProductScenario("product_dialer_abandon", amd=("HUMAN", "HUMAN-800-800", 3.0)),
