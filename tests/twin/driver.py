@@ -124,7 +124,7 @@ async def replayed(trace: AmiTrace) -> Replay:
     return _REPLAYS[trace.name]
 
 
-async def replay(trace: AmiTrace, settle: float = 3.0) -> Replay:
+async def replay(trace: AmiTrace, settle: float = 10.0) -> Replay:
     """Start a twin on the lab dialplan, send the trace's actions, collect the answers."""
     agi = ScriptedAgiServer(load_agi(trace.name))
     agi_port = await agi.start()
@@ -291,7 +291,7 @@ async def _drive(
     return Replay(banner[0] if banner else "", received, [], sent_at), last_send
 
 
-async def replay_product(scenario: ProductScenario, settle: float = 8.0) -> ProductReplay:
+async def replay_product(scenario: ProductScenario, settle: float = 10.0) -> ProductReplay:
     """Run the product's ``asterisk-conf/extensions.conf`` (with the lab's phones) and its
     ``atende`` AMI user (filters included) on a twin, and drive it as the lab did."""
     first = load_ami(scenario.first)
