@@ -333,17 +333,23 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
 
 
 async def atxfer(session: AmiSession, m: Message) -> None:
-    """Atxfer: the twin has no features.conf, so no attended-transfer feature code exists
-    (Asterisk's sample features.conf leaves ``atxfer`` commented out)."""
+    """Atxfer: without an ``atxfer`` feature code (features.conf ``[featuremap]``; the
+    sample leaves it commented out) Asterisk refuses; with one it queues the code's digits
+    on the channel and sets TRANSFER_CONTEXT. The twin stops there: the transfer itself
+    needs the Dial options ``t``/``T``, which the product's dialplan does not give."""
     chan, exten = get(m, "Channel"), get(m, "Exten")
+    ch = session.pbx.find(chan) if chan else None
     if not chan:
         session.error(m, "No channel specified")
     elif not exten:
         session.error(m, "No extension specified")
-    elif session.pbx.find(chan) is None:
+    elif ch is None:
         session.error(m, "Channel specified does not exist")
-    else:
+    elif not session.pbx.features.get("atxfer"):
         session.error(m, "No attended transfer feature code found")
+    else:
+        session.respond(m, True, ("Message", "Atxfer successfully queued"))
+        session.pbx.set_var(ch, "TRANSFER_CONTEXT", get(m, "Context") or ch.context)
 
 
 async def events(session: AmiSession, m: Message) -> None:

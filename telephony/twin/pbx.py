@@ -98,6 +98,8 @@ class Pbx:
         sounds: dict[str, int] | None = None,
     ) -> None:
         self.dialplan = dialplan
+        #: features.conf ``[featuremap]`` (e.g. ``{"atxfer": "*2"}``); none by default
+        self.features: dict[str, str] = {}
         #: the sound files this Asterisk has (name -> length in 8 kHz samples)
         self.sounds = dict(STOCK_SOUNDS if sounds is None else sounds)
         self.time_scale = time_scale

@@ -194,6 +194,8 @@ class ProductScenario:
     silence_after: float | None = None
     #: compare the ``_unfiltered`` recording too
     with_viewer: bool = True
+    #: features.conf ``[featuremap]`` of the lab for that recording
+    features: tuple[tuple[str, str], ...] = ()
 
     @property
     def first(self) -> str:
@@ -314,6 +316,7 @@ async def replay_product(scenario: ProductScenario, settle: float = 10.0) -> Pro
             ],
             agi_address=("127.0.0.1", agi_port),
             globals={"ATENDE_ENGINE": "127.0.0.1:4681"},
+            features=dict(scenario.features),
             sounds={k: v for k, v in LAB_SOUNDS.items() if k not in scenario.missing},
             time_scale=TIME_SCALE,
             login_failure_delay=0.05,
