@@ -62,6 +62,8 @@ ACTION_CLASSES: dict[str, frozenset[str]] = {
     "corestatus": frozenset({"system", "reporting"}),
     "playdtmf": frozenset({"call"}),
     "atxfer": frozenset({"call"}),
+    "bridge": frozenset({"call"}),
+    "blindtransfer": frozenset({"call"}),
     "ping": frozenset(),
     "logoff": frozenset(),
 }

@@ -83,8 +83,54 @@ async def redirect(session: AmiSession, m: Message) -> None:
     except ValueError:
         session.error(m, "Invalid priority")
         return
-    session.respond(m, True, ("Message", "Redirect successful"))
+    extra_name = get(m, "ExtraChannel")
+    extra = session.pbx.find(extra_name) if extra_name else None
+    if extra_name and extra is None:
+        session.error(m, f"ExtraChannel does not exist: {extra_name}")
+        return
+    if extra is None:
+        session.respond(m, True, ("Message", "Redirect successful"))
+    else:
+        session.respond(m, True, ("Message", "Dual Redirect successful"))
+        session.pbx.redirect(
+            extra,
+            get(m, "ExtraContext") or extra.context,
+            get(m, "ExtraExten") or extra.exten,
+            int(get(m, "ExtraPriority", "1") or "1"),
+        )
     session.pbx.redirect(ch, get(m, "Context") or ch.context, get(m, "Exten") or ch.exten, priority)
+
+
+async def blindtransfer(session: AmiSession, m: Message) -> None:
+    """BlindTransfer: ``Channel`` (the transferer) leaves; its bridge peer goes to
+    ``Exten@Context``."""
+    chan, exten = get(m, "Channel"), get(m, "Exten")
+    ch = session.pbx.find(chan) if chan else None
+    if not chan:
+        session.error(m, "No channel specified")
+    elif ch is None:
+        session.error(m, "Channel specified does not exist")
+    elif not exten:
+        session.error(m, "No extension specified")
+    elif ch.bridge is None:
+        session.error(m, "Transfer failed")
+    else:
+        session.respond(m, True, ("Message", "Transfer succeeded"))
+        session.pbx.blind_transfer(ch, get(m, "Context") or ch.context, exten)
+
+
+async def bridge(session: AmiSession, m: Message) -> None:
+    """Bridge Channel1 and Channel2 (both leave what they run)."""
+    one, two = get(m, "Channel1"), get(m, "Channel2")
+    first, second = session.pbx.find(one), session.pbx.find(two)
+    if first is None:
+        session.error(m, f"Channel1 does not exist: {one}")
+        return
+    if second is None:
+        session.error(m, f"Channel2 does not exist: {two}")
+        return
+    session.respond(m, True, ("Message", "Channels have been bridged"))
+    session.pbx.bridge_channels(first, second)
 
 
 async def hangup(session: AmiSession, m: Message) -> None:
@@ -287,17 +333,23 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
 
 
 async def atxfer(session: AmiSession, m: Message) -> None:
-    """Atxfer: the twin has no features.conf, so no attended-transfer feature code exists
-    (Asterisk's sample features.conf leaves ``atxfer`` commented out)."""
+    """Atxfer: without an ``atxfer`` feature code (features.conf ``[featuremap]``; the
+    sample leaves it commented out) Asterisk refuses; with one it queues the code's digits
+    on the channel and sets TRANSFER_CONTEXT. The twin stops there: the transfer itself
+    needs the Dial options ``t``/``T``, which the product's dialplan does not give."""
     chan, exten = get(m, "Channel"), get(m, "Exten")
+    ch = session.pbx.find(chan) if chan else None
     if not chan:
         session.error(m, "No channel specified")
     elif not exten:
         session.error(m, "No extension specified")
-    elif session.pbx.find(chan) is None:
+    elif ch is None:
         session.error(m, "Channel specified does not exist")
-    else:
+    elif not session.pbx.features.get("atxfer"):
         session.error(m, "No attended transfer feature code found")
+    else:
+        session.respond(m, True, ("Message", "Atxfer successfully queued"))
+        session.pbx.set_var(ch, "TRANSFER_CONTEXT", get(m, "Context") or ch.context)
 
 
 async def events(session: AmiSession, m: Message) -> None:
@@ -319,4 +371,6 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "playdtmf": playdtmf,
     "events": events,
     "atxfer": atxfer,
+    "bridge": bridge,
+    "blindtransfer": blindtransfer,
 }

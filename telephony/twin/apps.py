@@ -173,6 +173,8 @@ def bridge_enter(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
     bridge.members.append(ch)
     ch.bridge = bridge
     pbx.emit("BridgeEnter", "call,all", [*bridge.block(), *ch.block()])
+    if ch.variables.get("BLINDTRANSFER"):  # a transferred party's next bridge forgets it
+        pbx.set_var(ch, "BLINDTRANSFER", "")
 
 
 def bridge_leave(pbx: Pbx, bridge: Bridge, ch: Channel) -> None:
@@ -350,23 +352,35 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if caller.pending == "redirect" and caller.redirect_to is not None:
         # leaving the bridge publishes the location the Redirect set
         caller.context, caller.exten, caller.priority = caller.redirect_to
+        pbx.moved_snapshot(caller)
+    moved = one.redirect_to if one.pending == "redirect" else None  # a dual Redirect
+    if moved is not None:
+        one.context, one.exten, one.priority = moved
+        pbx.moved_snapshot(one)
     if caller.pending is None:  # the called side hung up: it leaves the bridge first
         bridge_leave(pbx, bridge, one)
     bridge_leave(pbx, bridge, caller)
-    now = pbx.now()
-    talk_ms, dial_ms = int((now - answered) * 1000), int((now - started) * 1000)
-    pbx.set_var(caller, "ANSWEREDTIME", str(talk_ms // 1000))
-    pbx.set_var(caller, "ANSWEREDTIME_MS", str(talk_ms))
-    pbx.set_var(caller, "DIALEDTIME", str(dial_ms // 1000))
-    pbx.set_var(caller, "DIALEDTIME_MS", str(dial_ms))
+    if caller.pending != "redirect":  # a Redirect ends Dial before it times the call
+        now = pbx.now()
+        talk_ms, dial_ms = int((now - answered) * 1000), int((now - started) * 1000)
+        pbx.set_var(caller, "ANSWEREDTIME", str(talk_ms // 1000))
+        pbx.set_var(caller, "ANSWEREDTIME_MS", str(talk_ms))
+        pbx.set_var(caller, "DIALEDTIME", str(dial_ms // 1000))
+        pbx.set_var(caller, "DIALEDTIME_MS", str(dial_ms))
     pbx.set_var(caller, "DIALSTATUS", "ANSWER")
     if one.bridge is not None:
         bridge_leave(pbx, bridge, one)
     pbx.emit("BridgeDestroy", "call,all", bridge.block())
     for spyer_done in pbx.spies.pop(one.name, []):
         spyer_done()
-    one.cause = one.cause or 16
-    pbx.destroy(one)
+    if moved is not None:  # the called leg goes on in the dialplan it was sent to
+        one.cause = one.cause or 16  # Dial has set its hang-up cause already
+        one.redirect_to, one.pending = None, None
+        one.wake.clear()
+        pbx.start_dialplan(one)
+    else:
+        one.cause = one.cause or 16
+        pbx.destroy(one)
     if caller.pending is not None or "g" not in options:
         caller.cause = caller.cause or 16
     pbx.check(caller)

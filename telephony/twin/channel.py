@@ -65,6 +65,11 @@ class Channel:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     answered_at: float | None = None
+    join: Bridge | None = None  # the bridge the Bridge action is moving the channel into
+    #: the place a moved channel's snapshot already announced (its Newexten is not repeated)
+    published_at: tuple[str, str, int] | None = None
+    #: a caller id taken from the Local peer's connected line, not yet in a snapshot
+    unpublished_cid: tuple[str, str] | None = None
 
     def store(self, name: str, value: str) -> None:
         """Set a variable as Asterisk keeps it: found by its bare name, newest first."""
@@ -140,6 +145,7 @@ class Bridge:
     uniqueid: str
     members: list[Channel] = field(default_factory=list)
     peers_cleared: bool = False
+    dissolved: asyncio.Event = field(default_factory=asyncio.Event)
 
     def block(self) -> Message:
         """The bridge snapshot header block."""

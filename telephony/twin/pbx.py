@@ -49,6 +49,10 @@ class Redirected(Exception):
     """Raised inside a channel's application when the channel is redirected."""
 
 
+class Bridged(Exception):
+    """Raised inside a channel's application when the AMI ``Bridge`` action takes it."""
+
+
 class Jump(Exception):
     """Raised by Goto/GotoIf: continue at another place of the dialplan."""
 
@@ -94,6 +98,8 @@ class Pbx:
         sounds: dict[str, int] | None = None,
     ) -> None:
         self.dialplan = dialplan
+        #: features.conf ``[featuremap]`` (e.g. ``{"atxfer": "*2"}``); none by default
+        self.features: dict[str, str] = {}
         #: the sound files this Asterisk has (name -> length in 8 kHz samples)
         self.sounds = dict(STOCK_SOUNDS if sounds is None else sounds)
         self.time_scale = time_scale
@@ -182,6 +188,8 @@ class Pbx:
             raise Hungup
         if ch.pending == "redirect":
             raise Redirected
+        if ch.pending == "bridge":
+            raise Bridged
         ch.wake.clear()
 
     def new_uniqueid(self) -> str:
@@ -255,9 +263,29 @@ class Pbx:
         if ch.device:
             self.emit("DeviceStateChange", "call,all", [("Device", ch.device), ("State", state)])
 
+    def moved_snapshot(self, ch: Channel) -> None:
+        """A channel moved out of a bridge (Redirect, transfer) publishes its new place at
+        once, still naming the application it ran: Newexten with the old application; the
+        first application at that place then brings no Newexten of its own."""
+        self.emit(
+            "Newexten",
+            "dialplan,all",
+            [
+                *ch.block(),
+                ("Extension", ch.exten),
+                ("Application", ch.app),
+                ("AppData", ch.appdata),
+            ],
+        )
+        ch.published_at = (ch.context, ch.exten, ch.priority)
+
     def newexten(self, ch: Channel, app: str, data: str) -> None:
         """Publish Newexten for the application the channel starts."""
+        here = (ch.context, ch.exten, ch.priority)
+        skip, ch.published_at = ch.published_at == here, None
         ch.app, ch.appdata = app, data
+        if skip:
+            return
         self.emit(
             "Newexten",
             "dialplan,all",
@@ -423,6 +451,15 @@ class Pbx:
                 except Jump as jump:
                     ch.context, ch.exten, ch.priority = jump.target
                     continue
+                except Bridged:
+                    # the Bridge action: the application ends, the channel talks in the
+                    # bridge, and the dialplan goes on at the next priority afterwards
+                    ch.pending = None
+                    ch.wake.clear()
+                    ch.priority += 1
+                    ch.app = ch.appdata = ""
+                    await self._in_bridge(ch)
+                    continue
                 if ended or ch.pending == "hangup":
                     break
                 if ch.pending == "redirect" and ch.redirect_to is not None:
@@ -465,7 +502,8 @@ class Pbx:
             return
         bridge.peers_cleared = True
         for member in sorted(bridge.members, key=lambda c: not c.runner):
-            self.set_var(member, "BRIDGEPEER", "")
+            if member.variables.get("BRIDGEPEER") != "":  # a transfer may have cleared it
+                self.set_var(member, "BRIDGEPEER", "")
 
     def finish(self, ch: Channel) -> None:
         """A dialplan runner ends: SoftHangupRequest then the channel goes away."""
@@ -485,6 +523,9 @@ class Pbx:
             if ch.half == 2 and status:
                 self.set_var(peer, "CHANLOCALSTATUS", status)
             self.emit("HangupRequest", "call,all", [*peer.block(), ("Cause", str(ch.cause))])
+        changed_cid = ch.unpublished_cid
+        if changed_cid is not None:
+            (ch.cid_num, ch.cid_name), ch.unpublished_cid = changed_cid, None
         self.emit(
             "Hangup",
             "call,all",
@@ -494,6 +535,12 @@ class Pbx:
                 ("Cause-txt", CAUSE_TEXT.get(ch.cause, "Unknown")),
             ],
         )
+        if changed_cid is not None:  # the same snapshot carries the caller id change
+            self.emit(
+                "NewCallerid",
+                "call,all",
+                [*ch.block(), ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")],
+            )
         self.device_state(ch, device_state)
         self.channels.pop(ch.name, None)
         if ch.pair is not None:
@@ -601,12 +648,108 @@ class Pbx:
     def redirect(self, ch: Channel, context: str, exten: str, priority: int) -> None:
         """Send a channel to another place in the dialplan (AMI ``Redirect``)."""
         ch.redirect_to = (context, exten, priority)
-        if ch.runner:
+        if ch.runner or ch.bridge is not None:  # a dialed leg leaves its Dial's bridge first
             ch.interrupt("redirect")
         else:
             ch.context, ch.exten, ch.priority = context, exten, priority
             ch.redirect_to = None
             self.start_dialplan(ch)
+
+    # -- transfers -------------------------------------------------------------------------
+
+    def blind_transfer(self, transferer: Channel, context: str, exten: str) -> bool:
+        """AMI ``BlindTransfer`` of a bridged channel: it leaves the call (hung up) and the
+        party it talked to is sent to ``exten@context``. False when it talks to nobody."""
+        bridge = transferer.bridge
+        others = [c for c in bridge.members if c is not transferer] if bridge else []
+        if bridge is None or len(others) != 1:
+            return False
+        transferee = others[0]
+        self.emit("Unhold", "call,all", transferer.block())
+        self.set_var(transferee, "BLINDTRANSFER", transferer.name)
+        self.set_var(transferer, "BLINDTRANSFER", transferee.name)
+        self.set_var(transferer, "BRIDGEPEER", "")
+        self.emit(
+            "BlindTransfer",
+            "call,all",
+            [
+                ("Result", "Success"),
+                *transferer.block("Transferer"),
+                *transferee.block("Transferee"),
+                *bridge.block(),
+                ("IsExternal", "Yes"),
+                ("Context", context),
+                ("Extension", exten),
+            ],
+        )
+        transferer.cause = transferer.cause or 16
+        if transferer.runner:  # the caller's own Dial ends and hangs him up
+            self.redirect(transferee, context, exten, 1)
+            transferer.interrupt("hangup")
+            return True
+        from telephony.twin.apps import bridge_leave
+
+        bridge_leave(self, bridge, transferer)
+        self.destroy(transferer)
+        self.redirect(transferee, context, exten, 1)
+        return True
+
+    # -- the Bridge action ---------------------------------------------------------------
+
+    def bridge_channels(self, first: Channel, second: Channel) -> None:
+        """AMI ``Bridge``: both channels leave what they run and talk in a new bridge."""
+        bridge = self.new_bridge()
+        self.emit("BridgeCreate", "call,all", bridge.block())
+        for ch in (first, second):
+            ch.join = bridge
+            ch.interrupt("bridge")
+
+    def _connected_to(self, ch: Channel, party: tuple[str, str]) -> None:
+        """A bridge tells each side whom it talks to (NewConnectedLine when that changed).
+        A Local ``;2``'s new connected line becomes its ``;1``'s caller id without a
+        snapshot of ``;1``: Asterisk shows it at that channel's next one (its Hangup)."""
+        if (ch.conn_num, ch.conn_name) == party:
+            return
+        ch.conn_num, ch.conn_name = party
+        self.emit("NewConnectedLine", "call,all", ch.block())
+        if ch.half == 2 and ch.peer is not None and ch.peer.alive:
+            ch.peer.unpublished_cid = party
+
+    async def _in_bridge(self, ch: Channel) -> None:
+        """Talk in the bridge the Bridge action made until a side leaves (raises
+        :class:`Hungup` when this side is hung up; returns when the other side left)."""
+        from telephony.twin.apps import bridge_enter, bridge_leave
+
+        bridge, ch.join = ch.join, None
+        if bridge is None:
+            return
+        bridge_enter(self, bridge, ch)
+        if len(bridge.members) == 2:
+            one, two = bridge.members
+            self.set_var(one, "BRIDGEPEER", two.name)
+            self.set_var(two, "BRIDGEPEER", one.name)
+            for member, other in ((one, two), (two, one)):
+                self._connected_to(member, (other.cid_num, other.cid_name))
+        while ch.pending is None and not bridge.dissolved.is_set():
+            waits = [
+                asyncio.ensure_future(ch.wake.wait()),
+                asyncio.ensure_future(bridge.dissolved.wait()),
+            ]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+        self.clear_bridge_peers(bridge)
+        bridge_leave(self, bridge, ch)
+        bridge.dissolved.set()
+        if not bridge.members:
+            self.emit("BridgeDestroy", "call,all", bridge.block())
+        if ch.pending == "hangup":
+            ch.cause = ch.cause or 16
+            self.destroy(ch)  # hung up in the bridge: no SoftHangupRequest, as Asterisk
+            raise Hungup
+        self.check(ch)
 
 
 __all__ = [

@@ -60,6 +60,8 @@ class TwinConfig:
     sounds: dict[str, int] = field(default_factory=installed_sounds)
     #: ``[globals]`` values that replace the dialplan files' (e.g. ``ATENDE_ENGINE``)
     globals: dict[str, str] = field(default_factory=dict)
+    #: features.conf ``[featuremap]`` codes (``{"atxfer": "*2"}``); none, as the sample
+    features: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Twin:
             agi_address=self.config.agi_address,
             sounds=self.config.sounds,
         )
+        self.pbx.features = dict(self.config.features)
         self.ami = AmiServer(
             self.pbx,
             self.config.users,

@@ -124,7 +124,7 @@ async def replayed(trace: AmiTrace) -> Replay:
     return _REPLAYS[trace.name]
 
 
-async def replay(trace: AmiTrace, settle: float = 3.0) -> Replay:
+async def replay(trace: AmiTrace, settle: float = 10.0) -> Replay:
     """Start a twin on the lab dialplan, send the trace's actions, collect the answers."""
     agi = ScriptedAgiServer(load_agi(trace.name))
     agi_port = await agi.start()
@@ -192,6 +192,10 @@ class ProductScenario:
     amd: tuple[str, str, float] | None = None
     #: seconds WaitForSilence waited on the lab's customer's audio
     silence_after: float | None = None
+    #: compare the ``_unfiltered`` recording too
+    with_viewer: bool = True
+    #: features.conf ``[featuremap]`` of the lab for that recording
+    features: tuple[tuple[str, str], ...] = ()
 
     @property
     def first(self) -> str:
@@ -201,7 +205,7 @@ class ProductScenario:
     def viewer(self) -> str:
         """The ``_unfiltered`` recording (read=all, same call, same time), or ""."""
         name = f"{self.name}_unfiltered"
-        return name if (TRACES / f"{name}.ami.jsonl").exists() else ""
+        return name if self.with_viewer and (TRACES / f"{name}.ami.jsonl").exists() else ""
 
 
 @dataclass
@@ -289,7 +293,7 @@ async def _drive(
     return Replay(banner[0] if banner else "", received, [], sent_at), last_send
 
 
-async def replay_product(scenario: ProductScenario, settle: float = 8.0) -> ProductReplay:
+async def replay_product(scenario: ProductScenario, settle: float = 10.0) -> ProductReplay:
     """Run the product's ``asterisk-conf/extensions.conf`` (with the lab's phones) and its
     ``atende`` AMI user (filters included) on a twin, and drive it as the lab did."""
     first = load_ami(scenario.first)
@@ -312,6 +316,7 @@ async def replay_product(scenario: ProductScenario, settle: float = 8.0) -> Prod
             ],
             agi_address=("127.0.0.1", agi_port),
             globals={"ATENDE_ENGINE": "127.0.0.1:4681"},
+            features=dict(scenario.features),
             sounds={k: v for k, v in LAB_SOUNDS.items() if k not in scenario.missing},
             time_scale=TIME_SCALE,
             login_failure_delay=0.05,
