@@ -42,7 +42,7 @@ async def test_supervisor_reads_the_day_in_charts_and_table_and_exports_it(
         await page.click("#login button[type=submit]")
 
         period = page.locator("#period")
-        await page.wait_for_function("document.querySelector('#period').textContent.length > 0")
+        await page.wait_for_selector("#period:not(:empty)")
         assert await period.inner_text() == (
             "Período: 2026-03-10, intervalos de 30 min, fuso America/Sao_Paulo"
         )
