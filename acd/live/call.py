@@ -38,6 +38,7 @@ class StoredCall:
     rung_at: float | None = None  # the agent's phone started ringing
     answered_at: float | None = None
     dial_answered_at: float | None = None  # DialEnd ANSWER seen; connected once bridged
+    caller_left: bool = False  # a caller's channel hung up while an agent was offered
     agent_leg: str | None = None
     agent_hung_up: bool | None = None
     callback: bool = False
@@ -61,4 +62,4 @@ class StoredCall:
     def back_in_line(self) -> None:
         """The offer is over without an answer: the caller waits again."""
         self.state, self.agent, self.rung_at, self.agent_leg = CallState.WAITING, None, None, None
-        self.dial_answered_at = None
+        self.dial_answered_at, self.caller_left = None, False

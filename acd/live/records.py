@@ -66,7 +66,12 @@ class TrackerRecords(Offers):
                 call.dial_answered_at = now
             else:
                 await self._dial_ended(call, record.status, now)
+        elif isinstance(record, ChannelHungUp) and call.state is CallState.OFFERED:
+            if leg(record.channel) == leg(call.channel):
+                call.caller_left = True  # a bridge after this is no answer: he hung up first
         elif isinstance(record, CallBridged) and call.state is CallState.OFFERED:
+            if call.caller_left:
+                return
             answered = call.dial_answered_at if call.dial_answered_at is not None else now
             await self._dial_ended(call, "ANSWER", answered)
         elif isinstance(record, ChannelHungUp) and call.state is CallState.CONNECTED:
