@@ -8,7 +8,7 @@ so the document travels through Redis and JSON without losing a cent.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field
 
@@ -212,7 +212,7 @@ def assemble_view(
             limit_balance=money(p.limit_balance),
             overdue_amount=money(p.overdue_amount),
             largest_delay_days=largest_delay,
-            average_days_late=str(p.average_days_late.quantize(Decimal("0.1"))),
+            average_days_late=str(p.average_days_late.quantize(Decimal("0.1"), ROUND_HALF_UP)),
             largest_purchase=money(p.largest_purchase),
             largest_title=money(p.largest_title),
             protested_titles=p.protested_titles,
