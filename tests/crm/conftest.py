@@ -106,11 +106,17 @@ async def erp(database_url: str) -> AsyncIterator[EmbeddedErp]:
 
 
 @pytest.fixture
-async def sqlite_erp(tmp_path: Path) -> AsyncIterator[EmbeddedErp]:
-    """The small world on a SQLite file (for tests about the cache, not the SQL)."""
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite file."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'crm.db'}"
     upgrade(url)
-    found = await seeded_erp(url)
+    return url
+
+
+@pytest.fixture
+async def sqlite_erp(sqlite_url: str) -> AsyncIterator[EmbeddedErp]:
+    """The small world on a SQLite file (for tests about the cache, not the SQL)."""
+    found = await seeded_erp(sqlite_url)
     yield found
     await found._engine.dispose()
 
