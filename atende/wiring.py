@@ -22,6 +22,7 @@ from atende.settings import Settings, unknown_env_names
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
 from atende.web.sessions import sign_in_policy
+from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
 from ivr.agi_route import InboundIvr
@@ -119,10 +120,11 @@ class Engine:
         await self.link.start()
         await self._start_acd()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
-        outbox = OutboxWorker(self.db, self.erp.port).run(asyncio.Event())
+        erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
+        outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
         self._tasks.append(asyncio.create_task(outbox, name="erp-outbox"))
         self._tasks.append(asyncio.create_task(self.crm.run(asyncio.Event()), name="crm"))
-        erp_api = ErpApi(self.erp.port, self.db, self.erp.embedded)
+        erp_api = ErpApi(erp, self.db, self.erp.embedded)
         self._runner = web.AppRunner(
             build_app(
                 self.users,

@@ -127,7 +127,7 @@ async def test_an_erp_change_read_from_the_feed_refreshes_the_view(
     assert before.recent_orders == []
     result = await sqlite_erp.create_sales_order(
         OrderRequest(
-            "000001", "01", (OrderLine("P1", Decimal(3), delivery_date=date(2026, 11, 28)),)
+            "000001", "01", (OrderLine("P1", Decimal(3), delivery_date=date(2026, 11, 27)),)
         )
     )
     assert (await views.view("000001", "01")).recent_orders == []  # cached, not yet told
@@ -139,6 +139,11 @@ async def test_an_erp_change_read_from_the_feed_refreshes_the_view(
     assert [(r.product, r.credit_block, r.stock_block) for r in after.recent_orders[0].rows] == [
         (ln.product, ln.credit_block, ln.stock_block) for ln in result.lines
     ]
+    # the bakery's title is 20 days overdue: credit blocked (01), stock not judged yet (02)
+    assert (result.status, [(ln.credit_block, ln.stock_block) for ln in result.lines]) == (
+        "blocked_credit",
+        [("01", "02")],
+    )
     assert after.credit.open_orders != before.credit.open_orders
     assert await ChangeFeed(views).apply_once() == 0  # a new consumer starts where it stopped
 
