@@ -11,6 +11,10 @@ from crm_sync.domain.interactions import Interaction
 from crm_sync.domain.view import OpenTicket, RecentOrder
 
 
+class CacheUnavailable(Exception):
+    """The cache did not answer (Redis down): the read side then asks the ERP."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """A cached document: its JSON, when it was read from the ERP, and whether it is still
@@ -23,6 +27,7 @@ class Entry:
 
 class ViewCache(Protocol):
     """Documents by key (``customer:CODE:STORE``, ``phone:+55...``, ``taxid:...``).
+    Every method raises :class:`CacheUnavailable` when the cache does not answer.
 
     A document stays fresh for the TTL; after that, or once invalidated, it is kept as the last
     copy (served marked stale while the ERP is down) until the longer ``keep`` time passes.

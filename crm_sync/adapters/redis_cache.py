@@ -8,13 +8,35 @@ scripts, so a read of the ERP that an invalidation overtook never stores a fresh
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
-from crm_sync.port import Entry
+from crm_sync.port import CacheUnavailable, Entry
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _answers(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Redis not answering becomes :class:`CacheUnavailable`."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError) as err:
+            raise CacheUnavailable(type(err).__name__) from err
+
+    return call
+
 
 _PUT = """
 local n = tonumber(ARGV[5])
@@ -54,6 +76,7 @@ class RedisViewCache:
         self._put: Any = self._redis.register_script(_PUT)
         self._invalidate: Any = self._redis.register_script(_INVALIDATE)
 
+    @_answers
     async def get(self, key: str) -> Entry | None:
         """The last copy and whether it is fresh."""
         raw, fresh = await self._redis.mget([self._p + "doc:" + key, self._p + "fresh:" + key])
@@ -62,11 +85,13 @@ class RedisViewCache:
         stored = json.loads(raw)
         return Entry(stored["data"], datetime.fromisoformat(stored["at"]), fresh is not None)
 
+    @_answers
     async def generation(self, customer: str) -> int:
         """The customer's invalidation counter."""
         value = await self._redis.get(self._p + "gen:" + customer)
         return int(value or 0)
 
+    @_answers
     async def put(
         self, key: str, data: str, fetched_at: datetime, *, customers: dict[str, int]
     ) -> bool:
@@ -83,15 +108,18 @@ class RedisViewCache:
         keys = [self._p + "doc:" + key, self._p + "fresh:" + key]
         return bool(await self._put(keys=keys, args=args))
 
+    @_answers
     async def invalidate(self, customer: str) -> None:
         """Raise the generation and drop the fresh marks of every key naming ``customer``."""
         keys = [self._p + "gen:" + customer, self._p + "links:" + customer]
         await self._invalidate(keys=keys, args=[])
 
+    @_answers
     async def position(self, name: str) -> int:
         """A remembered feed position."""
         return int(await self._redis.get(self._p + "pos:" + name) or 0)
 
+    @_answers
     async def set_position(self, name: str, value: int) -> None:
         """Remember a feed position."""
         await self._redis.set(self._p + "pos:" + name, value)

@@ -12,10 +12,13 @@ import contextlib
 import structlog
 
 from crm_sync.app.customer_views import ERP_DOWN, CustomerViews, customer_id
+from crm_sync.port import CacheUnavailable
 
 log = structlog.get_logger("crm_sync.change_feed")
 
 POSITION = "erp_changes"
+# the ERP or the cache not answering: try again after the interval
+UNAVAILABLE: tuple[type[BaseException], ...] = (*ERP_DOWN, CacheUnavailable)
 
 
 class ChangeFeed:
@@ -52,7 +55,7 @@ class ChangeFeed:
         while not stop.is_set():
             try:
                 read = await self.apply_once()
-            except ERP_DOWN as err:
+            except UNAVAILABLE as err:
                 log.warning("customer_changes_unavailable", error=type(err).__name__)
                 read = 0
             if read < self._batch:

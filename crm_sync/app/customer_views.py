@@ -13,7 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from crm_sync.domain.errors import CrmError
 from crm_sync.domain.lookup import caller_number, normalize_tax_id
 from crm_sync.domain.view import Candidate, CustomerView, Lookup, assemble_view, marked_stale
-from crm_sync.port import CustomerRecords, InteractionStore, ViewCache
+from crm_sync.port import CacheUnavailable, CustomerRecords, Entry, InteractionStore, ViewCache
 from erp_bridge.port import ErpPort
 from erp_bridge.protheus.client import ProtheusUnavailable
 
@@ -32,6 +32,51 @@ ERP_DOWN: tuple[type[BaseException], ...] = (
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class TolerantCache:
+    """The cache as the read side uses it: a cache that does not answer is a miss (the ERP
+    answers instead) and a store or invalidation that does not happen is logged; the TTL
+    bounds how old a copy can get."""
+
+    def __init__(self, inner: ViewCache) -> None:
+        self._inner = inner
+
+    async def get(self, key: str) -> Entry | None:
+        """The entry, or None (also when the cache is down)."""
+        try:
+            return await self._inner.get(key)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="get", error=str(err))
+            return None
+
+    async def generation(self, customer: str) -> int | None:
+        """The generation, or None when the cache is down (then nothing is stored)."""
+        try:
+            return await self._inner.generation(customer)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="generation", error=str(err))
+            return None
+
+    async def put(
+        self, key: str, data: str, fetched_at: datetime, customers: dict[str, int | None]
+    ) -> bool:
+        """Store unless a generation is unknown or the cache is down."""
+        known = {c: g for c, g in customers.items() if g is not None}
+        if len(known) != len(customers):
+            return False
+        try:
+            return await self._inner.put(key, data, fetched_at, customers=known)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="put", error=str(err))
+            return False
+
+    async def invalidate(self, customer: str) -> None:
+        """Invalidate, or log that the cache could not be told."""
+        try:
+            await self._inner.invalidate(customer)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="invalidate", error=str(err))
 
 
 def customer_id(code: str, store: str) -> str:
@@ -55,6 +100,7 @@ class CustomerViews:
     ) -> None:
         self.erp = erp
         self.cache = cache
+        self.safe_cache = TolerantCache(cache)
         self.interactions = interactions
         self._records = records
         self.clock = clock
@@ -80,10 +126,10 @@ class CustomerViews:
         (ERP down) the last copy marked stale; ``customer_unknown`` for no such customer,
         ``erp_unavailable`` when the ERP is down and nothing was ever cached."""
         key, who = f"customer:{code}:{store}", customer_id(code, store)
-        entry = await self.cache.get(key)
+        entry = await self.safe_cache.get(key)
         if entry is not None and entry.fresh:
             return CustomerView.model_validate_json(entry.data)
-        generation = await self.cache.generation(who)
+        generation = await self.safe_cache.generation(who)
         try:
             view = await self.read_from_erp(code, store)
         except ERP_DOWN as err:
@@ -92,7 +138,7 @@ class CustomerViews:
                 raise CrmError("erp_unavailable", "the ERP did not answer") from err
             log.warning("customer_view_stale", customer=who, error=type(err).__name__)
             return marked_stale(CustomerView.model_validate_json(entry.data), self.clock())
-        await self.cache.put(key, view.model_dump_json(), view.as_of, customers={who: generation})
+        await self.safe_cache.put(key, view.model_dump_json(), view.as_of, {who: generation})
         return view
 
     async def by_phone(self, raw: str) -> Lookup:
@@ -108,7 +154,7 @@ class CustomerViews:
     async def _lookup(
         self, key: str, shown: str, *, phone: str | None = None, tax_id: str | None = None
     ) -> Lookup:
-        entry = await self.cache.get(key)
+        entry = await self.safe_cache.get(key)
         if entry is not None and entry.fresh:
             return Lookup.model_validate_json(entry.data)
         try:
@@ -137,10 +183,10 @@ class CustomerViews:
         )
         if found.candidates:  # an unknown number is asked again next time
             names = [customer_id(c.code, c.store) for c in found.candidates]
-            generations = {n: await self.cache.generation(n) for n in names}
-            await self.cache.put(key, found.model_dump_json(), self.clock(), customers=generations)
+            generations = {n: await self.safe_cache.generation(n) for n in names}
+            await self.safe_cache.put(key, found.model_dump_json(), self.clock(), generations)
         return found
 
     async def invalidate(self, code: str, store: str) -> None:
         """The customer changed: its view and the lookups naming it are read again next time."""
-        await self.cache.invalidate(customer_id(code, store))
+        await self.safe_cache.invalidate(customer_id(code, store))

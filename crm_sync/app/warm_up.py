@@ -87,17 +87,19 @@ class WarmUp:
                 await self._warm(job)
             except (CrmError, ErpError) as err:
                 log.warning("customer_warm_failed", by=job.by, call_id=job.call_id, code=err.code)
+            except Exception:  # a warm-up never stops the workers; the screen-pop reads again
+                log.exception("customer_warm_crashed", by=job.by, call_id=job.call_id)
             finally:
                 self._pending.discard((job.by, job.key))
                 self._queue.task_done()
 
     async def _warm(self, job: _Job) -> None:
         if job.call_id:
-            await self.views.cache.put(
+            await self.views.safe_cache.put(
                 f"call:{job.call_id}",
                 json.dumps({"by": job.by, "key": job.key}),
                 self.views.clock(),
-                customers={},
+                {},
             )
         found = await self._lookup(job.by, job.key)
         for c in found.candidates:
@@ -125,7 +127,7 @@ class WarmUp:
                 key=f"{known.customer_code}:{known.customer_store}",
                 views=[view],
             )
-        entry = await self.views.cache.get(f"call:{call_id}")
+        entry = await self.views.safe_cache.get(f"call:{call_id}")
         if entry is None:
             return CallView(call_id=call_id, identified_by="", key="")
         said = json.loads(entry.data)

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import structlog.testing
 
 from crm_sync.adapters.erp_records import NoRecords
 from crm_sync.adapters.redis_cache import RedisViewCache
@@ -259,3 +260,33 @@ async def test_unknown_customer_is_customer_unknown(
     with pytest.raises(ErpError) as err:
         await views_on(sqlite_erp, cache).view("999999", "01")
     assert err.value.code == "customer_unknown"
+
+
+async def test_redis_down_the_erp_answers_and_nothing_breaks(
+    sqlite_erp: EmbeddedErp, unused_tcp_port: int
+) -> None:
+    """With the cache's Redis not listening, views and lookups come fresh from the ERP,
+    recording an interaction still works, and the feed consumer reports the outage instead
+    of dying (a pass reads nothing)."""
+    cache = RedisViewCache(f"redis://127.0.0.1:{unused_tcp_port}/0", "nowhere:", ttl=60)
+    try:
+        views = views_on(sqlite_erp, cache)
+        view = await views.view("000001", "01")
+        assert (view.registration.name, view.stale) == ("Padaria Boa Vista Ltda", False)
+        assert len((await views.by_phone(SHARED_PHONE)).candidates) == 2
+        await record_interaction(
+            views, Interaction("c7", "000001", "01", "2001", "vendas", ERP_NOW)
+        )
+        assert [i.call_id for i in (await views.view("000001", "01")).interactions] == ["c7"]
+        stop = asyncio.Event()
+        with structlog.testing.capture_logs() as logs:
+            feed = asyncio.create_task(ChangeFeed(views, interval=0.05).run(stop))
+            deadline = asyncio.get_running_loop().time() + 30
+            while sum(e["event"] == "customer_changes_unavailable" for e in logs) < 2:
+                assert asyncio.get_running_loop().time() < deadline, "no outage reported"
+                await asyncio.sleep(0.02)
+            assert not feed.done()  # two failed passes, still following
+            stop.set()
+            await feed
+    finally:
+        await cache.close()
