@@ -12,6 +12,7 @@ import pytest
 import structlog.testing
 
 from crm_sync.adapters.erp_records import NoRecords
+from crm_sync.adapters.memory_cache import MemoryViewCache
 from crm_sync.adapters.redis_cache import RedisViewCache
 from crm_sync.adapters.sql_interactions import SqlInteractions
 from crm_sync.app.change_feed import ChangeFeed
@@ -290,3 +291,19 @@ async def test_redis_down_the_erp_answers_and_nothing_breaks(
             await feed
     finally:
         await cache.close()
+
+
+async def test_the_warm_up_queue_is_bounded_and_drops_with_a_log(sqlite_erp: EmbeddedErp) -> None:
+    """With a backlog of two and the workers not running, a third caller is dropped (False,
+    ``customer_warm_dropped``) instead of growing memory or blocking the IVR; once the workers
+    run, the two enqueued are warmed."""
+    erp = WatchedErp(sqlite_erp)
+    warm = WarmUp(views_on(erp, MemoryViewCache()), backlog=2)
+    with structlog.testing.capture_logs() as logs:
+        assert warm.warm(SHARED_PHONE, call_id="a") is True
+        assert warm.warm(OTHER_PHONE, call_id="b") is True
+        assert warm.warm("+5511955550001", call_id="c") is False
+    assert [e["event"] for e in logs] == ["customer_warm_dropped"]
+    assert erp.reads == 0
+    await _warmed(warm)
+    assert erp.reads == 2 + 3  # two lookups, three customers' positions
