@@ -58,6 +58,9 @@ class ChangeFeed:
             except UNAVAILABLE as err:
                 log.warning("customer_changes_unavailable", error=type(err).__name__)
                 read = 0
+            except Exception:  # never stop following; the TTL bounds staleness meanwhile
+                log.exception("customer_changes_failed")
+                read = 0
             if read < self._batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._interval)
