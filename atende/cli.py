@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     twin.add_argument(
         "--traffic", action="store_true", help="generate inbound calls (demo traffic)"
     )
+    twin.add_argument(
+        "--callers", default=None, help="file of caller numbers for the traffic, one a line"
+    )
 
     sub.add_parser("demo", help="migrate, seed and run engine + twin + web on embedded defaults")
 
@@ -133,9 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_engine(settings))
         elif args.command == "twin":
-            from atende.cli_twin import run_twin
+            from atende.cli_twin import read_callers, run_twin
 
-            return asyncio.run(run_twin(settings, seed=args.seed, traffic=args.traffic))
+            callers = read_callers(args.callers) if args.callers else []
+            return asyncio.run(
+                run_twin(settings, seed=args.seed, traffic=args.traffic, callers=callers)
+            )
         elif args.command in ("agent", "queue"):
             from atende.cli_acd import run
 

@@ -10,7 +10,10 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
+import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,8 +23,10 @@ from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
 from atende.wiring import run_engine
+from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.embedded.seed import seed_demo
+from erp_bridge.embedded.tables import TABLES
 
 log = structlog.get_logger("atende.demo")
 
@@ -110,10 +115,47 @@ async def seed_erp(engine: AsyncEngine, customers: int) -> bool:
     return True
 
 
-async def _start_twin(settings: Settings) -> asyncio.subprocess.Process:
+#: Callers no demo customer has (the agent sees "not identified").
+DEMO_UNKNOWN_CALLERS = tuple(f"55119555500{n:02d}" for n in range(1, 9))
+
+
+async def demo_callers(engine: AsyncEngine, known: int = 40) -> list[str]:
+    """The twin's demo callers: the phones of ``known`` seeded customers (as Asterisk shows a
+    caller id, without ``+``) and a few unknown numbers."""
+    customers = TABLES[e.Customer].c
+    async with engine.connect() as conn:
+        phones = await conn.scalars(
+            sa.select(customers.phone)
+            .where(customers.phone != "")
+            .order_by(customers.code, customers.store)
+            .limit(known)
+        )
+        found = [p.lstrip("+") for p in phones]
+    return found + list(DEMO_UNKNOWN_CALLERS) if found else []
+
+
+async def _write_callers(settings: Settings) -> Path | None:
+    """The demo callers in a file for the twin (None without the embedded ERP)."""
+    if settings.erp_adapter != "embedded":
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        callers = await demo_callers(engine)
+    finally:
+        await engine.dispose()
+    if not callers:
+        return None
+    fd, name = tempfile.mkstemp(prefix="atende-demo-callers-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(callers) + "\n")
+    return Path(name)
+
+
+async def _start_twin(settings: Settings, callers: Path | None) -> asyncio.subprocess.Process:
     env = dict(os.environ, ATENDE_TWIN_AMI_PORT=str(settings.twin_ami_port))
+    more = ["--callers", str(callers)] if callers is not None else []
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "atende.cli", "twin", "--traffic", env=env
+        sys.executable, "-m", "atende.cli", "twin", "--traffic", *more, env=env
     )
     await asyncio.sleep(1.0)
     if proc.returncode is not None:
@@ -124,7 +166,8 @@ async def _start_twin(settings: Settings) -> asyncio.subprocess.Process:
 async def run_demo(settings: Settings) -> int:
     """Run the demo until interrupted."""
     await seed(settings)
-    twin = await _start_twin(settings)
+    callers_file = await _write_callers(settings)
+    twin = await _start_twin(settings, callers_file)
     url = f"http://{settings.http_host}:{settings.http_port}/"
     print(f"\nAtende demo: open {url} and sign in with one of the demo users:")
     for name, (password, role) in DEMO_USERS.items():
@@ -138,6 +181,8 @@ async def run_demo(settings: Settings) -> int:
     try:
         return await run_engine(settings)
     finally:
+        if callers_file is not None:
+            callers_file.unlink(missing_ok=True)
         if twin.returncode is None:
             twin.send_signal(signal.SIGTERM)
             try:

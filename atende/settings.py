@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     protheus_password: SecretStr = SecretStr("")
     protheus_auth: Literal["basic", "oauth2"] = "basic"
     redis_key_prefix: str = "atende:"
+    crm_view_ttl: float = Field(300.0, ge=1)
     acd_tick_interval: float = Field(0.5, gt=0)
     acd_no_answer_pause: float = Field(30.0, ge=0)
     acd_vip_callers: list[str] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from aiohttp import web
 from acd.live import AcdStore, InboundAcd, MemoryStore, RedisStore
 from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import UserStore
+from atende.crm_runtime import build_crm
 from atende.db import make_engine, upgrade
 from atende.erp_runtime import build_erp
 from atende.operations import MeteredAsteriskLink, Operations
@@ -21,6 +22,7 @@ from atende.settings import Settings, unknown_env_names
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
 from atende.web.sessions import sign_in_policy
+from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
 from ivr.agi_route import InboundIvr
@@ -41,6 +43,7 @@ class Engine:
         self.db = make_engine(settings.database_url)
         self.users = UserStore(self.db, PasswordPool(settings.password_workers))
         self.erp = build_erp(settings, self.db)
+        self.crm = build_crm(settings, self.db, self.erp)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
         did_menus = {
             did: IvrMenu(options={}, default_queue=queue, greeting=None, prompt=None)
@@ -74,6 +77,8 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
 
     def _enqueue_routed(self, event: CallerRouted) -> None:
+        if event.caller:  # read the caller's customers before an agent is offered the call
+            self.crm.warm_up.warm(event.caller, call_id=event.uniqueid)
         try:
             self.routed.put_nowait(event)
         except asyncio.QueueFull:
@@ -115,9 +120,11 @@ class Engine:
         await self.link.start()
         await self._start_acd()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
-        outbox = OutboxWorker(self.db, self.erp.port).run(asyncio.Event())
+        erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
+        outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
         self._tasks.append(asyncio.create_task(outbox, name="erp-outbox"))
-        erp_api = ErpApi(self.erp.port, self.db, self.erp.embedded)
+        self._tasks.append(asyncio.create_task(self.crm.run(asyncio.Event()), name="crm"))
+        erp_api = ErpApi(erp, self.db, self.erp.embedded)
         self._runner = web.AppRunner(
             build_app(
                 self.users,
@@ -128,6 +135,7 @@ class Engine:
                 ops=self.ops,
                 site_zone=ZoneInfo(self.settings.erp_timezone),
                 sign_in=sign_in_policy(self.settings),
+                customers=self.crm.views,
             ),
             access_log=None,
         )
@@ -175,6 +183,7 @@ class Engine:
         await self.acd_state.close()
         await self.link.stop()
         await self.agi.stop()
+        await self.crm.close()
         await self.erp.close()
         await self.ops.stop()
         await self.db.dispose()

@@ -12,6 +12,7 @@ from aiohttp import web
 from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
+from atende.web.crm_api import add_routes as add_customer_routes
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from acd.live import InboundAcd
     from acd.live.sql import AcdConfigStore
     from atende.operations import Operations
+    from crm_sync.app.customer_views import CustomerViews
 
 STATIC = Path(__file__).parent / "static"
 # the only files the static route serves: names never reach the filesystem otherwise
@@ -60,6 +62,7 @@ def build_app(
     sign_in: SignInPolicy | None = None,
     ops: Operations | None = None,
     site_zone: ZoneInfo | None = None,
+    customers: CustomerViews | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -82,6 +85,7 @@ def build_app(
         from atende.web.acd_api import add_routes
 
         add_routes(app, acd, acd_config)
+    add_customer_routes(app, customers)
     add_reports_and_operations(app, acd_config, ops, site_zone)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)

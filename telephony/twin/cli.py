@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import structlog
 
@@ -30,8 +30,11 @@ def twin_config(
     )
 
 
-async def run_twin(config: TwinConfig, seed: int = 1, traffic: bool = False) -> int:
-    """Run the twin until interrupted (SIGINT/SIGTERM); with ``traffic``, make calls."""
+async def run_twin(
+    config: TwinConfig, seed: int = 1, traffic: bool = False, callers: Sequence[str] = ()
+) -> int:
+    """Run the twin until interrupted (SIGINT/SIGTERM); with ``traffic``, make calls (from
+    ``callers``' numbers when given, else random ones)."""
     twin = Twin(config)
     try:
         port = await twin.start()
@@ -49,7 +52,9 @@ async def run_twin(config: TwinConfig, seed: int = 1, traffic: bool = False) -> 
     )
     generator: TrafficGenerator | None = None
     if traffic:
-        generator = TrafficGenerator(twin, demo_plan(), seed)
+        plan = demo_plan()
+        plan.callers = list(callers)
+        generator = TrafficGenerator(twin, plan, seed)
         generator.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

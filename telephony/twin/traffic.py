@@ -72,6 +72,7 @@ class TrafficPlan:
     lines: list[InboundLine] = field(default_factory=list)
     agents: dict[str, AgentProfile] = field(default_factory=dict)
     customers: CustomerMix = field(default_factory=CustomerMix)
+    callers: list[str] = field(default_factory=list)  # numbers to call from; empty: random
 
 
 def plan_inbound(plan: TrafficPlan, seed: int, horizon: float) -> list[InboundCall]:
@@ -90,7 +91,9 @@ def plan_inbound(plan: TrafficPlan, seed: int, horizon: float) -> list[InboundCa
                 InboundCall(
                     at=round(t, 3),
                     did=line.did,
-                    caller_num=f"55119{rng.randint(10_000_000, 99_999_999)}",
+                    caller_num=rng.choice(plan.callers)
+                    if plan.callers
+                    else f"55119{rng.randint(10_000_000, 99_999_999)}",
                     caller_name=rng.choice(_NAMES),
                     patience=round(rng.expovariate(1 / line.mean_patience), 3),
                 )

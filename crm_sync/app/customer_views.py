@@ -1,0 +1,192 @@
+"""Reading customer views and looking customers up: fresh from the cache, else from the ERP
+(stored for the next read), else the last copy marked stale while the ERP does not answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import structlog
+from aiohttp import ClientError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from crm_sync.domain.errors import CrmError
+from crm_sync.domain.lookup import caller_number, normalize_tax_id
+from crm_sync.domain.view import Candidate, CustomerView, Lookup, assemble_view, marked_stale
+from crm_sync.port import CacheUnavailable, CustomerRecords, Entry, InteractionStore, ViewCache
+from erp_bridge.port import ErpPort
+from erp_bridge.protheus.client import ProtheusUnavailable
+
+log = structlog.get_logger("crm_sync")
+
+# what an ERP that does not answer raises (business refusals are ErpError and pass through)
+ERP_DOWN: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    ClientError,
+    ProtheusUnavailable,
+    OperationalError,
+    InterfaceError,
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TolerantCache:
+    """The cache as the read side uses it: a cache that does not answer is a miss (the ERP
+    answers instead) and a store or invalidation that does not happen is logged; the TTL
+    bounds how old a copy can get."""
+
+    def __init__(self, inner: ViewCache) -> None:
+        self._inner = inner
+
+    async def get(self, key: str) -> Entry | None:
+        """The entry, or None (also when the cache is down)."""
+        try:
+            return await self._inner.get(key)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="get", error=str(err))
+            return None
+
+    async def generation(self, customer: str) -> int | None:
+        """The generation, or None when the cache is down (then nothing is stored)."""
+        try:
+            return await self._inner.generation(customer)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="generation", error=str(err))
+            return None
+
+    async def put(
+        self, key: str, data: str, fetched_at: datetime, customers: dict[str, int | None]
+    ) -> bool:
+        """Store unless a generation is unknown or the cache is down."""
+        known = {c: g for c, g in customers.items() if g is not None}
+        if len(known) != len(customers):
+            return False
+        try:
+            return await self._inner.put(key, data, fetched_at, customers=known)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="put", error=str(err))
+            return False
+
+    async def invalidate(self, customer: str) -> None:
+        """Invalidate, or log that the cache could not be told."""
+        try:
+            await self._inner.invalidate(customer)
+        except CacheUnavailable as err:
+            log.warning("customer_cache_unavailable", op="invalidate", error=str(err))
+
+
+def customer_id(code: str, store: str) -> str:
+    """``CODE:STORE``, the name the cache invalidates by."""
+    return f"{code}:{store}"
+
+
+class CustomerViews:
+    """The customer view's read side, for the desktop, the API and the warm-up worker."""
+
+    def __init__(
+        self,
+        erp: ErpPort,
+        records: CustomerRecords,
+        cache: ViewCache,
+        interactions: InteractionStore,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        recent_orders: int = 5,
+        last_interactions: int = 10,
+    ) -> None:
+        self.erp = erp
+        self.cache = cache
+        self.safe_cache = TolerantCache(cache)
+        self.interactions = interactions
+        self._records = records
+        self.clock = clock
+        self._orders = recent_orders
+        self._calls = last_interactions
+
+    async def read_from_erp(self, code: str, store: str) -> CustomerView:
+        """The view assembled now from the ERP and the interactions (no cache)."""
+        position = await self.erp.customer_position(code, store)
+        orders = await self._records.recent_orders(code, store, self._orders)
+        tickets = await self._records.open_tickets(code, store)
+        calls = await self.interactions.for_customer(code, store, self._calls)
+        return assemble_view(
+            position,
+            orders=orders,
+            tickets=tickets,
+            interactions=[c.line() for c in calls],
+            as_of=self.clock(),
+        )
+
+    async def view(self, code: str, store: str) -> CustomerView:
+        """The customer's view: a fresh cached copy, else read from the ERP and cached, else
+        (ERP down) the last copy marked stale; ``customer_unknown`` for no such customer,
+        ``erp_unavailable`` when the ERP is down and nothing was ever cached."""
+        key, who = f"customer:{code}:{store}", customer_id(code, store)
+        entry = await self.safe_cache.get(key)
+        if entry is not None and entry.fresh:
+            return CustomerView.model_validate_json(entry.data)
+        generation = await self.safe_cache.generation(who)
+        try:
+            view = await self.read_from_erp(code, store)
+        except ERP_DOWN as err:
+            if entry is None:
+                log.warning("customer_view_unavailable", customer=who, error=type(err).__name__)
+                raise CrmError("erp_unavailable", "the ERP did not answer") from err
+            log.warning("customer_view_stale", customer=who, error=type(err).__name__)
+            return marked_stale(CustomerView.model_validate_json(entry.data), self.clock())
+        await self.safe_cache.put(key, view.model_dump_json(), view.as_of, {who: generation})
+        return view
+
+    async def by_phone(self, raw: str) -> Lookup:
+        """Every customer whose phone is the caller's number (E.164, Brazil by default)."""
+        number = caller_number(raw)
+        return await self._lookup(f"phone:{number}", number, phone=number)
+
+    async def by_tax_id(self, raw: str) -> Lookup:
+        """Every customer store with this CPF/CNPJ (``tax_id_invalid`` on bad check digits)."""
+        digits = normalize_tax_id(raw)
+        return await self._lookup(f"taxid:{digits}", digits, tax_id=digits)
+
+    async def _lookup(
+        self, key: str, shown: str, *, phone: str | None = None, tax_id: str | None = None
+    ) -> Lookup:
+        entry = await self.safe_cache.get(key)
+        if entry is not None and entry.fresh:
+            return Lookup.model_validate_json(entry.data)
+        try:
+            refs = await self.erp.find_customers(phone=phone, tax_id=tax_id)
+        except ERP_DOWN as err:
+            if entry is None:
+                log.warning("customer_lookup_unavailable", key=key, error=type(err).__name__)
+                raise CrmError("erp_unavailable", "the ERP did not answer") from err
+            log.warning("customer_lookup_stale", key=key, error=type(err).__name__)
+            found = Lookup.model_validate_json(entry.data)
+            age = max((self.clock() - entry.fetched_at).total_seconds(), 0.0)
+            return found.model_copy(update={"stale": True, "age_seconds": round(age, 3)})
+        found = Lookup(
+            key=shown,
+            candidates=[
+                Candidate(
+                    code=r.code,
+                    store=r.store,
+                    name=r.name,
+                    tax_id=r.tax_id,
+                    risk=r.risk,
+                    blocked=r.blocked,
+                )
+                for r in refs
+            ],
+        )
+        if found.candidates:  # an unknown number is asked again next time
+            names = [customer_id(c.code, c.store) for c in found.candidates]
+            generations = {n: await self.safe_cache.generation(n) for n in names}
+            await self.safe_cache.put(key, found.model_dump_json(), self.clock(), generations)
+        return found
+
+    async def invalidate(self, code: str, store: str) -> None:
+        """The customer changed: its view and the lookups naming it are read again next time."""
+        await self.safe_cache.invalidate(customer_id(code, store))

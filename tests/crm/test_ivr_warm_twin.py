@@ -1,0 +1,70 @@
+"""The engine warms the customer view when its IVR routes a caller: a call placed on the
+Asterisk twin, through real AMI and FastAGI, ends with the call's view cached."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from atende.wiring import Engine
+from crm_sync.domain.view import CallView
+from erp_bridge.embedded.seed import add_records
+from telephony.twin import AmiUser, Twin, TwinConfig
+from tests.crm.conftest import WatchedErp, world
+from tests.integration.conftest import Stack, engine_settings
+
+
+@pytest.fixture
+async def engine_and_twin(tmp_path: Path) -> AsyncIterator[Stack]:
+    """Twin + engine on a SQLite file with the small ERP world loaded (in-process cache)."""
+    twin = Twin(TwinConfig(ami_port=0, users={"atende": AmiUser("atende")}, time_scale=0.1))
+    port = await twin.start()
+    settings = engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'engine.db'}")
+    engine = Engine(settings)
+    await engine.start()
+    await add_records(engine.db, world())
+    twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
+    await engine.link.wait_synced(timeout=10)
+    try:
+        yield Stack(twin, engine, settings)
+    finally:
+        await engine.stop()
+        await twin.stop()
+
+
+async def _identified(engine: Engine, call_id: str) -> CallView:
+    """The call's view once the IVR has identified the caller (generous deadline)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        view = await engine.crm.warm_up.view_for_call(call_id)
+        if view.identified_by or asyncio.get_running_loop().time() > deadline:
+            return view
+        await asyncio.sleep(0.05)
+
+
+async def test_a_caller_routed_by_the_ivr_has_his_customers_warmed(
+    engine_and_twin: Stack,
+) -> None:
+    """The bakery calls the sales number from its shared number (as Asterisk shows it, no
+    +): once the IVR routes him, the call's view lists both stores, read by the warm-up; the
+    ERP is then not asked again for the screen-pop. An unknown caller is not identified."""
+    engine = engine_and_twin.engine
+    erp = WatchedErp(engine.erp.embedded)  # type: ignore[arg-type]
+    engine.crm.views.erp = erp  # count the ERP reads from now on
+    ivr = await engine_and_twin.twin.place_inbound_call("1133330001", "5511987654321", "Padaria")
+    assert ivr is not None
+    call = await _identified(engine, ivr.uniqueid)
+    assert (call.identified_by, call.key) == ("phone", "+5511987654321")
+    assert [v.registration.store for v in call.views] == ["01", "02"]
+    await engine.crm.warm_up.drained()
+    reads = erp.reads
+    again = await engine.crm.warm_up.view_for_call(ivr.uniqueid)
+    assert [v.registration.name for v in again.views] == [v.registration.name for v in call.views]
+    assert erp.reads == reads
+    stranger = await engine_and_twin.twin.place_inbound_call("1133330001", "5511955550001", "X")
+    assert stranger is not None
+    unknown = await _identified(engine, stranger.uniqueid)
+    assert (unknown.identified_by, unknown.key, unknown.views) == ("phone", "+5511955550001", [])
