@@ -17,7 +17,16 @@ ERROR_SCHEMA: dict[str, Any] = {
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
-                "details": {"type": "object"},
+                "fields": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "field": {"type": "string"},
+                            "problem": {"type": "string"},
+                        },
+                    },
+                },
             },
             "required": ["code", "message"],
         }
@@ -52,7 +61,7 @@ def erp_paths() -> dict[str, Any]:
                 "422": {"description": "malformed input", "content": _json(ERROR)},
             },
         }
-        if method in ("POST", "PATCH"):
+        if method in ("POST", "PATCH", "PUT"):
             op["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
         paths.setdefault(path, {})[method.lower()] = op
     return paths

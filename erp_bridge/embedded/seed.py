@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erp_bridge.domain import collection, invoicing, release
 from erp_bridge.domain import entities as e
-from erp_bridge.domain.books import Books
+from erp_bridge.domain.books import Books, key_of
 from erp_bridge.domain.catalog import standard_operations, standard_terms
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.orders import OrderLine, OrderRequest
@@ -36,11 +36,34 @@ from erp_bridge.embedded.uow import UnitOfWork
 
 
 async def add_records(engine: AsyncEngine, records: Iterable[Any]) -> None:
-    """Insert core records (customers, products, stock, ...) in one transaction."""
+    """Insert or replace core records (customers, products, stock, ...) in one transaction:
+    a record whose key exists replaces the stored one."""
     async with engine.begin() as conn:
         uow = UnitOfWork(conn, lock=False)
-        uow.books.add_all(records)
+        by_type: dict[type, list[Any]] = {}
+        for record in records:
+            by_type.setdefault(type(record), []).append(record)
+        for cls, group in by_type.items():
+            await load_keys(uow, cls, [key_of(r) for r in group])
+            uow.books.add_all(group)
         await uow.flush(datetime.now(UTC))
+
+
+async def load_keys(
+    uow: UnitOfWork, cls: type, keys: list[tuple[Any, ...]], *, lock: bool = False
+) -> list[Any]:
+    """Load the stored records of ``cls`` with these keys (in chunks)."""
+    table = TABLES[cls]
+    names: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
+    found: list[Any] = []
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        if len(names) == 1:
+            where = table.c[names[0]].in_([k[0] for k in chunk])
+        else:
+            where = sa.tuple_(*(table.c[n] for n in names)).in_(chunk)
+        found += await uow.load(cls, where, lock=lock)
+    return found
 
 
 @dataclass(frozen=True)
@@ -78,8 +101,11 @@ async def seed_demo(
         await uow.load(e.Sequence)
         books = uow.books
         books.new_id = lambda: f"{rng.getrandbits(64):016x}"
-        books.add_all(standard_operations())
-        books.add_all(standard_terms())
+        await uow.load(e.OperationType)
+        await uow.load(e.PaymentTerms)
+        for ref in [*standard_operations(), *standard_terms()]:
+            if books.get(type(ref), *key_of(ref)) is None:
+                books.add(ref)
         _catalogue(books, rng)
         people = _customers(books, rng, customers)
         orders = _history(books, rng, people, today, policy)

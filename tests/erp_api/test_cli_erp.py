@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from atende.cli import main
 from atende.db import make_engine, upgrade
 from atende.demo import seed_erp
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """``main`` configures logging onto the captured stderr; put the previous setup back."""
-    saved = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.configure(**saved)
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.mark.usefixtures("restore_logging")
