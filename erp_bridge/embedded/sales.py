@@ -32,7 +32,7 @@ class SalesDesk(ErpStore):
             await self._reference(uow)
             await self._prices(uow, req)
             await self._stock(uow, await self._order_stock(uow, req))
-            await self._sequence(uow, "order")
+            await self._draw(uow, "order")
             result = release.place_order(uow.books, req, self.today(), uow.policy)
             self._history(uow, result, "entered", by, "", None)
             uow.touch("sales_order", req.customer_code, req.customer_store, result.order)

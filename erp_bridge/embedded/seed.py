@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erp_bridge.domain import collection, invoicing, release
 from erp_bridge.domain import entities as e
@@ -66,6 +66,22 @@ async def load_keys(
     return found
 
 
+async def sync_order_numbers(conn: AsyncConnection) -> None:
+    """On PostgreSQL, move the order-number sequence past numbers given by the sequence row."""
+    if conn.dialect.name != "postgresql":
+        return
+    seq = TABLES[e.Sequence].c
+    used = await conn.scalar(sa.select(seq.value).where(seq.name == "order"))
+    if used:
+        await conn.execute(
+            sa.text(
+                "SELECT setval('erp_order_seq', GREATEST(:used, "
+                "(SELECT last_value FROM erp_order_seq)))"
+            ),
+            {"used": used},
+        )
+
+
 @dataclass(frozen=True)
 class SeedSummary:
     """What the demo seed created."""
@@ -110,6 +126,7 @@ async def seed_demo(
         people = _customers(books, rng, customers)
         orders = _history(books, rng, people, today, policy)
         await uow.flush(datetime.now(UTC))
+        await sync_order_numbers(conn)
     titles = [t for t in books.all(e.Receivable) if t.status == "open"]
     return SeedSummary(
         customers=len(books.all(e.Customer)),

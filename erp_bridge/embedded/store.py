@@ -153,13 +153,25 @@ class ErpStore:
         pairs = sorted(set(pairs))
         if not pairs:
             return
-        await uow.load(e.Product, C[e.Product].code.in_({p for p, _ in pairs}))
+        missing = {p for p, _ in pairs if uow.books.get(e.Product, p) is None}
+        if missing:
+            await uow.load(e.Product, C[e.Product].code.in_(missing))
         s = C[e.Stock]
         await uow.load(
             e.Stock,
             sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs)),
             lock=True,
         )
+
+    async def _draw(self, uow: UnitOfWork, name: str) -> None:
+        """The next order number: on PostgreSQL from the ``erp_order_seq`` sequence (no row
+        held while the order is written; a failed order leaves a gap, as order numbers may),
+        elsewhere from the locked sequence row (:meth:`_sequence`)."""
+        if not (self._pg and name == "order"):
+            await self._sequence(uow, name)
+            return
+        value = await uow.conn.scalar(sa.text("SELECT nextval('erp_order_seq')"))
+        uow.books.taken[name] = int(value)
 
     async def _sequence(self, uow: UnitOfWork, name: str) -> None:
         await uow.load(e.Sequence, C[e.Sequence].name == name, lock=True)
