@@ -4,9 +4,12 @@ Loading the same file again changes nothing (records are keyed)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -117,17 +120,20 @@ async def import_rows(
     *,
     touched: Touched | None = None,
 ) -> ImportReport:
-    """Check and load ``rows`` of ``kind`` in batches (``kind_unknown`` for a bad kind)."""
+    """Check and load ``rows`` of ``kind`` in batches (``kind_unknown`` for a bad kind).
+    Reading and checking the next batch (in a worker thread) overlaps writing this one."""
     spec = KINDS.get(kind)
     if spec is None:
         raise ErpError("kind_unknown", f"kinds are {', '.join(KINDS)}")
     counts = {"added": 0, "changed": 0, "unchanged": 0}
     refused: list[RowProblem] = []
-    total = 0
-    async for batch in _batches(rows):
+    source = iter(rows)
+
+    def next_batch() -> tuple[int, list[tuple[int, Any]]]:
+        read = 0
         good: list[tuple[int, Any]] = []
-        for line, raw in batch:
-            total += 1
+        for line, raw in itertools.islice(source, BATCH):
+            read += 1
             if "__extra__" in raw:
                 refused.append(RowProblem(line, "", "more cells than columns"))
                 continue
@@ -137,23 +143,31 @@ async def import_rows(
                 for err in exc.errors():
                     where = ".".join(str(p) for p in err["loc"])
                     refused.append(RowProblem(line, where, err["msg"]))
-        for outcome in await loader.load_master(good, touched=touched) if good else []:
+        return read, good
+
+    def tally(outcomes: list[RowOutcome]) -> None:
+        for outcome in outcomes:
             if outcome.outcome == "refused":
                 refused.append(RowProblem(outcome.line, outcome.field, outcome.problem))
             else:
                 counts[outcome.outcome] += 1
+
+    total = 0
+    writing: asyncio.Task[list[RowOutcome]] | None = None
+    try:
+        while True:
+            read, good = await asyncio.to_thread(next_batch)
+            if writing is not None:
+                tally(await writing)
+                writing = None
+            total += read
+            if not read:
+                break
+            if good:
+                writing = asyncio.create_task(loader.load_master(good, touched=touched))
+    finally:
+        if writing is not None:  # reading failed: the batch being written still finishes
+            with contextlib.suppress(Exception):
+                await writing
     refused.sort(key=lambda p: p.line)
     return ImportReport(kind, total, **counts, refused=tuple(refused))
-
-
-async def _batches(
-    rows: Iterable[tuple[int, dict[str, Any]]],
-) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
-    batch: list[tuple[int, dict[str, Any]]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

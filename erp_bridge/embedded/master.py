@@ -10,8 +10,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.books import key_of
 from erp_bridge.domain.master import RowOutcome, Touched
@@ -178,8 +176,12 @@ class MasterDesk(ErpStore):
         found = await load_keys(uow, e.Customer, keys, lock=True)
         t = C[e.Receivable]
         for start in range(0, len(keys), 1000):
-            owner = sa.tuple_(t.customer_code, t.customer_store)
-            await uow.load(e.Receivable, owner.in_(keys[start : start + 1000]))
+            chunk = keys[start : start + 1000]
+            await uow.load(
+                e.Receivable,
+                t.customer_code.in_({c for c, _ in chunk}),
+                t.customer_store.in_({s for _, s in chunk}),
+            )
         for customer in found:  # stored titles and the ones just added
             mine = uow.books.where(
                 e.Receivable, customer_code=customer.code, customer_store=customer.store

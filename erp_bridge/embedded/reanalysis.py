@@ -93,23 +93,34 @@ class ReanalysisDesk(SalesDesk, CollectionDesk):
             for start in range(0, len(pairs), 500):
                 chunk = pairs[start : start + 500]
                 query = (
-                    sa.select(i.order)
+                    sa.select(i.order, i.product, i.warehouse)
                     .join(TABLES[e.ReleaseRow], sa.and_(r.order == i.order, r.item == i.item))
                     .where(
-                        sa.tuple_(i.product, i.warehouse).in_(chunk),
+                        i.product.in_({p for p, _ in chunk}),
+                        i.warehouse.in_({w for _, w in chunk}),
                         r.stock_block == e.NO_STOCK,
                         r.credit_block == e.RELEASED,
                     )
-                    .distinct()
                 )
-                found.update((await conn.scalars(query)).all())
+                wanted = set(chunk)
+                found.update(
+                    row.order
+                    for row in await conn.execute(query)
+                    if (row.product, row.warehouse) in wanted
+                )
             for start in range(0, len(custs), 500):
                 chunk = custs[start : start + 500]
-                query = sa.select(o.number).where(
-                    sa.tuple_(o.customer_code, o.customer_store).in_(chunk),
+                query = sa.select(o.number, o.customer_code, o.customer_store).where(
+                    o.customer_code.in_({c for c, _ in chunk}),
+                    o.customer_store.in_({st for _, st in chunk}),
                     o.status == "blocked_credit",
                 )
-                found.update((await conn.scalars(query)).all())
+                wanted = set(chunk)
+                found.update(
+                    row.number
+                    for row in await conn.execute(query)
+                    if (row.customer_code, row.customer_store) in wanted
+                )
         return sorted(found)
 
     async def _reanalyse_order(self, number: str) -> bool:

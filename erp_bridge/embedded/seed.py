@@ -58,11 +58,12 @@ async def load_keys(
     found: list[Any] = []
     for start in range(0, len(keys), 1000):
         chunk = keys[start : start + 1000]
-        if len(names) == 1:
-            where = table.c[names[0]].in_([k[0] for k in chunk])
-        else:
-            where = sa.tuple_(*(table.c[n] for n in names)).in_(chunk)
-        found += await uow.load(cls, where, lock=lock)
+        # each key column IN its values (indexes serve it on every database; a row-value IN
+        # is scanned on PostgreSQL); the few extra rows it may bring are dropped
+        where = [table.c[n].in_({k[i] for k in chunk}) for i, n in enumerate(names)]
+        wanted = set(chunk)
+        rows: list[Any] = await uow.load(cls, *where, lock=lock)
+        found += [r for r in rows if key_of(r) in wanted]
     return found
 
 

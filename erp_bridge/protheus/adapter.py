@@ -46,6 +46,7 @@ def default_order_payload(req: OrderRequest, key: str | None) -> dict[str, Any]:
         "paymentConditionCode": req.payment_terms or "",
         "sellerCode": req.seller,
         "origin": req.origin,
+        "priceTableCode": req.price_table or "",
         "idempotencyKey": key or "",
         "items": [
             {
