@@ -3,8 +3,10 @@ admins in one place, changed by an admin only, each change logged (who, when, ol
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from atende.auth import Role
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply
@@ -14,10 +16,18 @@ from erp_bridge.embedded.adapter import EmbeddedErp
 
 
 class ParametersBody(BaseModel):
-    """``{"values": {"MV_RISCOC": "20", ...}}``: the parameters to change."""
+    """``{"values": {"MV_RISCOC": "20", "MV_BLOQUEI": false, ...}}``: the parameters to
+    change (text as Protheus keeps it, or a JSON number or boolean)."""
 
     model_config = ConfigDict(extra="forbid")
-    values: dict[str, str] = Field(min_length=1, max_length=50)
+    values: dict[str, StrictBool | StrictStr | int | Decimal] = Field(min_length=1, max_length=50)
+
+    def as_text(self) -> dict[str, str]:
+        """Each value as text (``true`` / ``false`` as ``T`` / ``F``)."""
+        return {
+            name: ("T" if value else "F") if isinstance(value, bool) else str(value)
+            for name, value in self.values.items()
+        }
 
 
 def _embedded(request: web.Request) -> EmbeddedErp:
@@ -43,5 +53,5 @@ async def change_parameters(request: web.Request) -> web.Response:
     Answers the changes made and the sheet."""
     body = parse(ParametersBody, await body_of(request))
     ctx = _embedded(request)
-    made = await ctx.set_parameters(body.values, by=principal(request).username)
+    made = await ctx.set_parameters(body.as_text(), by=principal(request).username)
     return reply({"changes": made, "sheet": await ctx.parameters()})

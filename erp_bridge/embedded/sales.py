@@ -86,7 +86,7 @@ class SalesDesk(ErpStore):
                 by=by,
                 why=note[:200],
                 status=result.status,
-                items=",".join(items or ()),
+                items=",".join(items or ())[:200],
             )
         )
 

@@ -77,7 +77,7 @@ async def test_parameters_are_shown_changed_by_admin_logged_and_applied(
         "PATCH",
         "/api/erp/parameters",
         Role.ADMIN,
-        json={"values": {"MV_BLOQUEI": "T", "MV_LIMINCR": "100"}},
+        json={"values": {"MV_BLOQUEI": True, "MV_LIMINCR": 100}},
     )
     assert status == 200 and len(changed["changes"]) == 2
     status, small = await s.call("POST", "/api/erp/orders", json=_order("9"))
