@@ -140,46 +140,56 @@ class ErpPort(Protocol):
         ...
 
     async def create_sales_order(
-        self, req: OrderRequest, *, idempotency_key: str | None = None
+        self, req: OrderRequest, *, idempotency_key: str | None = None, by: str = ""
     ) -> ReleaseResult:
         """Enter a sales order; the answer is the automatic release's result."""
         ...
 
     async def release_order(
-        self, number: str, *, items: Sequence[str] | None = None, with_stock: bool = True
+        self,
+        number: str,
+        *,
+        items: Sequence[str] | None = None,
+        with_stock: bool = True,
+        by: str = "",
+        why: str = "",
     ) -> ReleaseResult:
         """Release the credit of an order's blocked rows (then stock, unless told not to)."""
         ...
 
     async def release_order_stock(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Re-evaluate stock of an order's stock-blocked rows."""
         ...
 
     async def reject_order(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Reject (09) an order's blocked rows."""
         ...
 
-    async def hold_stock(self, number: str, *, items: Sequence[str] | None = None) -> ReleaseResult:
+    async def hold_stock(
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
+    ) -> ReleaseResult:
         """Block by hand (stock 03) an order's released, not invoiced rows."""
         ...
 
     async def reverse_release(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Reverse (05) an order's released, not invoiced rows."""
         ...
 
     async def release_customer(
-        self, code: str, store: str, *, up_to: Decimal | None = None
+        self, code: str, store: str, *, up_to: Decimal | None = None, by: str = "", why: str = ""
     ) -> list[ReleaseResult]:
         """Release a customer's credit-blocked orders, oldest first, up to an amount."""
         ...
 
-    async def reject_customer(self, code: str, store: str) -> list[ReleaseResult]:
+    async def reject_customer(
+        self, code: str, store: str, *, by: str = "", why: str = ""
+    ) -> list[ReleaseResult]:
         """Reject every credit-blocked order of a customer."""
         ...
 

@@ -10,33 +10,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from atende.auth import Role
 from atende.web.erp_orders_view import blocked_orders, order_view
-from atende.web.erp_support import body_of, erp, erp_errors, parse, reply
-from atende.web.security import allow
+from atende.web.erp_support import body_of, erp, erp_errors, parse, reply, to_json
+from atende.web.security import allow, principal
 from erp_bridge.app.customer_position import customer_position
 from erp_bridge.app.find_customer import find_customer
 from erp_bridge.app.invoice_order import invoice_order
 from erp_bridge.app.place_sales_order import place_sales_order
 from erp_bridge.app.release_orders import (
+    Analyst,
+    hold_stock,
     reject_customer,
     reject_order,
     release_customer,
     release_order,
+    release_stock,
+    reverse_release,
 )
 from erp_bridge.domain.orders import OrderRequest, ReleaseResult
 
 
-class ItemsBody(BaseModel):
-    """Which items of an order (all blocked ones when absent)."""
+class NoteBody(BaseModel):
+    """Which items of an order (all that apply when absent) and why (kept in its history)."""
 
     model_config = ConfigDict(extra="forbid")
-    items: list[str] | None = None
+    items: list[Annotated[str, Field(max_length=10)]] | None = Field(None, max_length=99)
+    reason: str = Field("", max_length=200)
+
+
+class ItemsBody(NoteBody):
+    """A credit release: also judge stock afterwards unless ``with_stock`` is false."""
+
     with_stock: bool = True
 
 
@@ -45,6 +55,12 @@ class UpToBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     up_to: Decimal | None = None
+    reason: str = Field("", max_length=200)
+
+
+def analyst(request: web.Request, reason: str) -> Analyst:
+    """The signed-in user and the reason they gave."""
+    return Analyst(principal(request).username, reason.strip())
 
 
 def release_json(result: ReleaseResult) -> dict[str, Any]:
@@ -53,6 +69,7 @@ def release_json(result: ReleaseResult) -> dict[str, Any]:
         "order": result.order,
         "status": result.status,
         "credit_reason": result.credit_reason,
+        "stock_reason": result.stock_reason,
         "released_value": result.released_value,
         "lines": result.lines,
     }
@@ -101,7 +118,9 @@ async def enter_order(request: web.Request) -> web.Response:
     a repeated request answer the first result."""
     req = parse(OrderRequest, await body_of(request))
     key = request.headers.get("Idempotency-Key") or None
-    placed = await place_sales_order(erp(request).port, req, idempotency_key=key)
+    placed = await place_sales_order(
+        erp(request).port, req, idempotency_key=key, by=principal(request).username
+    )
     return reply({**release_json(placed.result), "code": placed.code, "reason": placed.reason}, 201)
 
 
@@ -121,8 +140,12 @@ async def list_blocked(request: web.Request) -> web.Response:
 @allow(Role.AGENT, Role.SUPERVISOR)
 @erp_errors
 async def get_order(request: web.Request) -> web.Response:
-    """One order's release state: status, blocked value, rows with their block codes."""
-    return reply(await order_view(erp(request).embedded, request.match_info["number"]))
+    """One order's release state: status, blocked value, rows with their block codes, and its
+    history (who entered, released, rejected, reversed or blocked it, when and why)."""
+    number = request.match_info["number"]
+    view = await order_view(erp(request).embedded, number)
+    history = await erp(request).embedded.history(number)  # type: ignore[union-attr]
+    return reply({**to_json(view), "history": history})
 
 
 @allow(Role.SUPERVISOR)
@@ -135,6 +158,7 @@ async def release_one(request: web.Request) -> web.Response:
         request.match_info["number"],
         items=body.items,
         with_stock=body.with_stock,
+        analyst=analyst(request, body.reason),
     )
     return reply(release_json(result))
 
@@ -142,9 +166,61 @@ async def release_one(request: web.Request) -> web.Response:
 @allow(Role.SUPERVISOR)
 @erp_errors
 async def reject_one(request: web.Request) -> web.Response:
-    """Reject (09) an order's blocked items (all, or ``items``)."""
-    body = parse(ItemsBody, await body_of(request))
-    result = await reject_order(erp(request).port, request.match_info["number"], items=body.items)
+    """Reject (09) an order's blocked items (all, or ``items``); ``nothing_to_reject`` (409)
+    when none waits."""
+    body = parse(NoteBody, await body_of(request))
+    result = await reject_order(
+        erp(request).port,
+        request.match_info["number"],
+        items=body.items,
+        analyst=analyst(request, body.reason),
+    )
+    return reply(release_json(result))
+
+
+@allow(Role.SUPERVISOR)
+@erp_errors
+async def reverse_one(request: web.Request) -> web.Response:
+    """Reverse (05) the release of an order's released, not invoiced items (all, or
+    ``items``); they wait for a new analysis. ``nothing_to_reverse`` (409) when none."""
+    body = parse(NoteBody, await body_of(request))
+    result = await reverse_release(
+        erp(request).port,
+        request.match_info["number"],
+        items=body.items,
+        analyst=analyst(request, body.reason),
+    )
+    return reply(release_json(result))
+
+
+@allow(Role.SUPERVISOR)
+@erp_errors
+async def hold_stock_one(request: web.Request) -> web.Response:
+    """Block by hand (stock 03) an order's released, not invoiced items, e.g. after the order
+    changed. ``nothing_to_hold`` (409) when none is released."""
+    body = parse(NoteBody, await body_of(request))
+    result = await hold_stock(
+        erp(request).port,
+        request.match_info["number"],
+        items=body.items,
+        analyst=analyst(request, body.reason),
+    )
+    return reply(release_json(result))
+
+
+@allow(Role.SUPERVISOR)
+@erp_errors
+async def release_stock_one(request: web.Request) -> web.Response:
+    """Judge stock again for an order's items blocked by stock (02) or by hand (03).
+    ``stock_short`` (409) when still nothing can go, ``nothing_to_release`` (409) when no item
+    is stock-blocked (or credit still holds it)."""
+    body = parse(NoteBody, await body_of(request))
+    result = await release_stock(
+        erp(request).port,
+        request.match_info["number"],
+        items=body.items,
+        analyst=analyst(request, body.reason),
+    )
     return reply(release_json(result))
 
 
@@ -160,15 +236,24 @@ def _results(results: Sequence[ReleaseResult]) -> dict[str, Any]:
 async def release_by_customer(request: web.Request) -> web.Response:
     """Release a customer's blocked orders, oldest first: all, or ``up_to`` an amount."""
     body = parse(UpToBody, await body_of(request))
-    results = await release_customer(erp(request).port, *_customer(request), up_to=body.up_to)
+    results = await release_customer(
+        erp(request).port,
+        *_customer(request),
+        up_to=body.up_to,
+        analyst=analyst(request, body.reason),
+    )
     return reply(_results(results))
 
 
 @allow(Role.SUPERVISOR)
 @erp_errors
 async def reject_by_customer(request: web.Request) -> web.Response:
-    """Reject every credit-blocked order of the customer."""
-    return reply(_results(await reject_customer(erp(request).port, *_customer(request))))
+    """Reject every credit-blocked order of the customer (``nothing_to_reject`` when none)."""
+    body = parse(NoteBody, await body_of(request))
+    results = await reject_customer(
+        erp(request).port, *_customer(request), analyst=analyst(request, body.reason)
+    )
+    return reply(_results(results))
 
 
 @allow(Role.SUPERVISOR)

@@ -61,6 +61,10 @@ INPUT_CODES = frozenset(
         "product_required",
         "quantity_invalid",
         "price_invalid",
+        "discount_invalid",
+        "delivery_date_invalid",
+        "amount_too_large",
+        "order_too_long",
         "release_mode_invalid",
         "promise_without_titles",
         "promise_amount_invalid",
@@ -73,9 +77,13 @@ INPUT_CODES = frozenset(
         "visit_times_invalid",
         "outcome_kind_invalid",
         "payload_invalid",
+        "parameter_invalid",
+        "format_unknown",
+        "file_unreadable",
+        "parameters_empty",
     }
 )
-STATUS_OF = {"not_supported": 501, "erp_auth_failed": 502}
+STATUS_OF = {"not_supported": 501, "erp_auth_failed": 502, "file_too_large": 413}
 
 
 def erp_status(code: str) -> int:
@@ -117,7 +125,10 @@ MONEY = frozenset(
         "amount",
         "balance",
         "credit_blocked_value",
+        "credit_blocked_orders",
         "credit_limit",
+        "secondary_limit",
+        "discount",
         "interest",
         "largest_purchase",
         "largest_title",

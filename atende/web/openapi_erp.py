@@ -22,7 +22,7 @@ def erp_operations() -> list[Operation]:
         body = (
             op.body
             if op.body is not None
-            else (ANY_OBJECT if method in ("POST", "PATCH") else None)
+            else (ANY_OBJECT if method in ("POST", "PATCH", "PUT") else None)
         )
         refusals = tuple(sorted({*op.refusals, 404, 409, 422, 503}))
         ops.append(

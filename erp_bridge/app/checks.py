@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.money import cents
 from erp_bridge.domain.orders import OrderRequest
+from erp_bridge.domain.release import price_line
 from erp_bridge.port import PromiseRequest
 
 
 def check_order(req: OrderRequest) -> None:
-    """Customer given, at least one item, positive quantities, prices in cents."""
+    """Customer given, 1 to 99 items, quantities and prices within what the ERP holds,
+    discounts that leave something to pay (the ERP checks them again with list prices)."""
     if not req.customer_code or not req.customer_store:
         raise ErpError("customer_required", "say which customer (code and store)")
     if not req.lines:
@@ -19,12 +23,10 @@ def check_order(req: OrderRequest) -> None:
     for n, line in enumerate(req.lines, 1):
         if not line.product:
             raise ErpError("product_required", f"item {n}: say which product")
-        if line.quantity <= 0:
-            raise ErpError("quantity_invalid", f"item {n}: quantity must be positive")
-        if line.unit_price is not None and (
-            line.unit_price < 0 or line.unit_price != cents(line.unit_price)
-        ):
-            raise ErpError("price_invalid", f"item {n}: price must be positive with cents")
+        probe = replace(line, delivery_date=None)
+        if line.unit_price is None:  # discounts are checked with the list price by the ERP
+            probe = replace(probe, discount=None, discount_percent=None)
+        price_line(n, probe, Decimal("0.01"), date.min)
 
 
 def check_promise(req: PromiseRequest) -> None:

@@ -30,11 +30,12 @@ class PlacedOrder:
 
 
 async def place_sales_order(
-    port: ErpPort, req: OrderRequest, *, idempotency_key: str | None = None
+    port: ErpPort, req: OrderRequest, *, idempotency_key: str | None = None, by: str = ""
 ) -> PlacedOrder:
     """Check and enter the order now (the synchronous path; the outbox is the other one).
     Refusals raise ``customer_blocked``, ``product_unknown``, ...; a credit block is not a
     refusal: the order exists and ``code`` is ``credit_blocked``."""
     check_order(req)
-    result = await port.create_sales_order(req, idempotency_key=idempotency_key)
-    return PlacedOrder(result, STATUS_CODES.get(result.status, result.status), result.credit_reason)
+    result = await port.create_sales_order(req, idempotency_key=idempotency_key, by=by)
+    reason = result.credit_reason or result.stock_reason
+    return PlacedOrder(result, STATUS_CODES.get(result.status, result.status), reason)

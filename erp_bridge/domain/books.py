@@ -28,6 +28,7 @@ class Books:
         self._tables: dict[type, dict[tuple[Any, ...], Any]] = {}
         self._index: dict[tuple[type, str], dict[Any, dict[tuple[Any, ...], Any]]] = {}
         self.new_id = new_id or (lambda: uuid.uuid4().hex)
+        self.taken: dict[str, int] = {}  # numbers already drawn by the adapter, per kind
 
     def add(self, record: T) -> T:
         """Add (or replace) a record."""
@@ -78,7 +79,10 @@ class Books:
         return self._tables.get(cls, {})
 
     def next_number(self, name: str, width: int = 6) -> str:
-        """The next document number of kind ``name``, zero-padded."""
+        """The next document number of kind ``name``, zero-padded (one the adapter already
+        drew, if any)."""
+        if name in self.taken:
+            return str(self.taken.pop(name)).zfill(width)
         seq = self.get(Sequence, name) or self.add(Sequence(name, 0))
         seq.value += 1
         return str(seq.value).zfill(width)

@@ -43,6 +43,7 @@ def pay_title(books: Books, key: TitleKey, amount: Decimal, today: date) -> Paym
         n = customer.paid_titles
         customer.average_days_late = cents((customer.average_days_late * n + late) / (n + 1))
         customer.paid_titles = n + 1
+        customer.largest_delay = max(customer.largest_delay, int(late))
     settle_promises(books, today, customer.code, customer.store)
     return payment
 

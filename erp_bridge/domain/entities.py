@@ -39,8 +39,11 @@ class Customer:
     size_class: str = "B"  # A1_CLASSE A/B/C
     credit_limit: Decimal = ZERO  # A1_LC
     credit_limit_expiry: date | None = None  # A1_VENCLC
+    secondary_limit: Decimal = ZERO  # A1_LCFIN: open receivables + order at most this (0: off)
+    limit_currency: int = 1  # A1_MOEDALC: currency of both limits (1 = the site's own)
     blocked: bool = False  # A1_MSBLQL
     payment_terms: str = "001"  # A1_COND
+    price_table: str = ""  # A1_TABELA
     open_receivables: Decimal = ZERO  # A1_SALDUP
     open_orders: Decimal = ZERO  # A1_SALPED
     released_orders: Decimal = ZERO  # A1_SALPEDL
@@ -48,6 +51,7 @@ class Customer:
     largest_purchase: Decimal = ZERO  # A1_MCOMPRA
     largest_title: Decimal = ZERO  # A1_MAIDUPL
     average_days_late: Decimal = ZERO  # A1_METR
+    largest_delay: int = 0  # A1_MATR: most days a title was paid late
     paid_titles: int = 0  # titles that entered the average
     protested_titles: int = 0  # A1_TITPROT
     returned_cheques: int = 0  # A1_CHQDEVO
@@ -56,15 +60,69 @@ class Customer:
 
 
 @dataclass
+class CustomerContact:
+    """SU5 (linked by AC8): a person to talk to at a customer store, with a phone."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("customer_code", "customer_store", "name")
+    customer_code: str
+    customer_store: str
+    name: str  # U5_CONTAT
+    role: str = ""  # U5_FUNCAO
+    phone: str = ""  # U5_FONE, E.164
+    email: str = ""  # U5_EMAIL
+
+
+@dataclass
 class Product:
-    """SB1: ``kind`` is ``manufactured`` or ``bought``."""
+    """SB1: ``kind`` is ``manufactured`` (made in-house, B1_FANTASM/B1_TIPO PA) or ``bought``."""
 
     KEY: ClassVar[tuple[str, ...]] = ("code",)
     code: str  # B1_COD
     description: str  # B1_DESC
     kind: str = "bought"
-    unit: str = "UN"
+    unit: str = "UN"  # B1_UM
     list_price: Decimal = ZERO  # B1_PRV1
+    warehouse: str = "01"  # B1_LOCPAD: the warehouse an order takes it from by default
+
+
+@dataclass
+class PriceTable:
+    """DA0: a price table valid from one date to another."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("code",)
+    code: str  # DA0_CODTAB
+    description: str  # DA0_DESCRI
+    valid_from: date  # DA0_DATDE
+    valid_to: date | None = None  # DA0_DATATE (None: no end)
+
+    def valid_on(self, day: date) -> bool:
+        """The table may price orders on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass
+class PriceTableItem:
+    """DA1: a product's price in a table, with the table's discount for it."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("table", "product")
+    table: str
+    product: str
+    price: Decimal  # DA1_PRCVEN
+    discount_percent: Decimal = ZERO  # DA1_PERDES
+
+
+@dataclass
+class StockEntry:
+    """SD1 (header SF1): one item of an input document (documento de entrada) adding stock."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("document", "item")
+    document: str  # D1_DOC (with the series, as the site writes it)
+    item: str  # D1_ITEM
+    product: str
+    warehouse: str
+    quantity: Decimal
+    entered_on: date  # D1_DTDIGIT
+    supplier: str = ""  # D1_FORNECE
 
 
 @dataclass
@@ -135,6 +193,7 @@ class SalesOrder:
     origin: str = "televendas"
     seller: str = ""
     status: str = "open"
+    price_table: str = ""  # C5_TABELA
 
 
 @dataclass
@@ -146,16 +205,34 @@ class OrderItem:
     item: str  # C6_ITEM "01"
     product: str
     quantity: Decimal
-    unit_price: Decimal
-    value: Decimal
+    unit_price: Decimal  # C6_PRUNIT, before the discount
+    value: Decimal  # C6_VALOR: quantity x unit price in cents, less the discount
     operation: str
     warehouse: str
     delivery_date: date  # C6_ENTREG
+    discount: Decimal = ZERO  # C6_VALDESC: money off the line, in cents
+    discount_percent: Decimal = ZERO  # C6_DESCONT: the percentage asked, when given so
     released_qty: Decimal = ZERO  # C6_QTDEMP
     invoiced_qty: Decimal = ZERO  # C6_QTDENT
     rejected_qty: Decimal = ZERO
     reserved_qty: Decimal = ZERO  # C6_QTDRESE
     production: str = ""  # created / not_needed / credit_blocked
+
+
+@dataclass
+class OrderEvent:
+    """The order's history: who released, rejected, reversed or blocked it, when and why, and
+    what each automatic analysis decided."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("id",)
+    id: str
+    order: str
+    at: datetime
+    action: str  # entered / released / stock_released / rejected / reversed / stock_held / ...
+    by: str  # the user (blank for the ERP's own analysis)
+    why: str  # the user's note, or the rule that decided
+    status: str  # the order's status afterwards
+    items: str = ""  # item numbers, comma-separated; blank = every item
 
 
 @dataclass
@@ -291,17 +368,21 @@ class ProductionOrder:
     order: str
     item: str
     created_on: date
-    status: str = "open"
+    status: str = "open"  # open / partly_done / done
+    completed: Decimal = ZERO  # C2_QUJE: made so far
 
 
 @dataclass
 class ProductionComponent:
-    """SD4: a component required by a production order (bill of materials exploded)."""
+    """SD4: a component required by a production order (bill of materials exploded), its
+    reservation (empenho) in the component's stock and what was consumed."""
 
     KEY: ClassVar[tuple[str, ...]] = ("production_order", "component")
     production_order: str
     component: str
     quantity: Decimal
+    reserved: Decimal = ZERO  # D4_QUANT still reserved in the component's stock
+    consumed: Decimal = ZERO
 
 
 @dataclass
@@ -375,6 +456,30 @@ class Visit:
 
 
 @dataclass
+class Parameter:
+    """SX6: one credit parameter of a site (``MV_CREDCLI``...), as text."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("site", "name")
+    site: str
+    name: str
+    value: str
+
+
+@dataclass
+class ParameterChange:
+    """Who changed a site's parameter, when, from what to what."""
+
+    KEY: ClassVar[tuple[str, ...]] = ("id",)
+    id: str
+    site: str
+    name: str
+    old: str
+    new: str
+    by: str
+    at: datetime
+
+
+@dataclass
 class Sequence:
     """The last number given for a document kind (orders, invoices, ...)."""
 
@@ -385,13 +490,18 @@ class Sequence:
 
 ENTITIES: tuple[type, ...] = (
     Customer,
+    CustomerContact,
     Product,
+    PriceTable,
+    PriceTableItem,
+    StockEntry,
     BomLine,
     Stock,
     PaymentTerms,
     OperationType,
     SalesOrder,
     OrderItem,
+    OrderEvent,
     ReleaseRow,
     Invoice,
     InvoiceItem,
@@ -406,5 +516,7 @@ ENTITIES: tuple[type, ...] = (
     WorkOrder,
     WorkOrderLine,
     Visit,
+    Parameter,
+    ParameterChange,
     Sequence,
 )

@@ -16,23 +16,35 @@ from erp_bridge.domain.entities import (
     ReleaseRow,
     SalesOrder,
 )
+from erp_bridge.domain.money import cents
+
+# readers of requests (the API, the outbox) refuse fields the ERP does not know
+FORBID_UNKNOWN = {"extra": "forbid"}
 
 
 @dataclass(frozen=True)
 class OrderLine:
-    """One requested item; ``unit_price`` None takes the product's list price."""
+    """One requested item; ``unit_price`` None takes the price table's price (and its
+    discount) or else the product's list price. A discount is money off the line
+    (``discount``, cents) or a percentage (``discount_percent``), not both."""
+
+    __pydantic_config__ = FORBID_UNKNOWN
 
     product: str
     quantity: Decimal
     operation: str = "501"
     unit_price: Decimal | None = None
-    warehouse: str = "01"
+    warehouse: str | None = None  # None: the product's own warehouse (B1_LOCPAD)
     delivery_date: date | None = None
+    discount: Decimal | None = None
+    discount_percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class OrderRequest:
     """A sales order as televendas (or a work order) asks for it."""
+
+    __pydantic_config__ = FORBID_UNKNOWN
 
     customer_code: str
     customer_store: str
@@ -42,6 +54,7 @@ class OrderRequest:
     allow_partial: bool = True
     origin: str = "televendas"
     seller: str = ""
+    price_table: str | None = None  # None: the customer's table (A1_TABELA), if any
 
 
 @dataclass(frozen=True)
@@ -58,12 +71,14 @@ class ReleaseLine:
 
 @dataclass(frozen=True)
 class ReleaseResult:
-    """The order after a release attempt: status, why credit decided, and its rows."""
+    """The order after a release attempt: status, why credit decided (blank when credit did
+    not hold the order back but stock did), why stock held it, and its rows."""
 
     order: str
     status: str
     credit_reason: str
     lines: tuple[ReleaseLine, ...]
+    stock_reason: str = ""
 
     @property
     def released_value(self) -> Decimal:
@@ -98,7 +113,9 @@ def refresh_status(books: Books, order: SalesOrder) -> str:
     return order.status
 
 
-def release_result(books: Books, order: SalesOrder, credit_reason: str = "") -> ReleaseResult:
+def release_result(
+    books: Books, order: SalesOrder, credit_reason: str = "", stock_reason: str = ""
+) -> ReleaseResult:
     """The agent-facing view of an order's release state."""
     rows = sorted(books.where(ReleaseRow, order=order.number), key=lambda r: (r.item, r.sequence))
     return ReleaseResult(
@@ -109,4 +126,13 @@ def release_result(books: Books, order: SalesOrder, credit_reason: str = "") -> 
             ReleaseLine(r.item, r.product, r.quantity, r.value, r.credit_block, r.stock_block)
             for r in rows
         ),
+        stock_reason=stock_reason,
     )
+
+
+def line_value(item: OrderItem, quantity: Decimal) -> Decimal:
+    """The value of ``quantity`` of the item in cents: its share of the discount taken off."""
+    if quantity >= item.quantity:
+        return item.value
+    gross = cents(quantity * item.unit_price)
+    return gross - cents(item.discount * quantity / item.quantity)

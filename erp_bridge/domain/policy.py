@@ -16,6 +16,10 @@ def _no_class_max() -> Mapping[str, Decimal]:
     return MappingProxyType({})
 
 
+def _currency_one() -> Mapping[int, Decimal]:
+    return MappingProxyType({1: Decimal(1)})
+
+
 @dataclass(frozen=True)
 class CreditPolicy:
     """How credit is judged.
@@ -25,6 +29,9 @@ class CreditPolicy:
     ``small_order_threshold``: an order up to this value skips the limit check.
     ``max_percent_of_limit``: an order above this percentage of the limit is blocked.
     ``class_max``: the largest order value for customers of size class A, B or C.
+    ``enabled`` False: credit is not judged (every order passes credit; MV_BLOQUEI = F).
+    ``currency_rates``: value of one unit of currency n in currency 1, for limits kept in
+    another currency (A1_MOEDALC); a limit in a currency without a rate blocks (01).
     """
 
     scope: str = "store"
@@ -32,6 +39,8 @@ class CreditPolicy:
     small_order_threshold: Decimal | None = None
     max_percent_of_limit: Decimal | None = None
     class_max: Mapping[str, Decimal] = field(default_factory=_no_class_max)
+    enabled: bool = True
+    currency_rates: Mapping[int, Decimal] = field(default_factory=_currency_one)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from erp_bridge.domain.books import Books
 from erp_bridge.domain.collection import interest
 from erp_bridge.domain.entities import Invoice, OrderItem, Receivable, SalesOrder
 from erp_bridge.domain.money import ZERO
+from erp_bridge.domain.orders import line_value
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,17 @@ class CustomerPosition:
     blocked: bool
     credit_limit: Decimal
     credit_limit_expiry: date | None
+    secondary_limit: Decimal
+    limit_currency: int
     open_receivables: Decimal
     open_orders: Decimal
     released_orders: Decimal
+    credit_blocked_orders: Decimal
     limit_balance: Decimal
     largest_purchase: Decimal
     largest_title: Decimal
     average_days_late: Decimal
+    largest_delay: int
     protested_titles: int
     returned_cheques: int
     first_purchase: date | None
@@ -108,9 +113,9 @@ def customer_position(
     open_titles = tuple(line(t) for t in titles if t.status == "open")
     orders = books.where(SalesOrder, customer_code=code, customer_store=store)
     items = [i for o in orders for i in books.where(OrderItem, order=o.number)]
-    released = sum((i.released_qty * i.unit_price for i in items), ZERO)
+    released = sum((line_value(i, i.released_qty) for i in items), ZERO)
     pending = sum(
-        ((i.quantity - i.invoiced_qty - i.rejected_qty) * i.unit_price for i in items), ZERO
+        (line_value(i, i.quantity - i.invoiced_qty - i.rejected_qty) for i in items), ZERO
     )
     return CustomerPosition(
         code=c.code,
@@ -124,13 +129,17 @@ def customer_position(
         blocked=c.blocked,
         credit_limit=c.credit_limit,
         credit_limit_expiry=c.credit_limit_expiry,
+        secondary_limit=c.secondary_limit,
+        limit_currency=c.limit_currency,
         open_receivables=c.open_receivables,
         open_orders=c.open_orders,
         released_orders=c.released_orders,
+        credit_blocked_orders=c.credit_blocked_orders,
         limit_balance=c.credit_limit - c.open_receivables - c.released_orders,
         largest_purchase=c.largest_purchase,
         largest_title=c.largest_title,
         average_days_late=c.average_days_late,
+        largest_delay=c.largest_delay,
         protested_titles=c.protested_titles,
         returned_cheques=c.returned_cheques,
         first_purchase=c.first_purchase,

@@ -4,6 +4,7 @@ stock, with the bill of materials exploded."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from erp_bridge.domain.books import Books
 from erp_bridge.domain.entities import (
@@ -18,6 +19,8 @@ from erp_bridge.domain.entities import (
     ReleaseRow,
     Stock,
 )
+from erp_bridge.domain.errors import ErpError
+from erp_bridge.domain.money import QTY_STEP, ZERO, qty
 
 
 def production_run(books: Books, today: date) -> list[ProductionOrder]:
@@ -57,8 +60,60 @@ def production_run(books: Books, today: date) -> list[ProductionOrder]:
             )
         )
         for line in books.where(BomLine, product=item.product):
-            books.add(ProductionComponent(order.number, line.component, line.quantity * short))
+            need = line.quantity * short
+            parts = books.get(Stock, line.component, item.warehouse)
+            hold = min(need, max(parts.available(), ZERO)) if parts else ZERO
+            if parts is not None:
+                parts.reserved += hold  # the components' reservation (empenho)
+            books.add(ProductionComponent(order.number, line.component, need, reserved=hold))
         stock.incoming += short
         item.production = "created"
         made.append(order)
     return made
+
+
+def complete_production(
+    books: Books, number: str, quantity: Decimal, today: date
+) -> ProductionOrder:
+    """Report ``quantity`` made on a production order (all or part of what is left): its
+    components leave stock (their reservation first), the product enters stock (no longer
+    incoming). ``quantity_invalid``, ``production_done``, ``component_short``."""
+    po = books.must(ProductionOrder, number, what="production_order")
+    left = po.quantity - po.completed
+    if po.status == "done" or left <= 0:
+        raise ErpError("production_done", f"production order {number} is complete")
+    if (
+        not quantity.is_finite()
+        or quantity <= 0
+        or quantity > left
+        or (quantity != quantity.quantize(QTY_STEP))
+    ):
+        raise ErpError(
+            "quantity_invalid", f"report more than 0 and at most {qty(left)} (4 decimals)"
+        )
+    uses = []
+    for comp in books.where(ProductionComponent, production_order=number):
+        need = (comp.quantity * quantity / po.quantity).quantize(QTY_STEP)
+        if quantity == left:
+            need = comp.quantity - comp.consumed  # the last report takes what is left
+        stock = books.must(Stock, comp.component, po.warehouse, what="stock")
+        from_reservation = min(comp.reserved, need)
+        free = stock.available()
+        if need - from_reservation > free or stock.on_hand < need:
+            raise ErpError(
+                "component_short",
+                f"component {comp.component}: {qty(need)} needed, "
+                f"{qty(from_reservation + max(free, ZERO))} at hand",
+            )
+        uses.append((comp, stock, need, from_reservation))
+    for comp, stock, need, from_reservation in uses:
+        comp.reserved -= from_reservation
+        comp.consumed += need
+        stock.reserved -= from_reservation
+        stock.on_hand -= need
+    made = books.must(Stock, po.product, po.warehouse, what="stock")
+    made.on_hand += quantity
+    made.incoming = max(made.incoming - quantity, ZERO)
+    po.completed += quantity
+    po.status = "done" if po.completed >= po.quantity else "partly_done"
+    return po

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from erp_bridge.domain.entities import (
     CREDIT,
     LIMIT_EXPIRED,
     NO_STOCK,
+    REJECTED,
     RELEASED,
     REVERSED,
     STOCK_BY_HAND,
@@ -20,6 +22,8 @@ from erp_bridge.domain.entities import (
     OperationType,
     OrderItem,
     PaymentTerms,
+    PriceTable,
+    PriceTableItem,
     Product,
     Receivable,
     ReleaseRow,
@@ -27,12 +31,120 @@ from erp_bridge.domain.entities import (
     Stock,
 )
 from erp_bridge.domain.errors import ErpError
-from erp_bridge.domain.money import ZERO, cents
-from erp_bridge.domain.orders import OrderRequest, ReleaseResult, refresh_status, release_result
+from erp_bridge.domain.money import (
+    MAX_AMOUNT,
+    MAX_QUANTITY,
+    QTY_STEP,
+    ZERO,
+    cents,
+    money,
+    qty,
+)
+from erp_bridge.domain.orders import (
+    OrderLine,
+    OrderRequest,
+    ReleaseResult,
+    line_value,
+    refresh_status,
+    release_result,
+)
 from erp_bridge.domain.policy import ReleasePolicy
 
 CREDIT_HOLDS = (CREDIT, LIMIT_EXPIRED)
-QTY_STEP = Decimal("0.0001")
+MAX_ITEMS = 99  # C6_ITEM has two digits
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A requested line priced: unit price, discount and value in cents."""
+
+    unit_price: Decimal
+    discount: Decimal
+    discount_percent: Decimal
+    value: Decimal
+
+
+def price_line(
+    n: int, line: OrderLine, list_price: Decimal, today: date, table_discount: Decimal = ZERO
+) -> Priced:
+    """Check one requested line and price it (``quantity_invalid``, ``price_invalid``,
+    ``discount_invalid``, ``delivery_date_invalid``, ``amount_too_large``). A line priced
+    from a table takes the table's discount unless it brings its own."""
+    q = line.quantity
+    if not q.is_finite() or q <= 0 or q > MAX_QUANTITY or q != q.quantize(QTY_STEP):
+        raise ErpError(
+            "quantity_invalid",
+            f"item {n}: quantity must be more than 0, at most {qty(MAX_QUANTITY)}, "
+            "with at most 4 decimals",
+        )
+    price = list_price if line.unit_price is None else line.unit_price
+    if line.unit_price is None and price <= 0:
+        raise ErpError("price_invalid", f"item {n}: the product has no price; give a unit price")
+    if not price.is_finite() or price <= 0 or price > MAX_AMOUNT or price != cents(price):
+        raise ErpError(
+            "price_invalid",
+            f"item {n}: unit price must be more than 0.00, at most {money(MAX_AMOUNT)}, in cents",
+        )
+    if line.delivery_date is not None and line.delivery_date < today:
+        raise ErpError(
+            "delivery_date_invalid",
+            f"item {n}: delivery date {line.delivery_date} is before today ({today})",
+        )
+    gross = q * price
+    if gross > MAX_AMOUNT:
+        raise ErpError(
+            "amount_too_large", f"item {n}: quantity x price is over {money(MAX_AMOUNT)}"
+        )
+    gross = cents(gross)
+    discount, percent = ZERO, ZERO
+    if line.discount is not None and line.discount_percent is not None:
+        raise ErpError("discount_invalid", f"item {n}: give discount or discount_percent")
+    if line.unit_price is None and line.discount is None and line.discount_percent is None:
+        line = replace(line, discount_percent=table_discount or None)
+    if line.discount is not None:
+        discount = line.discount
+        if not discount.is_finite() or discount < 0 or discount != cents(discount):
+            raise ErpError("discount_invalid", f"item {n}: discount is money in cents, 0 or more")
+    if line.discount_percent is not None:
+        percent = line.discount_percent
+        if not percent.is_finite() or not 0 <= percent < 100 or percent != cents(percent):
+            raise ErpError(
+                "discount_invalid", f"item {n}: discount_percent is 0 to 99.99 (2 decimals)"
+            )
+        discount = cents(gross * percent / 100)
+    if discount >= gross:
+        raise ErpError(
+            "discount_invalid",
+            f"item {n}: discount {money(discount)} leaves nothing of {money(gross)}",
+        )
+    return Priced(price, discount, percent, gross - discount)
+
+
+def _fits(what: str, *amounts: Decimal) -> None:
+    if sum(amounts, ZERO) > MAX_AMOUNT:
+        raise ErpError("amount_too_large", f"{what} would pass {money(MAX_AMOUNT)}")
+
+
+def _product(books: Books, code: str) -> Product:
+    return books.must(Product, code, what="product")
+
+
+def _price_table(
+    books: Books, req: OrderRequest, customer: Customer, today: date
+) -> PriceTable | None:
+    """The order's price table: the one named (it must be valid today), else the customer's
+    while valid (else list prices)."""
+    if req.price_table:
+        table = books.must(PriceTable, req.price_table, what="price_table")
+        if not table.valid_on(today):
+            raise ErpError(
+                "price_table_not_valid",
+                f"price table {table.code} is valid {table.valid_from} to "
+                f"{table.valid_to or 'no end'}",
+            )
+        return table
+    own = books.get(PriceTable, customer.price_table) if customer.price_table else None
+    return own if own is not None and own.valid_on(today) else None
 
 
 def place_order(
@@ -45,22 +157,41 @@ def place_order(
         raise ErpError("customer_blocked", f"customer {customer.code}/{customer.store} is blocked")
     if not req.lines:
         raise ErpError("order_empty", "an order needs at least one item")
+    if len(req.lines) > MAX_ITEMS:
+        raise ErpError("order_too_long", f"an order has at most {MAX_ITEMS} items")
     if req.release_mode not in ("item", "whole"):
         raise ErpError("release_mode_invalid", "release mode is 'item' or 'whole'")
     terms = req.payment_terms or customer.payment_terms
     books.must(PaymentTerms, terms, what="payment_terms")
-    for n, line in enumerate(req.lines, 1):
+    table = _price_table(books, req, customer, today)
+    priced: list[Priced] = []
+    receivable = ZERO
+    lines = [
+        replace(
+            ln, warehouse=ln.warehouse or books.must(Product, ln.product, what="product").warehouse
+        )
+        for ln in req.lines
+    ]
+    for n, line in enumerate(lines, 1):
         product = books.must(Product, line.product, what="product")
         op = books.must(OperationType, line.operation, what="operation")
-        if line.quantity <= 0 or line.quantity != line.quantity.quantize(QTY_STEP):
-            raise ErpError(
-                "quantity_invalid", f"item {n}: quantity must be positive, at most 4 decimals"
-            )
-        price = product.list_price if line.unit_price is None else line.unit_price
-        if price < 0 or price != cents(price):
-            raise ErpError("price_invalid", f"item {n}: price must be positive with cents")
+        entry = books.get(PriceTableItem, table.code, product.code) if table else None
+        if entry is None:
+            priced.append(price_line(n, line, product.list_price, today))
+        else:
+            priced.append(price_line(n, line, entry.price, today, entry.discount_percent))
         if op.moves_stock:
-            books.must(Stock, line.product, line.warehouse, what="stock")
+            stock = books.must(Stock, line.product, str(line.warehouse), what="stock")
+            _fits(f"item {n}: stock in sales orders", stock.in_sales_orders, line.quantity)
+        if op.creates_receivable:
+            receivable += priced[-1].value
+    _fits(
+        "the customer's orders",
+        customer.open_orders,
+        customer.released_orders,
+        customer.credit_blocked_orders,
+        receivable,
+    )
     order = books.add(
         SalesOrder(
             number=books.next_number("order"),
@@ -72,23 +203,24 @@ def place_order(
             allow_partial=req.allow_partial and req.release_mode == "item",
             origin=req.origin,
             seller=req.seller or customer.seller,
+            price_table=table.code if table else "",
         )
     )
-    for n, line in enumerate(req.lines, 1):
-        product = books.must(Product, line.product, what="product")
+    for n, (line, price) in enumerate(zip(lines, priced, strict=True), 1):
         op = books.must(OperationType, line.operation, what="operation")
-        price = product.list_price if line.unit_price is None else line.unit_price
         item = books.add(
             OrderItem(
                 order=order.number,
                 item=f"{n:02d}",
                 product=line.product,
                 quantity=line.quantity,
-                unit_price=price,
-                value=cents(line.quantity * price),
+                unit_price=price.unit_price,
+                value=price.value,
                 operation=line.operation,
-                warehouse=line.warehouse,
+                warehouse=str(line.warehouse),
                 delivery_date=line.delivery_date or today,
+                discount=price.discount,
+                discount_percent=price.discount_percent,
             )
         )
         if op.moves_stock:
@@ -127,6 +259,7 @@ def evaluate_order(
         if _op(books, r).creates_receivable and (r.id in fresh or r.credit_block in CREDIT_HOLDS)
     ]
     reason = ""
+    held = False
     if judged:
         value = sum((r.value for r in judged), ZERO)
         scope = books.scope_customers(customer.code, customer.store, policy.credit.scope == "all")
@@ -136,12 +269,33 @@ def evaluate_order(
             for t in books.where(Receivable, customer_code=c.code, customer_store=c.store)
             if t.status == "open"
         ]
-        decision = evaluate_credit(customer, scope, titles, value, today, policy.credit)
-        reason = decision.reason
+        judge = min(scope, key=lambda c: c.store) if policy.credit.scope == "all" else customer
+        decision = evaluate_credit(judge, scope, titles, value, today, policy.credit)
+        reason, held = decision.reason, not decision.approved
         for row in judged:
             _set_credit(customer, row, decision.code)
     _evaluate_stock(books, order, [r for r in candidates if r.credit_block == RELEASED])
-    return release_result(books, order, reason)
+    short = stock_reason(books, number)
+    if short and not held:
+        reason = ""
+    return release_result(books, order, reason, short)
+
+
+def stock_reason(books: Books, number: str) -> str:
+    """What stock holds back: ``item 01 P1: 5 available, 10 waiting`` per item, or blank."""
+    waiting: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in books.where(ReleaseRow, order=number):
+        if row.waiting and row.credit_block == RELEASED:
+            waiting[row.item] += row.quantity
+    parts = []
+    for item_no in sorted(waiting):
+        item = books.must(OrderItem, number, item_no, what="order_item")
+        stock = books.get(Stock, item.product, item.warehouse)
+        free = max(stock.available(item.reserved_qty), ZERO) if stock else ZERO
+        parts.append(
+            f"item {item_no} {item.product}: {qty(free)} available, {qty(waiting[item_no])} waiting"
+        )
+    return "; ".join(parts)
 
 
 def _retry(row: ReleaseRow) -> bool:
@@ -231,7 +385,7 @@ def _whole_fits(books: Books, rows: list[ReleaseRow]) -> bool:
 
 def _split(books: Books, row: ReleaseRow, item: OrderItem, quantity: Decimal) -> ReleaseRow:
     """Cut ``row`` to ``quantity``; the rest becomes a new row with the same blocks."""
-    value = cents(quantity * item.unit_price)
+    value = line_value(item, quantity)
     sequence = len(books.where(ReleaseRow, order=row.order, item=row.item)) + 1
     rest = books.add(
         ReleaseRow(
@@ -294,11 +448,30 @@ def release_credit(
     order = books.must(SalesOrder, number, what="order")
     customer = books.customer(order.customer_code, order.customer_store)
     rows = [r for r in _pick(books, number, items) if r.credit_block in CREDIT_HOLDS]
+    if not rows:
+        raise ErpError("nothing_to_release", _why_no_credit_hold(books, order))
     for row in rows:
         _set_credit(customer, row, RELEASED)
     if with_stock:
         _evaluate_stock(books, order, rows)
-    return release_result(books, order, "released by hand")
+    return release_result(books, order, "credit released by hand", stock_reason(books, number))
+
+
+def _why_no_credit_hold(books: Books, order: SalesOrder) -> str:
+    status = refresh_status(books, order)
+    n = order.number
+    if status == "rejected":
+        return f"order {n} was rejected (09); there is nothing to release"
+    if status == "invoiced":
+        return f"order {n} is invoiced"
+    if status == "blocked_stock" or any(
+        r.waiting and r.stock_block in (NO_STOCK, STOCK_BY_HAND)
+        for r in books.where(ReleaseRow, order=n)
+    ):
+        return f"order {n} is held by stock only (02/03), not by credit; release its stock"
+    if status in ("released", "partly_released"):
+        return f"order {n} has no credit-blocked items (it is {status.replace('_', ' ')})"
+    return f"order {n} has no credit-blocked items"
 
 
 def release_stock(
@@ -311,8 +484,34 @@ def release_stock(
         for r in _pick(books, number, items)
         if r.credit_block == RELEASED and r.stock_block in (NO_STOCK, STOCK_BY_HAND)
     ]
+    if not rows:
+        held = any(r.credit_block in CREDIT_HOLDS for r in _pick(books, number, items))
+        raise ErpError(
+            "nothing_to_release",
+            f"order {number} is held by credit; release its credit first"
+            if held
+            else f"order {number} has no stock-blocked items",
+        )
+    if not _any_fits(books, order, rows):
+        raise ErpError("stock_short", f"order {number}: {stock_reason(books, number)}")
     _evaluate_stock(books, order, rows)
-    return release_result(books, order, "")
+    return release_result(books, order, "", stock_reason(books, number))
+
+
+def _any_fits(books: Books, order: SalesOrder, rows: list[ReleaseRow]) -> bool:
+    """Would judging stock release anything of ``rows``?"""
+    if order.release_mode == "whole":
+        return _whole_fits(books, rows)
+    for row in rows:
+        item = books.must(OrderItem, row.order, row.item, what="order_item")
+        if not books.must(OperationType, item.operation, what="operation").moves_stock:
+            return True
+        free = books.must(Stock, item.product, item.warehouse, what="stock").available(
+            item.reserved_qty
+        )
+        if free >= row.quantity or (order.allow_partial and free > 0):
+            return True
+    return False
 
 
 def reject_order(
@@ -325,10 +524,18 @@ def reject_order(
     for item in books.where(OrderItem, order=number):
         if wanted is None or item.item in wanted:
             _row_rest(books, item, today)
-    for row in _pick(books, number, items):
+    picked = _pick(books, number, items)
+    if not picked:
+        status = refresh_status(books, order)
+        raise ErpError(
+            "nothing_to_reject",
+            f"order {number} has nothing waiting to reject (it is {status.replace('_', ' ')})"
+            + ("; reverse its release (05) first" if "released" in status else ""),
+        )
+    for row in picked:
         item = books.must(OrderItem, row.order, row.item, what="order_item")
         op = books.must(OperationType, item.operation, what="operation")
-        _set_credit(customer, row, "09")
+        _set_credit(customer, row, REJECTED)
         item.rejected_qty += row.quantity
         if op.creates_receivable:
             customer.open_orders -= row.value
@@ -411,7 +618,12 @@ def release_customer(
     while the released value fits that amount."""
     results: list[ReleaseResult] = []
     budget = up_to
-    for order in customer_blocked_orders(books, code, store):
+    blocked = customer_blocked_orders(books, code, store)
+    if not blocked:
+        raise ErpError(
+            "nothing_to_release", f"customer {code}/{store} has no credit-blocked orders"
+        )
+    for order in blocked:
         value = sum(
             (r.value for r in _pick(books, order.number, None) if r.credit_block in CREDIT_HOLDS),
             ZERO,
@@ -421,14 +633,20 @@ def release_customer(
                 break
             budget -= value
         results.append(release_credit(books, order.number, today))
+    if not results:
+        raise ErpError(
+            "nothing_to_release",
+            f"the oldest blocked order {blocked[0].number} is over {money(up_to or ZERO)}",
+        )
     return results
 
 
 def reject_customer(books: Books, code: str, store: str, today: date) -> list[ReleaseResult]:
     """Reject every credit-blocked order of the customer."""
-    return [
-        reject_order(books, o.number, today) for o in customer_blocked_orders(books, code, store)
-    ]
+    blocked = customer_blocked_orders(books, code, store)
+    if not blocked:
+        raise ErpError("nothing_to_reject", f"customer {code}/{store} has no credit-blocked orders")
+    return [reject_order(books, o.number, today) for o in blocked]
 
 
 def reserve_item(books: Books, number: str, item_no: str, quantity: Decimal) -> None:

@@ -17,9 +17,10 @@ from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.phones import normalize_phone
 from erp_bridge.domain.position import CustomerPosition, customer_position
 from erp_bridge.domain.taxid import normalize_tax_id
-from erp_bridge.embedded.collection import CollectionDesk
-from erp_bridge.embedded.sales import SalesDesk
+from erp_bridge.embedded.master import MasterDesk
+from erp_bridge.embedded.reanalysis import ReanalysisDesk
 from erp_bridge.embedded.service import ServiceDesk
+from erp_bridge.embedded.settings import SettingsDesk
 from erp_bridge.embedded.store import C, as_utc, eq_where
 from erp_bridge.embedded.tables import changes
 from erp_bridge.port import (
@@ -30,7 +31,7 @@ from erp_bridge.port import (
 )
 
 
-class EmbeddedErp(SalesDesk, CollectionDesk, ServiceDesk):
+class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
     """Implements :class:`erp_bridge.port.ErpPort` on the engine's database."""
 
     # -- customers and products ---------------------------------------------------------------
@@ -44,7 +45,11 @@ class EmbeddedErp(SalesDesk, CollectionDesk, ServiceDesk):
             where: Any = c.tax_id == normalize_tax_id(tax_id)
         elif phone:
             e164 = normalize_phone(phone)
-            where = sa.or_(c.phone == e164, c.phone2 == e164)
+            k = C[e.CustomerContact]
+            by_contact = sa.select(k.customer_code, k.customer_store).where(k.phone == e164)
+            where = sa.or_(
+                c.phone == e164, c.phone2 == e164, sa.tuple_(c.code, c.store).in_(by_contact)
+            )
         else:
             raise ErpError("search_empty", "give a phone or a tax id")
         async with self.read() as uow:
@@ -53,6 +58,15 @@ class EmbeddedErp(SalesDesk, CollectionDesk, ServiceDesk):
             CustomerRef(x.code, x.store, x.name, x.tax_id, x.phone, x.risk, x.blocked)
             for x in sorted(found, key=lambda x: (x.code, x.store))
         ]
+
+    async def contacts(self, code: str, store: str) -> list[e.CustomerContact]:
+        """The contacts of a customer store, by name."""
+        k = C[e.CustomerContact]
+        async with self.read() as uow:
+            found = await uow.load(
+                e.CustomerContact, k.customer_code == code, k.customer_store == store
+            )
+        return sorted(found, key=lambda x: x.name)
 
     async def customer_position(self, code: str, store: str) -> CustomerPosition:
         """The customer position, read in one snapshot."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.invoicing import InvoiceResult
 from erp_bridge.domain.orders import OrderRequest, ReleaseResult
 from erp_bridge.domain.production import production_run
-from erp_bridge.embedded.store import C, ErpStore, R, log
+from erp_bridge.embedded.store import C, ErpStore, as_utc, log
 from erp_bridge.embedded.uow import UnitOfWork
 
 
@@ -21,37 +23,99 @@ class SalesDesk(ErpStore):
     """Faturamento operations of :class:`~erp_bridge.embedded.adapter.EmbeddedErp`."""
 
     async def create_sales_order(
-        self, req: OrderRequest, *, idempotency_key: str | None = None
+        self, req: OrderRequest, *, idempotency_key: str | None = None, by: str = ""
     ) -> ReleaseResult:
         """Enter the order and run the automatic release."""
 
         async def work(uow: UnitOfWork) -> ReleaseResult:
             await self._lock_customers(uow, req.customer_code, req.customer_store)
             await self._reference(uow)
-            await self._stock(uow, ((ln.product, ln.warehouse) for ln in req.lines))
-            await self._sequence(uow, "order")
-            result = release.place_order(uow.books, req, self.today(), self._policy)
+            await self._prices(uow, req)
+            await self._stock(uow, await self._order_stock(uow, req))
+            await self._draw(uow, "order")
+            result = release.place_order(uow.books, req, self.today(), uow.policy)
+            self._history(uow, result, "entered", by, "", None)
             uow.touch("sales_order", req.customer_code, req.customer_store, result.order)
             log.info("erp_order_created", order=result.order, status=result.status)
             return result
 
         return await self._once(idempotency_key, "sales_order", ReleaseResult, work)
 
+    async def _order_stock(self, uow: UnitOfWork, req: OrderRequest) -> list[tuple[str, str]]:
+        """The (product, warehouse) pairs of the order, a line without a warehouse taking
+        its product's own."""
+        missing = {ln.product for ln in req.lines if not ln.warehouse}
+        found: dict[str, str] = {}
+        if missing:
+            products = await uow.load(e.Product, C[e.Product].code.in_(missing))
+            found = {p.code: p.warehouse for p in products}
+        return [(ln.product, ln.warehouse or found.get(ln.product, "01")) for ln in req.lines]
+
+    async def _prices(self, uow: UnitOfWork, req: OrderRequest) -> None:
+        """Load the order's price table (named, or the customer's) and its prices."""
+        cust = uow.books.get(e.Customer, req.customer_code, req.customer_store)
+        tables = {t for t in (req.price_table, cust.price_table if cust else "") if t}
+        if not tables:
+            return
+        await uow.load(e.PriceTable, C[e.PriceTable].code.in_(tables))
+        i = C[e.PriceTableItem]
+        await uow.load(
+            e.PriceTableItem, i.table.in_(tables), i.product.in_({ln.product for ln in req.lines})
+        )
+
+    def _history(
+        self,
+        uow: UnitOfWork,
+        result: ReleaseResult,
+        action: str,
+        by: str,
+        why: str,
+        items: Sequence[str] | None,
+    ) -> None:
+        """One line of the order's history: who, when, why, and what the rules said."""
+        judged = action in ("entered", "analysed", "re_analysed")  # the rules decided
+        rules = (result.credit_reason, result.stock_reason) if judged else (result.stock_reason,)
+        said = "; ".join(x for x in rules if x)
+        note = f"{why} ({said})" if why and said else why or said
+        uow.books.add(
+            e.OrderEvent(
+                id=f"{time.time_ns():020d}-{uow.books.new_id()[:8]}",  # sorts in time order
+                order=result.order,
+                at=self._clock(),
+                action=action,
+                by=by,
+                why=note[:200],
+                status=result.status,
+                items=",".join(items or ())[:200],
+            )
+        )
+
     async def _on_order(
         self,
         number: str,
-        act: Callable[[UnitOfWork, e.SalesOrder], R],
+        act: Callable[[UnitOfWork, e.SalesOrder], ReleaseResult],
         *,
-        for_invoice: bool = False,
-    ) -> R:
+        action: str,
+        by: str = "",
+        why: str = "",
+        items: Sequence[str] | None = None,
+    ) -> ReleaseResult:
         async with self.write() as uow:
-            order = await self._order(uow, number, for_invoice=for_invoice)
+            order = await self._order(uow, number)
             result = act(uow, order)
+            self._history(uow, result, action, by, why, items)
             uow.touch("sales_order", order.customer_code, order.customer_store, number)
+            log.info("erp_order_" + action, order=number, status=result.status, by=by)
             return result
 
     async def release_order(
-        self, number: str, *, items: Sequence[str] | None = None, with_stock: bool = True
+        self,
+        number: str,
+        *,
+        items: Sequence[str] | None = None,
+        with_stock: bool = True,
+        by: str = "",
+        why: str = "",
     ) -> ReleaseResult:
         """Release credit (and stock) of an order's blocked rows."""
         return await self._on_order(
@@ -59,45 +123,73 @@ class SalesDesk(ErpStore):
             lambda u, o: release.release_credit(
                 u.books, number, self.today(), items, with_stock=with_stock
             ),
+            action="released",
+            by=by,
+            why=why,
+            items=items,
         )
 
     async def release_order_stock(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
-        """Re-evaluate stock of an order's stock-blocked rows."""
+        """Re-evaluate stock of an order's stock-blocked rows (02, or 03 blocked by hand)."""
         return await self._on_order(
-            number, lambda u, o: release.release_stock(u.books, number, self.today(), items)
+            number,
+            lambda u, o: release.release_stock(u.books, number, self.today(), items),
+            action="stock_released",
+            by=by,
+            why=why,
+            items=items,
         )
 
-    async def evaluate_order(self, number: str) -> ReleaseResult:
+    async def evaluate_order(self, number: str, *, by: str = "") -> ReleaseResult:
         """A batch release attempt on one order (credit and stock, all items)."""
         return await self._on_order(
             number,
             lambda u, o: release.evaluate_order(
-                u.books, number, self.today(), self._policy, automatic=True
+                u.books, number, self.today(), u.policy, automatic=True
             ),
+            action="analysed",
+            by=by,
         )
 
     async def reject_order(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Reject (09) an order's blocked rows."""
         return await self._on_order(
-            number, lambda u, o: release.reject_order(u.books, number, self.today(), items)
+            number,
+            lambda u, o: release.reject_order(u.books, number, self.today(), items),
+            action="rejected",
+            by=by,
+            why=why,
+            items=items,
         )
 
-    async def hold_stock(self, number: str, *, items: Sequence[str] | None = None) -> ReleaseResult:
+    async def hold_stock(
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
+    ) -> ReleaseResult:
         """Block by hand (stock 03) an order's released, not invoiced rows."""
         return await self._on_order(
-            number, lambda u, o: release.hold_stock(u.books, number, self.today(), items)
+            number,
+            lambda u, o: release.hold_stock(u.books, number, self.today(), items),
+            action="stock_held",
+            by=by,
+            why=why,
+            items=items,
         )
 
     async def reverse_release(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Reverse (05) an order's released, not invoiced rows."""
         return await self._on_order(
-            number, lambda u, o: release.reverse_release(u.books, number, self.today(), items)
+            number,
+            lambda u, o: release.reverse_release(u.books, number, self.today(), items),
+            action="reversed",
+            by=by,
+            why=why,
+            items=items,
         )
 
     async def _customer_orders(self, uow: UnitOfWork, code: str, store: str) -> None:
@@ -113,30 +205,50 @@ class SalesDesk(ErpStore):
             await self._order_body(uow, order.number)
 
     async def release_customer(
-        self, code: str, store: str, *, up_to: Decimal | None = None
+        self,
+        code: str,
+        store: str,
+        *,
+        up_to: Decimal | None = None,
+        by: str = "",
+        why: str = "",
     ) -> list[ReleaseResult]:
         """Release a customer's credit-blocked orders, oldest first, up to ``up_to``."""
         async with self.write() as uow:
             await self._customer_orders(uow, code, store)
             results = release.release_customer(uow.books, code, store, self.today(), up_to)
+            for result in results:
+                self._history(uow, result, "released", by, why, None)
             uow.touch("customer_release", code, store, "")
             return results
 
-    async def reject_customer(self, code: str, store: str) -> list[ReleaseResult]:
+    async def reject_customer(
+        self, code: str, store: str, *, by: str = "", why: str = ""
+    ) -> list[ReleaseResult]:
         """Reject every credit-blocked order of the customer."""
         async with self.write() as uow:
             await self._customer_orders(uow, code, store)
             results = release.reject_customer(uow.books, code, store, self.today())
+            for result in results:
+                self._history(uow, result, "rejected", by, why, None)
             uow.touch("customer_release", code, store, "")
             return results
 
+    async def history(self, number: str) -> list[e.OrderEvent]:
+        """The order's history, oldest first."""
+        async with self.read() as uow:
+            found = await uow.load(e.OrderEvent, C[e.OrderEvent].order == number)
+        for event in found:
+            event.at = as_utc(event.at).astimezone(UTC)
+        return sorted(found, key=lambda x: x.id)
+
     async def invoice(self, number: str) -> InvoiceResult:
         """Invoice an order's released rows."""
-        return await self._on_order(
-            number,
-            lambda u, o: invoicing.invoice_order(u.books, number, self.today()),
-            for_invoice=True,
-        )
+        async with self.write() as uow:
+            order = await self._order(uow, number, for_invoice=True)
+            result = invoicing.invoice_order(uow.books, number, self.today())
+            uow.touch("sales_order", order.customer_code, order.customer_store, number)
+            return result
 
     async def invoice_run(self) -> list[InvoiceResult]:
         """Invoice every released or partly released order (one transaction each)."""
@@ -166,9 +278,12 @@ class SalesDesk(ErpStore):
             items = await uow.load(
                 e.OrderItem, i.product.in_(codes), i.production.in_(["", "credit_blocked"])
             )
-            await self._stock(uow, ((x.product, x.warehouse) for x in items))
+            bom = await uow.load(e.BomLine, C[e.BomLine].product.in_(codes))
+            parts = [
+                (b.component, x.warehouse) for x in items for b in bom if b.product == x.product
+            ]
+            await self._stock(uow, [*((x.product, x.warehouse) for x in items), *parts])
             await uow.load(e.ReleaseRow, C[e.ReleaseRow].order.in_({x.order for x in items}))
-            await uow.load(e.BomLine, C[e.BomLine].product.in_(codes))
             await self._sequence(uow, "production")
             created = production_run(uow.books, self.today())
             for po in created:

@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erp_bridge.domain import collection, invoicing, release
 from erp_bridge.domain import entities as e
-from erp_bridge.domain.books import Books
+from erp_bridge.domain.books import Books, key_of
 from erp_bridge.domain.catalog import standard_operations, standard_terms
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.orders import OrderLine, OrderRequest
@@ -36,11 +36,51 @@ from erp_bridge.embedded.uow import UnitOfWork
 
 
 async def add_records(engine: AsyncEngine, records: Iterable[Any]) -> None:
-    """Insert core records (customers, products, stock, ...) in one transaction."""
+    """Insert or replace core records (customers, products, stock, ...) in one transaction:
+    a record whose key exists replaces the stored one."""
     async with engine.begin() as conn:
         uow = UnitOfWork(conn, lock=False)
-        uow.books.add_all(records)
+        by_type: dict[type, list[Any]] = {}
+        for record in records:
+            by_type.setdefault(type(record), []).append(record)
+        for cls, group in by_type.items():
+            await load_keys(uow, cls, [key_of(r) for r in group])
+            uow.books.add_all(group)
         await uow.flush(datetime.now(UTC))
+
+
+async def load_keys(
+    uow: UnitOfWork, cls: type, keys: list[tuple[Any, ...]], *, lock: bool = False
+) -> list[Any]:
+    """Load the stored records of ``cls`` with these keys (in chunks)."""
+    table = TABLES[cls]
+    names: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
+    found: list[Any] = []
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        # each key column IN its values (indexes serve it on every database; a row-value IN
+        # is scanned on PostgreSQL); the few extra rows it may bring are dropped
+        where = [table.c[n].in_({k[i] for k in chunk}) for i, n in enumerate(names)]
+        wanted = set(chunk)
+        rows: list[Any] = await uow.load(cls, *where, lock=lock)
+        found += [r for r in rows if key_of(r) in wanted]
+    return found
+
+
+async def sync_order_numbers(conn: AsyncConnection) -> None:
+    """On PostgreSQL, move the order-number sequence past numbers given by the sequence row."""
+    if conn.dialect.name != "postgresql":
+        return
+    seq = TABLES[e.Sequence].c
+    used = await conn.scalar(sa.select(seq.value).where(seq.name == "order"))
+    if used:
+        await conn.execute(
+            sa.text(
+                "SELECT setval('erp_order_seq', GREATEST(:used, "
+                "(SELECT last_value FROM erp_order_seq)))"
+            ),
+            {"used": used},
+        )
 
 
 @dataclass(frozen=True)
@@ -78,12 +118,16 @@ async def seed_demo(
         await uow.load(e.Sequence)
         books = uow.books
         books.new_id = lambda: f"{rng.getrandbits(64):016x}"
-        books.add_all(standard_operations())
-        books.add_all(standard_terms())
+        await uow.load(e.OperationType)
+        await uow.load(e.PaymentTerms)
+        for ref in [*standard_operations(), *standard_terms()]:
+            if books.get(type(ref), *key_of(ref)) is None:
+                books.add(ref)
         _catalogue(books, rng)
         people = _customers(books, rng, customers)
         orders = _history(books, rng, people, today, policy)
         await uow.flush(datetime.now(UTC))
+        await sync_order_numbers(conn)
     titles = [t for t in books.all(e.Receivable) if t.status == "open"]
     return SeedSummary(
         customers=len(books.all(e.Customer)),

@@ -79,9 +79,9 @@ class ServiceDesk(ErpStore):
                 await self._reference(uow)
                 await uow.load(e.Product, C[e.Product].code.in_([ln.product for ln in lines]))
                 await self._stock(uow, ((ln.product, "01") for ln in lines if ln.kind == "part"))
-                await self._sequence(uow, "order")
+                await self._draw(uow, "order")
                 order = field_service.order_from_work_order(
-                    uow.books, ticket.work_order, today, self._policy
+                    uow.books, ticket.work_order, today, uow.policy
                 )
                 uow.touch("sales_order", ticket.customer_code, ticket.customer_store, order.order)
             if update.close_work_order:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.audit import audit
 from erp_bridge.domain.errors import not_found
+from erp_bridge.domain.parameters import policy_of
 from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.embedded.tables import TABLES, idempotency
 from erp_bridge.embedded.uow import UnitOfWork
@@ -49,8 +50,10 @@ class ErpStore:
         *,
         clock: Callable[[], datetime] = _utcnow,
         timezone: str = "America/Sao_Paulo",
+        site: str = "01",
     ) -> None:
         self._engine = engine
+        self._site = site
         self._policy = policy or ReleasePolicy()
         self._clock = clock
         self._tz = ZoneInfo(timezone)
@@ -69,8 +72,17 @@ class ErpStore:
         guard = contextlib.nullcontext() if self._pg else self._serial
         async with guard, self._engine.begin() as conn:
             uow = UnitOfWork(conn, lock=self._pg)
+            uow.policy = await self._site_policy(uow)
             yield uow
             await uow.flush(self._clock())
+
+    async def _site_policy(self, uow: UnitOfWork) -> ReleasePolicy:
+        """The release policy with the site's stored parameters, read in this transaction."""
+        p = C[e.Parameter]
+        rows = (
+            await uow.conn.execute(sa.select(p.name, p.value).where(p.site == self._site))
+        ).all()
+        return policy_of(self._policy, {name: value for name, value in rows})
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
@@ -122,7 +134,7 @@ class ErpStore:
     async def _lock_customers(self, uow: UnitOfWork, code: str, store: str) -> None:
         """Lock the customer (every store under scope ``all``) and load its open titles."""
         where = [C[e.Customer].code == code]
-        if self._policy.credit.scope != "all":
+        if uow.policy.credit.scope != "all":
             where.append(C[e.Customer].store == store)
         found = await uow.load(e.Customer, *where, lock=True)
         if not any(c.store == store for c in found):
@@ -141,13 +153,25 @@ class ErpStore:
         pairs = sorted(set(pairs))
         if not pairs:
             return
-        await uow.load(e.Product, C[e.Product].code.in_({p for p, _ in pairs}))
+        missing = {p for p, _ in pairs if uow.books.get(e.Product, p) is None}
+        if missing:
+            await uow.load(e.Product, C[e.Product].code.in_(missing))
         s = C[e.Stock]
         await uow.load(
             e.Stock,
             sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs)),
             lock=True,
         )
+
+    async def _draw(self, uow: UnitOfWork, name: str) -> None:
+        """The next order number: on PostgreSQL from the ``erp_order_seq`` sequence (no row
+        held while the order is written; a failed order leaves a gap, as order numbers may),
+        elsewhere from the locked sequence row (:meth:`_sequence`)."""
+        if not (self._pg and name == "order"):
+            await self._sequence(uow, name)
+            return
+        value = await uow.conn.scalar(sa.text("SELECT nextval('erp_order_seq')"))
+        uow.books.taken[name] = int(value)
 
     async def _sequence(self, uow: UnitOfWork, name: str) -> None:
         await uow.load(e.Sequence, C[e.Sequence].name == name, lock=True)

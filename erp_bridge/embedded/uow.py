@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp_bridge.domain.books import Books, key_of
+from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.embedded.tables import TABLES, changes
 
 T = TypeVar("T")
@@ -19,8 +20,11 @@ T = TypeVar("T")
 class UnitOfWork:
     """One transaction's records. ``lock`` adds ``FOR UPDATE`` to locking loads (PostgreSQL)."""
 
-    def __init__(self, conn: AsyncConnection, *, lock: bool) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, lock: bool, policy: ReleasePolicy | None = None
+    ) -> None:
         self.conn = conn
+        self.policy = policy or ReleasePolicy()  # the site's rules, read when the work began
         self.books = Books()
         self._lock = lock
         self._snap: dict[tuple[type, tuple[Any, ...]], dict[str, Any]] = {}

@@ -46,6 +46,7 @@ def default_order_payload(req: OrderRequest, key: str | None) -> dict[str, Any]:
         "paymentConditionCode": req.payment_terms or "",
         "sellerCode": req.seller,
         "origin": req.origin,
+        "priceTableCode": req.price_table or "",
         "idempotencyKey": key or "",
         "items": [
             {
@@ -56,6 +57,10 @@ def default_order_payload(req: OrderRequest, key: str | None) -> dict[str, Any]:
                 "operation": ln.operation,
                 "warehouse": ln.warehouse,
                 "deliveryDate": ln.delivery_date.isoformat() if ln.delivery_date else None,
+                "discountValue": None if ln.discount is None else str(ln.discount),
+                "discountPercent": (
+                    None if ln.discount_percent is None else str(ln.discount_percent)
+                ),
             }
             for n, ln in enumerate(req.lines, 1)
         ],
@@ -180,9 +185,11 @@ class ProtheusErp:
             phones=tuple(_phones(item)), seller=str(item.get("sellerCode", "")),
             risk=ref.risk, size_class="", blocked=ref.blocked, credit_limit=limit,
             credit_limit_expiry=_date(credit.get("LimitDate") or info.get("creditLimitDate")),
+            secondary_limit=ZERO, limit_currency=1,
             open_receivables=billing, open_orders=ZERO, released_orders=orders,
+            credit_blocked_orders=ZERO,
             limit_balance=Decimal(str(credit.get("CreditLimit", limit - billing - orders))),
-            largest_purchase=ZERO, largest_title=ZERO, average_days_late=ZERO,
+            largest_purchase=ZERO, largest_title=ZERO, average_days_late=ZERO, largest_delay=0,
             protested_titles=0, returned_cheques=0, first_purchase=None, last_purchase=None,
             overdue_amount=ZERO, open_titles=(), paid_titles=(),
             orders=OrdersSummary(0, ZERO, orders, ZERO), invoices=(),
@@ -195,7 +202,7 @@ class ProtheusErp:
         _not_supported("product stock")
 
     async def create_sales_order(
-        self, req: OrderRequest, *, idempotency_key: str | None = None
+        self, req: OrderRequest, *, idempotency_key: str | None = None, by: str = ""
     ) -> ReleaseResult:
         """POST the order to the configured endpoint, with the key as ``Idempotency-Key``."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
@@ -205,40 +212,50 @@ class ProtheusErp:
         return self._order_answer(body)
 
     async def release_order(
-        self, number: str, *, items: Sequence[str] | None = None, with_stock: bool = True
+        self,
+        number: str,
+        *,
+        items: Sequence[str] | None = None,
+        with_stock: bool = True,
+        by: str = "",
+        why: str = "",
     ) -> ReleaseResult:
         """Releases are done in Protheus (MATA450/455)."""
         _not_supported("credit release")
 
     async def release_order_stock(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Done in Protheus."""
         _not_supported("stock release")
 
     async def reject_order(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Done in Protheus."""
         _not_supported("rejecting orders")
 
-    async def hold_stock(self, number: str, *, items: Sequence[str] | None = None) -> ReleaseResult:
+    async def hold_stock(
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
+    ) -> ReleaseResult:
         """Done in Protheus."""
         _not_supported("blocking stock by hand")
 
     async def reverse_release(
-        self, number: str, *, items: Sequence[str] | None = None
+        self, number: str, *, items: Sequence[str] | None = None, by: str = "", why: str = ""
     ) -> ReleaseResult:
         """Done in Protheus."""
         _not_supported("reversing releases")
 
     async def release_customer(
-        self, code: str, store: str, *, up_to: Decimal | None = None
+        self, code: str, store: str, *, up_to: Decimal | None = None, by: str = "", why: str = ""
     ) -> list[ReleaseResult]:
         """Done in Protheus."""
         _not_supported("credit release by customer")
 
-    async def reject_customer(self, code: str, store: str) -> list[ReleaseResult]:
+    async def reject_customer(
+        self, code: str, store: str, *, by: str = "", why: str = ""
+    ) -> list[ReleaseResult]:
         """Done in Protheus."""
         _not_supported("rejecting by customer")
 

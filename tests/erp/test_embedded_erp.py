@@ -64,13 +64,16 @@ async def test_order_release_invoice_in_the_database(erp: EmbeddedErp) -> None:
 
 
 async def test_credit_block_then_release_by_customer(erp: EmbeddedErp) -> None:
-    """Over the limit: 01 kept in the balance; released by customer up to an amount, stock
-    re-evaluated (100 of 101 in stock)."""
+    """Over the limit: 01 kept in the balance; a release up to less than the order changes
+    nothing and says so; released by customer up to an amount, stock re-evaluated (100 of 101
+    in stock)."""
     held = await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(101)),)))
     assert [(ln.credit_block, ln.stock_block) for ln in held.lines] == [("01", "02")]
     (cust,) = await rows(erp, Customer, code="000001")
     assert cust["credit_blocked_orders"] == D(1010)
-    assert await erp.release_customer("000001", "01", up_to=D(1000)) == []
+    with pytest.raises(ErpError) as nothing:
+        await erp.release_customer("000001", "01", up_to=D(1000))
+    assert nothing.value.code == "nothing_to_release" and "over 1000.00" in nothing.value.message
     (released,) = await erp.release_customer("000001", "01", up_to=D(1010))
     assert released.status == "partly_released"
     assert [(ln.quantity, ln.stock_block) for ln in released.lines] == [(D(100), ""), (D(1), "02")]

@@ -20,6 +20,7 @@ from erp_bridge.embedded.seed import add_records
 from erp_bridge.embedded.tables import TABLES
 
 from .scenarios import Step, steps
+from .test_properties_core import REFUSALS
 
 
 async def second_store(erp: EmbeddedErp) -> None:
@@ -90,7 +91,7 @@ async def apply_sql(erp: EmbeddedErp, step: Step, also: tuple[str, ...] = ()) ->
             else:
                 await erp.invoice(number)
     except ErpError as err:
-        expected = ("nothing_to_invoice", "nothing_to_reverse", "nothing_to_hold", *also)
+        expected = (*REFUSALS, *also)
         assert err.code in expected, err
 
 

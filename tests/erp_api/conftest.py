@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import structlog
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -130,12 +132,9 @@ class ErpServer:
             await task
 
 
-@pytest.fixture
-async def erp_server(database_url: str) -> AsyncIterator[ErpServer]:
-    """The web app with the ERP endpoints over real HTTP, on SQLite and PostgreSQL."""
-    engine = make_engine(database_url)
-    await add_records(engine, world())
-    await history(engine)
+@contextlib.asynccontextmanager
+async def serve(engine: AsyncEngine) -> AsyncIterator[ErpServer]:
+    """The web app with the ERP endpoints on ``engine``, a signed-in user per role."""
     users = UserStore(engine)
     erp = EmbeddedErp(engine, clock=lambda: NOW)
     runner = web.AppRunner(build_app(users, list, ErpApi(erp, engine, erp)))
@@ -155,4 +154,40 @@ async def erp_server(database_url: str) -> AsyncIterator[ErpServer]:
         yield ErpServer(url, engine, erp, tokens)
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def erp_server(database_url: str) -> AsyncIterator[ErpServer]:
+    """The web app with the ERP endpoints over real HTTP, on SQLite and PostgreSQL."""
+    engine = make_engine(database_url)
+    await add_records(engine, world())
+    await history(engine)
+    try:
+        async with serve(engine) as server:
+            yield server
+    finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def empty_server(database_url: str) -> AsyncIterator[ErpServer]:
+    """The web app on a database just migrated: no customers, products or stock (SQLite and
+    PostgreSQL)."""
+    engine = make_engine(database_url)
+    try:
+        async with serve(engine) as server:
+            yield server
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """``main`` configures logging onto the captured stderr; put the previous setup back."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.configure(**saved)
+    root.handlers[:] = handlers
+    root.setLevel(level)

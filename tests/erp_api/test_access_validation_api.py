@@ -14,7 +14,9 @@ async def test_roles_and_missing_token(erp_server: ErpServer) -> None:
     not enter orders; admin may do what supervisors do."""
     s = erp_server
     for method, path, _handler, _ok in ROUTES:
-        concrete = path.format(code="000001", store="01", number="1", id="x", call_id="c")
+        concrete = path.format(
+            code="000001", store="01", number="1", id="x", call_id="c", kind="customers"
+        )
         status, body = await s.call(method, concrete, None, json={})
         assert (status, body["error"]["code"]) == (401, "unauthenticated"), path
     for method, path in [

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from atende.cli import main
 from atende.db import make_engine, upgrade
 from atende.demo import seed_erp
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """``main`` configures logging onto the captured stderr; put the previous setup back."""
-    saved = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.configure(**saved)
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.mark.usefixtures("restore_logging")
@@ -73,3 +58,33 @@ async def test_demo_seeds_the_erp_once(tmp_path: Path) -> None:
         assert await seed_erp(engine, 10) is False
     finally:
         await engine.dispose()
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_import_files_and_complete_production_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``erp import`` loads products, a bill of materials and stock from CSV files into a
+    freshly migrated database and prints the report (a refused line exits 1 and names the
+    line; loading the same file again changes nothing); ``erp complete-production`` of an
+    unknown production order exits 1 with its code, a quantity that is not a number exits 2."""
+    monkeypatch.setenv("ATENDE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'erp.db'}")
+    monkeypatch.setenv("ATENDE_LOG_LEVEL", "warning")
+    files = {
+        "products": "code,description,in_house\nM1,Moedor,S\nC1,Motor,N\n",
+        "bom": "product,component,quantity\nM1,C1,2\nM1,XX,1\n",
+        "stock": "product,on_hand\nM1,0\nC1,10\n",
+    }
+    for kind, text in files.items():
+        (tmp_path / f"{kind}.csv").write_text(text, encoding="utf-8")
+    assert main(["erp", "import", "products", str(tmp_path / "products.csv")]) == 0
+    assert "products: 2 rows, 2 added" in capsys.readouterr().out
+    assert main(["erp", "import", "bom", str(tmp_path / "bom.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "line 3: component: no component XX" in out and "1 refused" in out
+    assert main(["erp", "import", "stock", str(tmp_path / "stock.csv")]) == 0
+    assert main(["erp", "import", "stock", str(tmp_path / "stock.csv")]) == 0
+    assert "0 added, 0 changed, 2 unchanged" in capsys.readouterr().out
+    assert main(["erp", "complete-production", "000001", "lots"]) == 2
+    assert main(["erp", "complete-production", "000001", "1"]) == 1
+    assert "production_order_unknown" in capsys.readouterr().out

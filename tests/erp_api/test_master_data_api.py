@@ -1,0 +1,138 @@
+"""A site starting from empty: its customers, products, stock and open titles loaded through
+the API from JSON, CSV and XLSX files (bad rows reported by line, re-imports doubling
+nothing), then an order taken by phone that reaches invoicing."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+
+from atende.auth import Role
+from tests.erp_api.conftest import ErpServer
+
+CUSTOMERS_CSV = """code;store;name;tax_id;phone;risk;credit_limit;payment_terms
+000100;01;Padaria Sol Ltda;11.222.333/0001-81;(11) 3333-4444;B;5000.00;002
+000101;01;CPF Errado;123.456.789-00;;C;100;001
+000102;01;Risco Z;52998224725;;Z;100;001
+000103;01;;52998224725;;C;100;001
+000104;01;Sem Prazo;52998224725;;C;100;999
+000105;01;Joana Silva;529.982.247-25;11 98888-7777;C;1000.00;001
+"""
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def _upload(s: ErpServer, kind: str, data: bytes, fmt: str) -> tuple[int, Any]:
+    return await s.call(
+        "POST", f"/api/erp/master/{kind}/import?format={fmt}", Role.ADMIN, data=data
+    )
+
+
+async def test_empty_site_loads_its_books_and_invoices_an_order(empty_server: ErpServer) -> None:
+    """Products as JSON, customers as CSV with a bad tax id, risk, name and payment terms
+    (each reported by line and field, the good rows loaded), stock as XLSX with an unknown
+    product and a negative count, a legacy open title; loading the same files again adds and
+    changes nothing. An agent then finds the customer by phone, enters an order, and billing
+    invoices it; only an admin may load data."""
+    s = empty_server
+    products = [
+        {"code": "P1", "description": "Cafe 500g", "list_price": "10.00"},
+        {"code": "P2", "description": "Moedor", "in_house": "S", "unit": "PC"},
+        {"code": "P3", "description": "Sem preco", "list_price": "-1"},
+    ]
+    status, report = await s.call(
+        "PUT", "/api/erp/master/products", Role.ADMIN, json={"rows": products}
+    )
+    assert status == 200, report
+    assert (report["rows"], report["added"]) == (3, 2)
+    assert [(p["line"], p["field"]) for p in report["refused"]] == [(3, "list_price")]
+    status, body = await s.call(
+        "PUT", "/api/erp/master/products", Role.SUPERVISOR, json={"rows": products}
+    )
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+
+    for _ in range(2):
+        status, report = await _upload(s, "customers", CUSTOMERS_CSV.encode(), "csv")
+        assert status == 200, report
+        refused = [(p["line"], p["field"]) for p in report["refused"]]
+        assert refused == [(3, "tax_id"), (4, "risk"), (5, "name"), (6, "payment_terms")]
+    assert (report["rows"], report["added"], report["unchanged"]) == (6, 0, 2)
+
+    stock = _xlsx(
+        [
+            ["product", "warehouse", "on_hand"],
+            ["P1", "01", 120],
+            ["NOPE", "01", 5],
+            ["P2", "01", -3],
+        ]
+    )
+    status, report = await _upload(s, "stock", stock, "xlsx")
+    assert status == 200, report
+    assert report["added"] == 1
+    assert [(p["line"], p["field"]) for p in report["refused"]] == [(3, "product"), (4, "on_hand")]
+    status, report = await _upload(s, "stock", stock, "xlsx")
+    assert (report["added"], report["unchanged"]) == (0, 1)
+
+    title = "prefix,number,installment,customer_code,customer_store,issued,due,value,balance\n"
+    title += "LEG,000123,A,000100,01,2026-11-01,2026-12-01,300.00,250.00\n"
+    for _ in range(2):
+        status, report = await _upload(s, "receivables", title.encode(), "csv")
+        assert status == 200 and report["refused"] == [], report
+    status, position = await s.call("GET", "/api/erp/customers/000100/01/position")
+    assert position["open_receivables"] == "250.00"
+
+    status, found = await s.call("GET", "/api/erp/customers?phone=(11) 3333-4444")
+    assert [c["code"] for c in found["customers"]] == ["000100"]
+    order = {
+        "customer_code": "000100",
+        "customer_store": "01",
+        "lines": [{"product": "P1", "quantity": "12"}],
+    }
+    status, placed = await s.call("POST", "/api/erp/orders", json=order)
+    assert status == 201 and placed["status"] == "released", placed
+    status, invoice = await s.call(
+        "POST", f"/api/erp/orders/{placed['order']}/invoice", Role.SUPERVISOR
+    )
+    assert status == 201 and invoice["total"] == "120.00"
+    assert [t["due"] for t in invoice["receivables"]] == ["2026-12-27"]  # terms 002: 30 days
+
+
+async def test_contacts_and_unreadable_files(empty_server: ErpServer) -> None:
+    """A contact's phone finds its customer; a contact of an unknown customer is refused; a
+    file that is not XLSX, an unknown kind and an unknown column answer clear errors."""
+    s = empty_server
+    customer = {"code": "9", "store": "1", "name": "Loja", "tax_id": "11222333000181"}
+    status, report = await s.call(
+        "PUT", "/api/erp/master/customers", Role.ADMIN, json={"rows": [customer]}
+    )
+    assert report["added"] == 1, report
+    contacts = [
+        {"customer_code": "9", "customer_store": "1", "name": "Ana", "phone": "21 97777-1111"},
+        {"customer_code": "8", "customer_store": "1", "name": "Bia"},
+    ]
+    status, report = await s.call(
+        "PUT", "/api/erp/master/contacts", Role.ADMIN, json={"rows": contacts}
+    )
+    assert report["added"] == 1 and [p["line"] for p in report["refused"]] == [2]
+    status, found = await s.call("GET", "/api/erp/customers?phone=+5521977771111")
+    assert [c["code"] for c in found["customers"]] == ["9"]
+    status, listed = await s.call("GET", "/api/erp/customers/9/1/contacts")
+    assert [(c["name"], c["phone"]) for c in listed["contacts"]] == [("Ana", "+5521977771111")]
+
+    status, body = await _upload(s, "stock", b"not a workbook", "xlsx")
+    assert (status, body["error"]["code"]) == (422, "file_unreadable")
+    status, body = await _upload(s, "planets", b"a\n1\n", "csv")
+    assert (status, body["error"]["code"]) == (404, "kind_unknown")
+    status, report = await _upload(s, "operations", b"code,description,colour\n9,x,red\n", "csv")
+    assert report["refused"][0]["field"] == "colour"
