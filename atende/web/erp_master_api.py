@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from atende.auth import Role
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply
+from atende.web.guards import raw_body
 from atende.web.security import allow
 from erp_bridge.app.import_master import FORMATS, file_rows, import_rows
 from erp_bridge.app.master_data import KINDS
@@ -62,6 +63,7 @@ async def put_rows(request: web.Request) -> web.Response:
 
 @allow()
 @erp_errors
+@raw_body
 async def import_file(request: web.Request) -> web.Response:
     """Load a CSV (UTF-8, comma or semicolon) or XLSX file of one kind (``?format=csv`` or
     ``xlsx``; the first row names the columns); lines are the file's."""
