@@ -165,6 +165,7 @@ class Engine:
             log_loader=self.acd_config.queue_log,
             auto_login=auto_login,
             engine_id=settings.acd_engine_id,
+            lease_ttl=settings.acd_lease_ttl,
             did_queues=settings.ivr_did_queues,
         )
         await self.acd.start()

@@ -64,6 +64,7 @@ class AcdBase:
         auto_login: Iterable[AgentConfig] = (),
         engine_id: str = "main",
         did_queues: Mapping[str, str] | None = None,
+        lease_ttl: float = 6.0,
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -75,6 +76,7 @@ class AcdBase:
         self.vip_callers = frozenset(vip_callers)
         self.owner = uuid.uuid4().hex
         self.engine_id = engine_id  # stable across restarts: whose stored calls are whose
+        self.lease_ttl = lease_ttl  # an engine silent this long is dead: its share is adopted
         #: DID (digits) -> queue, for callers on hold the IVR did not route (orphans)
         self.did_queues = {
             "".join(c for c in did if c.isdigit()): queue

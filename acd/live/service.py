@@ -21,7 +21,7 @@ import structlog
 from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
 from acd.live.call import StoredCall
-from acd.live.orphans import Orphans
+from acd.live.leases import Leases
 from acd.live.store import StoredAgent
 from acd.live.view import live_view
 from ivr import CallbackAccepted, CallerRouted
@@ -42,7 +42,7 @@ class AcdNotReady(RuntimeError):
     """The ACD has not restored its state yet (Asterisk not reached since the start)."""
 
 
-class InboundAcd(Orphans):
+class InboundAcd(Leases):
     """Skills-based routing of inbound callers to agents, against one Asterisk server."""
 
     # ------------------------------------------------------------------ life cycle
@@ -54,6 +54,7 @@ class InboundAcd(Orphans):
         self._tasks = [
             asyncio.create_task(self._consume(), name="acd-inbox"),
             asyncio.create_task(self._ticker(), name="acd-tick"),
+            asyncio.create_task(self._keep_lease(), name="acd-lease"),
             asyncio.create_task(self.store.run(), name="acd-store-writer"),
             asyncio.create_task(self.log_book.run(), name="acd-queue-log"),
         ]
@@ -78,6 +79,7 @@ class InboundAcd(Orphans):
             except TimeoutError:
                 log.info("acd_waiting_for_asterisk", server=self.server)
         async with self._lock:
+            await self._join_leases()
             await self._restore()
             for agent in self._auto_login:
                 if agent.agent_id not in self.agents:

@@ -41,6 +41,10 @@ class AcdStore(Protocol):
     async def reservation(self, agent_id: str) -> str | None: ...
     async def beat(self, engine_id: str, at: float) -> None: ...
     async def last_beat(self, engine_id: str) -> float | None: ...
+    async def join(self, engine_id: str, instance: str, ttl: float) -> bool: ...
+    async def renew(self, engine_id: str, instance: str, ttl: float) -> bool: ...
+    async def expired(self, engine_id: str) -> list[str]: ...
+    async def adopt(self, dead: str, adopter: str) -> list[StoredCall] | None: ...
     async def close(self) -> None: ...
 
 
@@ -90,6 +94,19 @@ class MemoryStore:
     async def last_beat(self, engine_id: str) -> float | None:
         return self._beats.get(engine_id)
 
+    # one process: no other engine holds a lease, nothing to adopt
+    async def join(self, engine_id: str, instance: str, ttl: float) -> bool:
+        return False
+
+    async def renew(self, engine_id: str, instance: str, ttl: float) -> bool:
+        return True
+
+    async def expired(self, engine_id: str) -> list[str]:
+        return []
+
+    async def adopt(self, dead: str, adopter: str) -> list[StoredCall] | None:
+        return None
+
     async def close(self) -> None:
         return None
 
@@ -101,9 +118,55 @@ return 0
 """
 
 
+# Join at start: our lease, our name among the engines; says whether our share was adopted.
+# KEYS: lease, engines, adopted; ARGV: engine, instance, ttl (ms)
+_JOIN = """
+local adopted = redis.call('DEL', KEYS[3])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[1])
+return adopted
+"""
+
+# Renew (every tick); 0 when another engine adopted our share meanwhile (the mark is cleared).
+_RENEW = """
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1 - redis.call('DEL', KEYS[3])
+"""
+
+# Adopt a dead engine's share, atomically: only while its lease is gone, only once (the engine
+# leaves the set), every call it owned rewritten to the adopter. Returns {} when not ours,
+# else {'adopted', call, ...}. The owner is replaced in the JSON text (ARGV[3] -> ARGV[4], the
+# exact ``"owner": "<id>"`` fragments): the other fields stay byte for byte.
+# KEYS: lease of the dead, engines, adopted mark of the dead, calls; ARGV: dead, adopter, old, new
+_ADOPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {} end
+if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then return {} end
+redis.call('SET', KEYS[3], ARGV[2])
+local moved = {'adopted'}
+local rows = redis.call('HGETALL', KEYS[4])
+for i = 1, #rows, 2 do
+  local s, e = string.find(rows[i + 1], ARGV[3], 1, true)
+  if s then
+    local v = string.sub(rows[i + 1], 1, s - 1) .. ARGV[4] .. string.sub(rows[i + 1], e + 1)
+    redis.call('HSET', KEYS[4], rows[i], v)
+    table.insert(moved, v)
+  end
+end
+return moved
+"""
+
+
+def _owner_json(engine_id: str) -> str:
+    """The ``owner`` field exactly as :meth:`RedisStore.save_call` writes it."""
+    return json.dumps({"owner": engine_id})[1:-1]
+
+
 class RedisStore:
     """Redis hashes under ``prefix``: ``acd:agents``, ``acd:calls``, ``acd:reserved:<agent>``,
-    ``acd:alive:<engine>`` (the engine's last heartbeat)."""
+    ``acd:alive:<engine>`` (the engine's last heartbeat); leases: ``acd:lease:<engine>`` (TTL),
+    set ``acd:engines`` (engines whose share nobody adopted yet), ``acd:adopted:<engine>``
+    (who adopted it)."""
 
     def __init__(self, url: str, prefix: str = "atende:") -> None:
         self._redis: aioredis.Redis = aioredis.from_url(
@@ -111,6 +174,13 @@ class RedisStore:
         )
         self._p = prefix
         self._release = self._redis.register_script(_RELEASE)
+        self._join = self._redis.register_script(_JOIN)
+        self._renew = self._redis.register_script(_RENEW)
+        self._adopt = self._redis.register_script(_ADOPT)
+
+    def _lease_keys(self, engine_id: str) -> list[str]:
+        p = self._p
+        return [p + "acd:lease:" + engine_id, p + "acd:engines", p + "acd:adopted:" + engine_id]
 
     async def save_agent(self, agent: StoredAgent) -> None:
         await self._redis.hset(self._p + "acd:agents", agent.agent_id, json.dumps(asdict(agent)))
@@ -154,6 +224,37 @@ class RedisStore:
     async def last_beat(self, engine_id: str) -> float | None:
         value = await self._redis.get(self._p + "acd:alive:" + engine_id)
         return None if value is None else float(value)
+
+    async def join(self, engine_id: str, instance: str, ttl: float) -> bool:
+        """Take our lease at start; True when another engine adopted our share meanwhile."""
+        args: list[str | int] = [engine_id, instance, int(ttl * 1000)]
+        return bool(await self._join(keys=self._lease_keys(engine_id), args=args))
+
+    async def renew(self, engine_id: str, instance: str, ttl: float) -> bool:
+        """Renew our lease; False when another engine adopted our share while we ran."""
+        args: list[str | int] = [engine_id, instance, int(ttl * 1000)]
+        return bool(await self._renew(keys=self._lease_keys(engine_id), args=args))
+
+    async def expired(self, engine_id: str) -> list[str]:
+        """Other engines whose lease expired and whose share nobody adopted yet."""
+        others = sorted(str(e) for e in await self._redis.smembers(self._p + "acd:engines"))
+        others = [e for e in others if e != engine_id]
+        if not others:
+            return []
+        alive = await self._redis.exists(*(self._p + "acd:lease:" + e for e in others))
+        if alive == len(others):
+            return []
+        return [e for e in others if not await self._redis.exists(self._p + "acd:lease:" + e)]
+
+    async def adopt(self, dead: str, adopter: str) -> list[StoredCall] | None:
+        """Claim ``dead``'s share (see ``_ADOPT``): its calls, now owned by ``adopter``; None
+        when its lease is alive again or another engine claimed it first."""
+        keys = [*self._lease_keys(dead), self._p + "acd:calls"]
+        args = [dead, adopter, _owner_json(dead), _owner_json(adopter)]
+        rows = await self._adopt(keys=keys, args=args)
+        if not rows:
+            return None
+        return [StoredCall.from_dict(json.loads(v)) for v in rows[1:]]
 
     async def close(self) -> None:
         await self._redis.aclose()

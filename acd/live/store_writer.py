@@ -141,6 +141,50 @@ class StoreWriter:
     async def last_beat(self, engine_id: str) -> float | None:
         return await self._read(lambda: self.store.last_beat(engine_id), None)
 
+    # ------------------------------------------------------------------ leases (never queued)
+    async def join(self, engine_id: str, instance: str, ttl: float) -> bool:
+        """Our lease at start (see :meth:`AcdStore.join`); False while the store is away."""
+        return await self._read(lambda: self.store.join(engine_id, instance, ttl), False)
+
+    async def renew(self, engine_id: str, instance: str, ttl: float) -> bool | None:
+        """Renew our lease: None while the store is away (nothing is judged then)."""
+        if self.away:
+            return None
+        try:
+            return await self.store.renew(engine_id, instance, ttl)
+        except _AWAY as exc:
+            self._went_away(exc)
+            return None
+
+    async def expired(self, engine_id: str) -> list[str]:
+        """Engines whose lease expired ([] while the store is away)."""
+        if self.away:
+            return []
+        try:
+            return await self.store.expired(engine_id)
+        except _AWAY as exc:
+            self._went_away(exc)
+            return []
+
+    async def adopt(self, dead: str, adopter: str) -> list[StoredCall] | None:
+        """Claim a dead engine's share (None: not ours, or the store is away)."""
+        if self.away:
+            return None
+        try:
+            return await self.store.adopt(dead, adopter)
+        except _AWAY as exc:
+            self._went_away(exc)
+            return None
+
+    async def agents_now(self) -> list[StoredAgent]:
+        """Every agent in the store (this engine's own while the store is away)."""
+        if not self.away:
+            try:
+                return await self.store.agents()
+            except _AWAY as exc:
+                self._went_away(exc)
+        return list(self.agents.values())
+
     async def _read(self, read: Callable[[], Awaitable[T]], empty: T) -> T:
         for attempt in range(3):
             try:
