@@ -39,6 +39,8 @@ async def engine(database_url: str) -> AsyncIterator[Engine]:
         await twin.stop()
 
 
+# the production database; the same routes run on SQLite in the rest of the suite
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_generated_requests_find_no_5xx_and_no_answer_off_schema(
     engine: Engine, tmp_path: Path
 ) -> None:
