@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from atende.auth import Role
+from atende.web.disposition_api import check_call_access
 from atende.web.erp_support import body_of, erp, erp_errors, parse, query_int, reply, validate
 from atende.web.errors import ApiError
 from atende.web.security import allow, principal
@@ -109,12 +110,24 @@ def outcome_json(view: OutcomeView) -> dict[str, Any]:
 @erp_errors
 async def record_outcome(request: web.Request) -> web.Response:
     """Store the call's outcome for the ERP; the outbox worker delivers it exactly once.
-    Answers 202 with its id; follow it with ``GET /api/erp/outcomes/{id}``."""
+    Answers 202 with its id; follow it with ``GET /api/erp/outcomes/{id}``. The call must be
+    one the engine handled (404 ``call_unknown``); an agent names one of his own calls (403
+    ``not_your_call``, 422 ``call_required``); a supervisor may record one with no call."""
     body = parse(OutcomeBody, await body_of(request))
     payload = validate(PAYLOADS[body.kind], body.payload)
     ctx = erp(request)
-    outcome = Outcome(payload, call_id=body.call_id, agent=principal(request).username)
+    who = principal(request)
+    if not body.call_id and who.role is Role.AGENT:
+        raise ApiError(
+            422,
+            "call_required",
+            "an agent records an outcome for one of his calls",
+            fields=[{"field": "call_id", "problem": "required for an agent"}],
+        )
+    outcome = Outcome(payload, call_id=body.call_id, agent=who.username)
     async with ctx.engine.begin() as conn:
+        if body.call_id:
+            await check_call_access(conn, who, body.call_id)  # 404 unknown, 403 not his
         outcome_id = await record_call_outcome(conn, outcome, now=ctx.clock())
     return reply({"id": outcome_id, "status": "pending"}, 202)
 
@@ -129,7 +142,9 @@ async def get_outcome(request: web.Request) -> web.Response:
             .mappings()
             .first()
         )
-    if row is None:
+    who = principal(request)
+    if row is None or (who.role is Role.AGENT and row["agent"] != who.username):
+        # an agent sees the outcomes he recorded; another agent's are not there for him
         raise ApiError(404, "outcome_unknown", f"no outcome {request.match_info['id']}")
     names = OutcomeView.__dataclass_fields__
     return reply(outcome_json(OutcomeView(**{n: row[n] for n in names})))
@@ -138,8 +153,12 @@ async def get_outcome(request: web.Request) -> web.Response:
 @allow(Role.AGENT, Role.SUPERVISOR)
 @erp_errors
 async def call_outcomes(request: web.Request) -> web.Response:
-    """The outcomes recorded for one call (by its uniqueid)."""
-    views = await list_outcomes(erp(request).engine, call_id=request.match_info["call_id"])
+    """The outcomes recorded for one call (by its uniqueid); an agent sees only his calls'."""
+    ctx = erp(request)
+    call_id = request.match_info["call_id"]
+    async with ctx.engine.connect() as conn:
+        await check_call_access(conn, principal(request), call_id)
+    views = await list_outcomes(ctx.engine, call_id=call_id)
     return reply({"outcomes": [outcome_json(v) for v in views]})
 
 

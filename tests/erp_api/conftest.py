@@ -20,6 +20,9 @@ import structlog
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from acd.domain import QueueLogRecord
+from acd.domain.queue_log import QueueEvent
+from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine
 from atende.web.app import build_app
@@ -191,3 +194,22 @@ def restore_logging() -> Iterator[None]:
     structlog.configure(**saved)
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+async def handled(s: ErpServer, call_id: str, agent: str | None = "2001") -> None:
+    """The ACD's queue log of ``call_id``: queued, then connected to ``agent`` (agent 2001 is
+    the user agent1, 2002 is agent2); with ``None`` the caller abandons."""
+    store = AcdConfigStore(s.engine)
+    await store.save_agent("2001", interface="PJSIP/2001", username="agent1")
+    await store.save_agent("2002", interface="PJSIP/2002", username="agent2")
+    at = 1764255600.0
+    records = [QueueLogRecord(at, call_id, "sales", "NONE", QueueEvent.ENTERQUEUE, ("", "1"))]
+    if agent is None:
+        records.append(
+            QueueLogRecord(at + 9, call_id, "sales", "NONE", QueueEvent.ABANDON, ("1", "1", "9"))
+        )
+    else:
+        records.append(
+            QueueLogRecord(at + 5, call_id, "sales", agent, QueueEvent.CONNECT, ("5", "2"))
+        )
+    await store.append_log(records)

@@ -5,34 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from acd.domain import QueueLogRecord
-from acd.domain.queue_log import QueueEvent
-from acd.live.sql import AcdConfigStore
 from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.dispositions import call_dispositions
 from erp_bridge.outbox.table import outbox
-from tests.erp_api.conftest import PASSWORD, ErpServer
+from tests.erp_api.conftest import PASSWORD, ErpServer, handled
 from tests.erp_api.test_outcomes_api import ORDER, wait_status
-
-
-async def handled(s: ErpServer, call_id: str, agent: str | None = "2001") -> None:
-    """The ACD's queue log of ``call_id``: queued, then connected to ``agent`` (agent 2001 is
-    the user agent1, 2002 is agent2); with ``None`` the caller abandons."""
-    store = AcdConfigStore(s.engine)
-    await store.save_agent("2001", interface="PJSIP/2001", username="agent1")
-    await store.save_agent("2002", interface="PJSIP/2002", username="agent2")
-    at = 1764255600.0
-    records = [QueueLogRecord(at, call_id, "sales", "NONE", QueueEvent.ENTERQUEUE, ("", "1"))]
-    if agent is None:
-        records.append(
-            QueueLogRecord(at + 9, call_id, "sales", "NONE", QueueEvent.ABANDON, ("1", "1", "9"))
-        )
-    else:
-        records.append(
-            QueueLogRecord(at + 5, call_id, "sales", agent, QueueEvent.CONNECT, ("5", "2"))
-        )
-    await store.append_log(records)
 
 
 async def as_agent2(s: ErpServer) -> dict[str, str]:

@@ -8,6 +8,9 @@ import asyncio
 import aiohttp
 import pytest
 
+from acd.domain import QueueLogRecord
+from acd.domain.queue_log import QueueEvent
+from acd.live.sql import AcdConfigStore
 from atende.auth import Role
 from atende.erp_runtime import build_erp
 from atende.settings import AmiServer, SettingsError, load_settings
@@ -37,6 +40,11 @@ async def test_engine_worker_delivers_an_outcome_recorded_over_http(database_url
         assert isinstance(engine.erp.port, EmbeddedErp)
         await add_records(engine.db, world())
         await engine.users.create_user("ana", "ana-pass-123", Role.AGENT)
+        acd = AcdConfigStore(engine.db)  # ana (agent 2001) took call 1764255600.7
+        await acd.save_agent("2001", interface="PJSIP/2001", username="ana")
+        await acd.append_log(
+            [QueueLogRecord(1764255600.0, "1764255600.7", "vendas", "2001", QueueEvent.CONNECT)]
+        )
         url = f"http://127.0.0.1:{engine.http_port}"
         order = {
             "customer_code": "000002",

@@ -11,7 +11,7 @@ from atende.auth import Role
 from erp_bridge.outbox.worker import RetryPolicy
 from erp_bridge.protheus.adapter import ProtheusErp
 from erp_bridge.protheus.client import ProtheusClient, ProtheusConfig
-from tests.erp_api.conftest import ErpServer, closed_port
+from tests.erp_api.conftest import ErpServer, closed_port, handled
 
 ORDER = {
     "customer_code": "000002",
@@ -20,11 +20,13 @@ ORDER = {
 }
 
 
-async def wait_status(s: ErpServer, outcome_id: str, status: str) -> dict[str, Any]:
+async def wait_status(
+    s: ErpServer, outcome_id: str, status: str, role: Role = Role.AGENT
+) -> dict[str, Any]:
     """Poll the outcome as the agent desktop does until it reaches ``status`` (10 s at most)."""
     body: dict[str, Any] = {}
     for _ in range(200):
-        code, body = await s.call("GET", f"/api/erp/outcomes/{outcome_id}")
+        code, body = await s.call("GET", f"/api/erp/outcomes/{outcome_id}", role)
         assert code == 200, body
         if body["status"] == status:
             return body
@@ -41,6 +43,7 @@ async def test_outcome_delivered_by_the_running_worker_or_rejected_with_reason(
     collection list; the supervisor's outbox counts them."""
     s = erp_server
     call_id = "1764255600.42"
+    await handled(s, call_id)  # agent1 (2001) took the call
     async with s.worker():
         status, stored = await s.call(
             "POST",
@@ -71,9 +74,12 @@ async def test_outcome_delivered_by_the_running_worker_or_rejected_with_reason(
             "amount": "250.00",
         }
         status, stored3 = await s.call(
-            "POST", "/api/erp/outcomes", json={"kind": "promise", "payload": promise}
+            "POST",
+            "/api/erp/outcomes",
+            json={"kind": "promise", "payload": promise},
+            role=Role.SUPERVISOR,
         )
-        kept = await wait_status(s, stored3["id"], "delivered")
+        kept = await wait_status(s, stored3["id"], "delivered", Role.SUPERVISOR)
     assert (kept["result"]["status"], kept["result"]["amount"]) == ("open", "250.00")
     status, work = await s.call("GET", "/api/erp/collection?customer_code=000002")
     assert [t["installment"] for t in work["titles"]] == ["B"]
@@ -94,9 +100,8 @@ async def test_outcome_delivered_by_the_running_worker_or_rejected_with_reason(
     [shown] = board["outcomes"]
     assert (shown["id"], shown["reject_code"]) == (stored2["id"], "product_unknown")
 
-    status, bad = await s.call(
-        "POST", "/api/erp/outcomes", json={"kind": "sales_order", "payload": {**ORDER, "lines": []}}
-    )
+    bad_order = {"kind": "sales_order", "payload": {**ORDER, "lines": []}, "call_id": call_id}
+    status, bad = await s.call("POST", "/api/erp/outcomes", json=bad_order)
     assert (status, bad["error"]["code"]) == (422, "order_empty")
     status, bad = await s.call("POST", "/api/erp/outcomes", json={"kind": "refund", "payload": {}})
     assert (status, bad["error"]["code"]) == (422, "invalid_request")
@@ -110,6 +115,7 @@ async def test_dead_outcome_is_retried_by_a_supervisor_and_then_delivered(
     nor retry; the supervisor's retry puts it back and the worker delivers it once the ERP
     answers."""
     s = erp_server
+    await handled(s, "c-9")
     status, stored = await s.call(
         "POST",
         "/api/erp/outcomes",
@@ -145,3 +151,36 @@ async def test_dead_outcome_is_retried_by_a_supervisor_and_then_delivered(
     assert delivered["result"]["status"] == "released"
     status, position = await s.call("GET", "/api/erp/customers/000002/01/position")
     assert position["orders"]["count"] == 2 and position["released_orders"] == "40.00"
+
+
+async def test_an_agent_records_outcomes_only_for_his_own_calls(erp_server: ErpServer) -> None:
+    """An outcome names a call the engine handled: an unknown call is 404 ``call_unknown``,
+    another agent's call 403 ``not_your_call``, none at all 422 ``call_required`` for an agent
+    (a supervisor may record one without a call); nothing is stored for a refused one, and an
+    agent cannot read another agent's outcome or a call he did not handle."""
+    s = erp_server
+    await handled(s, "mine")
+    await handled(s, "theirs", agent="2002")
+    order = {"kind": "sales_order", "payload": ORDER}
+    status, body = await s.call("POST", "/api/erp/outcomes", json={**order, "call_id": "nope"})
+    assert (status, body["error"]["code"]) == (404, "call_unknown")
+    status, body = await s.call("POST", "/api/erp/outcomes", json={**order, "call_id": "theirs"})
+    assert (status, body["error"]["code"]) == (403, "not_your_call")
+    status, body = await s.call("POST", "/api/erp/outcomes", json=order)
+    assert (status, body["error"]["code"]) == (422, "call_required")
+    assert body["error"]["fields"][0]["field"] == "call_id"
+    status, body = await s.call("GET", "/api/erp/calls/theirs/outcomes")
+    assert (status, body["error"]["code"]) == (403, "not_your_call")
+    status, board = await s.call("GET", "/api/erp/outbox", Role.SUPERVISOR)
+    assert sum(board["counts"].values()) == 0
+
+    status, by_supervisor = await s.call(
+        "POST", "/api/erp/outcomes", json={**order, "call_id": "theirs"}, role=Role.SUPERVISOR
+    )
+    assert status == 202
+    status, body = await s.call("GET", f"/api/erp/outcomes/{by_supervisor['id']}")
+    assert (status, body["error"]["code"]) == (404, "outcome_unknown")
+    status, mine = await s.call("POST", "/api/erp/outcomes", json={**order, "call_id": "mine"})
+    assert status == 202
+    status, body = await s.call("GET", f"/api/erp/outcomes/{mine['id']}")
+    assert (status, body["call_id"]) == (200, "mine")
