@@ -30,7 +30,7 @@ def core_operations() -> list[Operation]:
 
     return [
         Operation(
-            "POST", "/api/login", login, body=LoginIn, response=LoginOut, refusals=(429,),
+            "POST", "/api/login", login, body=LoginIn, response=LoginOut, refusals=(401, 429),
             tags=("auth",),
         ),
         Operation("POST", "/api/logout", logout, response=SignedOut, tags=("auth",)),

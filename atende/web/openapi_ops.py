@@ -24,7 +24,8 @@ REF = "#/components/schemas/{model}"
 Status = Literal[400, 401, 403, 404, 409, 422, 429, 501, 502, 503]
 DESCRIPTIONS: dict[int, str] = {
     400: "the body is not a JSON object (`invalid_json`)",
-    401: "no token, or a bad or expired one (`unauthenticated`)",
+    401: "no token, or a bad or expired one (`unauthenticated`); at sign-in, wrong credentials"
+    " (`bad_credentials`)",
     403: "the caller's role may not do this (`forbidden`)",
     404: "the path names nothing that exists (`*_not_found`, `*_unknown`)",
     409: "the current state refuses the request (`*_exists`, `illegal_transition`, ...)",
