@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class LoginIn(BaseModel):
@@ -19,6 +19,18 @@ class LoginIn(BaseModel):
         description="token: a bearer token in the answer (scripts); cookie: an HttpOnly "
         "SameSite=Strict session cookie and no token in the answer (the pages)",
     )
+
+    @field_validator("username", "password")
+    @classmethod
+    def _storable(cls, text: str) -> str:
+        """Valid Unicode without NUL: what a database can hold and compare."""
+        if "\x00" in text:
+            raise ValueError("must not contain NUL characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800"
+            raise ValueError("must be valid Unicode") from None
+        return text
 
 
 class LoginOut(BaseModel):

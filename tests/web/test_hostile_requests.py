@@ -109,6 +109,21 @@ async def test_deeply_nested_json_is_400(site: Site) -> None:
             assert (await resp.json())["error"]["fields"][0]["field"] == "x"
 
 
+async def test_sign_in_with_nul_or_broken_unicode_is_422(site: Site) -> None:
+    """A username or password holding a NUL or a lone surrogate (valid JSON, not storable
+    text) is a 422 naming the field, on SQLite and PostgreSQL alike, never a 500."""
+    async with aiohttp.ClientSession() as http:
+        for raw, field in [
+            ('{"username": "agent\\u0000", "password": "x"}', "username"),
+            ('{"username": "\\ud800", "password": "x"}', "username"),
+            ('{"username": "agent", "password": "\\udfff\\u0000"}', "password"),
+        ]:
+            async with http.post(site.url + "/api/login", data=raw) as resp:
+                assert resp.status == 422, raw
+                error = (await resp.json())["error"]
+                assert (error["code"], error["fields"][0]["field"]) == ("invalid_request", field)
+
+
 async def test_an_upload_handler_reads_its_own_body(site: Site) -> None:
     """A handler marked as reading a non-JSON body (a CSV list) gets it; JSON handlers would
     answer 400 for the same body."""
