@@ -82,11 +82,20 @@ class ChannelInfo:
 
 @dataclass
 class DidStats:
-    """What happened to the calls offered on one number (DID)."""
+    """What happened to the calls on one number (DID).
+
+    ``arrived`` counts every call placed; ``offered`` only callers routed to a queue (their
+    channel got a non-empty ``ROUTE`` from the IVR or the dialplan's fallback, as Asterisk's
+    VarSet shows it); ``lost_before_routing`` callers who hung up before that (in the IVR,
+    before or during the FastAGI session). ``answered_by_agent`` and ``abandoned`` split the
+    routed callers: ``arrived == offered + lost_before_routing`` once every call ended.
+    """
 
     offered: int = 0
     answered_by_agent: int = 0
     abandoned: int = 0
+    arrived: int = 0
+    lost_before_routing: int = 0
 
 
 class Twin:
@@ -125,6 +134,7 @@ class Twin:
         self.event_counts: Counter[str] = Counter()
         self._inbound: dict[str, str] = {}  # linkedid -> DID
         self._bridged: set[str] = set()
+        self._routed: set[str] = set()  # linkedids whose caller got ROUTE
         self._patience: set[asyncio.TimerHandle] = set()
         self.pbx.behaviour = self._behaviour
         self.pbx.amd_result = self._amd
@@ -241,7 +251,7 @@ class Twin:
         one the engine redirects); ``None`` if the call could not be placed.
         """
         stats = self.stats.setdefault(did, DidStats())
-        stats.offered += 1
+        stats.arrived += 1
         req = OriginateRequest(
             channel=f"Local/{did}@{self.config.inbound_context}",
             application="Wait",
@@ -273,6 +283,12 @@ class Twin:
         event = get(message, "Event")
         self.event_counts[event] += 1
         self.event_log.append(message)
+        if event == "VarSet" and get(message, "Variable") == "ROUTE" and get(message, "Value"):
+            linkedid = get(message, "Linkedid")
+            did = self._inbound.get(linkedid)
+            if did is not None and linkedid not in self._routed:
+                self._routed.add(linkedid)
+                self.stats[did].offered += 1
         if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
             linkedid = get(message, "Linkedid")
             did = self._inbound.get(linkedid)
@@ -284,9 +300,12 @@ class Twin:
         did = self._inbound.get(ch.linkedid)
         if did is None or ch.uniqueid != ch.linkedid:
             return
-        if ch.linkedid not in self._bridged:
+        if ch.linkedid not in self._routed:
+            self.stats[did].lost_before_routing += 1
+        elif ch.linkedid not in self._bridged:
             self.stats[did].abandoned += 1
         self._inbound.pop(ch.linkedid, None)
+        self._routed.discard(ch.linkedid)
 
 
 __all__ = [
