@@ -135,6 +135,7 @@ class Twin:
         self._inbound: dict[str, str] = {}  # linkedid -> DID
         self._bridged: set[str] = set()
         self._routed: set[str] = set()  # linkedids whose caller got ROUTE
+        self._legs: dict[str, set[str]] = {}  # linkedid -> uniqueids of the inbound pair
         self._patience: set[asyncio.TimerHandle] = set()
         self.pbx.behaviour = self._behaviour
         self.pbx.amd_result = self._amd
@@ -263,6 +264,7 @@ class Twin:
             return None
         ch = result.channel
         self._inbound[ch.linkedid] = did
+        self._legs[ch.linkedid] = {ch.uniqueid} | ({ch.peer.uniqueid} if ch.peer else set())
         if patience is not None:
             loop = asyncio.get_running_loop()
             handles = self._patience
@@ -284,9 +286,13 @@ class Twin:
         self.event_counts[event] += 1
         self.event_log.append(message)
         if event == "VarSet" and get(message, "Variable") == "ROUTE" and get(message, "Value"):
+            # routed: ROUTE set while the caller was on the line, as the engine saw it (the
+            # IVR's SET answered before its session said HANGUP, or the dialplan's fallback)
             linkedid = get(message, "Linkedid")
             did = self._inbound.get(linkedid)
-            if did is not None and linkedid not in self._routed:
+            ch = self.pbx.find(get(message, "Channel"))
+            on_line = ch is not None and ch.alive and not ch.agi_hangup_told
+            if did is not None and on_line and linkedid not in self._routed:
                 self._routed.add(linkedid)
                 self.stats[did].offered += 1
         if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
@@ -297,9 +303,17 @@ class Twin:
                 self.stats[did].answered_by_agent += 1
 
     def _on_hangup(self, ch: Channel) -> None:
+        # a caller is settled when both channels of his inbound pair are gone: the IVR's
+        # channel may still get ROUTE after the caller's side hung up, before its FastAGI
+        # session tells the engine HANGUP
         did = self._inbound.get(ch.linkedid)
-        if did is None or ch.uniqueid != ch.linkedid:
+        legs = self._legs.get(ch.linkedid)
+        if did is None or legs is None or ch.uniqueid not in legs:
             return
+        legs.discard(ch.uniqueid)
+        if legs:
+            return
+        del self._legs[ch.linkedid]
         if ch.linkedid not in self._routed:
             self.stats[did].lost_before_routing += 1
         elif ch.linkedid not in self._bridged:
