@@ -107,7 +107,7 @@ class AgiSession:
         try:
             while True:
                 if not self.dead and self.ch.pending is not None:
-                    self.dead = self.ch.agi_hangup_told = True
+                    self.dead = True
                     self._send("HANGUP")
                 if self.dead:
                     line = await read
@@ -147,7 +147,7 @@ class AgiSession:
             code = reply.split(" ", 1)[0]
             self._send(reply)
             if self.ch.pending is not None and not self.dead:
-                self.dead = self.ch.agi_hangup_told = True
+                self.dead = True
                 self._send("HANGUP")
             if self._command_failed:
                 code = "-1"

@@ -61,9 +61,6 @@ class Channel:
     alive: bool = True
     on_hold: bool = False
     pending: str | None = None
-    #: its FastAGI session told the engine ``HANGUP``: what the engine asks afterwards does
-    #: not route the caller any more
-    agi_hangup_told: bool = False
     redirect_to: tuple[str, str, int] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)

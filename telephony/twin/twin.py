@@ -286,13 +286,11 @@ class Twin:
         self.event_counts[event] += 1
         self.event_log.append(message)
         if event == "VarSet" and get(message, "Variable") == "ROUTE" and get(message, "Value"):
-            # routed: ROUTE set while the caller was on the line, as the engine saw it (the
-            # IVR's SET answered before its session said HANGUP, or the dialplan's fallback)
+            # routed as Asterisk shows it: ROUTE set by the IVR or the dialplan's fallback,
+            # even on a channel hanging up (Asterisk runs SET VARIABLE on a dead channel)
             linkedid = get(message, "Linkedid")
             did = self._inbound.get(linkedid)
-            ch = self.pbx.find(get(message, "Channel"))
-            on_line = ch is not None and ch.alive and not ch.agi_hangup_told
-            if did is not None and on_line and linkedid not in self._routed:
+            if did is not None and linkedid not in self._routed:
                 self._routed.add(linkedid)
                 self.stats[did].offered += 1
         if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
@@ -304,8 +302,7 @@ class Twin:
 
     def _on_hangup(self, ch: Channel) -> None:
         # a caller is settled when both channels of his inbound pair are gone: the IVR's
-        # channel may still get ROUTE after the caller's side hung up, before its FastAGI
-        # session tells the engine HANGUP
+        # channel may still get ROUTE after the caller's side hung up
         did = self._inbound.get(ch.linkedid)
         legs = self._legs.get(ch.linkedid)
         if did is None or legs is None or ch.uniqueid not in legs:

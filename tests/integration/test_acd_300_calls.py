@@ -48,8 +48,9 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
 ) -> None:
     """Every caller routed to a queue is connected to an agent holding the queue's skill, or
     hangs up waiting; per queue, offered/answered/abandoned equal the twin's counts of the
-    callers routed on the queue's number (ROUTE set), whatever the engine's lag. Callers who
-    hung up in the IVR before being routed are counted apart by the twin, by no queue."""
+    callers routed on the queue's number (ROUTE set, as Asterisk shows it), whatever the
+    engine's lag. Callers who hung up in the IVR before being routed are counted apart by
+    the twin, by no queue."""
     agents = _agents()
     url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
     await seed_acd(url, four_queues(), agents)
