@@ -185,6 +185,11 @@ class Twin:
             caller_id_num=ch.cid_num,
         )
 
+    @property
+    def answered_calls(self) -> frozenset[str]:
+        """Linkedids of the inbound callers bridged with an agent (``answered_by_agent``)."""
+        return frozenset(self._bridged)
+
     # -- behaviour -----------------------------------------------------------------------
 
     def set_agent_phone(
@@ -293,12 +298,14 @@ class Twin:
             if did is not None and linkedid not in self._routed:
                 self._routed.add(linkedid)
                 self.stats[did].offered += 1
+                log.debug("twin_caller_routed", linkedid=linkedid, did=did)
         if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
             linkedid = get(message, "Linkedid")
             did = self._inbound.get(linkedid)
             if did is not None and linkedid not in self._bridged:
                 self._bridged.add(linkedid)
                 self.stats[did].answered_by_agent += 1
+                log.debug("twin_caller_answered", linkedid=linkedid, did=did)
 
     def _on_hangup(self, ch: Channel) -> None:
         # a caller is settled when both channels of his inbound pair are gone: the IVR's

@@ -8,8 +8,10 @@ import asyncio
 import random
 from pathlib import Path
 
+from acd.domain.queue_log import QueueLogRecord
 from acd.live.sql import agent_config
 from atende.wiring import Engine
+from telephony.twin import Twin
 from telephony.twin.traffic import (
     AgentProfile,
     InboundLine,
@@ -17,6 +19,7 @@ from telephony.twin.traffic import (
     TrafficPlan,
     plan_inbound,
 )
+from telephony.twin.wire import get
 from tests.conftest import REDIS_URL
 from tests.integration.acd_stack import (
     DID_QUEUES,
@@ -41,6 +44,19 @@ def _agents() -> dict[str, dict[str, int]]:
         chosen = rng.sample(skills, k=1 + n % 3)
         agents[str(3001 + n)] = {s: rng.randint(1, 5) for s in chosen}
     return agents
+
+
+def _outcome_diff(twin: Twin, book: list[QueueLogRecord], connected: set[str]) -> str:
+    """For each call answered on one side only: the engine's queue log and the twin's events."""
+    lines = []
+    for call in sorted(connected ^ twin.answered_calls):
+        lines.append(f"call {call}: engine CONNECT={call in connected}")
+        lines += [f"  log {r.time} {r.event} {r.agent} {r.data}" for r in book if r.call_id == call]
+        for m in twin.event_log:
+            if get(m, "Linkedid") == call and get(m, "Event") not in ("VarSet", "Newexten"):
+                fields = ("Event", "Channel", "DestChannel", "DialStatus", "BridgeNumChannels")
+                lines.append("  ami " + " ".join(f"{k}={get(m, k)}" for k in fields if get(m, k)))
+    return "\n".join(lines)
 
 
 async def test_300_calls_end_answered_by_skill_or_abandoned(
@@ -104,6 +120,9 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
         await eventually(every_call_ended, timeout=90)
         await asyncio.sleep(0.5)  # the last queue-log records reach the database
         stats = engine.acd.router.stats(engine.acd.clock())
+        book = await engine.acd_config.queue_log()
+        connected = {r.call_id for r in book if r.event == "CONNECT"}
+        assert connected == twin.answered_calls, _outcome_diff(twin, book, connected)
         answered = abandoned = 0
         for did, queue in DID_QUEUES.items():
             seen = twin.stats[did]
@@ -126,7 +145,7 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
                 mine.answered,
                 mine.abandoned,
             )
-        connects = [r for r in await engine.acd_config.queue_log() if r.event == "CONNECT"]
+        connects = [r for r in book if r.event == "CONNECT"]
         assert len(connects) == answered
         configs = {row["agent"]: agent_config(row) for row in await engine.acd_config.agents()}
         for record in connects:
