@@ -136,6 +136,7 @@ class Twin:
         self._bridged: set[str] = set()
         self._routed: set[str] = set()  # linkedids whose caller got ROUTE
         self._legs: dict[str, set[str]] = {}  # linkedid -> uniqueids of the inbound pair
+        self._caller_left: set[str] = set()  # linkedids whose inbound pair began to hang up
         self._patience: set[asyncio.TimerHandle] = set()
         self.pbx.behaviour = self._behaviour
         self.pbx.amd_result = self._amd
@@ -300,9 +301,12 @@ class Twin:
                 self.stats[did].offered += 1
                 log.debug("twin_caller_routed", linkedid=linkedid, did=did)
         if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
+            # answered: bridged with the agent while the caller was still there (a bridge
+            # formed after a leg of his pair hung up is an abandon, as the engine sees it)
             linkedid = get(message, "Linkedid")
             did = self._inbound.get(linkedid)
-            if did is not None and linkedid not in self._bridged:
+            left = linkedid in self._caller_left
+            if did is not None and not left and linkedid not in self._bridged:
                 self._bridged.add(linkedid)
                 self.stats[did].answered_by_agent += 1
                 log.debug("twin_caller_answered", linkedid=linkedid, did=did)
@@ -315,9 +319,11 @@ class Twin:
         if did is None or legs is None or ch.uniqueid not in legs:
             return
         legs.discard(ch.uniqueid)
+        self._caller_left.add(ch.linkedid)
         if legs:
             return
         del self._legs[ch.linkedid]
+        self._caller_left.discard(ch.linkedid)
         if ch.linkedid not in self._routed:
             self.stats[did].lost_before_routing += 1
         elif ch.linkedid not in self._bridged:

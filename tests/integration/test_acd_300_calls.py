@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from pathlib import Path
 
 from acd.domain.queue_log import QueueLogRecord
@@ -81,6 +82,7 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
     calls = plan_inbound(plan, SEED, HORIZON)
     assert 280 <= len(calls) <= 340
     twin = product_twin(TIME_SCALE)
+    twin.event_log = deque(maxlen=200_000)  # every event kept: a mismatch is shown in full
     phones = TrafficGenerator(twin, TrafficPlan(agents=profiles), SEED)  # phones only
     port = await twin.start()
     settings = acd_settings(
