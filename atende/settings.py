@@ -8,6 +8,7 @@ engine does not know are listed by :func:`unknown_env_names` (the engine warns o
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -58,6 +59,28 @@ class SettingsError(Exception):
     """Raised when the settings cannot be loaded; the message lists each bad value."""
 
 
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _config_file() -> Path | None:
     raw = os.environ.get("ATENDE_CONFIG")
     return Path(raw) if raw else None
@@ -77,6 +100,11 @@ class Settings(BaseSettings):
     agi_host: str = "127.0.0.1"
     agi_port: int = Field(4573, ge=0, le=65535)
     agi_command_timeout: float = Field(30.0, gt=0)
+    #: addresses, networks or host names that may open FastAGI sessions; empty: the hosts of
+    #: ``ami_servers`` (with the loopback addresses when one of them is loopback)
+    agi_allowed: list[str] = Field(default_factory=list)
+    #: seconds a FastAGI session waits for AMI to show its channel before it is refused
+    agi_channel_wait: float = Field(5.0, gt=0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -117,6 +145,38 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"not valid JSON ({exc})") from None
         return value
+
+    @field_validator("agi_allowed", mode="before")
+    @classmethod
+    def _parse_agi_allowed(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError as exc:
+                    raise ValueError(f"not valid JSON ({exc})") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("agi_allowed")
+    @classmethod
+    def _check_agi_allowed(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not _is_network(entry) and not _HOST_NAME.fullmatch(entry):
+                raise ValueError(f"{entry!r} is not an address, a network or a host name")
+        return value
+
+    @property
+    def agi_allowed_peers(self) -> list[str]:
+        """Who may open FastAGI sessions: ``agi_allowed``, else the AMI servers' hosts (and
+        127.0.0.1 and ::1 when one of them is loopback)."""
+        if self.agi_allowed:
+            return list(self.agi_allowed)
+        hosts = list(dict.fromkeys(server.host for server in self.ami_servers))
+        if any(_is_loopback(host) for host in hosts):
+            hosts += [h for h in ("127.0.0.1", "::1") if h not in hosts]
+        return hosts
 
     @field_validator("ami_servers", mode="before")
     @classmethod

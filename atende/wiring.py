@@ -29,6 +29,7 @@ from ivr.agi_route import InboundIvr
 from ivr.callback_offer import CallbackOffer
 from telephony.agi import AgiServer
 from telephony.ami import AmiAuthenticationError
+from telephony.known_channels import KnownChannelCheck
 
 log = structlog.get_logger("atende.wiring")
 
@@ -49,6 +50,13 @@ class Engine:
             did: IvrMenu(options={}, default_queue=queue, greeting=None, prompt=None)
             for did, queue in settings.ivr_did_queues.items()
         }
+        self.link = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
+        # a FastAGI session comes from a configured Asterisk, for a channel it has
+        self.known_channels = KnownChannelCheck(
+            self.link,
+            wait=settings.agi_channel_wait,
+            hosts={server.name: server.host for server in settings.ami_servers},
+        )
         self.agi = AgiServer(
             {
                 "inbound": InboundIvr(default_menu(), self._enqueue_routed, menus_by_did=did_menus),
@@ -57,8 +65,9 @@ class Engine:
             host=settings.agi_host,
             port=settings.agi_port,
             command_timeout=settings.agi_command_timeout,
+            allowed_peers=settings.agi_allowed_peers,
+            accept=self.known_channels,
         )
-        self.link = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
         self.acd_config = AcdConfigStore(self.db)
         self.acd_state: AcdStore = (
             RedisStore(settings.redis_url, settings.redis_key_prefix)
@@ -182,8 +191,9 @@ class Engine:
         if self.acd is not None:
             await self.acd.stop()
         await self.acd_state.close()
-        await self.link.stop()
         await self.agi.stop()
+        self.known_channels.close()
+        await self.link.stop()
         await self.crm.close()
         await self.erp.close()
         await self.ops.stop()

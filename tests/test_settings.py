@@ -153,3 +153,24 @@ async def test_engine_warns_of_unknown_names(
             await engine.stop()
     warned = [e["name"] for e in logs if e["event"] == "unknown_setting"]
     assert warned == ["ATENDE_ACD_TICK_INTERVALL (did you mean ATENDE_ACD_TICK_INTERVAL?)"]
+
+
+def test_agi_allowed_defaults_to_the_ami_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastAGI peers: by default the AMI servers' hosts, with both loopback addresses when one
+    of them is loopback; ATENDE_AGI_ALLOWED (comma-separated or JSON) replaces them; an entry
+    that is no address, network or host name is refused by name."""
+    monkeypatch.delenv("ATENDE_CONFIG", raising=False)
+    monkeypatch.delenv("ATENDE_AGI_ALLOWED", raising=False)
+    monkeypatch.setenv("ATENDE_AMI_SERVERS", "ami://a:s@127.0.0.1:5038/pbx1")
+    assert load_settings().agi_allowed_peers == ["127.0.0.1", "::1"]
+    monkeypatch.setenv(
+        "ATENDE_AMI_SERVERS", "ami://a:s@10.0.0.5:5038/pbx1,ami://a:s@pbx2.example:5038/pbx2"
+    )
+    assert load_settings().agi_allowed_peers == ["10.0.0.5", "pbx2.example"]
+    monkeypatch.setenv("ATENDE_AGI_ALLOWED", "10.0.0.0/24, pbx3.example")
+    assert load_settings().agi_allowed_peers == ["10.0.0.0/24", "pbx3.example"]
+    monkeypatch.setenv("ATENDE_AGI_ALLOWED", '["192.0.2.7"]')
+    assert load_settings().agi_allowed_peers == ["192.0.2.7"]
+    monkeypatch.setenv("ATENDE_AGI_ALLOWED", "10.0.0.1,not a host!")
+    with pytest.raises(SettingsError, match="ATENDE_AGI_ALLOWED"):
+        load_settings()

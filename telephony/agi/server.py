@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
 
-from telephony.agi.environment import read_environment
+from telephony.agi.environment import AgiEnvironment, read_environment
 from telephony.agi.errors import AgiCommandTimeout, AgiError, AgiHangup, AgiProtocolError
 from telephony.agi.session import AgiSession
 
@@ -19,6 +21,11 @@ log = structlog.get_logger("telephony.agi")
 Route = Callable[[AgiSession], Awaitable[None] | None]
 """A route takes the session; it may be ``async def`` or a plain function."""
 
+AcceptCheck = Callable[[AgiEnvironment, str], Awaitable[bool]]
+"""``accept(env, peer_address) -> bool``: False refuses the session (its channel is unknown)."""
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 class AgiServer:
     """Serve FastAGI on ``host:port``; ``agi://host:port/<name>`` runs ``routes[name]``.
@@ -26,6 +33,11 @@ class AgiServer:
     Every session runs in a task the server owns; :meth:`stop` cancels and awaits them.
     Whatever happens inside a route (exception, hangup, timeout, garbage from the peer),
     the session is logged with its uniqueid and its socket closed; the server keeps serving.
+
+    ``allowed_peers`` (addresses, networks such as ``10.0.0.0/24``, or host names resolved at
+    :meth:`start`) limits who may open a session; None lets anyone. ``accept`` is awaited in
+    the session's own task once the environment is read; False refuses the session. A
+    refused session is logged (``agi_session_refused`` with the reason) and its socket closed.
     """
 
     def __init__(
@@ -38,6 +50,8 @@ class AgiServer:
         environment_timeout: float = 10.0,
         line_limit: int = 16384,
         backlog: int = 1024,
+        allowed_peers: Iterable[str] | None = None,
+        accept: AcceptCheck | None = None,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -48,6 +62,9 @@ class AgiServer:
         self._routes: dict[str, Route] = {}
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
+        self._allowed_entries = None if allowed_peers is None else list(allowed_peers)
+        self._allowed: list[IpNetwork] | None = None
+        self._accept_check = accept
         for name, route in (routes or {}).items():
             self.add_route(name, route)
 
@@ -81,6 +98,8 @@ class AgiServer:
         """Bind and start accepting connections."""
         if self._server is not None:
             raise RuntimeError("the FastAGI server is already started")
+        if self._allowed_entries is not None:
+            self._allowed = await _networks(self._allowed_entries)
         self._server = await asyncio.start_server(
             self._accept,
             self.host,
@@ -88,7 +107,13 @@ class AgiServer:
             limit=self.line_limit,
             backlog=self.backlog,
         )
-        log.info("agi_listening", host=self.host, port=self.port, routes=self.routes)
+        log.info(
+            "agi_listening",
+            host=self.host,
+            port=self.port,
+            routes=self.routes,
+            allowed=None if self._allowed is None else [str(n) for n in self._allowed],
+        )
 
     async def stop(self, grace: float = 0.0) -> None:
         """Stop accepting, give sessions ``grace`` seconds to end, cancel the rest, await all."""
@@ -125,7 +150,11 @@ class AgiServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
+        address = _peer_address(writer)
         try:
+            if not self._allowed_address(address):
+                log.warning("agi_session_refused", reason="address_not_allowed", peer=peer)
+                return
             try:
                 async with asyncio.timeout(self.environment_timeout):
                     env = await read_environment(reader)
@@ -141,6 +170,8 @@ class AgiServer:
             # the environment names the channel's uniqueid only; the call's linkedid is not
             # known here, so it is not logged (AMI correlates the two)
             with structlog.contextvars.bound_contextvars(uniqueid=env.uniqueid):
+                if not await self._accepted(env, address, peer):
+                    return
                 session = AgiSession(env, reader, writer, self.command_timeout)
                 await self._run_route(session, peer)
         finally:
@@ -148,6 +179,37 @@ class AgiServer:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):
                     await writer.wait_closed()
+
+    def _allowed_address(self, address: str) -> bool:
+        if self._allowed is None:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self._allowed)
+
+    async def _accepted(self, env: AgiEnvironment, address: str, peer: str) -> bool:
+        """The composition root's check; a check that fails lets the caller in (logged)."""
+        if self._accept_check is None:
+            return True
+        try:
+            accepted = await self._accept_check(env, address)
+        except Exception:
+            log.exception("agi_accept_check_failed", channel=env.channel, peer=peer)
+            return True
+        if not accepted:
+            log.warning(
+                "agi_session_refused",
+                reason="channel_unknown",
+                uniqueid=env.uniqueid,
+                channel=env.channel,
+                route=env.route,
+                peer=peer,
+            )
+        return accepted
 
     async def _run_route(self, session: AgiSession, peer: str) -> None:
         env = session.env
@@ -178,6 +240,36 @@ class AgiServer:
             log.exception("agi_route_failed", **fields)
         else:
             log.info("agi_session_ended", hung_up=session.hung_up, **fields)
+
+
+async def _networks(entries: Iterable[str]) -> list[IpNetwork]:
+    """Addresses and networks as given; host names resolved (every address they have)."""
+    networks: list[IpNetwork] = []
+    loop = asyncio.get_running_loop()
+    for entry in entries:
+        text = entry.strip()
+        if not text:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+            continue
+        except ValueError:
+            pass
+        try:
+            infos = await loop.getaddrinfo(text, None, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            log.error("agi_allowed_host_unresolved", host=text, error=str(exc))
+            continue
+        for info in infos:
+            networks.append(ipaddress.ip_network(str(info[4][0]).split("%", 1)[0]))
+    return sorted(set(networks), key=str)
+
+
+def _peer_address(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return ""
 
 
 def _peer(writer: asyncio.StreamWriter) -> str:

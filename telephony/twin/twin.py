@@ -82,11 +82,20 @@ class ChannelInfo:
 
 @dataclass
 class DidStats:
-    """What happened to the calls offered on one number (DID)."""
+    """What happened to the calls on one number (DID).
+
+    ``arrived`` counts every call placed; ``offered`` only callers routed to a queue (their
+    channel got a non-empty ``ROUTE`` from the IVR or the dialplan's fallback, as Asterisk's
+    VarSet shows it); ``lost_before_routing`` callers who hung up before that (in the IVR,
+    before or during the FastAGI session). ``answered_by_agent`` and ``abandoned`` split the
+    routed callers: ``arrived == offered + lost_before_routing`` once every call ended.
+    """
 
     offered: int = 0
     answered_by_agent: int = 0
     abandoned: int = 0
+    arrived: int = 0
+    lost_before_routing: int = 0
 
 
 class Twin:
@@ -125,6 +134,9 @@ class Twin:
         self.event_counts: Counter[str] = Counter()
         self._inbound: dict[str, str] = {}  # linkedid -> DID
         self._bridged: set[str] = set()
+        self._routed: set[str] = set()  # linkedids whose caller got ROUTE
+        self._legs: dict[str, set[str]] = {}  # linkedid -> uniqueids of the inbound pair
+        self._caller_left: set[str] = set()  # linkedids whose inbound pair began to hang up
         self._patience: set[asyncio.TimerHandle] = set()
         self.pbx.behaviour = self._behaviour
         self.pbx.amd_result = self._amd
@@ -173,6 +185,11 @@ class Twin:
             bridge=ch.bridge.uniqueid if ch.bridge else None,
             caller_id_num=ch.cid_num,
         )
+
+    @property
+    def answered_calls(self) -> frozenset[str]:
+        """Linkedids of the inbound callers bridged with an agent (``answered_by_agent``)."""
+        return frozenset(self._bridged)
 
     # -- behaviour -----------------------------------------------------------------------
 
@@ -241,7 +258,7 @@ class Twin:
         one the engine redirects); ``None`` if the call could not be placed.
         """
         stats = self.stats.setdefault(did, DidStats())
-        stats.offered += 1
+        stats.arrived += 1
         req = OriginateRequest(
             channel=f"Local/{did}@{self.config.inbound_context}",
             application="Wait",
@@ -253,6 +270,7 @@ class Twin:
             return None
         ch = result.channel
         self._inbound[ch.linkedid] = did
+        self._legs[ch.linkedid] = {ch.uniqueid} | ({ch.peer.uniqueid} if ch.peer else set())
         if patience is not None:
             loop = asyncio.get_running_loop()
             handles = self._patience
@@ -273,20 +291,45 @@ class Twin:
         event = get(message, "Event")
         self.event_counts[event] += 1
         self.event_log.append(message)
-        if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
+        if event == "VarSet" and get(message, "Variable") == "ROUTE" and get(message, "Value"):
+            # routed as Asterisk shows it: ROUTE set by the IVR or the dialplan's fallback,
+            # even on a channel hanging up (Asterisk runs SET VARIABLE on a dead channel)
             linkedid = get(message, "Linkedid")
             did = self._inbound.get(linkedid)
-            if did is not None and linkedid not in self._bridged:
+            if did is not None and linkedid not in self._routed:
+                self._routed.add(linkedid)
+                self.stats[did].offered += 1
+                log.debug("twin_caller_routed", linkedid=linkedid, did=did)
+        if event == "BridgeEnter" and get(message, "BridgeNumChannels") == "2":
+            # answered: bridged with the agent while the caller was still there (a bridge
+            # formed after a leg of his pair hung up is an abandon, as the engine sees it)
+            linkedid = get(message, "Linkedid")
+            did = self._inbound.get(linkedid)
+            left = linkedid in self._caller_left
+            if did is not None and not left and linkedid not in self._bridged:
                 self._bridged.add(linkedid)
                 self.stats[did].answered_by_agent += 1
+                log.debug("twin_caller_answered", linkedid=linkedid, did=did)
 
     def _on_hangup(self, ch: Channel) -> None:
+        # a caller is settled when both channels of his inbound pair are gone: the IVR's
+        # channel may still get ROUTE after the caller's side hung up
         did = self._inbound.get(ch.linkedid)
-        if did is None or ch.uniqueid != ch.linkedid:
+        legs = self._legs.get(ch.linkedid)
+        if did is None or legs is None or ch.uniqueid not in legs:
             return
-        if ch.linkedid not in self._bridged:
+        legs.discard(ch.uniqueid)
+        self._caller_left.add(ch.linkedid)
+        if legs:
+            return
+        del self._legs[ch.linkedid]
+        self._caller_left.discard(ch.linkedid)
+        if ch.linkedid not in self._routed:
+            self.stats[did].lost_before_routing += 1
+        elif ch.linkedid not in self._bridged:
             self.stats[did].abandoned += 1
         self._inbound.pop(ch.linkedid, None)
+        self._routed.discard(ch.linkedid)
 
 
 __all__ = [

@@ -59,12 +59,12 @@ async def test_generator_offers_the_planned_calls() -> None:
         generator.start(horizon=60)
         assert generator._runner is not None
         await asyncio.wait_for(asyncio.shield(generator._runner), 5)
-        await eventually(lambda: sum(s.offered for s in twin.stats.values()) == len(planned))
+        await eventually(lambda: sum(s.arrived for s in twin.stats.values()) == len(planned))
     finally:
         await generator.stop()
         await twin.stop()
     for did in ("1133330001", "1133330002"):
-        assert twin.stats[did].offered == sum(1 for c in planned if c.did == did)
+        assert twin.stats[did].arrived == sum(1 for c in planned if c.did == did)
 
 
 async def test_run_twin_serves_ami_until_interrupted() -> None:
