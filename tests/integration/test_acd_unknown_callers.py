@@ -49,9 +49,10 @@ async def _fake_agi_session(port: int, n: int) -> asyncio.StreamWriter:
 
 
 async def test_real_callers_are_queued_while_fake_agi_sessions_are_open(tmp_path: Path) -> None:
-    """20 FastAGI sessions for channels Asterisk does not have are routed to vendas first; then
-    three real callers arrive: they are queued while the fake sessions are still open, and the
-    fake callers are never queued."""
+    """20 FastAGI sessions for channels Asterisk does not have arrive first (the FastAGI guard
+    holds each while it waits for its channel, then refuses it); then three real callers
+    arrive: they are queued while the fake sessions are still open, and the fake callers are
+    never queued."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     async with running_acd(url, queues, {}) as (twin, engine):
