@@ -8,8 +8,7 @@ from pathlib import Path
 from acd.domain import QueueConfig
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
-
-VENDAS = "1133330001"
+from tests.integration.fake_agi import VENDAS, fake_environment
 
 
 async def _fake_agi_session(port: int, n: int) -> asyncio.StreamWriter:
@@ -17,30 +16,13 @@ async def _fake_agi_session(port: int, n: int) -> asyncio.StreamWriter:
     vendas DID; every command is answered ``200 result=1`` (a GET VARIABLE with the caller's
     number). The socket is left open."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    env = {
-        "agi_network": "yes",
-        "agi_network_script": "inbound",
-        "agi_request": "agi://127.0.0.1/inbound",
-        "agi_channel": f"Local/{VENDAS}@inbound-9999{n:04d};2",
-        "agi_language": "en",
-        "agi_type": "Local",
-        "agi_uniqueid": f"9999.{n}",
-        "agi_version": "22.11.0",
-        "agi_callerid": f"55119000{n:05d}",
-        "agi_calleridname": "Fake",
-        "agi_context": "inbound",
-        "agi_extension": VENDAS,
-        "agi_priority": "4",
-        "agi_enhanced": "0.0",
-        "agi_accountcode": "",
-        "agi_threadid": "1",
-    }
-    writer.write("".join(f"{k}: {v}\n" for k, v in env.items()).encode() + b"\n")
+    writer.write(fake_environment(n))
     await writer.drain()
+    callerid = f"55119000{n:05d}"
 
     async def answer() -> None:
         while line := await reader.readline():
-            value = f" ({env['agi_callerid']})" if line.startswith(b"GET VARIABLE") else ""
+            value = f" ({callerid})" if line.startswith(b"GET VARIABLE") else ""
             writer.write(f"200 result=1{value}\n".encode())
             await writer.drain()
 

@@ -18,31 +18,7 @@ from telephony.twin import AmiUser, Twin, TwinConfig
 from telephony.twin.pbx import OriginateRequest
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
-
-VENDAS = "1133330001"
-
-
-def _fake_environment(n: int) -> bytes:
-    """A well-formed FastAGI environment for a channel no Asterisk has (``9999.<n>``)."""
-    env = {
-        "agi_network": "yes",
-        "agi_network_script": "inbound",
-        "agi_request": "agi://127.0.0.1/inbound",
-        "agi_channel": f"Local/{VENDAS}@inbound-9999{n:04d};2",
-        "agi_language": "en",
-        "agi_type": "Local",
-        "agi_uniqueid": f"9999.{n}",
-        "agi_version": "22.11.0",
-        "agi_callerid": f"55119000{n:05d}",
-        "agi_calleridname": "Fake",
-        "agi_context": "inbound",
-        "agi_extension": VENDAS,
-        "agi_priority": "4",
-        "agi_enhanced": "0.0",
-        "agi_accountcode": "",
-        "agi_threadid": "1",
-    }
-    return "".join(f"{k}: {v}\n" for k, v in env.items()).encode() + b"\n"
+from tests.integration.fake_agi import VENDAS, fake_environment
 
 
 async def _fake_session(port: int, n: int, local: str = "127.0.0.1") -> bytes:
@@ -50,7 +26,7 @@ async def _fake_session(port: int, n: int, local: str = "127.0.0.1") -> bytes:
     before closing (a refused session: nothing)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(local, 0))
     try:
-        writer.write(_fake_environment(n))
+        writer.write(fake_environment(n))
         await writer.drain()
         return await reader.read()
     except ConnectionResetError:  # closed with our environment unread
@@ -161,7 +137,7 @@ async def test_session_is_accepted_and_logged_while_the_ami_link_is_down() -> No
     is accepted at once and ``agi_channel_unchecked`` is logged."""
     link = AsteriskLink([AmiServer(port=9, secret="atende")])
     check = KnownChannelCheck(link, wait=30.0)
-    env = parse_environment([line for line in _fake_environment(7).decode().splitlines() if line])
+    env = parse_environment([line for line in fake_environment(7).decode().splitlines() if line])
     try:
         with capture_logs() as logs:
             assert await check(env, "127.0.0.1") is True
