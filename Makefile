@@ -39,6 +39,9 @@ bench: install
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/erp_orders.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/screen_pop.py
+	$(BIN)/python bench/dialer_sim.py
+	$(BIN)/python bench/list_upload.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
