@@ -93,3 +93,26 @@ async def browser() -> AsyncIterator[Any]:
             yield chromium
         finally:
             await chromium.close()
+
+
+async def migrated_columns(database_url: str, prefix: str) -> dict[str, set[str]]:
+    """The columns of every table named ``prefix...`` in the migrated database at
+    ``database_url``, as the database reports them."""
+    import sqlalchemy as sa
+
+    from atende.db import make_engine
+
+    def inspect(conn: sa.Connection) -> dict[str, set[str]]:
+        insp = sa.inspect(conn)
+        return {
+            t: {c["name"] for c in insp.get_columns(t)}
+            for t in insp.get_table_names()
+            if t.startswith(prefix)
+        }
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(inspect)
+    finally:
+        await engine.dispose()
