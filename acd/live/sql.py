@@ -40,6 +40,8 @@ acd_queue_log = sa.Table(
     sa.Column("agent", sa.String(64), nullable=False),
     sa.Column("event", sa.String(32), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
+    # the reports read by time range (migration acd_0001)
+    sa.Index("ix_acd_queue_log_time", "time"),
 )
 
 
