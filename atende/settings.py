@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     login_max_delay: float = Field(300.0, gt=0)
     password_workers: int = Field(2, ge=1, le=64)
     http_trusted_proxies: list[str] = Field(default_factory=list)
+    #: one ``http_request`` log event per HTTP request
+    http_access_log: bool = True
 
     @field_validator("acd_vip_callers", "ivr_did_queues", "http_trusted_proxies", mode="before")
     @classmethod

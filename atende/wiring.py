@@ -145,6 +145,7 @@ class Engine:
                 site_zone=ZoneInfo(self.settings.erp_timezone),
                 sign_in=sign_in_policy(self.settings),
                 customers=self.crm.views,
+                access_log=self.settings.http_access_log,
             ),
             access_log=None,
         )

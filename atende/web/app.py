@@ -12,6 +12,7 @@ from aiohttp import web
 from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
+from atende.web.access_log import add_access_log
 from atende.web.crm_api import add_routes as add_customer_routes
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
@@ -63,6 +64,7 @@ def build_app(
     ops: Operations | None = None,
     site_zone: ZoneInfo | None = None,
     customers: CustomerViews | None = None,
+    access_log: bool = True,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -87,6 +89,7 @@ def build_app(
         add_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
     add_reports_and_operations(app, acd_config, ops, site_zone)
+    add_access_log(app, access_log)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)
 

@@ -140,9 +140,11 @@ async def login(request: web.Request) -> web.StreamResponse:
         ctx.throttle.withdrawn(username, address, ctx.policy.monotonic())
         return too_many(1, "too many sign-ins at once")
     except AuthError as exc:
+        log.warning("login_failed", username=username, address=address, reason=str(exc))
         await ctx.audit.record(AuditEntry(ctx.policy.clock(), username, "login", "failed", address))
         raise ApiError(401, "bad_credentials", str(exc)) from None
     ctx.throttle.succeeded(username, address, ctx.policy.monotonic())
+    log.info("login_succeeded", username=who.username, role=who.role.value, address=address)
     await ctx.audit.record(AuditEntry(ctx.policy.clock(), username, "login", "success", address))
     body: dict[str, Any] = {"role": who.role.value, "username": who.username}
     if not cookie:
