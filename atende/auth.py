@@ -32,6 +32,10 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # a disabled user cannot sign in and his tokens are refused (migration core_0004)
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    # the user's phone as Asterisk dials it (PJSIP/3001): where a supervisor listens to calls
+    sa.Column("phone", sa.String(255), nullable=True),
 )
 
 api_tokens = sa.Table(
@@ -47,6 +51,10 @@ api_tokens = sa.Table(
 
 class AuthError(Exception):
     """Bad credentials or token; the message is safe to show."""
+
+
+class UserDisabled(AuthError):
+    """The credentials are right but an admin disabled the user."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,8 @@ class UserStore:
             raise AuthError("wrong username or password")
         if not await self.passwords.verify(row.password_hash, password):
             raise AuthError("wrong username or password")
+        if row.disabled:
+            raise UserDisabled("this user is disabled")
         principal = Principal(row.id, row.username, Role(row.role))
         token = await self.issue_token(principal.user_id, "login", ttl)
         return token, principal
@@ -168,7 +178,8 @@ class UserStore:
     async def authenticate(self, token: str) -> Principal:
         """The principal behind a bearer token, or :class:`AuthError`."""
         query = (
-            sa.select(users.c.id, users.c.username, users.c.role, api_tokens.c.expires_at)
+            sa.select(users.c.id, users.c.username, users.c.role, users.c.disabled)
+            .add_columns(api_tokens.c.expires_at)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(api_tokens.c.token_hash == _token_hash(token))
         )
@@ -176,6 +187,8 @@ class UserStore:
             row = (await conn.execute(query)).first()
         if row is None:
             raise AuthError("invalid token")
+        if row.disabled:
+            raise UserDisabled("this user is disabled")
         expires = row.expires_at
         if expires is not None:
             if expires.tzinfo is None:

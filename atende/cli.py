@@ -12,7 +12,12 @@ from datetime import timedelta
 
 from atende.cli_campaigns import add_campaign_parser, run_campaign
 from atende.cli_erp import add_erp_parser, run_erp
-from atende.cli_users import add_token_parsers, run_token_revoke
+from atende.cli_users import (
+    add_token_parsers,
+    add_user_admin_parsers,
+    run_token_revoke,
+    run_user_admin,
+)
 from atende.settings import Settings, SettingsError, load_settings
 
 
@@ -47,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--role", required=True, choices=["agent", "supervisor", "campaign_manager", "admin"]
     )
+    add_user_admin_parsers(user_sub)
 
     token = sub.add_parser("token", help="issue a bearer token for scripts")
     token.add_argument("username")
@@ -127,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_token_revoke(settings, args)
         if args.command == "db":
             asyncio.run(_db_upgrade(settings))
+        elif args.command == "user" and args.user_command != "add":
+            return run_user_admin(settings, args)
         elif args.command == "user":
             asyncio.run(_user_add(settings, args.username, args.role))
         elif args.command == "token":

@@ -23,6 +23,7 @@ from atende.web.operations_routes import add_reports_and_operations
 from atende.web.security import USER_STORE, allow, public, security_middleware
 from atende.web.sessions import SignIn, SignInPolicy
 from atende.web.sessions import add_routes as add_session_routes
+from atende.web.users_api import add_user_routes
 
 if TYPE_CHECKING:
     from acd.live import InboundAcd
@@ -89,6 +90,7 @@ def build_app(
         add_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
     add_reports_and_operations(app, acd_config, ops, site_zone)
+    add_user_routes(app)
     add_access_log(app, access_log)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)

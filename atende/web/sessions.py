@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from atende.audit import AuditEntry, AuditLog
-from atende.auth import AuthError, Role
+from atende.auth import AuthError, Role, UserDisabled
 from atende.login_throttle import LoginThrottle, ThrottlePolicy
 from atende.passwords import PasswordPoolBusy
 from atende.settings import Settings
@@ -139,6 +139,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     except PasswordPoolBusy:
         ctx.throttle.withdrawn(username, address, ctx.policy.monotonic())
         return too_many(1, "too many sign-ins at once")
+    except UserDisabled as exc:
+        log.warning("login_failed", username=username, address=address, reason=str(exc))
+        await ctx.audit.record(
+            AuditEntry(ctx.policy.clock(), username, "login", "disabled", address)
+        )
+        raise ApiError(403, "user_disabled", str(exc)) from None
     except AuthError as exc:
         log.warning("login_failed", username=username, address=address, reason=str(exc))
         await ctx.audit.record(AuditEntry(ctx.policy.clock(), username, "login", "failed", address))
