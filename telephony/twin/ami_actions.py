@@ -301,7 +301,8 @@ async def status(session: AmiSession, m: Message) -> None:
 
 
 async def playdtmf(session: AmiSession, m: Message) -> None:
-    """PlayDTMF: the digit reaches the far side of the channel after its duration."""
+    """PlayDTMF: the digit reaches the far side of the channel after its duration; with
+    ``Receive: true`` the channel itself receives it (as from its phone)."""
     chan, digit = get(m, "Channel"), get(m, "Digit")
     ch = session.pbx.find(chan)
     if ch is None:
@@ -311,6 +312,22 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
         session.error(m, "No digit specified")
         return
     duration = int(get(m, "Duration", "250") or "250")
+    if get(m, "Receive").lower() in ("true", "yes", "1", "on"):
+        # Asterisk queues the digit as if the channel's phone had sent it and acks at once;
+        # its reader (ChanSpy reads DTMF ends only) publishes the DTMFEnd
+        session.respond(m, True, ("Message", "DTMF successfully queued"))
+        session.pbx.emit(
+            "DTMFEnd",
+            "dtmf,all",
+            [
+                *ch.block(),
+                ("Digit", digit[0]),
+                ("DurationMs", str(duration)),
+                ("Direction", "Received"),
+            ],
+        )
+        ch.dtmf.put_nowait(digit[0])
+        return
     await asyncio.sleep(duration / 1000 * session.pbx.time_scale)
     session.respond(m, True, ("Message", "DTMF successfully queued"))
     target = ch.peer if ch.peer is not None and ch.peer.alive else ch

@@ -389,10 +389,25 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     raise Hungup
 
 
+#: ChanSpy's ``d`` option: the keys that switch mode while spying
+SPY_MODE_KEYS = {"4": "listen", "5": "whisper", "6": "barge"}
+
+
+def _spy_mode(options: str) -> str:
+    if "B" in options:
+        return "barge"
+    return "whisper" if "w" in options else "listen"
+
+
 async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
-    """ChanSpy(prefix,options): listen to the first bridged channel whose name matches."""
+    """ChanSpy(prefix,options): listen to the first bridged channel whose name matches.
+
+    Every 0.1 s it looks for one (Asterisk's wait between scans); with ``S`` it gives up
+    after the first scan that finds none. With ``d`` the keys 4/5/6 the spyer receives
+    switch between listen, whisper and barge (no event: only the audiohooks change)."""
     args = _args(data)
     prefix = args[0] if args else ""
+    options = args[1] if len(args) > 1 else ""
     spyee: Channel | None = None
     while spyee is None:
         await pbx.pause(ch, 0.1)
@@ -400,7 +415,10 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
             (c for c in pbx.channels.values() if c.name.startswith(prefix) and c.bridge),
             None,
         )
+        if spyee is None and "S" in options:
+            return False
     pbx.emit("ChanSpyStart", "call,all", [*ch.block("Spyer"), *spyee.block("Spyee")])
+    ch.spying_on, ch.spy_mode = spyee.name, _spy_mode(options)
     _renew_bridge_peers(pbx, spyee)
     spyee_snapshot = spyee.block("Spyee")
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -410,20 +428,33 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
             done.set_result(None)
 
     pbx.spies.setdefault(spyee.name, []).append(spyee_gone)
-    if ch.pending is None:
-        waiter = asyncio.ensure_future(ch.wake.wait())
-        try:
-            await _first(pbx, [done, waiter], None)
-        finally:
-            waiter.cancel()
-    if not done.done():
-        # The supervisor hung up: the audiohook leaves the bridge, which re-announces
-        # its peers; ChanSpy itself only ends when the spied call does.
-        _renew_bridge_peers(pbx, spyee)
-        await done
+    keys = asyncio.ensure_future(_spy_keys(ch)) if "d" in options else None
+    try:
+        if ch.pending is None:
+            waiter = asyncio.ensure_future(ch.wake.wait())
+            try:
+                await _first(pbx, [done, waiter], None)
+            finally:
+                waiter.cancel()
+        if not done.done():
+            # The supervisor hung up: the audiohook leaves the bridge, which re-announces
+            # its peers; ChanSpy itself only ends when the spied call does.
+            _renew_bridge_peers(pbx, spyee)
+            await done
+    finally:
+        if keys is not None:
+            keys.cancel()
+        ch.spying_on = ch.spy_mode = None
     pbx.emit("ChanSpyStop", "call,all", [*ch.block("Spyer"), *spyee_snapshot])
     pbx.check(ch)
     return False
+
+
+async def _spy_keys(ch: Channel) -> None:
+    """ChanSpy's ``d``: each 4/5/6 the spyer's channel receives switches the mode."""
+    while True:
+        digit = await ch.dtmf.get()
+        ch.spy_mode = SPY_MODE_KEYS.get(digit, ch.spy_mode)
 
 
 def _renew_bridge_peers(pbx: Pbx, spyee: Channel) -> None:

@@ -68,6 +68,9 @@ class Channel:
     join: Bridge | None = None  # the bridge the Bridge action is moving the channel into
     #: the place a moved channel's snapshot already announced (its Newexten is not repeated)
     published_at: tuple[str, str, int] | None = None
+    #: while it runs ChanSpy: the channel it spies on and the mode (listen, whisper, barge)
+    spying_on: str | None = None
+    spy_mode: str | None = None
     #: a caller id taken from the Local peer's connected line, not yet in a snapshot
     unpublished_cid: tuple[str, str] | None = None
 

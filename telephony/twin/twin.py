@@ -35,6 +35,7 @@ INBOUND_CONTEXTS = (
     "callback-offer",
     "callback-result",
     "callback-dial",
+    "spy",
 )
 
 
@@ -78,6 +79,15 @@ class ChannelInfo:
     application: str
     bridge: str | None
     caller_id_num: str
+
+
+@dataclass(frozen=True)
+class SpyInfo:
+    """A channel running ChanSpy on a call: who listens, to which channel, in what mode."""
+
+    spyer: str
+    spyee: str
+    mode: str
 
 
 @dataclass
@@ -170,6 +180,14 @@ class Twin:
     def channels(self) -> list[ChannelInfo]:
         """The live channel table, in creation order."""
         return [self._info(ch) for ch in self.pbx.channels.values()]
+
+    def spies(self) -> list[SpyInfo]:
+        """Every ChanSpy spying now (mode: listen, whisper or barge, as its keys left it)."""
+        return [
+            SpyInfo(ch.name, ch.spying_on, ch.spy_mode or "listen")
+            for ch in self.pbx.channels.values()
+            if ch.spying_on is not None
+        ]
 
     @staticmethod
     def _info(ch: Channel) -> ChannelInfo:
@@ -338,6 +356,7 @@ __all__ = [
     "AmiUser",
     "ChannelInfo",
     "DidStats",
+    "SpyInfo",
     "Twin",
     "TwinConfig",
     "classes",

@@ -159,17 +159,26 @@ def test_outbound_dials_through_the_trunk(dialplan: Any, conf: Any) -> None:
 
 
 def test_spy_listens_whispers_and_barges(dialplan: Any) -> None:
-    """[spy] runs ChanSpy quietly: q to listen, q+w to whisper, q+B to barge."""
+    """[spy] runs one ChanSpy on the agent leg the engine names: quiet (q), ended with the
+    call (E), ended at once when nothing matches (S), modes switched by 4/5/6 (d); w to
+    whisper, B to barge; without SPY_TARGET it hangs up rather than wait."""
     steps = dialplan["spy"]["_X."]
-    spies = {s.label or "listen": s.args.split(",")[1] for s in steps if s.app == "ChanSpy"}
-    assert set(spies) == {"listen", "whisper", "barge"}
-    assert all("q" in options for options in spies.values())
-    assert "w" not in spies["listen"] and "B" not in spies["listen"]
-    assert "w" in spies["whisper"]
-    assert "B" in spies["barge"]
-    labels = {s.label for s in steps}
-    jumps = [s.args for s in steps if s.app == "GotoIf"]
-    assert all(j.split("?")[1] in labels for j in jumps)
+    (spy,) = [s for s in steps if s.app == "ChanSpy"]
+    assert spy.args == "${SPY_TARGET},${SPY_OPTIONS}"
+    options = {
+        s.args.split("?")[0]: s.args.split("SPY_OPTIONS=")[1].rstrip(")")
+        for s in steps
+        if "SPY_OPTIONS=" in s.args
+    }
+    default = next(v for k, v in options.items() if k.startswith("SPY_OPTIONS="))
+    assert set("qESd") <= set(default) and not set("wB") & set(default)
+    whisper = next(v for k, v in options.items() if "whisper" in k)
+    barge = next(v for k, v in options.items() if "barge" in k)
+    assert set("qESdw") <= set(whisper) and "B" not in whisper
+    assert set("qESdB") <= set(barge) and "w" not in barge
+    (jump,) = [s.args for s in steps if s.app == "GotoIf"]
+    assert jump == '$["${SPY_TARGET}" = ""]?notarget'
+    assert "notarget" in {s.label for s in steps}
 
 
 def test_every_jump_lands_somewhere(dialplan: Any) -> None:

@@ -15,9 +15,8 @@ from tests.integration.conftest import eventually
 def test_reader_knows_labels_and_skips_hints() -> None:
     """Named priorities resolve, ``hint`` lines add no step."""
     plan = Dialplan.from_file(ASTERISK_CONF)
-    labels = {name: plan.label("spy", "2001", name) for name in ("listen", "whisper", "barge")}
-    assert labels == {"listen": 5, "whisper": 7, "barge": 9}
-    assert plan.step("spy", "2001", 7).data == "${SPY_TARGET},qwE"  # type: ignore[union-attr]
+    assert plan.label("spy", "2001", "notarget") == 8
+    assert plan.step("spy", "2001", 6).data == "${SPY_TARGET},${SPY_OPTIONS}"  # type: ignore[union-attr]
     assert plan.step("agents", "2001", 1) is not None
     assert plan.step("connect-result", "NOANSWER", 1).data == "inbound-hold,s,1"  # type: ignore[union-attr]
 
