@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 
 from acd.live import AcdStore, InboundAcd, MemoryStore, RedisStore
+from acd.live.spy import CallSpy
 from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import UserStore
 from atende.crm_runtime import build_crm
@@ -75,6 +76,8 @@ class Engine:
             else MemoryStore()
         )
         self.acd: InboundAcd | None = None
+        first_server = settings.ami_servers[0].name if settings.ami_servers else "pbx1"
+        self.spy = CallSpy(self.link, first_server)
         self.ops = Operations.build(
             db=self.db,
             link=self.link,
@@ -128,6 +131,7 @@ class Engine:
         await self.agi.start()
         await self.link.start()
         await self._start_acd()
+        await self.spy.open()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -146,6 +150,7 @@ class Engine:
                 sign_in=sign_in_policy(self.settings),
                 customers=self.crm.views,
                 access_log=self.settings.http_access_log,
+                spy=self.spy,
             ),
             access_log=None,
         )
@@ -189,6 +194,7 @@ class Engine:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.spy.close()
         if self.acd is not None:
             await self.acd.stop()
         await self.acd_state.close()

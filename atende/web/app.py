@@ -23,10 +23,12 @@ from atende.web.operations_routes import add_reports_and_operations
 from atende.web.security import USER_STORE, allow, public, security_middleware
 from atende.web.sessions import SignIn, SignInPolicy
 from atende.web.sessions import add_routes as add_session_routes
+from atende.web.spy_api import add_spy_routes
 from atende.web.users_api import add_user_routes
 
 if TYPE_CHECKING:
     from acd.live import InboundAcd
+    from acd.live.spy import CallSpy
     from acd.live.sql import AcdConfigStore
     from atende.operations import Operations
     from crm_sync.app.customer_views import CustomerViews
@@ -66,6 +68,7 @@ def build_app(
     site_zone: ZoneInfo | None = None,
     customers: CustomerViews | None = None,
     access_log: bool = True,
+    spy: CallSpy | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -91,6 +94,7 @@ def build_app(
     add_customer_routes(app, customers)
     add_reports_and_operations(app, acd_config, ops, site_zone)
     add_user_routes(app)
+    add_spy_routes(app, spy, acd_config)
     add_access_log(app, access_log)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)

@@ -59,7 +59,7 @@ class Operation:
 
 
 def documented(
-    body: Any = None, response: Any = None, refusals: tuple[Status, ...] = ()
+    body: Any = None, response: Any = None, refusals: tuple[Status, ...] = (), ok: int = 200
 ) -> Callable[[Handler], Handler]:
     """Declare on a handler the type its body is read into and the type it answers with.
 
@@ -72,6 +72,7 @@ def documented(
         target.openapi_body = body
         target.openapi_response = response
         target.openapi_refusals = refusals
+        target.openapi_ok = ok
         return handler
 
     return mark
@@ -82,11 +83,12 @@ def operation_of(
 ) -> Operation:
     """The operation of a route whose handler may carry :func:`documented` types."""
     target: Any = getattr(handler, "__wrapped__", handler)
+    declared = getattr(handler, "openapi_ok", getattr(target, "openapi_ok", None))
     return Operation(
         method,
         path,
         handler,
-        ok,
+        declared if declared is not None and ok == 200 else ok,
         body=getattr(handler, "openapi_body", getattr(target, "openapi_body", None)),
         response=getattr(handler, "openapi_response", getattr(target, "openapi_response", None)),
         refusals=getattr(handler, "openapi_refusals", getattr(target, "openapi_refusals", ())),

@@ -114,7 +114,7 @@ async def list_users(request: web.Request) -> web.Response:
     return web.json_response({"users": [u.as_dict() for u in users]})
 
 
-@documented(body=UserIn, response=UserOut, refusals=(409,))
+@documented(body=UserIn, response=UserOut, refusals=(409,), ok=201)
 @allow()
 @_user_errors
 async def create_user(request: web.Request) -> web.Response:

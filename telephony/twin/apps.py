@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -403,11 +404,13 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
     """ChanSpy(prefix,options): listen to the first bridged channel whose name matches.
 
     Every 0.1 s it looks for one (Asterisk's wait between scans); with ``S`` it gives up
-    after the first scan that finds none. With ``d`` the keys 4/5/6 the spyer receives
-    switch between listen, whisper and barge (no event: only the audiohooks change)."""
+    after the first scan that finds none. While spying, with ``d`` the keys 4/5/6 the spyer
+    receives switch between listen, whisper and barge (no event: only the audiohooks
+    change), and with ``x(key)`` that key ends ChanSpy (the dialplan goes on)."""
     args = _args(data)
     prefix = args[0] if args else ""
     options = args[1] if len(args) > 1 else ""
+    flags = dial_options(options)
     spyee: Channel | None = None
     while spyee is None:
         await pbx.pause(ch, 0.1)
@@ -415,28 +418,34 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
             (c for c in pbx.channels.values() if c.name.startswith(prefix) and c.bridge),
             None,
         )
-        if spyee is None and "S" in options:
+        if spyee is None and "S" in flags:
             return False
     pbx.emit("ChanSpyStart", "call,all", [*ch.block("Spyer"), *spyee.block("Spyee")])
     ch.spying_on, ch.spy_mode = spyee.name, _spy_mode(options)
     _renew_bridge_peers(pbx, spyee)
     spyee_snapshot = spyee.block("Spyee")
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    exited: asyncio.Future[None] = loop.create_future()
 
     def spyee_gone() -> None:
         if not done.done():
             done.set_result(None)
 
     pbx.spies.setdefault(spyee.name, []).append(spyee_gone)
-    keys = asyncio.ensure_future(_spy_keys(ch)) if "d" in options else None
+    keys = None
+    if "d" in flags or flags.get("x"):
+        keys = asyncio.ensure_future(_spy_keys(ch, "d" in flags, flags.get("x", ""), exited))
     try:
         if ch.pending is None:
             waiter = asyncio.ensure_future(ch.wake.wait())
             try:
-                await _first(pbx, [done, waiter], None)
+                await _first(pbx, [done, waiter, exited], None)
             finally:
                 waiter.cancel()
-        if not done.done():
+        if exited.done():  # the exit key: the audiohooks leave, the dialplan goes on
+            _renew_bridge_peers(pbx, spyee)
+        elif not done.done():
             # The supervisor hung up: the audiohook leaves the bridge, which re-announces
             # its peers; ChanSpy itself only ends when the spied call does.
             _renew_bridge_peers(pbx, spyee)
@@ -445,16 +454,25 @@ async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
         if keys is not None:
             keys.cancel()
         ch.spying_on = ch.spy_mode = None
+        with contextlib.suppress(KeyError, ValueError):
+            pbx.spies[spyee.name].remove(spyee_gone)
     pbx.emit("ChanSpyStop", "call,all", [*ch.block("Spyer"), *spyee_snapshot])
     pbx.check(ch)
     return False
 
 
-async def _spy_keys(ch: Channel) -> None:
-    """ChanSpy's ``d``: each 4/5/6 the spyer's channel receives switches the mode."""
+async def _spy_keys(
+    ch: Channel, switch_modes: bool, exit_key: str, exited: asyncio.Future[None]
+) -> None:
+    """The keys ChanSpy reads while spying: 4/5/6 switch the mode (``d``), ``exit_key``
+    (``x``) ends it."""
     while True:
         digit = await ch.dtmf.get()
-        ch.spy_mode = SPY_MODE_KEYS.get(digit, ch.spy_mode)
+        if exit_key and digit == exit_key:
+            exited.set_result(None)
+            return
+        if switch_modes:
+            ch.spy_mode = SPY_MODE_KEYS.get(digit, ch.spy_mode)
 
 
 def _renew_bridge_peers(pbx: Pbx, spyee: Channel) -> None:

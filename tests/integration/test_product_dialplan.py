@@ -16,7 +16,7 @@ def test_reader_knows_labels_and_skips_hints() -> None:
     """Named priorities resolve, ``hint`` lines add no step."""
     plan = Dialplan.from_file(ASTERISK_CONF)
     assert plan.label("spy", "2001", "notarget") == 8
-    assert plan.step("spy", "2001", 6).data == "${SPY_TARGET},${SPY_OPTIONS}"  # type: ignore[union-attr]
+    assert plan.step("spy", "2001", 6).data == "${SPY_TARGET},${SPY_OPTIONS}x(#)"  # type: ignore[union-attr]
     assert plan.step("agents", "2001", 1) is not None
     assert plan.step("connect-result", "NOANSWER", 1).data == "inbound-hold,s,1"  # type: ignore[union-attr]
 

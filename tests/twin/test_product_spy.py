@@ -134,3 +134,21 @@ async def test_no_target_hangs_up_with_a_reason(lab: tuple[Twin, AmiClient]) -> 
     results = [m["Value"] for m in ami.events("VarSet") if m["Variable"] == "SPY_RESULT"]
     assert results == ["NOTARGET"] and gone["Cause"] == "16"
     assert ami.events("ChanSpyStart") == []
+
+
+async def test_the_hash_key_ends_the_spy_and_the_call_goes_on(lab: tuple[Twin, AmiClient]) -> None:
+    """# received while spying (x(#)) ends ChanSpy at once: ChanSpyStop, then [spy] hangs the
+    supervisor up (cause 16); the agent's call stays bridged."""
+    twin, ami = lab
+    target = await _agent_call(twin, ami)
+    _spy(ami, "2005", f"SPY_MODE=listen,SPY_TARGET={target}")
+    start = await ami.wait_for(lambda m: m.get("Event") == "ChanSpyStart", within=10)
+    spyer = start["SpyerChannel"]
+    await ami.action(Action="PlayDTMF", Channel=spyer, Digit="#", Receive="true")
+    await ami.wait_for(lambda m: m.get("Event") == "ChanSpyStop", within=5)
+    gone = await ami.wait_for(
+        lambda m: m.get("Event") == "Hangup" and m.get("Channel") == spyer, within=5
+    )
+    assert (gone["Cause"], gone["Priority"]) == ("16", "7")
+    assert twin.spies() == []
+    assert any(c.name == target and c.bridge for c in twin.channels())
