@@ -22,6 +22,7 @@ from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
+from atende.user_admin import UserAdmin
 from atende.wiring import run_engine
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
@@ -37,6 +38,9 @@ DEMO_USERS = {
     "manager": ("manager123", Role.CAMPAIGN_MANAGER),
     "agent2001": ("agent2001pw", Role.AGENT),
 }
+
+#: the demo supervisor's phone (the twin answers it): listening to calls rings it
+DEMO_SUPERVISOR_PHONE = "Local/3001@agents"
 
 #: The demo's numbers (DIDs, as in the twin's ``demo_plan``) and the queue each leads to.
 DEMO_DIDS = {
@@ -84,6 +88,10 @@ async def seed(settings: Settings) -> None:
         users = UserStore(engine)
         for name, (password, role) in DEMO_USERS.items():
             await users.ensure_user(name, password, role)
+        admin = UserAdmin(users)
+        if (await admin.get("supervisor")).phone is None:
+            await admin.set_phone("supervisor", DEMO_SUPERVISOR_PHONE, actor="demo")
+        users.close()
         if settings.erp_adapter == "embedded":
             await seed_erp(engine, settings.erp_demo_customers)
         acd = AcdConfigStore(engine)

@@ -105,3 +105,26 @@ def test_cli_manages_users(
         ("cli", "user_phone_set", "carla"),
         ("cli", "user_phone_set", "carla"),
     ]
+
+
+async def test_demo_gives_the_supervisor_a_phone_once(tmp_path: object) -> None:
+    """The demo seed gives the demo supervisor the twin's phone Local/3001@agents (so he can
+    listen to calls) once: an admin's later change is kept on the next start."""
+    from atende.demo import DEMO_SUPERVISOR_PHONE, seed
+    from atende.settings import load_settings
+    from atende.user_admin import UserAdmin
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/demo.db"
+    settings = load_settings(database_url=url, erp_demo_customers=5)
+    await seed(settings)
+    engine = make_engine(url)
+    store = UserStore(engine)
+    try:
+        admin = UserAdmin(store)
+        assert (await admin.get("supervisor")).phone == DEMO_SUPERVISOR_PHONE
+        await admin.set_phone("supervisor", "PJSIP/3009", actor="admin")
+        await seed(settings)
+        assert (await admin.get("supervisor")).phone == "PJSIP/3009"
+    finally:
+        store.close()
+        await engine.dispose()
