@@ -1,9 +1,10 @@
 """The HTTP access log: one ``http_request`` structlog event per request.
 
-Each event carries the method, the path (its query with the values of secret-looking
-parameters masked), the route template, the status, the duration in milliseconds, the
-signed-in user (when there is one), the client address and the request id. Headers and bodies
-are never logged, so neither bearer tokens, session cookies nor passwords reach the log.
+Each event carries the method, the path (its query with every value masked but those of a
+few plain parameters: dates, intervals, formats), the route template, the status, the
+duration in milliseconds, the signed-in user (when there is one), the client address and the
+request id. Headers and bodies are never logged, so neither bearer tokens, session cookies,
+passwords nor customers' data in a search reach the log.
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ from atende.web.sessions import client_address
 
 log = structlog.get_logger("atende.web.access")
 
-#: query parameters whose values are masked (a part of the name is enough: ``access_token``)
-SECRET_PARAMS = ("token", "password", "secret", "key", "auth", "session", "signature")
+#: query parameters whose values are logged (dates, intervals, formats, ids); every other
+#: value (a token, a search for a customer's CPF or phone) is masked
+PLAIN_PARAMS = frozenset(
+    {"from", "to", "interval", "format", "queue", "agent", "limit", "offset", "page", "lang"}
+)
 
 
 def logged_path(request: web.Request) -> str:
-    """The request's path, with its query's secret-looking values replaced by ``***``."""
+    """The request's path; its query keeps the values of :data:`PLAIN_PARAMS` only, the
+    others are replaced by ``***``."""
     if not request.query:
         return request.path
     pairs = [
-        (name, "***" if any(s in name.lower() for s in SECRET_PARAMS) else value)
-        for name, value in request.query.items()
+        (name, value if name in PLAIN_PARAMS else "***") for name, value in request.query.items()
     ]
-    return f"{request.path}?{urlencode(pairs)}"
+    return f"{request.path}?{urlencode(pairs, safe='*')}"
 
 
 def _route(request: web.Request) -> str:
