@@ -155,8 +155,10 @@ class CallSpy:
         if not result.ok:
             self._end(live, "refused")
             raise SpyUnavailable(f"Asterisk refused to ring {phone}: {result.message}")
+        leg = self._link.tracker.channel_by_name(self._server, target)
         log.info(
             "spy_ringing",
+            linkedid=None if leg is None else leg.call_id,
             spy_id=spy_id,
             supervisor=supervisor,
             agent=agent,
@@ -255,7 +257,13 @@ class CallSpy:
             self._queue_hangup(record.spyer)
             return
         session.state, session.spying_at = "spying", self._clock()
-        log.info("spy_started", spy_id=session.spy_id, agent=session.agent, spyee=record.spyee)
+        log.info(
+            "spy_started",
+            spy_id=session.spy_id,
+            agent=session.agent,
+            spyee=record.spyee,
+            linkedid=record.linkedid,
+        )
 
     def _hangup_reason(self, live: _Live) -> str:
         if live.session.state == "spying":
