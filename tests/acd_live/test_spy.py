@@ -150,3 +150,36 @@ async def test_a_leg_gone_before_the_spy_began_hangs_up(api: Api) -> None:
     await eventually(lambda: spy.last("supervisor").state == "ended")  # type: ignore[union-attr]
     assert spy.last("supervisor").ended_reason == "target_gone"  # type: ignore[union-attr]
     await eventually(lambda: not [c for c in api.twin.channels() if c.context == "spy"])
+
+
+async def test_stopped_while_ringing_and_not_answered(api: Api) -> None:
+    """Stopped while the supervisor's phone still rings: the ringing call is hung up and the
+    session stays ``stopped``; a phone that never answers ends the session ``no_answer``."""
+    await _agent_on_a_call(api)
+    api.twin.set_agent_phone(PHONE, answer=True, delay=600)
+    status, _ = await api.call(
+        "POST", "/api/supervisor/spy", "supervisor", {"agent": "2001", "phone": PHONE}
+    )
+    assert status == 202
+
+    def ringing() -> list[str]:
+        return [c.name for c in api.twin.channels() if c.name.startswith("Local/3001@agents-")]
+
+    await eventually(lambda: len(ringing()) == 2)
+    tracker = api.engine.link.tracker
+    # the engine has seen the ringing phone (its ATENDE_SPY variable)
+    await eventually(lambda: any("ATENDE_SPY" in c.variables for c in tracker.channels("pbx1")))
+    status, body = await api.call("POST", "/api/supervisor/spy/stop", "supervisor")
+    assert (status, body["spy"]["ended_reason"]) == (202, "stopped")
+    await eventually(lambda: ringing() == [])
+    assert (await _spy(api))["ended_reason"] == "stopped"
+    assert api.twin.spies() == []
+
+    api.twin.set_agent_phone(PHONE, answer=False)
+    status, _ = await api.call(
+        "POST", "/api/supervisor/spy", "supervisor", {"agent": "2001", "phone": PHONE}
+    )
+    assert status == 202
+    spy = api.engine.spy
+    await eventually(lambda: spy.last("supervisor").state == "ended", timeout=15)  # type: ignore[union-attr]
+    assert spy.last("supervisor").ended_reason == "no_answer"  # type: ignore[union-attr]
