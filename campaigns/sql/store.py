@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.domain.leads import Lead, Problem
-from campaigns.port import DialList, Upload, UploadCounts
+from campaigns.port import DialList, ListSummary, Upload, UploadCounts
 from campaigns.sql.tables import do_not_call, leads, lists, phones, upload_problems, uploads
 
 _CHUNK = 900  # parameters per IN (...) lookup, under SQLite's and asyncpg's limits
@@ -79,6 +79,31 @@ class SqlListStore:
                 )
                 row = (await conn.execute(sa.select(lists).where(lists.c.name == name))).one()
         return DialList(row.id, row.name, row.campaign, row.scope)
+
+    async def lists(self, ids: Iterable[int] | None = None) -> list[ListSummary]:
+        """Every list (or those of ``ids``) with its leads in all and still to call."""
+        remaining = sa.func.sum(sa.case((leads.c.status == "new", 1), else_=0))
+        query = (
+            sa.select(lists, sa.func.count(leads.c.id).label("n"), remaining.label("left"))
+            .select_from(lists.outerjoin(leads, leads.c.list_id == lists.c.id))
+            .group_by(*lists.c)
+            .order_by(lists.c.name)
+        )
+        if ids is not None:
+            query = query.where(lists.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [ListSummary(r.id, r.name, r.campaign, int(r.n), int(r.left or 0)) for r in rows]
+
+    async def lead_statuses(self, list_ids: Iterable[int]) -> dict[str, int]:
+        """Leads of the lists by status."""
+        query = (
+            sa.select(leads.c.status, sa.func.count())
+            .where(leads.c.list_id.in_(list(list_ids)))
+            .group_by(leads.c.status)
+        )
+        async with self._engine.connect() as conn:
+            return {status: int(n) for status, n in (await conn.execute(query)).all()}
 
     async def find_upload(self, list_id: int, file_hash: str) -> Upload | None:
         """A finished upload of the same bytes to the same list, if any."""
