@@ -6,6 +6,7 @@ JSON document read back through the :class:`Campaign` model.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,8 +33,16 @@ def _row(campaign: Campaign) -> dict[str, Any]:
     }
 
 
+def _aware(value: Any) -> Any:
+    """SQLite gives back naive times; they were stored in UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def _campaign(row: Any) -> Campaign:
-    return Campaign.model_validate({**row.settings, **{k: getattr(row, k) for k in _COLUMNS}})
+    columns = {k: _aware(getattr(row, k)) for k in _COLUMNS}
+    return Campaign.model_validate({**row.settings, **columns})
 
 
 def _exists(name: str) -> CampaignError:
