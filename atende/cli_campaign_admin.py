@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from atende.settings import Settings
 from campaigns.domain.campaign import WEEKDAYS, Action
 
 ACTIONS = ("start", "pause", "stop")
@@ -36,6 +37,18 @@ def add_campaign_commands(cmds: argparse._SubParsersAction[argparse.ArgumentPars
         help=f"calling hours of a weekday ({', '.join(WEEKDAYS)}); repeatable",
     )  # fmt: skip
     cmds.add_parser("list", help="every campaign with its status")
+    refresh = cmds.add_parser(
+        "collection-refresh", help="build or refresh a telecobrança list from the ERP"
+    )
+    refresh.add_argument("--list", required=True, dest="list_name", help="list name")
+    refresh.add_argument("--campaign", default=None, help="campaign name the list belongs to")
+    refresh.add_argument(
+        "--bracket", action="append", default=[], metavar="NAME=MIN-MAX",
+        help="days-overdue bracket (MAX may be empty: open); repeatable; default 1-30 31-90 91+",
+    )  # fmt: skip
+    refresh.add_argument("--min-amount", default="0", help="least amount overdue")
+    refresh.add_argument("--max-amount", default=None, help="largest amount overdue")
+    refresh.add_argument("--risks", default="A,B,C,D,E", help="risk classes admitted")
     for action in ACTIONS:
         cmd = cmds.add_parser(action, help=f"{action} a campaign (audited)")
         cmd.add_argument("campaign_id", type=int)
@@ -72,8 +85,10 @@ def _show(c: Any) -> str:
     )
 
 
-async def run_campaign_admin(engine: AsyncEngine, args: argparse.Namespace) -> int:
-    """Run one of the campaign subcommands on ``engine``."""
+async def run_campaign_admin(
+    engine: AsyncEngine, args: argparse.Namespace, settings: Settings | None = None
+) -> int:
+    """Run one of the campaign subcommands on ``engine`` (``settings`` choose the ERP)."""
     from atende.web.campaign_support import AuditAdapter
     from campaigns.app.attach_list import attach_list
     from campaigns.app.change_status import change_status
@@ -86,6 +101,8 @@ async def run_campaign_admin(engine: AsyncEngine, args: argparse.Namespace) -> i
 
     store, lists = SqlCampaignStore(engine), SqlListStore(engine)
     command: str = args.campaign_command
+    if command == "collection-refresh":
+        return await _collection_refresh(engine, lists, args, settings or Settings())
     if command == "list":
         for campaign in await list_campaigns(store):
             print(_show(campaign))
@@ -108,4 +125,53 @@ async def run_campaign_admin(engine: AsyncEngine, args: argparse.Namespace) -> i
         store, AuditAdapter(engine), None, args.campaign_id, action, actor, _now()
     )
     print(f"campaign {campaign.id} {campaign.name}: {campaign.status}")
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> Any:
+    from campaigns.domain.collection_rules import SelectionRules
+    from campaigns.domain.errors import CampaignError
+
+    brackets = []
+    for item in args.bracket:
+        name, sep, span = item.partition("=")
+        low, dash, high = span.partition("-")
+        if not (sep and dash and low.strip().isdigit()):
+            raise CampaignError("bracket_invalid", f"--bracket {item!r}: write NAME=MIN-MAX")
+        brackets.append(
+            {"name": name.strip(), "min_days": int(low), "max_days": int(high) if high else None}
+        )
+    given: dict[str, Any] = {
+        "min_amount": args.min_amount,
+        "risks": [r.strip().upper() for r in args.risks.split(",") if r.strip()],
+    }
+    if brackets:
+        given["brackets"] = brackets
+    if args.max_amount is not None:
+        given["max_amount"] = args.max_amount
+    try:
+        return SelectionRules.model_validate(given)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise CampaignError("rules_invalid", f"{where}: {exc.errors()[0]['msg']}") from None
+
+
+async def _collection_refresh(
+    engine: AsyncEngine, lists: Any, args: argparse.Namespace, settings: Settings
+) -> int:
+    from atende.erp_runtime import build_erp
+    from campaigns.app.refresh_collection_list import refresh_collection_list
+
+    rules = _rules(args)
+    erp = build_erp(settings, engine)
+    try:
+        r = await refresh_collection_list(
+            erp.port, lists, args.list_name, rules, campaign=args.campaign, clock=_now
+        )
+    finally:
+        await erp.close()
+    print(
+        f"list {args.list_name}: {r.added} added, {r.kept} kept, {r.reopened} reopened, "
+        f"{r.settled} settled, {r.skipped} on another list, {r.no_phone} without a phone"
+    )
     return 0

@@ -53,9 +53,10 @@ def run_campaign(settings: Settings, args: argparse.Namespace) -> int:
     command: str = args.campaign_command
     from atende.cli_campaign_admin import run_campaign_admin
 
-    work = {"upload": _upload, "report": _report, "dnc-add": _dnc_add}.get(
-        command, run_campaign_admin
-    )
+    def admin(engine: AsyncEngine, args: argparse.Namespace) -> Awaitable[int]:
+        return run_campaign_admin(engine, args, settings)
+
+    work = {"upload": _upload, "report": _report, "dnc-add": _dnc_add}.get(command, admin)
     if command in ("upload", "dnc-add") and not args.file.is_file():
         print(f"atende campaign {command}: file_missing: {args.file} is not a file")
         return 1

@@ -10,6 +10,8 @@ from typing import Protocol
 
 from campaigns.domain.campaign import Campaign
 from campaigns.domain.leads import Lead, Problem
+from erp_bridge.domain.collection import CollectionItem
+from erp_bridge.domain.position import CustomerPosition
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,22 @@ class ListSummary:
     campaign: str | None
     leads: int
     remaining: int
+
+
+@dataclass(frozen=True)
+class CollectionSync:
+    """What a refresh of a telecobrança list changed: leads added, kept (figures updated),
+    reopened (back on the list: a broken promise, a new overdue title), settled (paid or
+    under a promise: off the list), and skipped (the customer is on another list of the
+    scope)."""
+
+    upload_id: int
+    added: int = 0
+    kept: int = 0
+    reopened: int = 0
+    settled: int = 0
+    skipped: int = 0
+    no_phone: int = 0  # debtors left out: no valid phone in the ERP
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,26 @@ class ListStore(Protocol):
     async def add_do_not_call(self, numbers: Iterable[str], register: str, now: datetime) -> int:
         """Add numbers (E.164) to a register (``internal`` or an external one); returns how many
         were new."""
+        ...
+
+    async def sync_collection(
+        self, dial_list: DialList, leads: Sequence[Lead], now: datetime
+    ) -> CollectionSync:
+        """Make the list's leads those of ``leads`` (matched by key): new ones added, present
+        ones updated (a settled one reopened), the others still to call settled; recorded as
+        one upload."""
+        ...
+
+
+class CollectionSource(Protocol):
+    """What a telecobrança list needs of the ERP (a part of ``erp_bridge.port.ErpPort``)."""
+
+    async def overdue_titles(self, *, min_days: int = 1) -> list[CollectionItem]:
+        """Overdue titles (open promises excluded, broken ones flagged)."""
+        ...
+
+    async def customer_position(self, code: str, store: str) -> CustomerPosition:
+        """The customer's registration (name, tax id, phones, risk) and balances."""
         ...
 
 

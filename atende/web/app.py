@@ -89,7 +89,7 @@ def build_app(
 
         add_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
-    add_campaign_routes(app, campaigns or CampaignsWeb(users.engine))
+    add_campaign_routes(app, campaigns or CampaignsWeb(users.engine, erp=erp and erp.port))
     add_reports_and_operations(app, acd_config, ops, site_zone)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.domain.leads import Lead, Problem
-from campaigns.port import DialList, ListSummary, Upload, UploadCounts
+from campaigns.port import CollectionSync, DialList, ListSummary, Upload, UploadCounts
 from campaigns.sql.tables import do_not_call, leads, lists, phones, upload_problems, uploads
 
 _CHUNK = 900  # parameters per IN (...) lookup, under SQLite's and asyncpg's limits
@@ -288,3 +288,13 @@ class SqlListStore:
                     await conn.execute(do_not_call.insert(), rows)
                     added += len(rows)
         return added
+
+    async def sync_collection(
+        self, dial_list: DialList, batch: Sequence[Lead], now: datetime
+    ) -> CollectionSync:
+        """Make the list's leads the selection ``batch`` (see ``collection_sync``)."""
+        from campaigns.sql.collection_sync import sync_collection
+
+        upload_id = await self.start_upload(dial_list, "erp:overdue-receivables", "erp", now)
+        async with self._engine.begin() as conn:
+            return await sync_collection(conn, dial_list, batch, upload_id, now)

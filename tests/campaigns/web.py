@@ -62,15 +62,16 @@ class Client:
 
 
 @asynccontextmanager
-async def campaign_server(database_url: str) -> AsyncIterator[Client]:
-    """The engine's web app on ``database_url`` (migrated) with one user per role."""
+async def campaign_server(database_url: str, erp: Any = None) -> AsyncIterator[Client]:
+    """The engine's web app on ``database_url`` (migrated) with one user per role; ``erp``
+    (a factory of the ERP port on the engine) for the telecobrança lists."""
     engine = make_engine(database_url)
     users = UserStore(engine)
     tokens = {}
     for role in Role:
         await users.create_user(role.value, PASSWORD, role)
         tokens[role.value] = await users.issue_token(await users.user_id(role.value), "t", None)
-    campaigns = CampaignsWeb(engine)
+    campaigns = CampaignsWeb(engine, erp=erp(engine) if erp else None)
     runner = web.AppRunner(build_app(users, list, campaigns=campaigns))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
