@@ -138,6 +138,8 @@ class Campaign(BaseModel):
             hours,
             holiday_country=self.holidays_country or None,
             closed_on_holidays=profile.window.closed_on_holidays,
+            subdivisions=profile.window.subdivisions,
+            state=self.holidays_state or None,
         )
 
     def retry_policy(self) -> RetryPolicy:
