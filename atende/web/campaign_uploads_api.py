@@ -89,14 +89,24 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+async def _chunk(part: BodyPartReader) -> bytes:
+    try:
+        return await part.read_chunk(CHUNK)
+    except (ValueError, AssertionError) as err:  # a body that ends before its boundary
+        raise ApiError(400, "invalid_multipart", f"the file part cannot be read: {err}") from None
+
+
 async def _receive(request: web.Request) -> tuple[Path, str, str]:
     """Stream the ``file`` part to a temporary file: its path, name and SHA-256."""
     if not request.content_type.startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type", "send the file as multipart/form-data")
-    reader = await request.multipart()
-    part = await reader.next()
-    while part is not None and not (isinstance(part, BodyPartReader) and part.name == "file"):
+    try:
+        reader = await request.multipart()
         part = await reader.next()
+        while part is not None and not (isinstance(part, BodyPartReader) and part.name == "file"):
+            part = await reader.next()
+    except (ValueError, AssertionError, KeyError) as err:  # no boundary, a broken part
+        raise ApiError(400, "invalid_multipart", f"the form cannot be read: {err}") from None
     if part is None:
         raise ApiError(422, "file_missing", "no part named 'file' in the form")
     assert isinstance(part, BodyPartReader)
@@ -106,7 +116,7 @@ async def _receive(request: web.Request) -> tuple[Path, str, str]:
     digest, size = hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as handle:
-            while chunk := await part.read_chunk(CHUNK):
+            while chunk := await _chunk(part):
                 size += len(chunk)
                 if size > MAX_UPLOAD_BYTES:
                     raise ApiError(
@@ -115,6 +125,12 @@ async def _receive(request: web.Request) -> tuple[Path, str, str]:
                     )  # fmt: skip
                 digest.update(chunk)
                 await asyncio.to_thread(_write, handle, chunk)
+            try:  # the form must go on to its closing boundary (a cut upload does not)
+                await reader.next()
+            except (ValueError, AssertionError):
+                raise ApiError(
+                    400, "invalid_multipart", "the form ends before its last boundary"
+                ) from None
     except BaseException:
         _remove(path)
         raise
@@ -245,7 +261,7 @@ TAGS = ("campaigns",)
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "POST", "/api/campaigns/lists/{list}/uploads", post_upload, 202, response=UploadView,
-        params={"list": str}, refusals=(409,), tags=TAGS,
+        params={"list": str}, refusals=(400, 409), tags=TAGS,
     ),
     Operation(
         "GET", "/api/campaigns/uploads/{upload}", get_upload, response=UploadView, params=UPLOAD,

@@ -104,3 +104,25 @@ async def test_bad_files_are_refused_clearly(
     status, lists = await client.call("GET", "/api/campaigns/lists")
     assert [x["name"] for x in lists["lists"]] == []
     assert _leftovers() <= before
+
+
+async def test_broken_forms_are_400(client: Client) -> None:
+    """A multipart type without its boundary, and a form cut before its end, are 400
+    ``invalid_multipart``; nothing is left on disk."""
+    before = _leftovers()
+    headers = {"Authorization": f"Bearer {client.tokens['campaign_manager']}"}
+    url = client.base + "/api/campaigns/lists/x/uploads"
+    cases = [
+        ("multipart/form-data", b"abc"),
+        ("multipart/form-data; boundary=zz",
+         b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+         b"Nome;Tel\r\n"),
+    ]  # fmt: skip
+    for content_type, data in cases:
+        async with client.http.post(
+            url, data=data, headers={**headers, "Content-Type": content_type}
+        ) as resp:
+            body = await resp.json()
+            assert resp.status == 400, body
+            assert body["error"]["code"] == "invalid_multipart"
+    assert _leftovers() <= before
