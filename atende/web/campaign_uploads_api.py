@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import tempfile
 from contextlib import suppress
 from datetime import datetime
@@ -27,6 +28,7 @@ from atende.web.errors import ApiError
 from atende.web.guards import raw_body
 from atende.web.openapi_ops import Operation
 from atende.web.security import allow
+from campaigns.app.attach_list import attach_list
 from campaigns.app.show_campaign import show_campaign
 from campaigns.app.upload_list import StartedUpload, UploadRequest, begin_upload, load_upload
 from campaigns.app.upload_report import write_report
@@ -174,8 +176,6 @@ async def post_upload(request: web.Request) -> web.Response:
     /api/campaigns/uploads/{id}``), or 200 with the earlier upload when the same bytes were
     loaded into the list before (nothing is added twice). A file that cannot be a list
     (empty, not CSV nor a workbook, no phone column) is refused with 422 and its code."""
-    import re
-
     c = ctx(request)
     list_name = request.match_info["list"]
     if not re.fullmatch(LIST_NAME, list_name):
@@ -199,8 +199,6 @@ async def post_upload(request: web.Request) -> web.Response:
         _remove(path)
         raise
     if campaign is not None:
-        from campaigns.app.attach_list import attach_list
-
         await attach_list(c.campaigns, c.lists, campaign.id, list_name, c.clock())
     if started.earlier is not None:
         _remove(path)

@@ -31,7 +31,6 @@ from campaigns.port import CampaignFigures, ListSummary
 
 M = TypeVar("M", bound=BaseModel)
 MANAGERS = (Role.CAMPAIGN_MANAGER,)
-ListName = str
 
 
 class CampaignList(BaseModel):

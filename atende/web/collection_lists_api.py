@@ -14,6 +14,7 @@ from atende.web.campaigns_api import body
 from atende.web.errors import ApiError
 from atende.web.openapi_ops import Operation
 from atende.web.security import allow
+from campaigns.app.attach_list import attach_list
 from campaigns.app.refresh_collection_list import refresh_collection_list
 from campaigns.app.show_campaign import show_campaign
 from campaigns.domain.collection_rules import SelectionRules
@@ -52,8 +53,6 @@ async def post_collection_list(request: web.Request) -> web.Response:
     except ErpError as err:
         raise ApiError(503, "erp_unavailable", f"{err.code}: {err.message}") from None
     if campaign is not None:
-        from campaigns.app.attach_list import attach_list
-
         await attach_list(c.campaigns, c.lists, campaign.id, req.list, c.clock())
     return web.json_response(asdict(result))
 
