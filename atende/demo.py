@@ -181,6 +181,7 @@ async def run_demo(settings: Settings) -> int:
     for name, (password, role) in DEMO_USERS.items():
         print(f"  {name:<12} {password:<16} ({role.value})")
     print(f"Interval reports and staffing: {url}reports.html · readiness: {url}readyz")
+    print(f"Campaigns and dialer lists (manager): {url}campaigns.html")
     print("Stop with Ctrl-C.\n", flush=True)
     log.info("demo_ready", web=url, twin_ami_port=settings.twin_ami_port)
     settings = settings.model_copy(

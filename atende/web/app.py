@@ -13,6 +13,8 @@ from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
 from atende.web.access_log import add_access_log
+from atende.web.campaign_support import CampaignsWeb
+from atende.web.campaigns_api import add_campaign_routes
 from atende.web.crm_api import add_routes as add_customer_routes
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
@@ -69,6 +71,7 @@ def build_app(
     customers: CustomerViews | None = None,
     access_log: bool = True,
     spy: CallSpy | None = None,
+    campaigns: CampaignsWeb | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -92,6 +95,7 @@ def build_app(
 
         add_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
+    add_campaign_routes(app, campaigns or CampaignsWeb(users.engine, erp=erp and erp.port))
     add_reports_and_operations(app, acd_config, ops, site_zone)
     add_user_routes(app)
     add_spy_routes(app, spy, acd_config)
