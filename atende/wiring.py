@@ -22,6 +22,10 @@ from atende.settings import Settings, unknown_env_names
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
 from atende.web.sessions import sign_in_policy
+from campaigns.dialer.acd_handoff import AcdHandoff
+from campaigns.dialer.originate import DialerDialplan
+from campaigns.dialer.runtime import Dialer, FixedPlans, PlanSource
+from campaigns.dialer.sql import SqlDialerStore
 from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
@@ -39,8 +43,10 @@ ROUTED_BACKLOG = 10_000
 class Engine:
     """Every long-lived part of the engine, started and stopped together."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, campaign_plans: PlanSource | None = None) -> None:
         self.settings = settings
+        #: where the dialer reads campaigns (the stored campaigns once they exist)
+        self.campaign_plans: PlanSource = campaign_plans or FixedPlans({})
         self.db = make_engine(settings.database_url)
         self.users = UserStore(self.db, PasswordPool(settings.password_workers))
         self.erp = build_erp(settings, self.db)
@@ -75,6 +81,7 @@ class Engine:
             else MemoryStore()
         )
         self.acd: InboundAcd | None = None
+        self.dialer: Dialer | None = None
         self.ops = Operations.build(
             db=self.db,
             link=self.link,
@@ -128,6 +135,7 @@ class Engine:
         await self.agi.start()
         await self.link.start()
         await self._start_acd()
+        await self._start_dialer()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -179,10 +187,28 @@ class Engine:
         )
         await self.acd.start()
 
+    async def _start_dialer(self) -> None:
+        """The dialer runtime: campaigns' calls through AMI, answered people to the ACD."""
+        assert self.acd is not None
+        settings = self.settings
+        self.dialer = Dialer(
+            self.link,
+            AcdHandoff(self.acd),
+            SqlDialerStore(self.db),
+            self.campaign_plans,
+            server=self.acd.server,
+            dialplan=DialerDialplan(channel=settings.dialer_channel),
+            tick_interval=settings.dialer_tick_interval,
+            max_lines=settings.dialer_max_lines,
+        )
+        await self.dialer.open()
+
     async def stop(self) -> None:
         """Stop everything started, in reverse order."""
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.dialer is not None:
+            await self.dialer.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

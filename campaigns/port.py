@@ -100,3 +100,96 @@ class ListStore(Protocol):
         """Add numbers (E.164) to a register (``internal`` or an external one); returns how many
         were new."""
         ...
+
+
+# ---------------------------------------------------------------------------------- dialer
+@dataclass(frozen=True)
+class DialerFigureSet:
+    """One campaign's live dialer figures (what the campaign manager's page shows)."""
+
+    campaign_id: str
+    status: str  # running | paused | stopped | finished
+    mode: str
+    dial_level: float
+    """Calls in progress per agent of the campaign's queue."""
+    lines_in_use: int
+    answered: int
+    """People reached in the abandon window (connected or abandoned)."""
+    connected: int
+    abandoned: int
+    abandon_rate: float
+    abandon_cap: float
+    short_calls: int
+    """Calls ended within 6 s of the answer today on the presented number (Anatel)."""
+    short_call_cap: int
+    short_call_warning: bool
+    remaining_leads: int
+    results: Mapping[str, int]
+    """Finished attempts by result (human, busy, no_answer, machine, abandoned, failed)."""
+
+
+class DialerControl(Protocol):
+    """Start, pause and stop the dialing of a campaign."""
+
+    async def start(self, campaign_id: str) -> None:
+        """Dial the campaign (resumes a paused one); ``CampaignError`` when it cannot run."""
+        ...
+
+    async def pause(self, campaign_id: str) -> None:
+        """Place no new calls; calls in progress go on."""
+        ...
+
+    async def stop(self, campaign_id: str) -> None:
+        """Place no new calls and forget the run once its calls ended."""
+        ...
+
+
+class DialerFigures(Protocol):
+    """Live figures of the campaigns the dialer runs."""
+
+    def figures(self, campaign_id: str) -> DialerFigureSet | None:
+        """The campaign's figures (None when the dialer never ran it)."""
+        ...
+
+    def all_figures(self) -> Sequence[DialerFigureSet]:
+        """Every campaign the dialer runs or ran."""
+        ...
+
+
+@dataclass(frozen=True)
+class QueueAgentsView:
+    """The agents of a campaign's queue as the ACD sees them (for the pacer)."""
+
+    free: int
+    busy_elapsed: Sequence[float]
+    wrap_up_seconds: float
+
+
+@dataclass(frozen=True)
+class PersonReached:
+    """A person the dialer reached, waiting in ``[dialer-hold]`` for an agent."""
+
+    call_id: str  # the call's linkedid
+    channel: str
+    queue: str
+    number: str
+    campaign_id: str
+    lead_id: str
+    customer_id: str | None
+    priority: int
+
+
+class AgentHandoff(Protocol):
+    """The ACD as the dialer uses it (``campaigns.dialer.acd_handoff`` adapts ``InboundAcd``)."""
+
+    def queue_agents(self, queue: str) -> QueueAgentsView:
+        """Agents able to take the queue's calls now."""
+        ...
+
+    def person_reached(self, person: PersonReached) -> None:
+        """Queue the person for an agent (enqueue only)."""
+        ...
+
+    async def withdraw(self, call_id: str) -> bool:
+        """Take the person out of the queue (True) unless an agent already answered."""
+        ...

@@ -41,6 +41,9 @@ Listener = Callable[[Message], None]
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+)(?:/n)?$", re.IGNORECASE)
 
 
+_SUBSTRING = re.compile(r"(\w+):(-?\d+)(?::(-?\d+))?")
+
+
 class Hungup(Exception):
     """Raised inside a channel's application when the channel is hung up."""
 
@@ -212,6 +215,14 @@ class Pbx:
             when_true, _, when_false = choices.partition(":")
             truth = expand(condition, lambda _n: "").strip() not in ("", "0")
             return when_true if truth else when_false
+        sliced = _SUBSTRING.fullmatch(name)
+        if sliced is not None:  # ${NAME:offset[:length]}
+            value = self.lookup(ch, sliced[1])
+            start, length = int(sliced[2]), sliced[3]
+            if length is None:
+                return value[start:]
+            n = int(length)
+            return value[start : start + n] if n >= 0 else value[start:n]
         if name.startswith("RAND(") and name.endswith(")"):
             low, _, high = name[5:-1].partition(",")
             return str(self.random.randint(int(low or 0), int(high or 2147483647)))
