@@ -201,11 +201,12 @@ class Dialer:
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
         while True:
-            timeout = max(0.0, next_tick - loop.time())
-            try:
-                records = await asyncio.wait_for(self._inbox.get(), timeout)
+            records: Sequence[Any] | None = None
+            try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
+                async with asyncio.timeout_at(next_tick):
+                    records = await self._inbox.get()
             except TimeoutError:
-                records = None
+                pass
             try:
                 while records is not None:
                     self._records(records)
