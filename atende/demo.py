@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import tempfile
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,6 +24,13 @@ from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
 from atende.wiring import run_engine
+from campaigns.app.upload_list import UploadRequest, upload_list
+from campaigns.dialer.plan import DialingPlan
+from campaigns.dialer.runtime import FixedPlans
+from campaigns.domain.profiles import BR
+from campaigns.domain.windows import CallingWindow, weekly
+from campaigns.files.source import file_sha256, open_rows
+from campaigns.sql.store import SqlListStore
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.embedded.seed import seed_demo
@@ -76,6 +84,56 @@ DEMO_AGENTS = {
 }
 
 
+#: The demo's outbound campaign: predictive televendas on the vendas queue (blended with the
+#: inbound callers), a list of demo leads, a window open around the clock so that the demo
+#: dials whenever it runs (real campaigns keep their profile's hours).
+DEMO_CAMPAIGN = "demo-televendas"
+DEMO_LEADS = 400
+ALWAYS_OPEN = CallingWindow(
+    weekly((time(0), time(23, 59, 59)), (time(0), time(23, 59, 59)), (time(0), time(23, 59, 59))),
+    holiday_country=None,
+    closed_on_holidays=False,
+)
+
+
+def demo_campaigns() -> FixedPlans:
+    """The demo's campaign plans (until campaigns are stored)."""
+    plan = DialingPlan(
+        campaign_id=DEMO_CAMPAIGN,
+        kind="televendas",
+        queue="vendas",
+        mode="predictive",
+        profile=BR,
+        caller_id="0303 1122 3344",
+        lists=(DEMO_CAMPAIGN,),
+        window=ALWAYS_OPEN,
+    )
+    return FixedPlans({DEMO_CAMPAIGN: plan})
+
+
+def _demo_leads_file(leads: int) -> Path:
+    lines = ["Nome;Telefone;UF"] + [
+        f"Cliente Demo {n};11 9{6100_0000 + n:08d};SP" for n in range(1, leads + 1)
+    ]
+    fd, name = tempfile.mkstemp(prefix="atende-demo-leads-", suffix=".csv")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\r\n".join(lines) + "\r\n")
+    return Path(name)
+
+
+async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
+    """Upload the demo campaign's list (the same bytes every time: added once)."""
+    path = await asyncio.to_thread(_demo_leads_file, leads)
+    try:
+        request = UploadRequest(DEMO_CAMPAIGN, "demo-leads.csv", file_sha256(path), DEMO_CAMPAIGN)
+        result = await upload_list(
+            SqlListStore(engine), open_rows(path), request, clock=lambda: datetime.now(UTC)
+        )
+    finally:
+        await asyncio.to_thread(path.unlink, True)
+    return result.upload.counts.leads_added
+
+
 async def seed(settings: Settings) -> None:
     """Create the demo users and seed the demo ERP (both idempotent)."""
     await asyncio.to_thread(upgrade, settings.database_url)
@@ -98,6 +156,7 @@ async def seed(settings: Settings) -> None:
                 name=f"Agent {agent_id}",
                 username=username,
             )
+        await seed_demo_leads(engine)
     finally:
         await engine.dispose()
 
@@ -176,10 +235,16 @@ async def run_demo(settings: Settings) -> int:
     print("Stop with Ctrl-C.\n", flush=True)
     log.info("demo_ready", web=url, twin_ami_port=settings.twin_ami_port)
     settings = settings.model_copy(
-        update={"ivr_did_queues": settings.ivr_did_queues or DEMO_DIDS, "acd_login_on_start": True}
+        update={
+            "ivr_did_queues": settings.ivr_did_queues or DEMO_DIDS,
+            "acd_login_on_start": True,
+            "dialer_channel": "Local/{number}@customers",  # the twin's customers
+        }
     )
     try:
-        return await run_engine(settings)
+        return await run_engine(
+            settings, campaign_plans=demo_campaigns(), dial_on_start=(DEMO_CAMPAIGN,)
+        )
     finally:
         if callers_file is not None:
             callers_file.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -26,6 +27,7 @@ from campaigns.dialer.acd_handoff import AcdHandoff
 from campaigns.dialer.originate import DialerDialplan
 from campaigns.dialer.runtime import Dialer, FixedPlans, PlanSource
 from campaigns.dialer.sql import SqlDialerStore
+from campaigns.domain.errors import CampaignError
 from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
@@ -43,10 +45,16 @@ ROUTED_BACKLOG = 10_000
 class Engine:
     """Every long-lived part of the engine, started and stopped together."""
 
-    def __init__(self, settings: Settings, campaign_plans: PlanSource | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        campaign_plans: PlanSource | None = None,
+        dial_on_start: Sequence[str] = (),
+    ) -> None:
         self.settings = settings
         #: where the dialer reads campaigns (the stored campaigns once they exist)
         self.campaign_plans: PlanSource = campaign_plans or FixedPlans({})
+        self.dial_on_start = tuple(dial_on_start)  # campaigns started with the engine (demo)
         self.db = make_engine(settings.database_url)
         self.users = UserStore(self.db, PasswordPool(settings.password_workers))
         self.erp = build_erp(settings, self.db)
@@ -202,6 +210,11 @@ class Engine:
             max_lines=settings.dialer_max_lines,
         )
         await self.dialer.open()
+        for campaign_id in self.dial_on_start:
+            try:
+                await self.dialer.start(campaign_id)
+            except CampaignError as exc:
+                log.error("dialer_campaign_not_started", campaign=campaign_id, error=str(exc))
 
     async def stop(self) -> None:
         """Stop everything started, in reverse order."""
@@ -227,10 +240,15 @@ class Engine:
         log.info("engine_stopped")
 
 
-async def run_engine(settings: Settings, stop: asyncio.Event | None = None) -> int:
+async def run_engine(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    campaign_plans: PlanSource | None = None,
+    dial_on_start: Sequence[str] = (),
+) -> int:
     """Run the engine until SIGINT/SIGTERM (or ``stop``)."""
     stop = stop or _stop_on_signals()
-    engine = Engine(settings)
+    engine = Engine(settings, campaign_plans, dial_on_start)
     try:
         await engine.start()
     except AmiAuthenticationError as exc:

@@ -200,7 +200,7 @@ def demo_plan() -> TrafficPlan:
         ],
         agents={
             f"{ext}@agents": AgentProfile(
-                answer_probability=0.9, mean_answer_delay=3, mean_talk_time=45
+                answer_probability=0.9, mean_answer_delay=1, mean_talk_time=45
             )
             for ext in DEMO_AGENTS
         },
