@@ -352,6 +352,8 @@ class Dialer:
         ours = sum(1 for a in core.attempts.values() if a.stage is Stage.WAITING)
         agents = Agents(view.free + ours, tuple(view.busy_elapsed), view.wrap_up_seconds)
         orders = core.tick(now, agents, max(0, self.max_lines - in_use))
+        if orders.cancel:  # not carried out: a call's channel is unknown until it answers
+            log.info("dialer_hang_up_wanted", campaign=core.plan.campaign_id, calls=orders.cancel)
         if not orders.dial:
             return in_use
         for dial in orders.dial:
