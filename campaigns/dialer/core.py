@@ -68,6 +68,7 @@ class Attempt:
     amd_status: str = ""
     amd_cause: str = ""
     result: Result | None = None
+    cancelled: bool = False  # hung up by the pacer while ringing
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class DialerCore:
         return Orders(tuple(dials), tuple(cancel), decision)
 
     def _ringing(self) -> list[Attempt]:
-        return [a for a in self.attempts.values() if a.stage is Stage.RINGING]
+        return [a for a in self.attempts.values() if a.stage is Stage.RINGING and not a.cancelled]
 
     def _pacing_input(self, now: datetime, agents: Agents, lines_free: int) -> PacingInput:
         ringing = self._ringing()
@@ -220,6 +221,8 @@ class DialerCore:
         minimum = self.plan.profile.ring_at_least_seconds
         old = [a for a in self._ringing() if (now - a.dialled_at).total_seconds() >= minimum]
         old.sort(key=lambda a: a.dialled_at)
+        for attempt in old[:count]:
+            attempt.cancelled = True
         return [a.attempt_id for a in old[:count]]
 
     # ------------------------------------------------------------------ call events

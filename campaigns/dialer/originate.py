@@ -1,5 +1,5 @@
-"""The dialer's AMI actions: Originate a lead into ``[dialer]`` and the safe-harbour
-Redirect. Failures become log lines (and ``False`` for an Originate)."""
+"""The dialer's AMI actions: Originate a lead into ``[dialer]``, the safe-harbour Redirect,
+hanging up a ringing call. Failures become log lines (and ``False`` for an Originate)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ log = structlog.get_logger("campaigns.dialer")
 _FAILED = (AmiActionError, ConnectionError, TimeoutError)
 _UNSAFE = re.compile(r"[^0-9A-Za-z_.:@-]")
 ACTION_PREFIX = "atende-dialer-"
+CHANNEL_PREFIX = "dialer-"
+
+
+def channel_id(attempt_id: str) -> str:
+    """The uniqueid the dialer gives an attempt's channel (Originate ``ChannelId``): also the
+    call's linkedid, and a name Hangup accepts before the call is answered."""
+    return CHANNEL_PREFIX + attempt_id
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ def originate_action(plan: DialingPlan, dial: Dial, where: DialerDialplan) -> di
     return {
         "Action": "Originate",
         "ActionID": ACTION_PREFIX + dial.attempt_id,
+        "ChannelId": channel_id(dial.attempt_id),
         "Channel": where.channel.format(number=number),
         "Context": where.context,
         "Exten": "s",
@@ -78,3 +86,12 @@ class DialerActions:
             )  # fmt: skip
         except _FAILED as exc:
             log.warning("dialer_safe_harbour_failed", attempt=attempt_id, error=str(exc))
+
+    async def hang_up(self, attempt_id: str) -> None:
+        """Hang up a ringing call by its ``ChannelId`` (the pacer gives it up)."""
+        try:
+            await self.link.send_action(
+                self.server, {"Action": "Hangup", "Channel": channel_id(attempt_id)}
+            )
+        except _FAILED as exc:
+            log.info("dialer_hangup_failed", attempt=attempt_id, error=str(exc))

@@ -24,7 +24,12 @@ import structlog
 
 from campaigns.dialer.core import Agents, DialerCore, Outcome, Stage
 from campaigns.dialer.leads import DialLead
-from campaigns.dialer.originate import ACTION_PREFIX, DialerActions, DialerDialplan
+from campaigns.dialer.originate import (
+    ACTION_PREFIX,
+    DialerActions,
+    DialerDialplan,
+    channel_id,
+)
 from campaigns.dialer.plan import DialingPlan
 from campaigns.domain.anatel import ShortCallCounter
 from campaigns.domain.errors import CampaignError
@@ -85,6 +90,7 @@ class _Run:
     calls: dict[str, str] = field(default_factory=dict)  # attempt -> linkedid
     channels: dict[str, str] = field(default_factory=dict)  # attempt -> channel running [dialer]
     done: list[tuple[Outcome, DialLead]] = field(default_factory=list)
+    cancelled: set[str] = field(default_factory=set)  # ringing calls hung up by the pacer
 
 
 class Dialer:
@@ -256,7 +262,9 @@ class Dialer:
         if run is None:
             return
         if not record.success:
-            outcome = run.core.not_answered(attempt, record.reason, now)
+            # a call the pacer hung up rang its minimum time: no answer, not a failure
+            reason = "3" if attempt in run.cancelled else record.reason
+            outcome = run.core.not_answered(attempt, reason, now)
             log.info("dialer_not_answered", attempt=attempt, reason=record.reason_text)
             self._finished(run, attempt, outcome)
             return
@@ -305,6 +313,7 @@ class Dialer:
 
     def _finished(self, run: _Run, attempt: str, outcome: Outcome | None) -> None:
         self._attempts.pop(attempt, None)
+        run.cancelled.discard(attempt)
         linkedid = run.calls.pop(attempt, None)
         if linkedid is not None:
             self._by_call.pop(linkedid, None)
@@ -352,12 +361,17 @@ class Dialer:
         ours = sum(1 for a in core.attempts.values() if a.stage is Stage.WAITING)
         agents = Agents(view.free + ours, tuple(view.busy_elapsed), view.wrap_up_seconds)
         orders = core.tick(now, agents, max(0, self.max_lines - in_use))
-        if orders.cancel:  # not carried out: a call's channel is unknown until it answers
-            log.info("dialer_hang_up_wanted", campaign=core.plan.campaign_id, calls=orders.cancel)
+        for attempt in orders.cancel:  # agents left: ringing calls the window cannot take
+            run.cancelled.add(attempt)
+            log.info("dialer_hang_up", campaign=core.plan.campaign_id, attempt=attempt)
+            await self.actions.hang_up(attempt)
         if not orders.dial:
             return in_use
         for dial in orders.dial:
             self._attempts[dial.attempt_id] = core.plan.campaign_id
+            linkedid = channel_id(dial.attempt_id)  # Originate's ChannelId
+            run.calls[dial.attempt_id] = linkedid
+            self._by_call[linkedid] = dial.attempt_id
         placed = await asyncio.gather(*(self.actions.originate(core.plan, d) for d in orders.dial))
         for dial, ok in zip(orders.dial, placed, strict=True):
             if not ok:

@@ -184,6 +184,22 @@ def test_originate_carries_campaign_lead_and_ring_time() -> None:
     assert action["Async"] == "true" and int(action["Timeout"]) >= 15_000
     assert action["CallerID"] == "<030312345678>"
     assert action["Variable"] == "CAMPAIGN_ID=c1,LEAD_ID=1,CUSTOMER_ID=,DIALER_MACHINE=hangup"
+    assert action["ChannelId"] == f"dialer-{dial.attempt_id}"  # linkedid known at once
+
+
+def test_agents_logging_out_hang_up_ringing_calls_once() -> None:
+    """Predictive with calls ringing when every agent logs out: the calls that rang the
+    minimum 15 s are hung up (once each), younger ones are left to ring; none is dialled."""
+    core = DialerCore(_plan(mode="predictive"), _leads(50), T0)
+    placed = core.tick(T0, Agents(10)).dial
+    assert placed
+    young = core.tick(T0 + timedelta(seconds=10), Agents(0))
+    assert young.dial == () and young.cancel == ()
+    later = T0 + timedelta(seconds=16)
+    orders = core.tick(later, Agents(0))
+    assert orders.dial == () and set(orders.cancel) <= {d.attempt_id for d in placed}
+    assert orders.cancel
+    assert not set(core.tick(later, Agents(0)).cancel) & set(orders.cancel)
 
 
 @dataclass

@@ -180,3 +180,31 @@ async def test_person_left_waiting_hears_the_message_when_the_engine_never_comes
     assert _held_in(ami, channel, "dialer-hold") == 1
     assert _varsets(ami, channel, "ATENDE_DIALER_RESULT") == ["ABANDONED"]
     assert _varsets(ami, channel, "ATENDE_DIALER_MESSAGE") == ["SUCCESS"]
+
+
+async def test_originate_channel_id_names_the_call_and_hangs_it_up_while_ringing(
+    stack: tuple[Twin, AmiClient],
+) -> None:
+    """Originate's ChannelId is the new channel's uniqueid (and so the call's linkedid); a
+    Hangup naming that uniqueid ends the call while it still rings (Asterisk finds channels
+    by name or uniqueid): OriginateResponse Failure, nothing runs [dialer]."""
+    twin, ami = stack
+    twin.set_customer("5511977770005", "noanswer")
+    await ami.action(
+        Action="Originate", Channel="Local/5511977770005@customers", Context="dialer",
+        Exten="s", Priority="1", Async="true", Timeout="26000", ChannelId="dialer-c1-5-1",
+        Variable="CAMPAIGN_ID=c1,LEAD_ID=5",
+    )  # fmt: skip
+    created = await ami.wait_for(
+        lambda m: m.get("Event") == "Newchannel" and m.get("Uniqueid") == "dialer-c1-5-1"
+    )
+    assert created["Linkedid"] == "dialer-c1-5-1"
+    assert created["Channel"].startswith("Local/5511977770005@customers-")
+    await eventually(lambda: bool(ami.events("DialState")))
+    reply = await ami.action(Action="Hangup", Channel="dialer-c1-5-1")
+    assert reply["Response"] == "Success"
+    failed = await ami.wait_for(lambda m: m.get("Event") == "OriginateResponse")
+    assert failed["Response"] == "Failure"
+    assert _held_in(ami, created["Channel"], "dialer-hold") == 0
+    missing = await ami.action(Action="Hangup", Channel="dialer-no-such-call")
+    assert missing["Response"] == "Error"
