@@ -158,7 +158,9 @@ class DialerFigures(Protocol):
 
 @dataclass(frozen=True)
 class QueueAgentsView:
-    """The agents of a campaign's queue as the ACD sees them (for the pacer)."""
+    """The agents of a campaign's queue as the ACD sees them (for the pacer): ``free`` is the
+    available agents less the other callers waiting in the queue (the dialer counts its own
+    people)."""
 
     free: int
     busy_elapsed: Sequence[float]

@@ -31,8 +31,8 @@ _BUSY_STATES = frozenset(
 
 @dataclass(frozen=True)
 class QueueAgents:
-    """Agents able to take a queue's calls: free now (less the callers already waiting) and
-    the seconds each busy one has been in his state."""
+    """Agents able to take a queue's calls: free now (less the inbound callers waiting in the
+    queue) and the seconds each busy one has been in his state."""
 
     free: int
     busy_elapsed: tuple[float, ...]
@@ -122,5 +122,11 @@ class OutboundCalls(TrackerRecords):
                 free += 1
             elif view.state in _BUSY_STATES:
                 busy.append(max(0.0, now - view.since))
-        waiting = self.router.stats(now).queues[queue].waiting
+        waiting = sum(  # callers ahead of the dialer's people (its own it counts itself)
+            1
+            for call in self.calls.values()
+            if call.queue == queue
+            and call.state is CallState.WAITING
+            and call.direction != "outbound"
+        )
         return QueueAgents(max(0, free - waiting), tuple(busy), config.wrap_up_seconds)
