@@ -45,10 +45,16 @@ def phone(n: int, ddd: str = "11") -> str:
     return f"{ddd}9{7000_0000 + n:08d}"
 
 
-async def upload_leads(database_url: str, campaign: str, rows: list[list[str]], tmp: Path) -> int:
-    """Upload a CSV (``Nome;Telefone;UF``) to the list ``<campaign>-list``; the leads added."""
+async def upload_leads(
+    database_url: str,
+    campaign: str,
+    rows: list[list[str]],
+    tmp: Path,
+    header: str = "Nome;Telefone;UF",
+) -> int:
+    """Upload a CSV (``header``) to the list ``<campaign>-list``; the leads added."""
     path = tmp / f"{campaign}.csv"
-    lines = ["Nome;Telefone;UF", *(";".join(r) for r in rows)]
+    lines = [header, *(";".join(r) for r in rows)]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     db = make_engine(database_url)
     try:
