@@ -1,5 +1,5 @@
 """``atende campaign ...``: upload dialer lists, write rejection reports, load do-not-call
-registers."""
+registers; the campaigns themselves: :mod:`atende.cli_campaign_admin`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from atende.settings import Settings
 
 def add_campaign_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``campaign`` command group."""
-    campaign = sub.add_parser("campaign", help="dialer lists: upload, rejection report, DNC")
+    campaign = sub.add_parser(
+        "campaign", help="campaigns and dialer lists: create, start, upload, report, DNC"
+    )
     cmds = campaign.add_subparsers(dest="campaign_command", required=True)
     upload = cmds.add_parser("upload", help="validate and load a CSV or XLSX list")
     upload.add_argument("file", type=Path)
@@ -39,6 +41,9 @@ def add_campaign_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     dnc.add_argument("file", type=Path)
     dnc.add_argument("--register", default="internal", help="register name (internal, procon-sp)")
     dnc.add_argument("--region", default="BR")
+    from atende.cli_campaign_admin import add_campaign_commands
+
+    add_campaign_commands(cmds)
 
 
 def run_campaign(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,7 +51,12 @@ def run_campaign(settings: Settings, args: argparse.Namespace) -> int:
     from campaigns.domain.errors import CampaignError
 
     command: str = args.campaign_command
-    work = {"upload": _upload, "report": _report, "dnc-add": _dnc_add}[command]
+    from atende.cli_campaign_admin import run_campaign_admin
+
+    def admin(engine: AsyncEngine, args: argparse.Namespace) -> Awaitable[int]:
+        return run_campaign_admin(engine, args, settings)
+
+    work = {"upload": _upload, "report": _report, "dnc-add": _dnc_add}.get(command, admin)
     if command in ("upload", "dnc-add") and not args.file.is_file():
         print(f"atende campaign {command}: file_missing: {args.file} is not a file")
         return 1

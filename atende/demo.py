@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -23,13 +24,16 @@ from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
+from atende.web.campaign_support import AuditAdapter
 from atende.wiring import run_engine
+from campaigns.app.create_campaign import create_campaign
+from campaigns.app.start_campaign import start_campaign
 from campaigns.app.upload_list import UploadRequest, upload_list
-from campaigns.dialer.plan import DialingPlan
-from campaigns.dialer.runtime import FixedPlans
-from campaigns.domain.profiles import BR
+from campaigns.dialer.plan import DialingPlan, StoredPlans
+from campaigns.domain.campaign import CampaignIn
 from campaigns.domain.windows import CallingWindow, weekly
 from campaigns.files.source import file_sha256, open_rows
+from campaigns.sql.campaign_store import SqlCampaignStore
 from campaigns.sql.store import SqlListStore
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
@@ -85,9 +89,11 @@ DEMO_AGENTS = {
 
 
 #: The demo's outbound campaign: predictive televendas on the vendas queue (blended with the
-#: inbound callers), a list of demo leads, a window open around the clock so that the demo
-#: dials whenever it runs (real campaigns keep their profile's hours).
-DEMO_CAMPAIGN = "demo-televendas"
+#: inbound callers) over a list of demo leads. Its calling window is opened around the clock
+#: for the dialer (``DemoPlans``) so that the demo dials whenever it runs; a real campaign
+#: keeps its hours, within its profile's.
+DEMO_CAMPAIGN = "Televendas demo"
+DEMO_LIST = "demo-televendas"
 DEMO_LEADS = 400
 ALWAYS_OPEN = CallingWindow(
     weekly((time(0), time(23, 59, 59)), (time(0), time(23, 59, 59)), (time(0), time(23, 59, 59))),
@@ -96,19 +102,29 @@ ALWAYS_OPEN = CallingWindow(
 )
 
 
-def demo_campaigns() -> FixedPlans:
-    """The demo's campaign plans (until campaigns are stored)."""
-    plan = DialingPlan(
-        campaign_id=DEMO_CAMPAIGN,
-        kind="televendas",
-        queue="vendas",
-        mode="predictive",
-        profile=BR,
-        caller_id="0303 1122 3344",
-        lists=(DEMO_CAMPAIGN,),
-        window=ALWAYS_OPEN,
-    )
-    return FixedPlans({DEMO_CAMPAIGN: plan})
+class DemoPlans:
+    """The stored campaigns' plans, the calling window open around the clock (demo only)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.stored = StoredPlans(SqlCampaignStore(engine))
+
+    async def plan(self, campaign_id: str) -> DialingPlan:
+        """The stored plan with ``ALWAYS_OPEN`` as its window."""
+        return replace(await self.stored.plan(campaign_id), window=ALWAYS_OPEN)
+
+
+async def seed_demo_campaign(engine: AsyncEngine, now: datetime) -> None:
+    """The demo list and its campaign, started (once; a manager's later changes are kept)."""
+    dial_list = await seed_demo_leads(engine)
+    store = SqlCampaignStore(engine)
+    if any(c.name == DEMO_CAMPAIGN for c in await store.all()):
+        return
+    fields = CampaignIn(
+        name=DEMO_CAMPAIGN, kind="televendas", queue="vendas", caller_id="0303 1122 3344",
+        profile="BR", mode="predictive", list_ids=[dial_list],
+    )  # fmt: skip
+    campaign = await create_campaign(store, SqlListStore(engine), fields, now)
+    await start_campaign(store, AuditAdapter(engine), None, campaign.id, "demo", now)
 
 
 def _demo_leads_file(leads: int) -> Path:
@@ -122,16 +138,16 @@ def _demo_leads_file(leads: int) -> Path:
 
 
 async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
-    """Upload the demo campaign's list (the same bytes every time: added once)."""
+    """Upload the demo campaign's list (the same bytes every time: added once); its id."""
     path = await asyncio.to_thread(_demo_leads_file, leads)
     try:
-        request = UploadRequest(DEMO_CAMPAIGN, "demo-leads.csv", file_sha256(path), DEMO_CAMPAIGN)
+        request = UploadRequest(DEMO_LIST, "demo-leads.csv", file_sha256(path))
         result = await upload_list(
             SqlListStore(engine), open_rows(path), request, clock=lambda: datetime.now(UTC)
         )
     finally:
         await asyncio.to_thread(path.unlink, True)
-    return result.upload.counts.leads_added
+    return result.upload.list_id
 
 
 async def seed(settings: Settings) -> None:
@@ -156,7 +172,7 @@ async def seed(settings: Settings) -> None:
                 name=f"Agent {agent_id}",
                 username=username,
             )
-        await seed_demo_leads(engine)
+        await seed_demo_campaign(engine, datetime.now(UTC))
     finally:
         await engine.dispose()
 
@@ -232,6 +248,7 @@ async def run_demo(settings: Settings) -> int:
     for name, (password, role) in DEMO_USERS.items():
         print(f"  {name:<12} {password:<16} ({role.value})")
     print(f"Interval reports and staffing: {url}reports.html · readiness: {url}readyz")
+    print(f"Campaigns and dialer lists (manager): {url}campaigns.html")
     print("Stop with Ctrl-C.\n", flush=True)
     log.info("demo_ready", web=url, twin_ami_port=settings.twin_ami_port)
     settings = settings.model_copy(
@@ -241,11 +258,11 @@ async def run_demo(settings: Settings) -> int:
             "dialer_channel": "Local/{number}@customers",  # the twin's customers
         }
     )
+    plans_db = make_engine(settings.database_url)
     try:
-        return await run_engine(
-            settings, campaign_plans=demo_campaigns(), dial_on_start=(DEMO_CAMPAIGN,)
-        )
+        return await run_engine(settings, campaign_plans=DemoPlans(plans_db))
     finally:
+        await plans_db.dispose()
         if callers_file is not None:
             callers_file.unlink(missing_ok=True)
         if twin.returncode is None:

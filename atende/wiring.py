@@ -21,13 +21,16 @@ from atende.operations import MeteredAsteriskLink, Operations
 from atende.passwords import PasswordPool
 from atende.settings import Settings, unknown_env_names
 from atende.web.app import build_app
+from atende.web.campaign_support import CampaignsWeb
 from atende.web.erp_support import ErpApi
 from atende.web.sessions import sign_in_policy
 from campaigns.dialer.acd_handoff import AcdHandoff
 from campaigns.dialer.originate import DialerDialplan
-from campaigns.dialer.runtime import Dialer, FixedPlans, PlanSource
+from campaigns.dialer.plan import StoredPlans
+from campaigns.dialer.runtime import Dialer, PlanSource
 from campaigns.dialer.sql import SqlDialerStore
 from campaigns.domain.errors import CampaignError
+from campaigns.sql.campaign_store import SqlCampaignStore
 from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
@@ -49,13 +52,13 @@ class Engine:
         self,
         settings: Settings,
         campaign_plans: PlanSource | None = None,
-        dial_on_start: Sequence[str] = (),
+        dial_on_start: Sequence[int | str] = (),
     ) -> None:
         self.settings = settings
-        #: where the dialer reads campaigns (the stored campaigns once they exist)
-        self.campaign_plans: PlanSource = campaign_plans or FixedPlans({})
-        self.dial_on_start = tuple(dial_on_start)  # campaigns started with the engine (demo)
+        self.dial_on_start: tuple[int | str, ...] = tuple(dial_on_start)  # started with it
         self.db = make_engine(settings.database_url)
+        #: where the dialer reads campaigns (the stored ones; tests may give their own)
+        self.campaign_plans: PlanSource = campaign_plans or StoredPlans(SqlCampaignStore(self.db))
         self.users = UserStore(self.db, PasswordPool(settings.password_workers))
         self.erp = build_erp(settings, self.db)
         self.crm = build_crm(settings, self.db, self.erp)
@@ -161,6 +164,9 @@ class Engine:
                 site_zone=ZoneInfo(self.settings.erp_timezone),
                 sign_in=sign_in_policy(self.settings),
                 customers=self.crm.views,
+                campaigns=CampaignsWeb(
+                    self.db, dialer=self.dialer, figures=self.dialer, erp=erp_api.port
+                ),
             ),
             access_log=None,
         )
@@ -210,7 +216,9 @@ class Engine:
             max_lines=settings.dialer_max_lines,
         )
         await self.dialer.open()
-        for campaign_id in self.dial_on_start:
+        stored = await SqlCampaignStore(self.db).all()
+        running: list[int | str] = [c.id for c in stored if c.status == "running"]
+        for campaign_id in [*self.dial_on_start, *running]:
             try:
                 await self.dialer.start(campaign_id)
             except CampaignError as exc:
@@ -244,7 +252,7 @@ async def run_engine(
     settings: Settings,
     stop: asyncio.Event | None = None,
     campaign_plans: PlanSource | None = None,
-    dial_on_start: Sequence[str] = (),
+    dial_on_start: Sequence[int | str] = (),
 ) -> int:
     """Run the engine until SIGINT/SIGTERM (or ``stop``)."""
     stop = stop or _stop_on_signals()

@@ -1,4 +1,5 @@
-"""The port of campaign lists: what the upload use case needs from storage."""
+"""The ports of campaigns: storage of lists and campaigns, the audit trail, and the dialer
+(control and live figures) as the campaign manager's API and page see it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from campaigns.domain.campaign import Campaign
 from campaigns.domain.leads import Lead, Problem
+from erp_bridge.domain.collection import CollectionItem
+from erp_bridge.domain.position import CustomerPosition
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,33 @@ class DialList:
     name: str
     campaign: str | None
     scope: str
+
+
+@dataclass(frozen=True)
+class ListSummary:
+    """A list with its leads: how many in all and how many still to call."""
+
+    id: int
+    name: str
+    campaign: str | None
+    leads: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class CollectionSync:
+    """What a refresh of a telecobrança list changed: leads added, kept (figures updated),
+    reopened (back on the list: a broken promise, a new overdue title), settled (paid or
+    under a promise: off the list), and skipped (the customer is on another list of the
+    scope)."""
+
+    upload_id: int
+    added: int = 0
+    kept: int = 0
+    reopened: int = 0
+    settled: int = 0
+    skipped: int = 0
+    no_phone: int = 0  # debtors left out: no valid phone in the ERP
 
 
 @dataclass(frozen=True)
@@ -51,6 +82,15 @@ class ListStore(Protocol):
 
     async def ensure_list(self, name: str, campaign: str | None, now: datetime) -> DialList:
         """The list named ``name`` (created with ``campaign`` when new)."""
+        ...
+
+    async def lists(self, ids: Iterable[int] | None = None) -> list[ListSummary]:
+        """Every list (or those of ``ids``) with its lead counts, by name."""
+        ...
+
+    async def lead_statuses(self, list_ids: Iterable[int]) -> dict[str, int]:
+        """Leads of the lists by status (``new`` still to call, others as the dialer left
+        them)."""
         ...
 
     async def find_upload(self, list_id: int, file_hash: str) -> Upload | None:
@@ -101,58 +141,102 @@ class ListStore(Protocol):
         were new."""
         ...
 
+    async def sync_collection(
+        self, dial_list: DialList, leads: Sequence[Lead], now: datetime
+    ) -> CollectionSync:
+        """Make the list's leads those of ``leads`` (matched by key): new ones added, present
+        ones updated (a settled one reopened), the others still to call settled; recorded as
+        one upload."""
+        ...
 
-# ---------------------------------------------------------------------------------- dialer
+
+class CollectionSource(Protocol):
+    """What a telecobrança list needs of the ERP (a part of ``erp_bridge.port.ErpPort``)."""
+
+    async def overdue_titles(self, *, min_days: int = 1) -> list[CollectionItem]:
+        """Overdue titles (open promises excluded, broken ones flagged)."""
+        ...
+
+    async def customer_position(self, code: str, store: str) -> CustomerPosition:
+        """The customer's registration (name, tax id, phones, risk) and balances."""
+        ...
+
+
+class CampaignStore(Protocol):
+    """Storage of campaigns."""
+
+    async def add(self, campaign: Campaign) -> Campaign:
+        """Store a new campaign (its ``id`` is ignored); ``campaign_exists`` when the name is
+        taken. Returns it with its id."""
+        ...
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        """A campaign by id."""
+        ...
+
+    async def all(self) -> list[Campaign]:
+        """Every campaign, by name."""
+        ...
+
+    async def save(self, campaign: Campaign) -> None:
+        """Replace a stored campaign; ``campaign_exists`` when renamed onto another's name."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """Where security-relevant acts (start, pause, stop of a campaign) are recorded."""
+
+    async def record(
+        self, actor: str, action: str, target: str, at: datetime, details: Mapping[str, object]
+    ) -> None:
+        """Append one entry."""
+        ...
+
+
+# ------------------------------------------------------------------------------ dialer
 @dataclass(frozen=True)
-class DialerFigureSet:
-    """One campaign's live dialer figures (what the campaign manager's page shows)."""
+class CampaignFigures:
+    """The live figures of one campaign (the dialer's when it runs it; else from storage)."""
 
-    campaign_id: str
-    status: str  # running | paused | stopped | finished
-    mode: str
-    dial_level: float
-    """Calls in progress per agent of the campaign's queue."""
+    campaign_id: int
+    dial_level: float  # calls placed per free agent right now
     lines_in_use: int
     answered: int
-    """People reached in the abandon window (connected or abandoned)."""
-    connected: int
-    abandoned: int
     abandon_rate: float
     abandon_cap: float
     short_calls: int
-    """Calls ended within 6 s of the answer today on the presented number (Anatel)."""
     short_call_cap: int
-    short_call_warning: bool
     remaining_leads: int
-    results: Mapping[str, int]
-    """Finished attempts by result (human, busy, no_answer, machine, abandoned, failed)."""
+    results: Mapping[str, int]  # attempts' results and agents' dispositions, by code
+    source: str = "dialer"  # dialer | stored
+    status: str = ""  # the dialer's: running | paused | stopped | finished
+    mode: str = ""
+    connected: int = 0  # people connected to an agent (``answered`` = connected + abandoned)
+    abandoned: int = 0
+    short_call_warning: bool = False  # 80% of the presented number's daily cap
 
 
 class DialerControl(Protocol):
-    """Start, pause and stop the dialing of a campaign."""
+    """Start, pause and stop the dialing of a campaign (the dialer runtime implements it)."""
 
-    async def start(self, campaign_id: str) -> None:
-        """Dial the campaign (resumes a paused one); ``CampaignError`` when it cannot run."""
+    async def start(self, campaign_id: int) -> None:
+        """Begin (or resume) dialing the campaign's leads."""
         ...
 
-    async def pause(self, campaign_id: str) -> None:
-        """Place no new calls; calls in progress go on."""
+    async def pause(self, campaign_id: int) -> None:
+        """Place no new calls; calls in progress end normally."""
         ...
 
-    async def stop(self, campaign_id: str) -> None:
-        """Place no new calls and forget the run once its calls ended."""
+    async def stop(self, campaign_id: int) -> None:
+        """Place no new calls, for good."""
         ...
 
 
 class DialerFigures(Protocol):
-    """Live figures of the campaigns the dialer runs."""
+    """The live figures of the campaigns the dialer runs."""
 
-    def figures(self, campaign_id: str) -> DialerFigureSet | None:
-        """The campaign's figures (None when the dialer never ran it)."""
-        ...
-
-    def all_figures(self) -> Sequence[DialerFigureSet]:
-        """Every campaign the dialer runs or ran."""
+    def figures(self, campaign_id: int) -> CampaignFigures | None:
+        """The campaign's figures; ``None`` when the dialer is not running it."""
         ...
 
 

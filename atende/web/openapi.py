@@ -9,6 +9,9 @@ from aiohttp import web
 
 from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
+from atende.web.campaign_uploads_api import OPERATIONS as UPLOAD_OPERATIONS
+from atende.web.campaigns_api import OPERATIONS as CAMPAIGN_OPERATIONS
+from atende.web.collection_lists_api import OPERATIONS as COLLECTION_OPERATIONS
 from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
@@ -42,7 +45,8 @@ def core_operations() -> list[Operation]:
 
 def document_all() -> dict[str, Any]:
     """The engine's API as its route tables describe it: core, ACD, customer and ERP operations."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *erp_operations()]
+    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *CAMPAIGN_OPERATIONS,
+           *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS, *erp_operations()]  # fmt: skip
     return document(ops, title="Atende API", description=DESCRIPTION)
 
 
@@ -50,7 +54,8 @@ def document_for(app: web.Application) -> dict[str, Any]:
     """The route tables' operations and every other ``/api/`` route ``app`` serves, described
     from its handler (docstring, roles, path parameters, ``@documented`` types; a JSON object
     body for POST/PUT/PATCH)."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *erp_operations()]
+    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *CAMPAIGN_OPERATIONS,
+           *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS, *erp_operations()]  # fmt: skip
     described = {(op.method, op.path) for op in ops}
     for route in app.router.routes():
         resource = route.resource

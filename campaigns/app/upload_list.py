@@ -21,7 +21,7 @@ from campaigns.domain.errors import CampaignError
 from campaigns.domain.leads import ColumnMap, Problem, RowResult, map_columns, validate_row
 from campaigns.domain.screening import screen
 from campaigns.files.source import OVERLONG, RowSource
-from campaigns.port import ListStore, Upload, UploadCounts
+from campaigns.port import DialList, ListStore, Upload, UploadCounts
 
 log = structlog.get_logger("campaigns.upload")
 
@@ -73,6 +73,33 @@ def _validated(
         yield validate_row(line, cells, columns, region)
 
 
+@dataclass(frozen=True)
+class StartedUpload:
+    """An upload begun: its list, the file's columns, and its id; or the earlier upload of the
+    same bytes (``earlier``), in which case nothing is to be loaded."""
+
+    dial_list: DialList
+    columns: ColumnMap
+    upload_id: int
+    earlier: Upload | None = None
+
+
+async def begin_upload(
+    store: ListStore, source: RowSource, request: UploadRequest, *, clock: Callable[[], datetime]
+) -> StartedUpload:
+    """Check the columns (``CampaignError`` before anything is stored), make the list when
+    new, and record a running upload (or find the earlier one of the same bytes)."""
+    columns = map_columns(source.header, request.mapping)
+    dial_list = await store.ensure_list(request.list_name, request.campaign, clock())
+    earlier = await store.find_upload(dial_list.id, request.file_hash)
+    if earlier is not None:
+        log.info("list_upload_repeated", list=dial_list.name, upload_id=earlier.id)
+        return StartedUpload(dial_list, columns, earlier.id, earlier)
+    upload_id = await store.start_upload(dial_list, request.file_name, request.file_hash, clock())
+    log.info("list_upload_started", list=dial_list.name, upload_id=upload_id, kind=source.kind)
+    return StartedUpload(dial_list, columns, upload_id)
+
+
 async def upload_list(
     store: ListStore,
     source: RowSource,
@@ -87,17 +114,30 @@ async def upload_list(
     A file-level fault (no phone column, bad mapping) raises ``CampaignError`` before anything
     is stored; a bad row is reported and never stops the file.
     """
-    columns = map_columns(source.header, request.mapping)
-    dial_list = await store.ensure_list(request.list_name, request.campaign, clock())
-    earlier = await store.find_upload(dial_list.id, request.file_hash)
-    if earlier is not None:
-        log.info("list_upload_repeated", list=dial_list.name, upload_id=earlier.id)
-        return UploadResult(earlier, repeated=True)
-    upload_id = await store.start_upload(dial_list, request.file_name, request.file_hash, clock())
-    log.info("list_upload_started", list=dial_list.name, upload_id=upload_id, kind=source.kind)
+    started = await begin_upload(store, source, request, clock=clock)
+    if started.earlier is not None:
+        return UploadResult(started.earlier, repeated=True)
+    return await load_upload(
+        store, source, started, request.region, clock=clock, progress=progress,
+        batch_rows=batch_rows,
+    )  # fmt: skip
+
+
+async def load_upload(
+    store: ListStore,
+    source: RowSource,
+    started: StartedUpload,
+    region: str,
+    *,
+    clock: Callable[[], datetime],
+    progress: Callable[[UploadCounts], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> UploadResult:
+    """Validate and load the rows of a begun upload, batch by batch."""
+    dial_list, upload_id = started.dial_list, started.upload_id
     reasons: Counter[str] = Counter()
     counts = UploadCounts()
-    results = _validated(source.rows, columns, request.region)
+    results = _validated(source.rows, started.columns, region)
     # Reading and validating run in a worker thread while the previous batch is stored: the
     # event loop stays free and at most two batches are in memory.
     ahead: asyncio.Future[list[RowResult]] = asyncio.ensure_future(

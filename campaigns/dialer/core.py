@@ -33,7 +33,7 @@ from campaigns.domain.pacing import (
     progressive,
 )
 from campaigns.domain.retry import Result, RetryDecision
-from campaigns.port import DialerFigureSet
+from campaigns.port import CampaignFigures
 
 #: OriginateResponse reasons (AST_CONTROL_*) of a call that was not answered
 NOT_ANSWERED = {"3": Result.NO_ANSWER, "5": Result.BUSY, "8": Result.FAILED}
@@ -326,14 +326,15 @@ class DialerCore:
         """Place no new calls; the campaign is over for this run."""
         self.status = "stopped"
 
-    def figures(self, now: datetime) -> DialerFigureSet:
+    def figures(self, now: datetime) -> CampaignFigures:
         """Dial level, lines, answered, abandon rate vs cap, short calls vs cap, leads left."""
         lines = len(self.attempts)
         presented = self.plan.caller_id and self.plan.presented_number
         short = self.short_calls.status(presented or "", now)
         agents = max(self._agents.logged_in, 1)
-        return DialerFigureSet(
-            campaign_id=self.plan.campaign_id,
+        campaign = self.plan.campaign_id
+        return CampaignFigures(
+            campaign_id=int(campaign) if campaign.isdigit() else 0,
             status=self.status,
             dial_level=round(lines / agents, 2),
             lines_in_use=lines,

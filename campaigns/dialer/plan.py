@@ -1,23 +1,17 @@
-"""``DialingPlan``: what the dialer needs of a campaign, and ``dialing_plan(campaign)``.
-
-The stored campaign (``campaigns.domain.campaign.Campaign``) is read by field name only, so
-the dialer runs any object with those fields (see :class:`CampaignFields`).
-"""
+"""``DialingPlan``: what the dialer needs of a campaign; ``dialing_plan(campaign)`` builds it
+from the stored ``Campaign``, ``StoredPlans`` reads it from the ``CampaignStore``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass
 
 from campaigns.domain.anatel import check_presented_number
+from campaigns.domain.campaign import Campaign
+from campaigns.domain.errors import CampaignError
 from campaigns.domain.profiles import PROFILES, ComplianceProfile
-from campaigns.domain.retry import DEFAULT_RULES, Result, RetryPolicy, RetryRule
+from campaigns.domain.retry import RetryPolicy
 from campaigns.domain.windows import CallingWindow
-
-MODES = ("preview", "progressive", "predictive")
-MACHINE_TREATMENTS = ("message", "hangup")
+from campaigns.port import CampaignStore
 
 
 @dataclass(frozen=True)
@@ -66,65 +60,35 @@ class DialingPlan:
         return check_presented_number(self.profile.country, self.kind, self.caller_id)
 
 
-class CampaignFields(Protocol):
-    """The fields of the stored campaign the dialer reads."""
-
-    @property
-    def id(self) -> Any: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def queue(self) -> str: ...
-    @property
-    def mode(self) -> str: ...
-    @property
-    def ratio(self) -> float: ...
-    @property
-    def max_abandon_rate(self) -> float: ...
-    @property
-    def abandon_window(self) -> str: ...
-    @property
-    def compliance_profile(self) -> str: ...
-    @property
-    def caller_id(self) -> str: ...
-
-
-def _retry(rules: Any, base: RetryPolicy) -> RetryPolicy:
-    """Retry rules given as ``{result: {cool_down_minutes|cool_down, max_attempts}}``."""
-    if not isinstance(rules, Mapping) or not rules:
-        return base
-    out: dict[Result, RetryRule] = dict(DEFAULT_RULES)
-    for name, rule in rules.items():
-        result = Result(str(name))
-        if isinstance(rule, RetryRule):
-            out[result] = rule
-            continue
-        minutes = rule.get("cool_down_minutes") if isinstance(rule, Mapping) else None
-        cool = timedelta(minutes=float(minutes)) if minutes is not None else out[result].cool_down
-        attempts = int(rule.get("max_attempts", out[result].max_attempts))
-        out[result] = RetryRule(cool, attempts)
-    return replace(base, rules=out)
-
-
-def dialing_plan(campaign: CampaignFields) -> DialingPlan:
-    """The plan of a stored campaign (optional fields: ``list_ids``, ``retry_rules``,
-    ``calling_hours`` as a :class:`CallingWindow`, ``machine_treatment``, ``priority``)."""
-    profile = PROFILES[str(campaign.compliance_profile).upper()]
-    window = getattr(campaign, "calling_hours", None)
-    lists: Sequence[Any] = getattr(campaign, "list_ids", ()) or ()
+def dialing_plan(campaign: Campaign) -> DialingPlan:
+    """The plan of a stored campaign: its profile, lists, calling window (hours, the
+    country's and state's holidays) and retry rules (72 h after an abandon)."""
+    profile = campaign.compliance()
     return DialingPlan(
         campaign_id=str(campaign.id),
         kind=campaign.kind,
         queue=campaign.queue,
         mode=campaign.mode,
-        ratio=float(campaign.ratio or 1.0),
+        ratio=campaign.ratio,
         profile=profile,
-        max_abandon_rate=min(float(campaign.max_abandon_rate), profile.abandon_cap),
+        max_abandon_rate=min(campaign.max_abandon_rate, profile.abandon_cap),
         abandon_window=campaign.abandon_window,
         caller_id=campaign.caller_id,
-        lists=tuple(str(x) for x in lists),
-        window=window if isinstance(window, CallingWindow) else None,
-        retry=_retry(getattr(campaign, "retry_rules", None), profile.retry),
-        machine_treatment=getattr(campaign, "machine_treatment", "message") or "message",
-        priority=int(getattr(campaign, "priority", 0) or 0),
+        lists=tuple(str(x) for x in campaign.list_ids),
+        window=campaign.window(),
+        retry=campaign.retry_policy(),
     )
+
+
+class StoredPlans:
+    """The dialer's plans read from the stored campaigns (``CampaignStore``)."""
+
+    def __init__(self, store: CampaignStore) -> None:
+        self.store = store
+
+    async def plan(self, campaign_id: str) -> DialingPlan:
+        """The stored campaign's plan; ``campaign_not_found`` when there is none."""
+        campaign = await self.store.get(int(campaign_id)) if campaign_id.isdigit() else None
+        if campaign is None:
+            raise CampaignError("campaign_not_found", f"no campaign {campaign_id!r}")
+        return dialing_plan(campaign)

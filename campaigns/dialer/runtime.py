@@ -33,7 +33,7 @@ from campaigns.dialer.originate import (
 from campaigns.dialer.plan import DialingPlan
 from campaigns.domain.anatel import ShortCallCounter
 from campaigns.domain.errors import CampaignError
-from campaigns.port import AgentHandoff, DialerFigureSet, PersonReached
+from campaigns.port import AgentHandoff, CampaignFigures, PersonReached
 from telephony.calls.changes import (
     AmdResult,
     CallBridged,
@@ -151,9 +151,10 @@ class Dialer:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     # ------------------------------------------------------------------ DialerControl
-    async def start(self, campaign_id: str) -> None:
+    async def start(self, campaign_id: int | str) -> None:
         """Dial the campaign (a paused one resumes); ``CampaignError`` when it cannot run
         (unknown, a Brazilian telemarketing caller id without 0303)."""
+        campaign_id = str(campaign_id)
         async with self._lock:
             run = self.runs.get(campaign_id)
             if run is not None and run.core.status != "stopped":
@@ -171,26 +172,24 @@ class Dialer:
             self.runs[campaign_id] = _Run(core)
             log.info("dialer_campaign_started", campaign=campaign_id, leads=len(leads))
 
-    async def pause(self, campaign_id: str) -> None:
+    async def pause(self, campaign_id: int | str) -> None:
         """No new calls; calls in progress go on."""
-        self._run_of(campaign_id).core.pause()
-        log.info("dialer_campaign_paused", campaign=campaign_id)
+        run = self.runs.get(str(campaign_id))
+        if run is not None:  # a campaign the dialer does not run has nothing to pause
+            run.core.pause()
+        log.info("dialer_campaign_paused", campaign=str(campaign_id), running=run is not None)
 
-    async def stop(self, campaign_id: str) -> None:
+    async def stop(self, campaign_id: int | str) -> None:
         """No new calls; a later start loads the campaign again."""
-        self._run_of(campaign_id).core.stop()
-        log.info("dialer_campaign_stopped", campaign=campaign_id)
-
-    def _run_of(self, campaign_id: str) -> _Run:
-        run = self.runs.get(campaign_id)
-        if run is None:
-            raise CampaignError("campaign_not_running", f"campaign {campaign_id!r} is not running")
-        return run
+        run = self.runs.get(str(campaign_id))
+        if run is not None:
+            run.core.stop()
+        log.info("dialer_campaign_stopped", campaign=str(campaign_id), running=run is not None)
 
     # ------------------------------------------------------------------ DialerFigures
-    def figures(self, campaign_id: str) -> DialerFigureSet | None:
-        """The campaign's live figures."""
-        run = self.runs.get(campaign_id)
+    def figures(self, campaign_id: int | str) -> CampaignFigures | None:
+        """The campaign's live figures (None when the dialer never ran it)."""
+        run = self.runs.get(str(campaign_id))
         if run is None:
             return None
         figures = run.core.figures(self._now())
@@ -198,7 +197,7 @@ class Dialer:
             figures = replace(figures, status="finished")
         return figures
 
-    def all_figures(self) -> list[DialerFigureSet]:
+    def all_figures(self) -> list[CampaignFigures]:
         """Every campaign run since the start."""
         return [f for c in sorted(self.runs) if (f := self.figures(c)) is not None]
 

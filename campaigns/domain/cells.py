@@ -24,6 +24,8 @@ def neutralise(value: str) -> str:
 
 def clean(value: object) -> str:
     """A cell as stripped text: integral floats from spreadsheets lose their ``.0``."""
+    if type(value) is str:  # every cell of a CSV
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

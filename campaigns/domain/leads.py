@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from campaigns.domain.cells import MAX_CELL_CHARS, clean, neutralise
 from campaigns.domain.errors import CampaignError
@@ -56,6 +57,15 @@ class ColumnMap:
 
     header: tuple[str, ...]
     targets: tuple[str | None, ...]
+
+    @cached_property
+    def used(self) -> tuple[tuple[int, str, str], ...]:
+        """``(index, target, name)`` of every column that feeds something."""
+        return tuple(
+            (index, target, self.header[index] or f"column_{index + 1}")
+            for index, target in enumerate(self.targets)
+            if target is not None
+        )
 
     @property
     def phone_columns(self) -> int:
@@ -153,11 +163,9 @@ def validate_row(
     phones_raw: list[tuple[str, str]] = []
     custom: dict[str, str] = {}
     problems: list[Problem] = []
-    for index, target in enumerate(columns.targets):
-        if target is None:
-            continue
-        text = clean(cells[index]) if index < len(cells) else ""
-        name = columns.header[index] or f"column_{index + 1}"
+    width = len(cells)
+    for index, target, name in columns.used:
+        text = clean(cells[index]) if index < width else ""
         if len(text) > MAX_CELL_CHARS:
             reason = f"{len(text)} characters; at most {MAX_CELL_CHARS} per cell"
             return _rejected(Problem(line, name, "cell_too_large", reason, _short(text)))

@@ -66,9 +66,21 @@ def _parse(raw: str, region: str) -> tuple[phonenumbers.PhoneNumber, bool]:
         raise PhoneProblem("phone_invalid", f"{raw!r} is not a phone number") from err
 
 
-@lru_cache(maxsize=4096)
+#: every leading part of a prefix the time-zone data knows: a number's digits past the longest
+#: such part cannot change its zones, so the memo below is keyed on that part only
+_KEY_PARTS = frozenset(key[:n] for key in TIMEZONE_DATA for n in range(1, len(key) + 1))
+
+
 def zones_for_prefix(prefix: str) -> tuple[str, ...]:
     """Time zones of the longest known prefix of ``prefix`` (E.164 digits, no ``+``)."""
+    size = 1
+    while size < len(prefix) and prefix[: size + 1] in _KEY_PARTS:
+        size += 1
+    return _zones_of(prefix[:size])
+
+
+@lru_cache(maxsize=8192)
+def _zones_of(prefix: str) -> tuple[str, ...]:
     for size in range(min(len(prefix), TIMEZONE_LONGEST_PREFIX), 0, -1):
         zones = TIMEZONE_DATA.get(prefix[:size])
         if zones is not None:

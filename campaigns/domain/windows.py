@@ -41,6 +41,8 @@ class CallingWindow:
     closed_on_holidays: bool = True
     subdivisions: Mapping[str, str] = field(default_factory=dict)
     """Zone -> state used for holidays when the lead has no state (``America/Manaus``: AM)."""
+    state: str | None = None
+    """The state whose holidays apply when neither the lead nor its zone names one."""
 
     def hours_on(self, day: date, subdiv: str | None) -> Hours | None:
         """The open hours of a local date, ``None`` when closed."""
@@ -52,13 +54,16 @@ class CallingWindow:
             return None
         return self.hours.get(day.weekday())
 
+    def _state(self, zone: str, subdiv: str | None) -> str | None:
+        return subdiv or self.subdivisions.get(zone) or self.state
+
     def allows(self, at: datetime, zones: Sequence[str], subdiv: str | None = None) -> bool:
         """May a phone in ``zones`` be called at ``at`` (aware)? Unknown zone: never."""
         if not zones:
             return False
         for zone in zones:
             local = at.astimezone(ZoneInfo(zone))
-            hours = self.hours_on(local.date(), subdiv or self.subdivisions.get(zone))
+            hours = self.hours_on(local.date(), self._state(zone, subdiv))
             if hours is None or not hours[0] <= local.time().replace(tzinfo=None) < hours[1]:
                 return False
         return True
@@ -87,7 +92,7 @@ class CallingWindow:
         out = []
         for offset in range(days + 2):
             day = first + timedelta(days=offset)
-            hours = self.hours_on(day, subdiv or self.subdivisions.get(zone))
+            hours = self.hours_on(day, self._state(zone, subdiv))
             if hours is not None:
                 start = datetime.combine(day, hours[0], tz)
                 end = datetime.combine(day, hours[1], tz)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.domain.leads import Lead, Problem
-from campaigns.port import DialList, Upload, UploadCounts
+from campaigns.port import CollectionSync, DialList, ListSummary, Upload, UploadCounts
 from campaigns.sql.tables import do_not_call, leads, lists, phones, upload_problems, uploads
 
 _CHUNK = 900  # parameters per IN (...) lookup, under SQLite's and asyncpg's limits
@@ -21,30 +24,50 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + _CHUNK]
 
 
-async def _insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (same keys) with one driver ``executemany``.
+@dataclass(frozen=True)
+class Same:
+    """One value for every row of an insert (bound once, not per row)."""
+
+    value: Any
+
+
+async def _insert_many(
+    conn: AsyncConnection, table: sa.Table, count: int, columns: Mapping[str, Any]
+) -> None:
+    """Insert ``count`` rows given column by column (a sequence per column, or :class:`Same`)
+    with one driver ``executemany`` (``COPY`` on PostgreSQL).
 
     The statement is compiled once for the connection's dialect and the values pass through
     each column type's own bind processor, which is what SQLAlchemy's executemany does per
-    row; doing it here keeps a 1,000,000-row upload from spending most of its time building
-    parameter dictionaries.
+    row; doing it here, column by column and once for a value all rows share, keeps a
+    1,000,000-row upload from spending its time building parameter dictionaries.
     """
     dialect = conn.dialect
-    keys = list(rows[0])
-    compiled = table.insert().inline().compile(dialect=dialect, column_keys=keys)
-    order = list(compiled.positiontup or keys)
-    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
-    plain = all(proc is None for proc in processors)
-    params = [
-        tuple(row[k] for k in order)
-        if plain
-        else tuple(
-            row[k] if proc is None else proc(row[k])
-            for k, proc in zip(order, processors, strict=True)
+    compiled = table.insert().inline().compile(dialect=dialect, column_keys=list(columns))
+    order = list(compiled.positiontup or columns)
+    values: list[Iterable[Any]] = []
+    for key in order:
+        proc = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        given = columns[key]
+        if isinstance(given, Same):
+            values.append(repeat(given.value if proc is None else proc(given.value), count))
+        else:
+            values.append(given if proc is None else [proc(v) for v in given])
+    params = list(zip(*values, strict=False))
+    if dialect.name == "postgresql":  # COPY: the fastest way in, inside the transaction
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=params, columns=order
         )
-        for row in rows
-    ]
+        return
     await conn.exec_driver_sql(str(compiled), params)
+
+
+def _among(conn: AsyncConnection, column: Any, values: Sequence[str]) -> Any:
+    """``column IN values``: on PostgreSQL ``= ANY(array)`` (one parameter, one plan)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(list(values), type_=ARRAY(sa.String)))
+    return column.in_(values)
 
 
 def _upload(row: Any) -> Upload:
@@ -67,6 +90,19 @@ class SqlListStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._added = 0  # leads this store added since it last refreshed PostgreSQL's statistics
+        self._next_analyze = 1
+
+    async def _refresh_statistics(self, conn: AsyncConnection, added: int) -> None:
+        """On PostgreSQL, ``ANALYZE`` the lead tables after the first batch and whenever the
+        leads added have doubled: the duplicate lookups of a growing list then keep using both
+        columns of the (scope, key) indexes instead of scanning the whole scope."""
+        if conn.dialect.name != "postgresql":
+            return
+        self._added += added
+        if self._added >= self._next_analyze:
+            await conn.exec_driver_sql("ANALYZE campaign_leads, campaign_lead_phones")
+            self._next_analyze = max(2 * self._added, 10_000)
 
     async def ensure_list(self, name: str, campaign: str | None, now: datetime) -> DialList:
         """The list named ``name`` (created with ``campaign`` when new)."""
@@ -79,6 +115,31 @@ class SqlListStore:
                 )
                 row = (await conn.execute(sa.select(lists).where(lists.c.name == name))).one()
         return DialList(row.id, row.name, row.campaign, row.scope)
+
+    async def lists(self, ids: Iterable[int] | None = None) -> list[ListSummary]:
+        """Every list (or those of ``ids``) with its leads in all and still to call."""
+        remaining = sa.func.sum(sa.case((leads.c.status == "new", 1), else_=0))
+        query = (
+            sa.select(lists, sa.func.count(leads.c.id).label("n"), remaining.label("left"))
+            .select_from(lists.outerjoin(leads, leads.c.list_id == lists.c.id))
+            .group_by(*lists.c)
+            .order_by(lists.c.name)
+        )
+        if ids is not None:
+            query = query.where(lists.c.id.in_(list(ids)))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [ListSummary(r.id, r.name, r.campaign, int(r.n), int(r.left or 0)) for r in rows]
+
+    async def lead_statuses(self, list_ids: Iterable[int]) -> dict[str, int]:
+        """Leads of the lists by status."""
+        query = (
+            sa.select(leads.c.status, sa.func.count())
+            .where(leads.c.list_id.in_(list(list_ids)))
+            .group_by(leads.c.status)
+        )
+        async with self._engine.connect() as conn:
+            return {status: int(n) for status, n in (await conn.execute(query)).all()}
 
     async def find_upload(self, list_id: int, file_hash: str) -> Upload | None:
         """A finished upload of the same bytes to the same list, if any."""
@@ -125,18 +186,23 @@ class SqlListStore:
         found_phones: set[str] = set()
         registers: dict[str, str] = {}
         async with self._engine.connect() as conn:
-            for part in _chunks(key_list):
+            if conn.dialect.name == "postgresql":  # one array parameter per lookup
+                key_parts: Iterable[Sequence[str]] = [key_list] if key_list else []
+                phone_parts: Iterable[Sequence[str]] = [phone_list] if phone_list else []
+            else:
+                key_parts, phone_parts = _chunks(key_list), _chunks(phone_list)
+            for part in key_parts:
                 q = sa.select(leads.c.lead_key).where(
-                    leads.c.scope == scope, leads.c.lead_key.in_(part)
+                    leads.c.scope == scope, _among(conn, leads.c.lead_key, part)
                 )
                 found_keys.update((await conn.execute(q)).scalars())
-            for part in _chunks(phone_list):
+            for part in phone_parts:
                 q = sa.select(phones.c.number).where(
-                    phones.c.scope == scope, phones.c.number.in_(part)
+                    phones.c.scope == scope, _among(conn, phones.c.number, part)
                 )
                 found_phones.update((await conn.execute(q)).scalars())
                 q2 = sa.select(do_not_call.c.number, do_not_call.c.register).where(
-                    do_not_call.c.number.in_(part)
+                    _among(conn, do_not_call.c.number, part)
                 )
                 for number, register in (await conn.execute(q2)).all():
                     registers.setdefault(number, register)
@@ -152,56 +218,46 @@ class SqlListStore:
         now: datetime,
     ) -> None:
         """Store leads, their phones, the problems and the running counts in one transaction."""
-        lead_rows = [
-            {
-                "scope": dial_list.scope,
-                "lead_key": lead.key,
-                "list_id": dial_list.id,
-                "upload_id": upload_id,
-                "line": lead.line,
-                "external_id": lead.external_id,
-                "name": lead.name,
-                "tax_id": lead.tax_id,
-                "email": lead.email,
-                "state": lead.state,
-                "city": lead.city,
-                "timezone": lead.timezone,
-                "custom": lead.custom,
-                "status": "new",
-                "created_at": now,
-            }
-            for lead in batch
-        ]
-        phone_rows = [
-            {
-                "scope": dial_list.scope,
-                "number": phone.number,
-                "lead_key": lead.key,
-                "position": position,
-                "zones": ",".join(phone.zones)[:255],
-            }
-            for lead in batch
-            for position, phone in enumerate(lead.phones, start=1)
-        ]
-        problem_rows = [
-            {
-                "upload_id": upload_id,
-                "line": p.line,
-                "field": p.field[:255],
-                "reason": p.reason,
-                "message": p.message[:512],
-                "value": p.value[:128],
-                "loaded": p.loaded,
-            }
-            for p in problems
-        ]
+        scope = Same(dial_list.scope)
+        lead_columns = {
+            "scope": scope,
+            "lead_key": [lead.key for lead in batch],
+            "list_id": Same(dial_list.id),
+            "upload_id": Same(upload_id),
+            "line": [lead.line for lead in batch],
+            "external_id": [lead.external_id for lead in batch],
+            "name": [lead.name for lead in batch],
+            "tax_id": [lead.tax_id for lead in batch],
+            "email": [lead.email for lead in batch],
+            "state": [lead.state for lead in batch],
+            "city": [lead.city for lead in batch],
+            "timezone": [lead.timezone for lead in batch],
+            "custom": [lead.custom for lead in batch],
+            "status": Same("new"),
+            "created_at": Same(now),
+        }
+        numbers, keys, positions, zones = [], [], [], []
+        for lead in batch:
+            for position, phone in enumerate(lead.phones, start=1):
+                numbers.append(phone.number)
+                keys.append(lead.key)
+                positions.append(position)
+                zones.append(",".join(phone.zones)[:255])
+        phone_columns = {
+            "scope": scope, "number": numbers, "lead_key": keys, "position": positions,
+            "zones": zones,
+        }  # fmt: skip
+        problem_columns = {
+            "upload_id": Same(upload_id),
+            "line": [p.line for p in problems],
+            "field": [p.field[:255] for p in problems],
+            "reason": [p.reason for p in problems],
+            "message": [p.message[:512] for p in problems],
+            "value": [p.value[:128] for p in problems],
+            "loaded": [p.loaded for p in problems],
+        }
         async with self._engine.begin() as conn:
-            if lead_rows:
-                await _insert_many(conn, leads, lead_rows)
-                await _insert_many(conn, phones, phone_rows)
-            if problem_rows:
-                await _insert_many(conn, upload_problems, problem_rows)
-            await conn.execute(
+            await conn.execute(  # first: it opens the transaction the COPY then runs in
                 uploads.update()
                 .where(uploads.c.id == upload_id)
                 .values(
@@ -211,6 +267,12 @@ class SqlListStore:
                     problems=counts.problems,
                 )
             )
+            if batch:
+                await _insert_many(conn, leads, len(batch), lead_columns)
+                await _insert_many(conn, phones, len(numbers), phone_columns)
+                await self._refresh_statistics(conn, len(batch))
+            if problems:
+                await _insert_many(conn, upload_problems, len(problems), problem_columns)
 
     async def finish_upload(
         self, upload_id: int, status: str, reasons: Mapping[str, int], now: datetime, error: str
@@ -263,3 +325,13 @@ class SqlListStore:
                     await conn.execute(do_not_call.insert(), rows)
                     added += len(rows)
         return added
+
+    async def sync_collection(
+        self, dial_list: DialList, batch: Sequence[Lead], now: datetime
+    ) -> CollectionSync:
+        """Make the list's leads the selection ``batch`` (see ``collection_sync``)."""
+        from campaigns.sql.collection_sync import sync_collection
+
+        upload_id = await self.start_upload(dial_list, "erp:overdue-receivables", "erp", now)
+        async with self._engine.begin() as conn:
+            return await sync_collection(conn, dial_list, batch, upload_id, now)

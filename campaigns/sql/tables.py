@@ -1,4 +1,5 @@
-"""Tables of campaign lists (``campaign_`` prefix); migration ``campaigns_0001`` freezes them."""
+"""Tables of campaigns and their lists (``campaign_`` prefix); migrations ``campaigns_0001``
+(lists) and ``campaigns_0002`` (campaigns) freeze them."""
 
 from __future__ import annotations
 
@@ -89,6 +90,19 @@ upload_problems = sa.Table(
     sa.Column("value", sa.String(128), nullable=False, server_default=""),
     sa.Column("loaded", sa.Boolean, nullable=False),
     sa.Index("ix_campaign_upload_problems_upload", "upload_id", "line"),
+)
+
+definitions = sa.Table(
+    "campaign_definitions",
+    campaign_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("updated_at", _TS, nullable=False),
+    sa.Column("started_at", _TS, nullable=True),
 )
 
 # ---------------------------------------------------------------------- dialer (campaigns.dialer)

@@ -64,3 +64,52 @@ def test_upload_report_and_dnc_from_the_command_line(
     assert "already loaded into vendas-nov; nothing added" in capsys.readouterr().out
     assert main(["campaign", "report", "999"]) == 1
     assert "upload_unknown" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_campaign_create_list_start_pause_stop(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A campaign is created with its list and hours, listed, started, paused and stopped
+    (audited with the system user); refusals print their code and exit 1."""
+    import asyncio
+    import getpass
+
+    from atende.audit import AuditLog
+    from atende.db import make_engine
+
+    monkeypatch.setenv("ATENDE_DATABASE_URL", database_url)
+    monkeypatch.setenv("ATENDE_LOG_LEVEL", "warning")
+    assert main(["campaign", "create", "Cobra Dez", "--kind", "telecobranca", "--queue",
+                 "cobranca", "--caller-id", "1133334444", "--list", "dez",
+                 "--hours", "mon=10:00-18:00", "--state", "SP"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "campaign 1 created (draft)" in out and "lists=1" in out
+    assert main(["campaign", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "Cobra Dez" in listed and "telecobranca" in listed and "draft" in listed
+    assert main(["campaign", "create", "Venda", "--kind", "telemarketing", "--queue", "v",
+                 "--caller-id", "1133334444"]) == 1  # fmt: skip
+    assert "caller_id_not_0303" in capsys.readouterr().err
+    assert main(["campaign", "create", "Venda", "--kind", "telemarketing", "--queue", "v",
+                 "--caller-id", "03031234567", "--hours", "sun=10:00-12:00"]) == 1  # fmt: skip
+    assert "hours_outside_profile" in capsys.readouterr().err
+    for action, status in (("start", "running"), ("pause", "paused"), ("stop", "stopped")):
+        assert main(["campaign", action, "1"]) == 0
+        assert f"campaign 1 Cobra Dez: {status}" in capsys.readouterr().out
+    assert main(["campaign", "start", "1"]) == 1
+    assert "illegal_transition" in capsys.readouterr().err
+    assert main(["campaign", "pause", "9"]) == 1
+    assert "campaign_not_found" in capsys.readouterr().err
+
+    async def actions() -> list[tuple[str, str]]:
+        engine = make_engine(database_url)
+        try:
+            return [(e.action, e.actor) for e in await AuditLog(engine).entries()]
+        finally:
+            await engine.dispose()
+
+    actor = f"cli:{getpass.getuser()}"
+    assert asyncio.run(actions()) == [
+        ("campaign_start", actor), ("campaign_pause", actor), ("campaign_stop", actor),
+    ]  # fmt: skip

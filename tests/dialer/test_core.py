@@ -15,6 +15,7 @@ from campaigns.dialer.leads import DialLead, LeadPhone
 from campaigns.dialer.originate import DialerDialplan, originate_action
 from campaigns.dialer.plan import DialingPlan, dialing_plan
 from campaigns.domain.anatel import ShortCallCounter
+from campaigns.domain.campaign import CampaignIn, RetryRuleIn, new_campaign
 from campaigns.domain.errors import CampaignError
 from campaigns.domain.profiles import BR, UK
 from campaigns.domain.retry import Result
@@ -144,32 +145,25 @@ def test_paused_and_stopped_campaigns_place_no_calls() -> None:
 
 
 def test_plan_from_a_stored_campaign_and_the_0303_rule() -> None:
-    """``dialing_plan`` reads the stored campaign's fields; a Brazilian telemarketing caller id
-    without 0303 is refused; the ring time is at least the profile's 15 s."""
-
-    @dataclass
-    class Campaign:
-        id: int = 9
-        kind: str = "telemarketing"
-        queue: str = "ativo"
-        mode: str = "predictive"
-        ratio: float = 1.5
-        max_abandon_rate: float = 0.05
-        abandon_window: str = "day"
-        compliance_profile: str = "BR"
-        caller_id: str = "1130000000"
-        list_ids: tuple[int, ...] = (3, 4)
-        retry_rules: dict[str, dict[str, int]] | None = None
-
-    plan = dialing_plan(Campaign(retry_rules={"busy": {"cool_down_minutes": 5, "max_attempts": 2}}))
+    """``dialing_plan`` reads the stored campaign (lists, mode, retry rules, window); a
+    Brazilian telemarketing caller id without 0303 is refused; the ring time is at least the
+    profile's 15 s."""
+    fields = CampaignIn(
+        name="Vendas", kind="telemarketing", queue="ativo", caller_id="1130000000",
+        profile="BR", mode="predictive", ratio=1.5, list_ids=[3, 4],
+        retry={"busy": RetryRuleIn(cool_down_minutes=5, max_attempts=2)},
+    )  # fmt: skip
+    plan = dialing_plan(new_campaign(fields, 9, T0))
     assert (plan.campaign_id, plan.mode, plan.lists) == ("9", "predictive", ("3", "4"))
-    assert plan.max_abandon_rate == 0.03  # never above the profile's cap
+    assert plan.max_abandon_rate <= 0.03 and plan.profile is BR
     assert plan.retry_policy.rules[Result.BUSY].cool_down == timedelta(minutes=5)
+    assert plan.calling_window.allows(T0, SP, "SP")
+    assert not plan.calling_window.allows(datetime(2026, 12, 6, 15, 0, tzinfo=UTC), SP, "SP")
     with pytest.raises(CampaignError) as refused:
         plan.presented_number  # noqa: B018
     assert refused.value.code == "caller_id_not_0303"
     assert replace(plan, ring_seconds=5).ring_timeout == 15.0
-    uk = dialing_plan(Campaign(compliance_profile="UK", kind="televendas"))
+    uk = dialing_plan(new_campaign(fields.model_copy(update={"profile": "UK"}), 10, T0))
     assert uk.presented_number == "1130000000" and uk.profile is UK
 
 

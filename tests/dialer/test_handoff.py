@@ -25,7 +25,7 @@ async def test_unanswered_agent_means_safe_harbour_and_72_hours(
     customer; the agent's phone rings past the window: the offer is taken back, the dialer
     plays the recorded message ([dialer-abandon]), counts an abandon and stores the lead's
     retry no earlier than 72 h later."""
-    campaign = "c-handoff"
+    campaign = "103"
     rows = [["Maria", phone(1), "SP", "000123"]]
     header = "Nome;Telefone;UF;codigo_cliente"
     assert await upload_leads(database_url, campaign, rows, tmp_path, header) == 1

@@ -1,7 +1,7 @@
 """campaigns: the dialer's attempts and the dial state of each lead per campaign
 
 Revision ID: campaigns_dialer_0001
-Revises: campaigns_0001
+Revises: campaigns_0002
 Create Date: 2026-11-29
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "campaigns_dialer_0001"
-down_revision = "campaigns_0001"
+down_revision = "campaigns_0002"
 branch_labels = None
 depends_on = None
 
