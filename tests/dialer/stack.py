@@ -83,7 +83,7 @@ class DialerStack:
 @asynccontextmanager
 async def running_dialer(
     database_url: str,
-    plans: dict[str, DialingPlan],
+    plans: dict[str, DialingPlan] | None,
     agents: int = 20,
     time_scale: float = 0.5,
     talk_time: float = 5.0,
@@ -91,7 +91,7 @@ async def running_dialer(
 ) -> AsyncIterator[DialerStack]:
     """Seed the queue and ``agents`` agents (phones answer at once, talk ``talk_time`` twin
     seconds), start a product twin whose customers follow ``MIX`` and an engine whose dialer
-    runs ``plans`` on twin time."""
+    runs ``plans`` (None: the stored campaigns) on twin time."""
     ids = {str(3001 + i): {"sales": 1} for i in range(agents)}
     await seed_acd(database_url, [QueueConfig(name=QUEUE, skills={"sales": 1})], ids)
     twin = product_twin(time_scale)
@@ -106,7 +106,7 @@ async def running_dialer(
         dialer_tick_interval=0.05,
         acd_tick_interval=0.1,
     )
-    engine = Engine(settings, campaign_plans=FixedPlans(plans))
+    engine = Engine(settings, campaign_plans=FixedPlans(plans) if plans is not None else None)
     await engine.start()
     twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
     assert engine.dialer is not None
