@@ -106,6 +106,10 @@ class AcdBase:
         self._unsubscribe: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ shared helpers
+    def _enqueue(self, item: InboxItem) -> None:
+        """Hand an input to the inbox task (callbacks only translate and enqueue)."""
+        self._inbox.put_nowait(item)
+
     def _take(self, call_id: str) -> bool:
         """Remember that the ACD took ``call_id``; False when it had already."""
         if call_id in self._taken:

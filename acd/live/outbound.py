@@ -43,8 +43,9 @@ class OutboundCalls(TrackerRecords):
     """The dialer's side of the ACD (see the module's docstring)."""
 
     def outbound_answered(self, event: OutboundAnswered) -> None:
-        """A person the dialer reached waits for an agent (translate and enqueue only)."""
-        self._inbox.put_nowait(event)
+        """A person the dialer reached waits for an agent (translate and enqueue only; the
+        inbox task hands it to :meth:`_queue_outbound`)."""
+        self._enqueue(event)
 
     async def _queue_outbound(self, event: OutboundAnswered) -> None:
         async with self._lock:

@@ -140,8 +140,10 @@ class Dialer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         for campaign_id, run in self.runs.items():
-            with contextlib.suppress(Exception):
+            try:
                 await self.store.record(campaign_id, run.done, self._now())
+            except Exception:
+                log.exception("dialer_attempts_not_stored", campaign=campaign_id, n=len(run.done))
             run.done = []
 
     def _on_changes(self, records: Sequence[Any]) -> None:
@@ -339,7 +341,11 @@ class Dialer:
                 in_use = await self._dial(run, now, in_use)
             if run.done:
                 done, run.done = run.done, []
-                await self.store.record(campaign_id, done, now)
+                try:
+                    await self.store.record(campaign_id, done, now)
+                except Exception:  # kept for the next tick
+                    run.done = done + run.done
+                    log.exception("dialer_attempts_not_stored", campaign=campaign_id)
 
     async def _abandon_due(self, run: _Run, now: datetime) -> None:
         for attempt in run.core.due_abandons(now):
