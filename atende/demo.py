@@ -11,6 +11,8 @@ import os
 import signal
 import sys
 import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,7 +25,17 @@ from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
 from atende.settings import Settings
 from atende.user_admin import UserAdmin
+from atende.web.campaign_support import AuditAdapter
 from atende.wiring import run_engine
+from campaigns.app.create_campaign import create_campaign
+from campaigns.app.start_campaign import start_campaign
+from campaigns.app.upload_list import UploadRequest, upload_list
+from campaigns.dialer.plan import DialingPlan, StoredPlans
+from campaigns.domain.campaign import CampaignIn
+from campaigns.domain.windows import CallingWindow, weekly
+from campaigns.files.source import file_sha256, open_rows
+from campaigns.sql.campaign_store import SqlCampaignStore
+from campaigns.sql.store import SqlListStore
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.embedded.seed import seed_demo
@@ -80,6 +92,68 @@ DEMO_AGENTS = {
 }
 
 
+#: The demo's outbound campaign: predictive televendas on the vendas queue (blended with the
+#: inbound callers) over a list of demo leads. Its calling window is opened around the clock
+#: for the dialer (``DemoPlans``) so that the demo dials whenever it runs; a real campaign
+#: keeps its hours, within its profile's.
+DEMO_CAMPAIGN = "Televendas demo"
+DEMO_LIST = "demo-televendas"
+DEMO_LEADS = 400
+ALWAYS_OPEN = CallingWindow(
+    weekly((time(0), time(23, 59, 59)), (time(0), time(23, 59, 59)), (time(0), time(23, 59, 59))),
+    holiday_country=None,
+    closed_on_holidays=False,
+)
+
+
+class DemoPlans:
+    """The stored campaigns' plans, the calling window open around the clock (demo only)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.stored = StoredPlans(SqlCampaignStore(engine))
+
+    async def plan(self, campaign_id: str) -> DialingPlan:
+        """The stored plan with ``ALWAYS_OPEN`` as its window."""
+        return replace(await self.stored.plan(campaign_id), window=ALWAYS_OPEN)
+
+
+async def seed_demo_campaign(engine: AsyncEngine, now: datetime) -> None:
+    """The demo list and its campaign, started (once; a manager's later changes are kept)."""
+    dial_list = await seed_demo_leads(engine)
+    store = SqlCampaignStore(engine)
+    if any(c.name == DEMO_CAMPAIGN for c in await store.all()):
+        return
+    fields = CampaignIn(
+        name=DEMO_CAMPAIGN, kind="televendas", queue="vendas", caller_id="0303 1122 3344",
+        profile="BR", mode="predictive", list_ids=[dial_list],
+    )  # fmt: skip
+    campaign = await create_campaign(store, SqlListStore(engine), fields, now)
+    await start_campaign(store, AuditAdapter(engine), None, campaign.id, "demo", now)
+
+
+def _demo_leads_file(leads: int) -> Path:
+    lines = ["Nome;Telefone;UF"] + [
+        f"Cliente Demo {n};11 9{6100_0000 + n:08d};SP" for n in range(1, leads + 1)
+    ]
+    fd, name = tempfile.mkstemp(prefix="atende-demo-leads-", suffix=".csv")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\r\n".join(lines) + "\r\n")
+    return Path(name)
+
+
+async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
+    """Upload the demo campaign's list (the same bytes every time: added once); its id."""
+    path = await asyncio.to_thread(_demo_leads_file, leads)
+    try:
+        request = UploadRequest(DEMO_LIST, "demo-leads.csv", file_sha256(path))
+        result = await upload_list(
+            SqlListStore(engine), open_rows(path), request, clock=lambda: datetime.now(UTC)
+        )
+    finally:
+        await asyncio.to_thread(path.unlink, True)
+    return result.upload.list_id
+
+
 async def seed(settings: Settings) -> None:
     """Create the demo users and seed the demo ERP (both idempotent)."""
     await asyncio.to_thread(upgrade, settings.database_url)
@@ -106,6 +180,7 @@ async def seed(settings: Settings) -> None:
                 name=f"Agent {agent_id}",
                 username=username,
             )
+        await seed_demo_campaign(engine, datetime.now(UTC))
     finally:
         await engine.dispose()
 
@@ -185,11 +260,17 @@ async def run_demo(settings: Settings) -> int:
     print("Stop with Ctrl-C.\n", flush=True)
     log.info("demo_ready", web=url, twin_ami_port=settings.twin_ami_port)
     settings = settings.model_copy(
-        update={"ivr_did_queues": settings.ivr_did_queues or DEMO_DIDS, "acd_login_on_start": True}
+        update={
+            "ivr_did_queues": settings.ivr_did_queues or DEMO_DIDS,
+            "acd_login_on_start": True,
+            "dialer_channel": "Local/{number}@customers",  # the twin's customers
+        }
     )
+    plans_db = make_engine(settings.database_url)
     try:
-        return await run_engine(settings)
+        return await run_engine(settings, campaign_plans=DemoPlans(plans_db))
     finally:
+        await plans_db.dispose()
         if callers_file is not None:
             callers_file.unlink(missing_ok=True)
         if twin.returncode is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -21,8 +22,16 @@ from atende.operations import MeteredAsteriskLink, Operations
 from atende.passwords import PasswordPool
 from atende.settings import Settings, unknown_env_names
 from atende.web.app import build_app
+from atende.web.campaign_support import CampaignsWeb
 from atende.web.erp_support import ErpApi
 from atende.web.sessions import sign_in_policy
+from campaigns.dialer.acd_handoff import AcdHandoff
+from campaigns.dialer.originate import DialerDialplan
+from campaigns.dialer.plan import StoredPlans
+from campaigns.dialer.runtime import Dialer, PlanSource
+from campaigns.dialer.sql import SqlDialerStore
+from campaigns.domain.errors import CampaignError
+from campaigns.sql.campaign_store import SqlCampaignStore
 from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
 from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
@@ -40,9 +49,17 @@ ROUTED_BACKLOG = 10_000
 class Engine:
     """Every long-lived part of the engine, started and stopped together."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        campaign_plans: PlanSource | None = None,
+        dial_on_start: Sequence[int | str] = (),
+    ) -> None:
         self.settings = settings
+        self.dial_on_start: tuple[int | str, ...] = tuple(dial_on_start)  # started with it
         self.db = make_engine(settings.database_url)
+        #: where the dialer reads campaigns (the stored ones; tests may give their own)
+        self.campaign_plans: PlanSource = campaign_plans or StoredPlans(SqlCampaignStore(self.db))
         self.users = UserStore(self.db, PasswordPool(settings.password_workers))
         self.erp = build_erp(settings, self.db)
         self.crm = build_crm(settings, self.db, self.erp)
@@ -78,6 +95,7 @@ class Engine:
         self.acd: InboundAcd | None = None
         first_server = settings.ami_servers[0].name if settings.ami_servers else "pbx1"
         self.spy = CallSpy(self.link, first_server)
+        self.dialer: Dialer | None = None
         self.ops = Operations.build(
             db=self.db,
             link=self.link,
@@ -132,6 +150,7 @@ class Engine:
         await self.link.start()
         await self._start_acd()
         await self.spy.open()
+        await self._start_dialer()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -151,6 +170,9 @@ class Engine:
                 customers=self.crm.views,
                 access_log=self.settings.http_access_log,
                 spy=self.spy,
+                campaigns=CampaignsWeb(
+                    self.db, dialer=self.dialer, figures=self.dialer, erp=erp_api.port
+                ),
             ),
             access_log=None,
         )
@@ -185,10 +207,35 @@ class Engine:
         )
         await self.acd.start()
 
+    async def _start_dialer(self) -> None:
+        """The dialer runtime: campaigns' calls through AMI, answered people to the ACD."""
+        assert self.acd is not None
+        settings = self.settings
+        self.dialer = Dialer(
+            self.link,
+            AcdHandoff(self.acd),
+            SqlDialerStore(self.db),
+            self.campaign_plans,
+            server=self.acd.server,
+            dialplan=DialerDialplan(channel=settings.dialer_channel),
+            tick_interval=settings.dialer_tick_interval,
+            max_lines=settings.dialer_max_lines,
+        )
+        await self.dialer.open()
+        stored = await SqlCampaignStore(self.db).all()
+        running: list[int | str] = [c.id for c in stored if c.status == "running"]
+        for campaign_id in [*self.dial_on_start, *running]:
+            try:
+                await self.dialer.start(campaign_id)
+            except CampaignError as exc:
+                log.error("dialer_campaign_not_started", campaign=campaign_id, error=str(exc))
+
     async def stop(self) -> None:
         """Stop everything started, in reverse order."""
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.dialer is not None:
+            await self.dialer.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -208,10 +255,15 @@ class Engine:
         log.info("engine_stopped")
 
 
-async def run_engine(settings: Settings, stop: asyncio.Event | None = None) -> int:
+async def run_engine(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    campaign_plans: PlanSource | None = None,
+    dial_on_start: Sequence[int | str] = (),
+) -> int:
     """Run the engine until SIGINT/SIGTERM (or ``stop``)."""
     stop = stop or _stop_on_signals()
-    engine = Engine(settings)
+    engine = Engine(settings, campaign_plans, dial_on_start)
     try:
         await engine.start()
     except AmiAuthenticationError as exc:

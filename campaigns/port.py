@@ -209,6 +209,11 @@ class CampaignFigures:
     remaining_leads: int
     results: Mapping[str, int]  # attempts' results and agents' dispositions, by code
     source: str = "dialer"  # dialer | stored
+    status: str = ""  # the dialer's: running | paused | stopped | finished
+    mode: str = ""
+    connected: int = 0  # people connected to an agent (``answered`` = connected + abandoned)
+    abandoned: int = 0
+    short_call_warning: bool = False  # 80% of the presented number's daily cap
 
 
 class DialerControl(Protocol):
@@ -232,4 +237,45 @@ class DialerFigures(Protocol):
 
     def figures(self, campaign_id: int) -> CampaignFigures | None:
         """The campaign's figures; ``None`` when the dialer is not running it."""
+        ...
+
+
+@dataclass(frozen=True)
+class QueueAgentsView:
+    """The agents of a campaign's queue as the ACD sees them (for the pacer): ``free`` is the
+    available agents less the other callers waiting in the queue (the dialer counts its own
+    people)."""
+
+    free: int
+    busy_elapsed: Sequence[float]
+    wrap_up_seconds: float
+
+
+@dataclass(frozen=True)
+class PersonReached:
+    """A person the dialer reached, waiting in ``[dialer-hold]`` for an agent."""
+
+    call_id: str  # the call's linkedid
+    channel: str
+    queue: str
+    number: str
+    campaign_id: str
+    lead_id: str
+    customer_id: str | None
+    priority: int
+
+
+class AgentHandoff(Protocol):
+    """The ACD as the dialer uses it (``campaigns.dialer.acd_handoff`` adapts ``InboundAcd``)."""
+
+    def queue_agents(self, queue: str) -> QueueAgentsView:
+        """Agents able to take the queue's calls now."""
+        ...
+
+    def person_reached(self, person: PersonReached) -> None:
+        """Queue the person for an agent (enqueue only)."""
+        ...
+
+    async def withdraw(self, call_id: str) -> bool:
+        """Take the person out of the queue (True) unless an agent already answered."""
         ...

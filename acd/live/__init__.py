@@ -1,6 +1,7 @@
 """The ACD's adapters: live routing against Asterisk, its state store, SQL configuration."""
 
-from acd.live.call import CallState
+from acd.live.call import CallState, OutboundAnswered
+from acd.live.outbound import QueueAgents
 from acd.live.service import AcdNotReady, AgentConfig, InboundAcd
 from acd.live.store import AcdStore, MemoryStore, RedisStore, StoredAgent, StoredCall
 
@@ -11,6 +12,8 @@ __all__ = [
     "CallState",
     "InboundAcd",
     "MemoryStore",
+    "OutboundAnswered",
+    "QueueAgents",
     "RedisStore",
     "StoredAgent",
     "StoredCall",

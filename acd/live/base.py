@@ -18,7 +18,7 @@ from acd.domain import (
     QueueLogRecord,
     Router,
 )
-from acd.live.call import StoredCall
+from acd.live.call import OutboundAnswered, StoredCall
 from acd.live.dialplan import Contexts, DialplanActions
 from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
 from acd.live.store import AcdStore, StoredAgent
@@ -32,7 +32,7 @@ AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pa
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 
 TAKEN_KEPT = 20_000
-InboxItem = CallerRouted | CallbackAccepted | Sequence[Any]
+InboxItem = CallerRouted | CallbackAccepted | OutboundAnswered | Sequence[Any]
 
 
 def leg(channel: str) -> str:
@@ -106,6 +106,10 @@ class AcdBase:
         self._unsubscribe: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ shared helpers
+    def _enqueue(self, item: InboxItem) -> None:
+        """Hand an input to the inbox task (callbacks only translate and enqueue)."""
+        self._inbox.put_nowait(item)
+
     def _take(self, call_id: str) -> bool:
         """Remember that the ACD took ``call_id``; False when it had already."""
         if call_id in self._taken:

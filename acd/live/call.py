@@ -23,7 +23,9 @@ class StoredCall:
     ``agent_leg`` is the agent's channel (without its Local half) once his phone rings;
     ``agent_hung_up`` says who ended a connected call when it is known. A queued callback carries
     ``callback`` (accepted), ``callback_number``, ``callback_leg`` (the new call's linkedid) and
-    ``caller_gone`` (the caller hung up after accepting: not an abandon).
+    ``caller_gone`` (the caller hung up after accepting: not an abandon). A person the dialer
+    reached is ``direction="outbound"`` with the ``campaign_id``, ``lead_id`` and
+    ``customer_id`` of the lead.
     """
 
     call_id: str
@@ -45,6 +47,10 @@ class StoredCall:
     callback_number: str | None = None
     callback_leg: str | None = None
     caller_gone: bool = False
+    direction: str = "inbound"  # outbound: a person the dialer reached (acd.live.outbound)
+    campaign_id: str | None = None
+    lead_id: str | None = None
+    customer_id: str | None = None  # the lead's customer, for the agent's desktop
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the store."""
@@ -63,3 +69,17 @@ class StoredCall:
         """The offer is over without an answer: the caller waits again."""
         self.state, self.agent, self.rung_at, self.agent_leg = CallState.WAITING, None, None, None
         self.dial_answered_at, self.caller_left = None, False
+
+
+@dataclass(frozen=True)
+class OutboundAnswered:
+    """A person the dialer reached waits in ``[dialer-hold]`` for an agent of ``queue``."""
+
+    call_id: str  # the dialer call's linkedid
+    channel: str
+    queue: str
+    number: str
+    campaign_id: str
+    lead_id: str
+    customer_id: str | None = None
+    priority: int = 0

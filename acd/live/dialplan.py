@@ -31,6 +31,8 @@ class Contexts:
     exit: str = "queue-exit"
     callback_offer: str = "callback-offer"
     callback_dial: str = "callback-dial"
+    dialer_hold: str = "dialer-hold"  # people the dialer reached (acd.live.outbound)
+    dialer_connect: str = "dialer-connect"
 
 
 class DialplanActions:
@@ -42,17 +44,24 @@ class DialplanActions:
         self.contexts = contexts
 
     async def ring_agent(
-        self, call_id: str, channel: str, agent: str, interface: str, ring_timeout: float
+        self,
+        call_id: str,
+        channel: str,
+        agent: str,
+        interface: str,
+        ring_timeout: float,
+        context: str | None = None,
     ) -> bool:
-        """Setvar AGENT_INTERFACE/RING_TIMEOUT, Redirect to [connect]; False when it failed."""
+        """Setvar AGENT_INTERFACE/RING_TIMEOUT, Redirect to [connect] (or ``context``); False
+        when it failed."""
         exten = agent if _EXTEN.fullmatch(agent) else "00"
         actions = [
             {"Action": "Setvar", "Channel": channel, "Variable": "AGENT_INTERFACE",
              "Value": interface},
             {"Action": "Setvar", "Channel": channel, "Variable": "RING_TIMEOUT",
              "Value": str(max(1, round(ring_timeout)))},
-            {"Action": "Redirect", "Channel": channel, "Context": self.contexts.connect,
-             "Exten": exten, "Priority": "1"},
+            {"Action": "Redirect", "Channel": channel,
+             "Context": context or self.contexts.connect, "Exten": exten, "Priority": "1"},
         ]  # fmt: skip
         try:
             for action in actions:
@@ -62,13 +71,13 @@ class DialplanActions:
             return False
         return True
 
-    async def back_to_hold(self, channel: str) -> None:
-        """Redirect a caller to the hold context (an offer taken back)."""
+    async def back_to_hold(self, channel: str, context: str | None = None) -> None:
+        """Redirect a caller to the hold context (or ``context``): an offer taken back."""
         with contextlib.suppress(*_FAILED):
             await self.link.send_action(
                 self.server,
-                {"Action": "Redirect", "Channel": channel, "Context": self.contexts.hold,
-                 "Exten": "s", "Priority": "1"},
+                {"Action": "Redirect", "Channel": channel,
+                 "Context": context or self.contexts.hold, "Exten": "s", "Priority": "1"},
             )  # fmt: skip
 
     async def send_away(self, call_id: str, channel: str, why: str) -> None:

@@ -66,8 +66,14 @@ class Offers(AcdBase):
             return []
         # a failed offer: the caller left (his hangup follows) or Asterisk is away (the
         # resync settles the call; else the router's ring timeout cancels the offer)
+        outbound = call.direction == "outbound"
         await self.dialplan.ring_agent(
-            call.call_id, call.channel, agent.agent_id, agent.interface, offer.ring_timeout
+            call.call_id,
+            call.channel,
+            agent.agent_id,
+            agent.interface,
+            offer.ring_timeout,
+            self.contexts.dialer_connect if outbound else None,
         )
         log.info("acd_offered", linkedid=call.call_id, agent=agent.agent_id, queue=offer.queue)
         return []
@@ -83,7 +89,10 @@ class Offers(AcdBase):
         call.back_in_line()
         await self.store.save_call(call)
         log.info("acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id)
-        await self.dialplan.back_to_hold(call.channel)
+        outbound = call.direction == "outbound"
+        await self.dialplan.back_to_hold(
+            call.channel, self.contexts.dialer_hold if outbound else None
+        )
 
     async def _send_away(self, call_id: str, why: str) -> None:
         call = self.calls.pop(call_id, None)

@@ -17,14 +17,14 @@ from acd.domain.queue_log import NONE, secs
 from acd.live.base import ON_CALL
 from acd.live.call import CallState, StoredCall
 from acd.live.evidence import Seen, seen
-from acd.live.records import TrackerRecords
+from acd.live.outbound import OutboundCalls
 from acd.live.store import StoredAgent
 from telephony.calls.changes import CallEnded, ResyncDiff
 
 log = structlog.get_logger("acd.live")
 
 
-class Restore(TrackerRecords):
+class Restore(OutboundCalls):
     """``_restore`` after a start, ``_rebuild`` for a new router."""
 
     _synced_logins = 0  # the link's login whose resync the ACD has reconciled

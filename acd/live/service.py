@@ -20,7 +20,7 @@ import structlog
 
 from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
-from acd.live.call import StoredCall
+from acd.live.call import OutboundAnswered, StoredCall
 from acd.live.leases import Leases
 from acd.live.store import StoredAgent
 from acd.live.view import live_view
@@ -198,6 +198,12 @@ class InboundAcd(Leases):
                     await self._join(item)
                 except Exception:
                     log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
+                continue
+            if isinstance(item, OutboundAnswered):
+                try:
+                    await self._queue_outbound(item)
+                except Exception:
+                    log.exception("acd_outbound_failed", linkedid=item.call_id)
                 continue
             if isinstance(item, CallbackAccepted):
                 try:

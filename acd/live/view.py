@@ -82,4 +82,8 @@ def _call(c: StoredCall, now: float) -> dict[str, Any]:
         "answered_at": answered,
         "talk_seconds": round(max(0.0, now - answered), 1) if answered is not None else None,
         "priority": c.priority,
+        "direction": c.direction,
+        "campaign_id": c.campaign_id,
+        "lead_id": c.lead_id,
+        "customer_id": c.customer_id,
     }

@@ -104,3 +104,37 @@ definitions = sa.Table(
     sa.Column("updated_at", _TS, nullable=False),
     sa.Column("started_at", _TS, nullable=True),
 )
+
+# ---------------------------------------------------------------------- dialer (campaigns.dialer)
+dial_state = sa.Table(
+    "campaign_dial_state",
+    campaign_metadata,
+    sa.Column("campaign", sa.String(128), primary_key=True),
+    sa.Column("lead_id", sa.Integer, sa.ForeignKey("campaign_leads.id"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # retry | final
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("attempts", sa.JSON, nullable=False),  # {result: count}
+    sa.Column("next_phone", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("not_before", _TS, nullable=True),
+    sa.Column("last_abandoned_at", _TS, nullable=True),
+    sa.Column("updated_at", _TS, nullable=False),
+)
+
+dial_attempts = sa.Table(
+    "campaign_dial_attempts",
+    campaign_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("attempt", sa.String(96), nullable=False, unique=True),
+    sa.Column("campaign", sa.String(128), nullable=False),
+    sa.Column("lead_id", sa.Integer, sa.ForeignKey("campaign_leads.id"), nullable=False),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("presented", sa.String(20), nullable=False),
+    sa.Column("dialled_at", _TS, nullable=False),
+    sa.Column("answered_at", _TS, nullable=True),
+    sa.Column("ended_at", _TS, nullable=False),
+    sa.Column("result", sa.String(16), nullable=False),
+    sa.Column("amd_status", sa.String(16), nullable=False, server_default=""),
+    sa.Column("amd_cause", sa.String(64), nullable=False, server_default=""),
+    sa.Column("short_call", sa.Boolean, nullable=False),
+    sa.Index("ix_campaign_dial_attempts_campaign", "campaign", "ended_at"),
+)

@@ -202,6 +202,8 @@ async def originate(session: AmiSession, m: Message) -> None:
         timeout=timeout,
         variables=variables,
         action_id=get(m, "ActionID"),
+        channel_id=get(m, "ChannelId"),
+        other_channel_id=get(m, "OtherChannelId"),
     )
     if not req.application and not req.exten:
         session.error(m, "Exten not specified")

@@ -13,7 +13,7 @@ from typing import Literal
 from telephony.twin.dialplan import Step
 
 PhoneAnswer = bool | Literal["busy"]
-CustomerOutcome = Literal["human", "machine", "busy", "noanswer", "congestion", "fail"]
+CustomerOutcome = Literal["human", "machine", "silent", "busy", "noanswer", "congestion", "fail"]
 
 _FOREVER = "86400"
 
@@ -65,7 +65,15 @@ class Customer:
         ]
 
     def amd(self) -> tuple[str, str, float]:
-        """What AMD() concludes about this customer: status, cause, seconds taken."""
+        """What AMD() concludes about this customer: status, cause, seconds taken (as the
+        product_dialer_* traces recorded them; a silent person is a MACHINE to AMD)."""
         if self.outcome == "machine":
-            return "MACHINE", "LONGGREETING-2000-1500", 3.0
-        return "HUMAN", "HUMAN-300-1000", 1.5
+            return "MACHINE", "LONGGREETING-1500-1500", 2.2
+        if self.outcome == "silent":
+            return "MACHINE", "INITIALSILENCE-2500-2500", 3.0
+        return "HUMAN", "HUMAN-800-800", 3.0
+
+    def silence_after(self) -> float:
+        """Seconds until WaitForSilence hears enough silence (a machine's greeting and beep
+        last 8.7 s in product_dialer_machine; a silent line is quiet at once)."""
+        return 8.7 if self.outcome == "machine" else 1.5

@@ -41,6 +41,9 @@ Listener = Callable[[Message], None]
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+)(?:/n)?$", re.IGNORECASE)
 
 
+_SUBSTRING = re.compile(r"(\w+):(-?\d+)(?::(-?\d+))?")
+
+
 class Hungup(Exception):
     """Raised inside a channel's application when the channel is hung up."""
 
@@ -76,6 +79,8 @@ class OriginateRequest:
     variables: list[tuple[str, str]] = field(default_factory=list)
     action_id: str = ""
     announce: bool = True
+    channel_id: str = ""  # ChannelId: the uniqueid of the channel (;1 of a Local pair)
+    other_channel_id: str = ""  # OtherChannelId: the uniqueid of a Local pair's ;2
 
 
 @dataclass
@@ -212,6 +217,14 @@ class Pbx:
             when_true, _, when_false = choices.partition(":")
             truth = expand(condition, lambda _n: "").strip() not in ("", "0")
             return when_true if truth else when_false
+        sliced = _SUBSTRING.fullmatch(name)
+        if sliced is not None:  # ${NAME:offset[:length]}
+            value = self.lookup(ch, sliced[1])
+            start, length = int(sliced[2]), sliced[3]
+            if length is None:
+                return value[start:]
+            n = int(length)
+            return value[start : start + n] if n >= 0 else value[start:n]
         if name.startswith("RAND(") and name.endswith(")"):
             low, _, high = name[5:-1].partition(",")
             return str(self.random.randint(int(low or 0), int(high or 2147483647)))
@@ -323,8 +336,10 @@ class Pbx:
 
     # -- Local channels ------------------------------------------------------------------
 
-    def _new_channel(self, name: str, linkedid: str | None, context: str, exten: str) -> Channel:
-        uid = self.new_uniqueid()
+    def _new_channel(
+        self, name: str, linkedid: str | None, context: str, exten: str, uid: str = ""
+    ) -> Channel:
+        uid = uid or self.new_uniqueid()
         ch = Channel(
             name=name,
             uniqueid=uid,
@@ -337,14 +352,20 @@ class Pbx:
         return ch
 
     def new_local_pair(
-        self, exten: str, context: str, linkedid: str | None, owner: str
+        self,
+        exten: str,
+        context: str,
+        linkedid: str | None,
+        owner: str,
+        uniqueids: tuple[str, str] = ("", ""),
     ) -> LocalPair:
-        """Create both halves of ``Local/exten@context`` and publish their Newchannel."""
+        """Create both halves of ``Local/exten@context`` and publish their Newchannel
+        (``uniqueids``: Originate's ChannelId/OtherChannelId, empty for generated ones)."""
         base = f"Local/{exten}@{context}-{self._local_seq:08x}"
         self._local_seq += 1
         self.processed_calls += 1
-        one = self._new_channel(base + ";1", linkedid, context, exten)
-        two = self._new_channel(base + ";2", linkedid or one.uniqueid, context, exten)
+        one = self._new_channel(base + ";1", linkedid, context, exten, uniqueids[0])
+        two = self._new_channel(base + ";2", linkedid or one.uniqueid, context, exten, uniqueids[1])
         two.state = RING
         for half, ch in ((1, one), (2, two)):
             ch.half = half
@@ -566,7 +587,8 @@ class Pbx:
             self._originate_response(req, "Failure", None, 0)
             return OriginateResult(0)
         exten, context = match.group("exten"), match.group("context")
-        pair = self.new_local_pair(exten, context, None, "originate")
+        ids = (req.channel_id, req.other_channel_id)
+        pair = self.new_local_pair(exten, context, None, "originate", ids)
         one, two = pair.one, pair.two
         self.newexten(one, "AppDial2", "(Outgoing Line)")
         for name, value in reversed(req.variables):
@@ -642,8 +664,11 @@ class Pbx:
     # -- lookups for actions -------------------------------------------------------------
 
     def find(self, name: str) -> Channel | None:
-        """A live channel by exact name."""
-        return self.channels.get(name)
+        """A live channel by exact name, else by uniqueid (as ``ast_channel_get_by_name``)."""
+        found = self.channels.get(name)
+        if found is None and name and not name.startswith(("Local/", "PJSIP/")):
+            found = next((ch for ch in self.channels.values() if ch.uniqueid == name), None)
+        return found
 
     def redirect(self, ch: Channel, context: str, exten: str, priority: int) -> None:
         """Send a channel to another place in the dialplan (AMI ``Redirect``)."""

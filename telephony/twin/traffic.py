@@ -47,6 +47,8 @@ class CustomerMix:
     """Shares of outcomes for customers the dialer calls (the rest answer in person)."""
 
     machine: float = 0.15
+    silent: float = 0.0
+    """People who answer and say nothing (AMD: MACHINE, INITIALSILENCE)."""
     busy: float = 0.1
     noanswer: float = 0.15
     congestion: float = 0.02
@@ -110,6 +112,7 @@ def customer_for(mix: CustomerMix, seed: int, number: str) -> Customer:
     edge = 0.0
     shares: tuple[tuple[CustomerOutcome, float], ...] = (
         ("machine", mix.machine),
+        ("silent", mix.silent),
         ("busy", mix.busy),
         ("noanswer", mix.noanswer),
         ("congestion", mix.congestion),
@@ -197,7 +200,7 @@ def demo_plan() -> TrafficPlan:
         ],
         agents={
             f"{ext}@agents": AgentProfile(
-                answer_probability=0.9, mean_answer_delay=3, mean_talk_time=45
+                answer_probability=0.9, mean_answer_delay=1, mean_talk_time=45
             )
             for ext in DEMO_AGENTS
         },

@@ -37,6 +37,8 @@ INBOUND_CONTEXTS = (
     "callback-dial",
     "spy",
 )
+#: The contexts of ``ASTERISK_CONF`` that carry the dialer's calls (AMD, hold, connect, messages).
+DIALER_CONTEXTS = ("dialer", "dialer-hold", "dialer-connect", "dialer-machine", "dialer-abandon")
 
 
 @dataclass
@@ -118,7 +120,8 @@ class Twin:
             plan.merge(Dialplan.from_file(path))
         if self.config.product_inbound:
             product = Dialplan.from_file(ASTERISK_CONF)
-            product.contexts = {c: product.contexts[c] for c in INBOUND_CONTEXTS}
+            wanted = (*INBOUND_CONTEXTS, *DIALER_CONTEXTS)
+            product.contexts = {c: product.contexts[c] for c in wanted if c in product.contexts}
             plan.merge(product)
         plan.globals.update(self.config.globals)
         self.pbx = Pbx(
@@ -150,6 +153,7 @@ class Twin:
         self._patience: set[asyncio.TimerHandle] = set()
         self.pbx.behaviour = self._behaviour
         self.pbx.amd_result = self._amd
+        self.pbx.silence_after = self._silence_after
         self.pbx.listeners.append(self._observe)
         self.pbx.on_hangup.append(self._on_hangup)
 
@@ -263,6 +267,11 @@ class Twin:
             return "NOTSURE", "TOOLONG-4820", 5.0
         return customer.amd()
 
+    def _silence_after(self, ch: Channel, needed: float) -> float:
+        called = ch.peer.exten if ch.peer is not None else ch.exten
+        customer = self._customer(called)
+        return needed if customer is None else max(needed, customer.silence_after())
+
     # -- calls ---------------------------------------------------------------------------
 
     async def place_inbound_call(
@@ -352,6 +361,7 @@ class Twin:
 
 __all__ = [
     "ASTERISK_CONF",
+    "DIALER_CONTEXTS",
     "INBOUND_CONTEXTS",
     "AmiUser",
     "ChannelInfo",

@@ -14,6 +14,7 @@ CONTEXTS = {
     "outbound",
     "dialer",
     "dialer-hold",
+    "dialer-connect",
     "dialer-machine",
     "dialer-abandon",
     "spy",
@@ -137,16 +138,48 @@ def test_agent_not_answering_sends_the_caller_back_to_hold(dialplan: Any) -> Non
 
 
 def test_dialer_runs_amd_and_reports_it(dialplan: Any) -> None:
-    """Answered dialer calls run AMD(); AMD_RESULT carries AMDSTATUS; people hold."""
+    """Answered dialer calls run AMD(); AMD_RESULT carries AMDSTATUS; people hold, and a
+    silent answer (INITIALSILENCE) holds as a person unless the site says otherwise."""
     steps = dialplan["dialer"]["s"]
     apps = [(s.app, s.args) for s in steps]
     names = [a for a, _ in apps]
     assert names.index("AMD") < names.index("Set")
     assert ("Set", "AMD_RESULT=${AMDSTATUS}") in apps
-    assert ("GotoIf", '$["${AMDSTATUS}" = "MACHINE"]?dialer-machine,s,1') in apps
-    assert apps[-1] == ("Goto", "dialer-hold,s,1")
-    assert "MusicOnHold" in [a for a, _ in _follow(dialplan, "dialer-hold", "s")]
-    assert "Playback" in [a for a, _ in _follow(dialplan, "dialer-abandon", "s")]
+    assert ("GotoIf", '$["${AMDSTATUS}" != "MACHINE"]?dialer-hold,s,1') in apps
+    silent = [a for n, a in apps if n == "GotoIf" and "INITIALSILENCE" in a]
+    assert silent and silent[0].endswith("?dialer-hold,s,1")
+    assert "DIALER_SILENCE_IS_PERSON" in silent[0]
+    assert apps[-1] == ("Goto", "dialer-machine,s,1")
+    hold = _follow(dialplan, "dialer-hold", "s")
+    assert ("MusicOnHold", "default,${DIALER_HOLD_MAX}") in hold
+    assert ("Playback", "atende-abandon-message,noanswer") in hold  # the engine never came
+
+
+def test_dialer_messages_are_never_silent(dialplan: Any, extensions: Any) -> None:
+    """The machine and safe-harbour recordings report their PLAYBACKSTATUS and a missing one
+    is followed by the core fallback sound (a person never hears silence)."""
+    for context, recording in (
+        ("dialer-abandon", "atende-abandon-message"),
+        ("dialer-machine", "atende-machine-message"),
+    ):
+        apps = [(s.app, s.args) for s in dialplan[context]["s"]]
+        played = apps.index(("Playback", f"{recording},noanswer"))
+        assert apps[played + 1] == ("Set", "ATENDE_DIALER_MESSAGE=${PLAYBACKSTATUS}")
+        assert apps[played + 2] == ("GotoIf", '$["${PLAYBACKSTATUS}" = "SUCCESS"]?done')
+        assert apps[played + 3] == ("Playback", "${DIALER_FALLBACK},noanswer")
+        assert any(a.startswith("ATENDE_DIALER_RESULT=") for n, a in apps[:played] if n == "Set")
+    assert _globals(extensions)["DIALER_FALLBACK"] == "vm-goodbye"
+
+
+def test_dialer_person_whose_agent_misses_goes_back_to_the_dialer_hold(dialplan: Any) -> None:
+    """[dialer-connect] rings the agent like [connect], but every miss returns to
+    [dialer-hold], never to the inbound hold."""
+    steps = dialplan["dialer-connect"]["_X."]
+    apps = [(s.app, s.args) for s in steps]
+    assert ("Dial", "${ATENDE_DIAL_TO},${ATENDE_RING_FOR},${CONNECT_DIAL_OPTIONS}g") in apps
+    gotos = [a for n, a in apps if n == "Goto"]
+    assert gotos and all(g == "dialer-hold,s,1" for g in gotos)
+    assert not any("inbound-hold" in a for _, a in apps)
 
 
 def test_outbound_dials_through_the_trunk(dialplan: Any, conf: Any) -> None:
@@ -215,10 +248,20 @@ def test_priorities_are_numbered_from_one(dialplan: Any) -> None:
             assert [s.priority for s in steps] == list(range(1, len(steps) + 1)), (context, exten)
 
 
-ASTERISK_SETS = {"EXTEN", "DIALSTATUS", "AMDSTATUS", "AMDCAUSE", "AGISTATUS", "EPOCH"}
+ASTERISK_SETS = {
+    "EXTEN",
+    "DIALSTATUS",
+    "AMDSTATUS",
+    "AMDCAUSE",
+    "AGISTATUS",
+    "EPOCH",
+    "PLAYBACKSTATUS",
+}
 ENGINE_SETS = {
     "CAMPAIGN_ID",
     "LEAD_ID",
+    "CUSTOMER_ID",
+    "DIALER_MACHINE",
     "SPY_MODE",
     "SPY_TARGET",
     "AGENT_INTERFACE",

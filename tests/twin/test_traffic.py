@@ -84,3 +84,22 @@ async def test_run_twin_serves_ami_until_interrupted() -> None:
             os.kill(os.getpid(), signal.SIGTERM)
         assert await asyncio.wait_for(task, 5) == 0
     assert any(e["event"] == "twin_stopped" for e in logs)
+
+
+def test_outbound_customers_follow_the_mix_with_the_traced_amd_verdicts() -> None:
+    """Dialer customers answer in person, by machine, silently, busy or not at all in the
+    mix's shares (stable per number), and AMD concludes what the product_dialer_* traces
+    recorded: HUMAN-800-800, LONGGREETING-1500-1500, INITIALSILENCE-2500-2500."""
+    mix = CustomerMix(machine=0.2, silent=0.1, busy=0.1, noanswer=0.1, congestion=0.0, fail=0.0)
+    numbers = [f"5511977{n:06d}" for n in range(4000)]
+    outcomes = [customer_for(mix, 3, n).outcome for n in numbers]
+    assert outcomes == [customer_for(mix, 3, n).outcome for n in numbers]
+    share = {o: outcomes.count(o) / len(outcomes) for o in set(outcomes)}
+    for outcome, want in (("machine", 0.2), ("silent", 0.1), ("busy", 0.1), ("human", 0.5)):
+        assert abs(share[outcome] - want) < 0.03, (outcome, share)
+    verdicts = {
+        o: customer_for(mix, 3, n).amd()[:2] for n, o in zip(numbers, outcomes, strict=True)
+    }
+    assert verdicts["human"] == ("HUMAN", "HUMAN-800-800")
+    assert verdicts["machine"] == ("MACHINE", "LONGGREETING-1500-1500")
+    assert verdicts["silent"] == ("MACHINE", "INITIALSILENCE-2500-2500")

@@ -1,0 +1,37 @@
+"""The ACD as the dialer's :class:`campaigns.port.AgentHandoff` (``acd.live`` adapter)."""
+
+from __future__ import annotations
+
+from acd.live import InboundAcd, OutboundAnswered
+from campaigns.port import PersonReached, QueueAgentsView
+
+
+class AcdHandoff:
+    """Answered people join the campaign's queue in the inbound ACD, blended by priority."""
+
+    def __init__(self, acd: InboundAcd) -> None:
+        self.acd = acd
+
+    def queue_agents(self, queue: str) -> QueueAgentsView:
+        """Agents of the queue (free ones less the callers already waiting)."""
+        agents = self.acd.queue_agents(queue)
+        return QueueAgentsView(agents.free, agents.busy_elapsed, agents.wrap_up_seconds)
+
+    def person_reached(self, person: PersonReached) -> None:
+        """Queue the person (the ACD's inbox; returns at once)."""
+        self.acd.outbound_answered(
+            OutboundAnswered(
+                call_id=person.call_id,
+                channel=person.channel,
+                queue=person.queue,
+                number=person.number,
+                campaign_id=person.campaign_id,
+                lead_id=person.lead_id,
+                customer_id=person.customer_id,
+                priority=person.priority,
+            )
+        )
+
+    async def withdraw(self, call_id: str) -> bool:
+        """Out of the queue unless already answered by an agent."""
+        return await self.acd.withdraw(call_id)
