@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from telephony.twin.ami import AmiSession, caller_id, hms
 from telephony.twin.channel import Channel
 from telephony.twin.pbx import OriginateRequest
+from telephony.twin.transfer import attended_transfer
 from telephony.twin.wire import Message, get, get_all
 
 
@@ -335,8 +336,8 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
 async def atxfer(session: AmiSession, m: Message) -> None:
     """Atxfer: without an ``atxfer`` feature code (features.conf ``[featuremap]``; the
     sample leaves it commented out) Asterisk refuses; with one it queues the code's digits
-    on the channel and sets TRANSFER_CONTEXT. The twin stops there: the transfer itself
-    needs the Dial options ``t``/``T``, which the product's dialplan does not give."""
+    on the channel and sets TRANSFER_CONTEXT. The transfer itself only happens on a channel
+    whose Dial gave it the feature (``t``/``T``): :mod:`telephony.twin.transfer`."""
     chan, exten = get(m, "Channel"), get(m, "Exten")
     ch = session.pbx.find(chan) if chan else None
     if not chan:
@@ -349,7 +350,10 @@ async def atxfer(session: AmiSession, m: Message) -> None:
         session.error(m, "No attended transfer feature code found")
     else:
         session.respond(m, True, ("Message", "Atxfer successfully queued"))
-        session.pbx.set_var(ch, "TRANSFER_CONTEXT", get(m, "Context") or ch.context)
+        context = get(m, "Context") or ch.context
+        session.pbx.set_var(ch, "TRANSFER_CONTEXT", context)
+        if ch.may_transfer and ch.bridge is not None and not ch.consulting:
+            session.pbx.spawn(attended_transfer(session.pbx, ch, context, exten), "atxfer")
 
 
 async def events(session: AmiSession, m: Message) -> None:

@@ -340,14 +340,10 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     pbx.set_var(one, "BRIDGEPEER", caller.name)
     pbx.set_var(caller, "BRIDGEPEER", one.name)
     caller.app, caller.appdata = "Dial", data
+    one.may_transfer = "t" in options
+    caller.may_transfer = "T" in options
     one.wake.clear()
-    if caller.pending is None and one.pending is None:
-        waits = [asyncio.ensure_future(caller.wake.wait()), asyncio.ensure_future(one.wake.wait())]
-        try:
-            await _first(pbx, list(waits), None)
-        finally:
-            for w in waits:
-                w.cancel()
+    one = await _talk(pbx, caller, one, bridge)
     pbx.clear_bridge_peers(bridge)
     if caller.pending == "redirect" and caller.redirect_to is not None:
         # leaving the bridge publishes the location the Redirect set
@@ -368,7 +364,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         pbx.set_var(caller, "DIALEDTIME", str(dial_ms // 1000))
         pbx.set_var(caller, "DIALEDTIME_MS", str(dial_ms))
     pbx.set_var(caller, "DIALSTATUS", "ANSWER")
-    if one.bridge is not None:
+    if one.bridge is bridge:
         bridge_leave(pbx, bridge, one)
     pbx.emit("BridgeDestroy", "call,all", bridge.block())
     for spyer_done in pbx.spies.pop(one.name, []):
@@ -387,6 +383,33 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if "g" in options:
         return False
     raise Hungup
+
+
+async def _talk(pbx: Pbx, caller: Channel, one: Channel, bridge: Bridge) -> Channel:
+    """Until a side leaves the Dial's bridge; an attended transfer from the called party
+    leaves it to the transfer, and a completed one makes the target the called party."""
+    while True:
+        consulting = one.consulting and one.pending != "redirect"
+        if caller.pending is None and (one.pending is None or consulting):
+            waits = [
+                asyncio.ensure_future(caller.wake.wait()),
+                asyncio.ensure_future(bridge.changed.wait()),
+            ]
+            if not consulting:
+                waits.append(asyncio.ensure_future(one.wake.wait()))
+            try:
+                await _first(pbx, list(waits), None)
+            finally:
+                for w in waits:
+                    w.cancel()
+        if bridge.changed.is_set():
+            bridge.changed.clear()
+            if bridge.swap is not None:
+                one, bridge.swap = bridge.swap, None
+                continue
+        if caller.pending is None and (one.consulting or one.pending is None):
+            continue
+        return one
 
 
 async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:

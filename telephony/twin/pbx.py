@@ -34,6 +34,8 @@ from telephony.twin.dialplan import Dialplan, Step, expand
 from telephony.twin.sounds import STOCK_SOUNDS
 from telephony.twin.wire import Message
 
+ALLOWED = "0 (Presentation Allowed, Not Screened)"  # CID-CallingPres of a known number
+
 log = structlog.get_logger("telephony.twin.pbx")
 
 Listener = Callable[[Message], None]
@@ -536,11 +538,8 @@ class Pbx:
             ],
         )
         if changed_cid is not None:  # the same snapshot carries the caller id change
-            self.emit(
-                "NewCallerid",
-                "call,all",
-                [*ch.block(), ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")],
-            )
+            pres = "67 (Number Unavailable)" if ch.cid_num == UNKNOWN else ALLOWED
+            self.emit("NewCallerid", "call,all", [*ch.block(), ("CID-CallingPres", pres)])
         self.device_state(ch, device_state)
         self.channels.pop(ch.name, None)
         if ch.pair is not None:

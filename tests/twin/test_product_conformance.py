@@ -54,6 +54,9 @@ SCENARIOS = {
         ProductScenario(
             "product_atxfer_featurecode", features=(("atxfer", "*2"),), with_viewer=False
         ),
+        # the engine's Setvar CONNECT_DIAL_OPTIONS=m(default)tT gives the agent's leg the
+        # transfer feature; not the _unfiltered file (the typed digits are not modelled)
+        ProductScenario("product_atxfer_enabled", features=(("atxfer", "*2"),), with_viewer=False),
         # what AMD() and WaitForSilence heard from the lab's customers (their README row)
         ProductScenario("product_dialer_human", amd=("HUMAN", "HUMAN-800-800", 3.0)),
         ProductScenario("product_dialer_abandon", amd=("HUMAN", "HUMAN-800-800", 3.0)),
