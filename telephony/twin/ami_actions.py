@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from telephony.twin import parking
 from telephony.twin.ami import AmiSession, caller_id, hms
 from telephony.twin.channel import Channel
 from telephony.twin.pbx import OriginateRequest
@@ -356,6 +357,39 @@ async def atxfer(session: AmiSession, m: Message) -> None:
             session.pbx.spawn(attended_transfer(session.pbx, ch, context, exten), "atxfer")
 
 
+async def park(session: AmiSession, m: Message) -> None:
+    """Park Channel (the parkee) into the default lot; TimeoutChannel hears the space."""
+    chan = get(m, "Channel")
+    ch = session.pbx.find(chan) if chan else None
+    if ch is None:
+        session.error(m, "Unable to park: No such channel")
+        return
+    announce = session.pbx.find(get(m, "TimeoutChannel"))
+    try:
+        timeout = int(get(m, "Timeout", "45000") or "45000")
+    except ValueError:
+        timeout = 45000
+    if ch.bridge is None:
+        session.error(m, "Park action failed")
+        return
+    session.respond(m, True, ("Message", "Park successful\n"))  # Asterisk's own newline
+    parking.park(session.pbx, ch, announce, timeout)
+
+
+async def parkedcalls(session: AmiSession, m: Message) -> None:
+    """ParkedCalls: one ParkedCall event per parked call, then ParkedCallsComplete."""
+    action_id = get(m, "ActionID")
+    session.respond(m, True, ("EventList", "start"), ("Message", "Parked calls will follow"))
+    listed = parking.parked_calls(session.pbx)
+    for body in listed:  # the ActionID comes last in these
+        session.send([("Event", "ParkedCall"), *body, ("ActionID", action_id)])
+    count = str(len(listed))
+    session.send(
+        [("Event", "ParkedCallsComplete"), ("ActionID", action_id), ("EventList", "Complete"),
+         ("ListItems", count), ("Total", count)]
+    )  # fmt: skip
+
+
 async def events(session: AmiSession, m: Message) -> None:
     """Events: change which events this session receives."""
     on = session.set_event_mask(get(m, "EventMask", "on"))
@@ -377,4 +411,6 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "atxfer": atxfer,
     "bridge": bridge,
     "blindtransfer": blindtransfer,
+    "park": park,
+    "parkedcalls": parkedcalls,
 }

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telephony.twin.channel import Bridge, Channel
+from telephony.twin.parking import app_parkedcall
 from telephony.twin.pbx import Hungup, Jump, Pbx
 
 App = Callable[[Pbx, Channel, str], Awaitable[bool]]
@@ -343,7 +344,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     one.may_transfer = "t" in options
     caller.may_transfer = "T" in options
     one.wake.clear()
-    one = await _talk(pbx, caller, one, bridge)
+    one, bridge = await _talk(pbx, caller, one, bridge)
     pbx.clear_bridge_peers(bridge)
     if caller.pending == "redirect" and caller.redirect_to is not None:
         # leaving the bridge publishes the location the Redirect set
@@ -353,7 +354,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if moved is not None:
         one.context, one.exten, one.priority = moved
         pbx.moved_snapshot(one)
-    if caller.pending is None:  # the called side hung up: it leaves the bridge first
+    if caller.pending is None and one.bridge is bridge:  # the called side hung up first
         bridge_leave(pbx, bridge, one)
     bridge_leave(pbx, bridge, caller)
     if caller.pending != "redirect":  # a Redirect ends Dial before it times the call
@@ -374,7 +375,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         one.redirect_to, one.pending = None, None
         one.wake.clear()
         pbx.start_dialplan(one)
-    else:
+    elif not one.runner:  # a retriever of a parked call ends in its own dialplan
         one.cause = one.cause or 16
         pbx.destroy(one)
     if caller.pending is not None or "g" not in options:
@@ -385,9 +386,10 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     raise Hungup
 
 
-async def _talk(pbx: Pbx, caller: Channel, one: Channel, bridge: Bridge) -> Channel:
-    """Until a side leaves the Dial's bridge; an attended transfer from the called party
-    leaves it to the transfer, and a completed one makes the target the called party."""
+async def _talk(pbx: Pbx, caller: Channel, one: Channel, bridge: Bridge) -> tuple[Channel, Bridge]:
+    """Until a side leaves the Dial's bridge; an attended transfer from the called party (or
+    a park) leaves it to the transfer, and a completed one makes the target the called
+    party (a parked call taken back: the retriever, in its new bridge)."""
     while True:
         consulting = one.consulting and one.pending != "redirect"
         if caller.pending is None and (one.pending is None or consulting):
@@ -406,10 +408,13 @@ async def _talk(pbx: Pbx, caller: Channel, one: Channel, bridge: Bridge) -> Chan
             bridge.changed.clear()
             if bridge.swap is not None:
                 one, bridge.swap = bridge.swap, None
+                if bridge.moved_to is not None:
+                    bridge, moved = bridge.moved_to, bridge
+                    moved.moved_to = None
                 continue
         if caller.pending is None and (one.consulting or one.pending is None):
             continue
-        return one
+        return one, bridge
 
 
 async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
@@ -545,6 +550,7 @@ APPS: dict[str, App] = {
     "amd": app_amd,
     "waitforsilence": app_waitforsilence,
     "dial": app_dial,
+    "parkedcall": app_parkedcall,
     "chanspy": app_chanspy,
 }
 

@@ -70,6 +70,8 @@ class Channel:
     published_at: tuple[str, str, int] | None = None
     #: a caller id taken from the Local peer's connected line, not yet in a snapshot
     unpublished_cid: tuple[str, str] | None = None
+    #: a caller id from the Local peer's connected line, read once Answer's wait is over
+    unread_cid: tuple[str, str] | None = None
     #: its Dial gave it the transfer feature (``t``/``T``): Atxfer works on it
     may_transfer: bool = False
     #: an attended transfer from this channel is under way (its Dial leaves it to that)
@@ -153,6 +155,7 @@ class Bridge:
     #: an attended transfer changed who is in it (``swap``: the new called party)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     swap: Channel | None = None
+    moved_to: Bridge | None = None  # a parked call taken back talks in this bridge now
 
     def block(self) -> Message:
         """The bridge snapshot header block."""

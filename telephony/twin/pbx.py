@@ -31,6 +31,7 @@ from telephony.twin.channel import (
     bare_name,
 )
 from telephony.twin.dialplan import Dialplan, Step, expand
+from telephony.twin.parking import PARKEDCALLS, ParkingLot
 from telephony.twin.sounds import STOCK_SOUNDS
 from telephony.twin.wire import Message
 
@@ -100,6 +101,8 @@ class Pbx:
         sounds: dict[str, int] | None = None,
     ) -> None:
         self.dialplan = dialplan
+        if dialplan.find("parkedcalls", "701") is None:
+            dialplan.merge(PARKEDCALLS)
         #: features.conf ``[featuremap]`` (e.g. ``{"atxfer": "*2"}``); none by default
         self.features: dict[str, str] = {}
         #: the sound files this Asterisk has (name -> length in 8 kHz samples)
@@ -127,6 +130,8 @@ class Pbx:
         self.silence_after: Callable[[Channel, float], float] = lambda _ch, needed: needed
         self.on_hangup: list[Callable[[Channel], None]] = []
         self.spies: dict[str, list[Callable[[], None]]] = {}
+        #: res_parking's default lot (AMI Park, ParkedCalls, ``[parkedcalls]``)
+        self.parking = ParkingLot(self.new_bridge())
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -173,6 +178,10 @@ class Pbx:
             await asyncio.sleep(seconds * self.time_scale)
             return
         self.check(ch)
+        if ch.unread_cid is not None and ch.app.lower() != "answer":
+            # a caller id its Local peer sent during Answer's wait, read by the next wait
+            (ch.cid_num, ch.cid_name), ch.unread_cid = ch.unread_cid, None
+            self.emit("NewCallerid", "call,all", [*ch.block(), ("CID-CallingPres", ALLOWED)])
         deadline = self.now() + seconds * self.time_scale
         try:
             await asyncio.wait_for(ch.wake.wait(), seconds * self.time_scale)
@@ -259,6 +268,10 @@ class Pbx:
         if state == UP and ch.answered_at is None:
             ch.answered_at = self.now()
         self.emit("Newstate", "call,all", ch.block())
+
+    def emit_device(self, device: str, state: str) -> None:
+        """DeviceStateChange of a device that is no channel (a parking space)."""
+        self.emit("DeviceStateChange", "call,all", [("Device", device), ("State", state)])
 
     def device_state(self, ch: Channel, state: str) -> None:
         """Publish the Local device's state (one event per channel change, as Asterisk)."""

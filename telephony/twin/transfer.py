@@ -32,7 +32,7 @@ DIGITS_AFTER = 3.25  # the target's digits, then features.conf transferdigittime
 RING_WAIT = 1.0  # at most this long for the target's phone to ring before the move
 
 
-def _connected(pbx: Pbx, ch: Channel, party: tuple[str, str]) -> None:
+def connected_line(pbx: Pbx, ch: Channel, party: tuple[str, str]) -> None:
     """A bridge tells ``ch`` whom it talks to. A Local ``;1``'s new connected line becomes its
     ``;2``'s caller id: published at once when it has a number, else only at the ``;2``'s
     hang-up (as Asterisk shows it); a ``;2``'s as ``Pbx._connected_to`` does."""
@@ -48,6 +48,9 @@ def _connected(pbx: Pbx, ch: Channel, party: tuple[str, str]) -> None:
         return
     if party[0] == UNKNOWN:
         peer.unpublished_cid = party
+        return
+    if peer.app.lower() == "answer" and peer.pending is None:
+        peer.unread_cid = party  # Answer waits for media; it reads the update after that
         return
     peer.cid_num, peer.cid_name = party
     pbx.emit(
@@ -118,7 +121,7 @@ async def attended_transfer(pbx: Pbx, transferer: Channel, context: str, exten: 
     bridge_enter(pbx, consult, transferer)
     pbx.set_var(one, "BRIDGEPEER", transferer.name)
     pbx.set_var(transferer, "BRIDGEPEER", one.name)
-    _connected(pbx, transferer, _party(one))
+    connected_line(pbx, transferer, _party(one))
     answered = await _first(pbx, transferer, one, pair.outcome)
     if answered and pair.outcome.result() == "answer" and one.alive:
         # Answer() waits for the first media frame: the transferer's audio brings it at once
@@ -204,7 +207,7 @@ def _complete(
             ("DestBridgeUniqueid", orig.uniqueid),
         ],
     )
-    _connected(pbx, target, _party(transferee))
+    connected_line(pbx, target, _party(transferee))
     pbx.emit("BridgeDestroy", "call,all", consult.block())
     transferer.consulting = False
     transferer.cause = transferer.cause or 16
@@ -212,7 +215,7 @@ def _complete(
     if peer is not None:
         peer.cause = peer.cause or 16
         peer.interrupt("hangup")
-    _connected(pbx, transferee, _party(target))
+    connected_line(pbx, transferee, _party(target))
     orig.swap = target
     orig.changed.set()
 

@@ -50,6 +50,13 @@ class Desk:
         async with self.http.post(url, json=body or {}, headers=headers) as resp:
             return resp.status, await resp.json()
 
+    async def get(self, user: str, path: str) -> Any:
+        """GET /api/agent/call<path> as ``user``: the JSON body of a 200."""
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        async with self.http.get(f"{self.base}/api/agent/call{path}", headers=headers) as resp:
+            assert resp.status == 200
+            return await resp.json()
+
     def agent(self, agent_id: str) -> dict[str, Any]:
         return next(a for a in self.acd.live_view()["agents"] if a["agent"] == agent_id)
 
@@ -149,6 +156,11 @@ async def test_hold_keeps_both_legs_and_unhold_bridges_them_again(desk: Desk) ->
         )
 
     await eventually(held)
+    view = await desk.get("ana", "/controls")
+    assert view == {
+        "call_id": caller.linkedid, "state": "connected", "held": True, "transfer": None,
+        "outbound": None,
+    }  # fmt: skip
     for path, body in [
         ("/hold", None),
         ("/dtmf", {"digits": "1"}),
@@ -365,6 +377,11 @@ async def test_click_to_call_rings_the_agent_then_the_customer(desk: Desk) -> No
     status, answer = await desk.post("ana", "/originate", body)
     assert status == 202 and answer["detail"]["number"] == "5511988880001"
     assert desk.agent("2001")["pause_reason"] == "outbound call"
+    view = await desk.get("ana", "/controls")
+    assert (view["state"], view["outbound"]) == (
+        "outbound",
+        {"number": "5511988880001", "customer_id": "000123"},
+    )
 
     def customer_bridged() -> bool:
         """the customer's leg shares a bridge with the agent's phone"""

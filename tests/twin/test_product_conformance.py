@@ -47,6 +47,7 @@ SCENARIOS = {
         ProductScenario("product_click_to_call_local"),
         ProductScenario("product_dialer_noanswer"),
         ProductScenario("product_hold_redirect_bridge"),
+        ProductScenario("product_hold_park"),
         ProductScenario("product_blind_transfer"),
         ProductScenario("product_blind_transfer_caller"),
         # features.conf atxfer => *2 in the lab; not the _unfiltered file: the feature code's
