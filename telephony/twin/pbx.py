@@ -473,7 +473,14 @@ class Pbx:
                     ch.wake.clear()
                     ch.priority += 1
                     ch.app = ch.appdata = ""
-                    await self._in_bridge(ch)
+                    try:
+                        await self._in_bridge(ch)
+                    except Redirected:  # moved on from the bridge (a transfer, a Redirect)
+                        assert ch.redirect_to is not None
+                        ch.context, ch.exten, ch.priority = ch.redirect_to
+                        ch.redirect_to, ch.pending = None, None
+                        ch.wake.clear()
+                        script = None
                     continue
                 if ended or ch.pending == "hangup":
                     break

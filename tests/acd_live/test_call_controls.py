@@ -173,8 +173,10 @@ async def test_hold_keeps_both_legs_and_unhold_bridges_them_again(desk: Desk) ->
     await eventually(lambda: desk.bridged_with(caller.name) == {agent_leg})
     status, answer = await desk.post("ana", "/unhold")
     assert (status, answer["error"]["code"]) == (409, "not_on_hold")
-    assert (await desk.post("ana", "/hangup"))[0] == 202
-    await eventually(lambda: desk.channel(caller.name) is None)
+    # after an unhold (Bridge action) the call can still be transferred
+    target = {"type": "queue", "value": "suporte"}
+    assert (await desk.post("ana", "/transfer", {"mode": "blind", "target": target}))[0] == 202
+    await eventually(lambda: any("Local/2002@agents" in n for n in desk.bridged_with(caller.name)))
 
 
 async def test_caller_hanging_up_on_hold_ends_the_agents_leg(desk: Desk) -> None:
