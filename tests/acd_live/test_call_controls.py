@@ -378,7 +378,8 @@ async def test_click_to_call_rings_the_agent_then_the_customer(desk: Desk) -> No
     body = {"number": "5511988880001", "customer_id": "000123"}
     status, answer = await desk.post("ana", "/originate", body)
     assert status == 202 and answer["detail"]["number"] == "5511988880001"
-    assert desk.agent("2001")["pause_reason"] == "outbound call"
+    placing = desk.agent("2001")
+    assert (placing["state"], placing["pause_reason"]) == ("on_call", "outbound call")
     view = await desk.get("ana", "/controls")
     assert (view["state"], view["outbound"]) == (
         "outbound",
