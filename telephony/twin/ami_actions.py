@@ -12,7 +12,7 @@ from telephony.twin import parking
 from telephony.twin.ami import AmiSession, caller_id, hms
 from telephony.twin.channel import Channel
 from telephony.twin.pbx import OriginateRequest
-from telephony.twin.transfer import attended_transfer
+from telephony.twin.transfer import attended_transfer, pass_digits
 from telephony.twin.wire import Message, get, get_all
 
 
@@ -355,6 +355,9 @@ async def atxfer(session: AmiSession, m: Message) -> None:
         session.pbx.set_var(ch, "TRANSFER_CONTEXT", context)
         if ch.may_transfer and ch.bridge is not None and not ch.consulting:
             session.pbx.spawn(attended_transfer(session.pbx, ch, context, exten), "atxfer")
+        elif ch.bridge is not None:  # no feature on this channel: the digits go through
+            digits = session.pbx.features["atxfer"] + exten
+            session.pbx.spawn(pass_digits(session.pbx, ch, digits), "atxfer-digits")
 
 
 async def park(session: AmiSession, m: Message) -> None:

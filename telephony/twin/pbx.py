@@ -179,8 +179,8 @@ class Pbx:
             return
         self.check(ch)
         if ch.unread_cid is not None and ch.app.lower() != "answer":
-            # a caller id its Local peer sent during Answer's wait, read by the next wait
-            (ch.cid_num, ch.cid_name), ch.unread_cid = ch.unread_cid, None
+            # a caller id its Local peer sent during Answer's wait, published by the next app
+            ch.unread_cid = None
             self.emit("NewCallerid", "call,all", [*ch.block(), ("CID-CallingPres", ALLOWED)])
         deadline = self.now() + seconds * self.time_scale
         try:

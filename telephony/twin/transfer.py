@@ -27,8 +27,57 @@ from telephony.twin.channel import UNKNOWN, Bridge, Channel
 if TYPE_CHECKING:
     from telephony.twin.pbx import Pbx
 
-HOLD_AFTER = 0.26  # the feature code's two digits typed and recognised
-DIGITS_AFTER = 3.25  # the target's digits, then features.conf transferdigittimeout
+HOLD_AFTER = 0.261  # from the code's first digit to the Hold (its digits 0.16 s apart)
+DIGIT_GAP = 0.06  # between the target's digits, once the code is recognised
+DIGIT_TIMEOUT = 3.005  # features.conf transferdigittimeout after the last digit
+PASSED_GAP = 0.16  # between digits typed on a channel that may not transfer
+PASSED_LENGTH = 0.1  # how long each such digit plays to the other side
+
+
+def received(pbx: Pbx, ch: Channel, digit: str) -> None:
+    """A digit the Atxfer typed on ``ch`` (DTMFEnd only, as Asterisk shows it)."""
+    pbx.emit(
+        "DTMFEnd",
+        "dtmf,all",
+        [*ch.block(), ("Digit", digit), ("DurationMs", "0"), ("Direction", "Received")],
+    )
+
+
+async def pass_digits(pbx: Pbx, ch: Channel, digits: str) -> None:
+    """Atxfer on a channel whose Dial gave it no transfer feature: the code and the target's
+    digits cross the bridge, and the other side hears them as tones."""
+    for n, digit in enumerate(digits):
+        if n:
+            await asyncio.sleep((PASSED_GAP - PASSED_LENGTH) * pbx.time_scale)
+        bridge = ch.bridge
+        if not ch.alive or bridge is None:
+            return
+        received(pbx, ch, digit)
+        other = next((c for c in bridge.members if c is not ch), None)
+        if other is None:
+            continue
+        far = other.peer if other.peer is not None and other.peer.alive else None
+        pbx.emit("DTMFBegin", "dtmf,all", [*other.block(), ("Digit", digit), ("Direction", "Sent")])
+        if far is not None:
+            pbx.emit(
+                "DTMFBegin", "dtmf,all", [*far.block(), ("Digit", digit), ("Direction", "Received")]
+            )
+        await asyncio.sleep(PASSED_LENGTH * pbx.time_scale)
+        ms = str(int(PASSED_LENGTH * 1000))
+        if other.alive:
+            pbx.emit(
+                "DTMFEnd",
+                "dtmf,all",
+                [*other.block(), ("Digit", digit), ("DurationMs", ms), ("Direction", "Sent")],
+            )
+        if far is not None and far.alive:
+            pbx.emit(
+                "DTMFEnd",
+                "dtmf,all",
+                [*far.block(), ("Digit", digit), ("DurationMs", ms), ("Direction", "Received")],
+            )
+
+
 RING_WAIT = 1.0  # at most this long for the target's phone to ring before the move
 
 
@@ -50,7 +99,11 @@ def connected_line(pbx: Pbx, ch: Channel, party: tuple[str, str]) -> None:
         peer.unpublished_cid = party
         return
     if peer.app.lower() == "answer" and peer.pending is None:
-        peer.unread_cid = party  # Answer waits for media; it reads the update after that
+        # the update is the frame Answer() waits for: it ends the wait, and the new caller id
+        # is published by the next application (after its Newexten)
+        peer.cid_num, peer.cid_name = party
+        peer.unread_cid = party
+        peer.wake.set()
         return
     peer.cid_num, peer.cid_name = party
     pbx.emit(
@@ -67,7 +120,14 @@ async def attended_transfer(pbx: Pbx, transferer: Channel, context: str, exten: 
     orig = transferer.bridge
     if orig is None:
         return
-    await asyncio.sleep(HOLD_AFTER * pbx.time_scale)
+    code = pbx.features.get("atxfer", "")
+    for n, digit in enumerate(code):  # the feature code, typed and recognised
+        if n:
+            await asyncio.sleep(PASSED_GAP * pbx.time_scale)
+        if not transferer.alive:
+            return
+        received(pbx, transferer, digit)
+    await asyncio.sleep(max(0.0, HOLD_AFTER - PASSED_GAP * (len(code) - 1)) * pbx.time_scale)
     others = [c for c in orig.members if c is not transferer]
     if transferer.bridge is not orig or not transferer.alive or len(others) != 1:
         return
@@ -76,7 +136,12 @@ async def attended_transfer(pbx: Pbx, transferer: Channel, context: str, exten: 
     transferee.on_hold = True
     pbx.emit("MusicOnHoldStart", "call,all", [*transferee.block(), ("Class", "default")])
     transferer.consulting = True
-    await asyncio.sleep(DIGITS_AFTER * pbx.time_scale)
+    for digit in exten:  # the target's digits, consumed by the feature (not passed on)
+        await asyncio.sleep(DIGIT_GAP * pbx.time_scale)
+        if not transferer.alive:
+            return
+        received(pbx, transferer, digit)
+    await asyncio.sleep(DIGIT_TIMEOUT * pbx.time_scale)
     if not transferer.alive or transferer.pending is not None or not transferee.alive:
         transferer.consulting = False
         return
@@ -124,9 +189,6 @@ async def attended_transfer(pbx: Pbx, transferer: Channel, context: str, exten: 
     connected_line(pbx, transferer, _party(one))
     answered = await _first(pbx, transferer, one, pair.outcome)
     if answered and pair.outcome.result() == "answer" and one.alive:
-        # Answer() waits for the first media frame: the transferer's audio brings it at once
-        two.wake.set()
-        await asyncio.sleep(0)
         pbx.emit("DialEnd", "call,all", [*one.block("Dest"), ("DialStatus", "ANSWER")])
         pbx.set_var(one, "BRIDGEPEER", transferer.name)
         pbx.set_var(transferer, "BRIDGEPEER", one.name)
