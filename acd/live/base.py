@@ -29,6 +29,7 @@ from telephony.link import AsteriskLink
 ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
+OUTBOUND = "outbound call"  # the agent's own click-to-call: no offer reaches him meanwhile
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 
 TAKEN_KEPT = 20_000
@@ -98,6 +99,8 @@ class AcdBase:
         self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
         self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
+        #: calls a blind transfer already sent to the offered agent's [connect] (not rung again)
+        self._rung_by_transfer: set[str] = set()
         self.log_book = QueueLogBook(log_writer, log_loader)
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel

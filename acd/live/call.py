@@ -51,6 +51,8 @@ class StoredCall:
     campaign_id: str | None = None
     lead_id: str | None = None
     customer_id: str | None = None  # the lead's customer, for the agent's desktop
+    held: bool = False  # on hold by the agent (caller in [call-hold], agent's leg waiting)
+    held_leg: str | None = None  # the agent's leg while held (unhold bridges it back)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the store."""

@@ -92,8 +92,10 @@ def build_app(
         register_erp(app, erp)
     if acd_config is not None:
         from atende.web.acd_api import add_routes
+        from atende.web.call_control_api import add_call_control_routes
 
         add_routes(app, acd, acd_config)
+        add_call_control_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
     add_campaign_routes(app, campaigns or CampaignsWeb(users.engine, erp=erp and erp.port))
     add_reports_and_operations(app, acd_config, ops, site_zone)

@@ -12,6 +12,7 @@ from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
 from atende.web.campaign_uploads_api import OPERATIONS as UPLOAD_OPERATIONS
 from atende.web.campaigns_api import OPERATIONS as CAMPAIGN_OPERATIONS
 from atende.web.collection_lists_api import OPERATIONS as COLLECTION_OPERATIONS
+from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
 from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
@@ -45,8 +46,9 @@ def core_operations() -> list[Operation]:
 
 def document_all() -> dict[str, Any]:
     """The engine's API as its route tables describe it: core, ACD, customer and ERP operations."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *CAMPAIGN_OPERATIONS,
-           *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS, *erp_operations()]  # fmt: skip
+    ops = [*core_operations(), *ACD_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
+           *CAMPAIGN_OPERATIONS, *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS,
+           *erp_operations()]  # fmt: skip
     return document(ops, title="Atende API", description=DESCRIPTION)
 
 
@@ -54,8 +56,9 @@ def document_for(app: web.Application) -> dict[str, Any]:
     """The route tables' operations and every other ``/api/`` route ``app`` serves, described
     from its handler (docstring, roles, path parameters, ``@documented`` types; a JSON object
     body for POST/PUT/PATCH)."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *CAMPAIGN_OPERATIONS,
-           *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS, *erp_operations()]  # fmt: skip
+    ops = [*core_operations(), *ACD_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
+           *CAMPAIGN_OPERATIONS, *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS,
+           *erp_operations()]  # fmt: skip
     described = {(op.method, op.path) for op in ops}
     for route in app.router.routes():
         resource = route.resource
