@@ -22,7 +22,6 @@ from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
 from acd.live.call import OutboundAnswered, StoredCall
 from acd.live.call_controls import CallControls
-from acd.live.leases import Leases
 from acd.live.store import StoredAgent
 from acd.live.view import live_view
 from ivr import CallbackAccepted, CallerRouted

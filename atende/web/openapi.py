@@ -9,10 +9,10 @@ from aiohttp import web
 
 from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
+from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
 from atende.web.campaign_uploads_api import OPERATIONS as UPLOAD_OPERATIONS
 from atende.web.campaigns_api import OPERATIONS as CAMPAIGN_OPERATIONS
 from atende.web.collection_lists_api import OPERATIONS as COLLECTION_OPERATIONS
-from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
 from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations

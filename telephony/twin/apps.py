@@ -395,6 +395,8 @@ def _spy_mode(options: str) -> str:
     if "B" in options:
         return "barge"
     return "whisper" if "w" in options else "listen"
+
+
 async def _talk(pbx: Pbx, caller: Channel, one: Channel, bridge: Bridge) -> tuple[Channel, Bridge]:
     """Until a side leaves the Dial's bridge; an attended transfer from the called party (or
     a park) leaves it to the transfer, and a completed one makes the target the called
