@@ -172,6 +172,7 @@ async def run_demo(settings: Settings) -> int:
     print(f"\nAtende demo: open {url} and sign in with one of the demo users:")
     for name, (password, role) in DEMO_USERS.items():
         print(f"  {name:<12} {password:<16} ({role.value})")
+    print(f"Agent desk (sign in as agent2001; callers are demo customers): {url}agent.html")
     print(f"Interval reports and staffing: {url}reports.html · readiness: {url}readyz")
     print("Stop with Ctrl-C.\n", flush=True)
     log.info("demo_ready", web=url, twin_ami_port=settings.twin_ami_port)
