@@ -15,6 +15,8 @@ from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import UserStore
 from atende.crm_runtime import build_crm
 from atende.db import make_engine, upgrade
+from atende.desk.screen_pop import ScreenPop
+from atende.desk.service import AgentDesk
 from atende.erp_runtime import build_erp
 from atende.operations import MeteredAsteriskLink, Operations
 from atende.passwords import PasswordPool
@@ -75,6 +77,8 @@ class Engine:
             else MemoryStore()
         )
         self.acd: InboundAcd | None = None
+        self.desk: AgentDesk | None = None
+        self.screen_pop: ScreenPop | None = None
         self.ops = Operations.build(
             db=self.db,
             link=self.link,
@@ -128,6 +132,10 @@ class Engine:
         await self.agi.start()
         await self.link.start()
         await self._start_acd()
+        assert self.acd is not None
+        self.desk = AgentDesk(self.acd, self.crm.views, self.acd_config, self.db)
+        self.screen_pop = ScreenPop(self.desk, self.acd.feed)
+        await self.screen_pop.start()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -145,6 +153,7 @@ class Engine:
                 site_zone=ZoneInfo(self.settings.erp_timezone),
                 sign_in=sign_in_policy(self.settings),
                 customers=self.crm.views,
+                desk=self.desk,
             ),
             access_log=None,
         )
@@ -188,6 +197,8 @@ class Engine:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.screen_pop is not None:
+            await self.screen_pop.stop()
         if self.acd is not None:
             await self.acd.stop()
         await self.acd_state.close()

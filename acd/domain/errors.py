@@ -110,3 +110,16 @@ class UsernameInUse(AcdError):
         super().__init__(f"user {username!r} already acts as agent {agent_id!r}")
         self.username = username
         self.agent_id = agent_id
+
+
+class NoCall(AcdError):
+    """The agent has no call for what was asked (pause after the call, end a wrap-up...)."""
+
+    code = "no_call"
+
+
+class DispositionRequired(AcdError):
+    """The agent's last call needs its disposition (the queue has codes) before he leaves
+    wrap-up."""
+
+    code = "disposition_required"

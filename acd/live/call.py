@@ -45,6 +45,7 @@ class StoredCall:
     callback_number: str | None = None
     callback_leg: str | None = None
     caller_gone: bool = False
+    ended_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the store."""

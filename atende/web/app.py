@@ -12,6 +12,7 @@ from aiohttp import web
 from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
+from atende.web.agent_api import add_routes as add_agent_routes
 from atende.web.crm_api import add_routes as add_customer_routes
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
@@ -26,6 +27,7 @@ from atende.web.sessions import add_routes as add_session_routes
 if TYPE_CHECKING:
     from acd.live import InboundAcd
     from acd.live.sql import AcdConfigStore
+    from atende.desk.service import AgentDesk
     from atende.operations import Operations
     from crm_sync.app.customer_views import CustomerViews
 
@@ -63,6 +65,7 @@ def build_app(
     ops: Operations | None = None,
     site_zone: ZoneInfo | None = None,
     customers: CustomerViews | None = None,
+    desk: AgentDesk | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -86,6 +89,7 @@ def build_app(
 
         add_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
+    add_agent_routes(app, desk)
     add_reports_and_operations(app, acd_config, ops, site_zone)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)

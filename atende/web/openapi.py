@@ -9,6 +9,7 @@ from aiohttp import web
 
 from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
+from atende.web.agent_api import OPERATIONS as AGENT_OPERATIONS
 from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
@@ -40,9 +41,18 @@ def core_operations() -> list[Operation]:
     ]  # fmt: skip
 
 
+TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CRM_OPERATIONS)
+
+
 def document_all() -> dict[str, Any]:
     """The engine's API as its route tables describe it: core, ACD, customer and ERP operations."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *erp_operations()]
+    ops = [
+        *core_operations(),
+        *ACD_OPERATIONS,
+        *AGENT_OPERATIONS,
+        *CRM_OPERATIONS,
+        *erp_operations(),
+    ]
     return document(ops, title="Atende API", description=DESCRIPTION)
 
 
@@ -50,7 +60,13 @@ def document_for(app: web.Application) -> dict[str, Any]:
     """The route tables' operations and every other ``/api/`` route ``app`` serves, described
     from its handler (docstring, roles, path parameters, ``@documented`` types; a JSON object
     body for POST/PUT/PATCH)."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CRM_OPERATIONS, *erp_operations()]
+    ops = [
+        *core_operations(),
+        *ACD_OPERATIONS,
+        *AGENT_OPERATIONS,
+        *CRM_OPERATIONS,
+        *erp_operations(),
+    ]
     described = {(op.method, op.path) for op in ops}
     for route in app.router.routes():
         resource = route.resource
