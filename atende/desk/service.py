@@ -147,19 +147,28 @@ class AgentDesk:
             self.send(agent_id, {"type": "state", **self.status(agent_id).model_dump(mode="json")})
 
     # ------------------------------------------------------------------ customers
+    async def check_customer(self, agent_id: str, code: str, store: str) -> None:
+        """``NotYourCustomer`` unless the customer store belongs to one of ``agent_id``'s calls
+        of today (the same rule for the view and for what the agent does in the ERP)."""
+        key = customer_key(code, store)
+        now = self.clock()
+        if self.calls.may_read(agent_id, key, now):
+            return
+        since = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0)
+        had = (
+            await self.views.interactions.agent_customers(agent_id, since) if self.views else set()
+        )
+        if (code, store) not in had:
+            raise NotYourCustomer(key)
+        self.calls.allow(agent_id, key, now)
+
     async def customer_view(self, agent_id: str, code: str, store: str) -> CustomerView:
         """The view of a customer of one of ``agent_id``'s calls of today (``NotYourCustomer``
         otherwise); opening one of the current call's candidates picks it for the call."""
         if self.views is None:
             raise RuntimeError("the customer view is not running")
         key = customer_key(code, store)
-        now = self.clock()
-        if not self.calls.may_read(agent_id, key, now):
-            since = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0)
-            had = await self.views.interactions.agent_customers(agent_id, since)
-            if (code, store) not in had:
-                raise NotYourCustomer(key)
-            self.calls.allow(agent_id, key, now)
+        await self.check_customer(agent_id, code, store)
         call = self.status(agent_id).call
         known = self.calls.get(call.call_id) if call is not None else None
         if known is not None and any(c.customer_id == key for c in known.customers):

@@ -27,6 +27,7 @@ from atende.dispositions import (
     disposition_of,
     dispositions_of,
 )
+from atende.web.agent_scope import check_agent_customer
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply, validate
 from atende.web.errors import ApiError
 from atende.web.openapi_ops import documented
@@ -88,6 +89,7 @@ async def set_disposition(request: web.Request) -> web.Response:
         outcome_id = None
         if body.outcome is not None:
             payload = validate(PAYLOADS[body.outcome.kind], body.outcome.payload)
+            await check_agent_customer(request, payload.customer_code, payload.customer_store)
             outcome = Outcome(payload, call_id=call_id, agent=agent)
             outcome_id = await record_call_outcome(conn, outcome, now=now)
         disposition_id = await add_disposition(

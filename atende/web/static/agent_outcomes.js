@@ -51,7 +51,7 @@
     form.view = ev.detail;
     if (changed) drawOverdue();
     const f = $("#order-form");
-    if (!f.delivery_date.value) f.delivery_date.value = isoDay(1);
+    if (!f.delivery_date.value) f.delivery_date.value = isoDay(0);  // due now: released at once
     const p = $("#promise-form");
     if (!p.promised_on.value) p.promised_on.value = isoDay(1);
   });

@@ -72,6 +72,9 @@ const AGENT_TEXT = {
       disposition_taken: "Esta chamada já tem tabulação.", unknown_disposition: "Tabulação desconhecida.",
       not_your_call: "Esta chamada não é sua.", not_your_customer: "Este cliente não é de uma chamada sua.",
       illegal_transition: "Não é possível neste estado.", not_logged_in: "Você não está nas filas.",
+      transfer_unavailable: "A central não tem a transferência consultada configurada.",
+      not_an_agent: "Nenhum agente está configurado para este usuário.",
+      acd_not_running: "A distribuição de chamadas não está funcionando.",
     },
   },
   en: {
@@ -143,6 +146,9 @@ const AGENT_TEXT = {
       unknown_disposition: "Unknown disposition.", not_your_call: "This call is not yours.",
       not_your_customer: "This customer is not one of your calls'.",
       illegal_transition: "Not possible in this state.", not_logged_in: "You are not logged in to the queues.",
+      transfer_unavailable: "The phone system has no attended transfer set up.",
+      not_an_agent: "No agent is configured for this user.",
+      acd_not_running: "Call distribution is not running.",
     },
   },
 };
