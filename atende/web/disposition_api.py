@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from atende.audit import AuditEntry, write_audit
+from atende.auth import Principal, Role
 from atende.desk.dispose import check_code, disposed
 from atende.desk.service import NotAnAgent, Refused
-from atende.auth import Principal, Role
 from atende.dispositions import (
     Disposition,
     add_disposition,
