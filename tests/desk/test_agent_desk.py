@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.desk.conftest import BAKERY, MARIA, SALES_DID, Desk
+from tests.web.openapi_check import conforms
 
 
 def _state(wanted: str) -> Any:
@@ -50,6 +51,8 @@ async def test_screen_pop_before_the_answer_then_disposition_rules(desk: Desk) -
     seen_view = await socket.until(lambda m: m["type"] == "view")
     assert seen_view["customer_id"] == "000002-01"
     status, me = await ana.call("GET", "/api/agent/me")
+    _, spec = await ana.call("GET", "/api/openapi.json")
+    conforms(spec, "/api/agent/me", "get", 200, me)
     assert me["call"]["state"] == "connected"
     assert me["call"]["customers"][0]["name"] == "Maria Souza"
 
@@ -76,9 +79,11 @@ async def test_screen_pop_before_the_answer_then_disposition_rules(desk: Desk) -
     assert (status, out["error"]["code"]) == (403, "not_your_call")
     status, out = await ana.call("POST", "/api/agent/call/disposition", body)
     assert status == 201, out
+    conforms(spec, "/api/agent/call/disposition", "post", 201, out)
     assert (out["code"], out["agent"]["state"], out["agent"]["call"]) == ("sale", "available", None)
     status, out = await ana.call("POST", "/api/agent/call/disposition", body)
     assert (status, out["error"]["code"]) == (409, "disposition_taken")
+    conforms(spec, "/api/agent/call/disposition", "post", 409, out)
     await socket.until(_state("available"))
 
     status, view = await ana.call("GET", "/api/agent/customers/000002-01/view")
