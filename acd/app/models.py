@@ -15,6 +15,7 @@ from pydantic_core import CoreSchema
 
 from acd.domain import (
     AgentConfig,
+    DispositionCode,
     EscalationStep,
     QueueConfig,
     QueueName,
@@ -161,6 +162,7 @@ class QueuePatch(BaseModel):
     when_no_agents: WhenNoAgents | None = None
     default_handle_time: Seconds | None = None
     escalation: tuple[EscalationStep, ...] | None = None
+    dispositions: tuple[DispositionCode, ...] | None = None
 
     def apply(self, config: QueueConfig) -> dict[str, Any]:
         """``config``'s fields with the ones given here (to be validated as a QueueConfig)."""

@@ -1,5 +1,9 @@
 """``/api/calls/{call_id}/disposition``: the agent's wrap-up code, with the ERP outcome if any.
 
+The code must be one of the call's queue's codes when the queue lists some
+(``unknown_disposition``); an agent's disposition ends the wrap-up held for it, as
+``POST /api/agent/call/disposition`` (the desktop's route) does.
+
 The disposition and its outcome are written in one transaction; a bad outcome refuses the
 whole request (nothing is stored), a good one is delivered by the outbox worker exactly once.
 
@@ -19,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from atende.audit import AuditEntry, write_audit
 from atende.auth import Principal, Role
+from atende.desk.dispose import check_code, disposed
+from atende.desk.service import NotAnAgent, Refused
 from atende.dispositions import (
     Disposition,
     add_disposition,
@@ -27,6 +33,7 @@ from atende.dispositions import (
     disposition_of,
     dispositions_of,
 )
+from atende.web.agent_api import DESK
 from atende.web.agent_scope import check_agent_customer
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply, validate
 from atende.web.errors import ApiError
@@ -82,8 +89,14 @@ async def set_disposition(request: web.Request) -> web.Response:
     who = principal(request)
     agent = who.username
     now = ctx.clock()
+    desk = request.app.get(DESK)
     async with ctx.engine.begin() as conn:
         await check_call_access(conn, who, call_id)
+        if desk is not None:
+            try:
+                await check_code(desk, conn, call_id, None, body.code)
+            except Refused as exc:
+                raise ApiError(exc.status, exc.code, exc.message) from None
         if await disposition_of(conn, call_id) is not None:
             raise ApiError(409, "disposition_exists", "the call has its disposition already")
         outcome_id = None
@@ -101,6 +114,13 @@ async def set_disposition(request: web.Request) -> web.Response:
             outcome_id=outcome_id,
             now=now,
         )
+    if desk is not None and who.role is Role.AGENT:  # his wrap-up ends, his view shows it
+        try:
+            agent_id = await desk.agent_of(agent)
+        except NotAnAgent:
+            agent_id = None
+        if agent_id is not None:
+            await disposed(desk, agent_id, call_id, body.code, body.notes, outcome_id)
     return reply({"id": disposition_id, "outcome_id": outcome_id}, 201)
 
 
