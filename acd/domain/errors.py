@@ -112,8 +112,16 @@ class UsernameInUse(AcdError):
         self.agent_id = agent_id
 
 
-class NoCall(AcdError):
-    """The agent has no call for what was asked (pause after the call, end a wrap-up...)."""
+# ------------------------------------------------------------------ the agent's call controls
+class CallControlRefused(AcdError):
+    """A call control (hang up, hold, transfer, DTMF, click-to-call) the call's state refuses."""
+
+    code = "call_control_refused"
+
+
+class NoCall(CallControlRefused):
+    """The agent has no call for what was asked (a call control, pause after the call, end a
+    wrap-up...)."""
 
     code = "no_call"
 
@@ -123,3 +131,57 @@ class DispositionRequired(AcdError):
     wrap-up."""
 
     code = "disposition_required"
+
+
+class NotConnected(CallControlRefused):
+    """The agent's call is not connected yet (offered, ringing) or is over."""
+
+    code = "not_connected"
+
+
+class OnHold(CallControlRefused):
+    """The caller is on hold: unhold first."""
+
+    code = "on_hold"
+
+
+class NotOnHold(CallControlRefused):
+    """Unhold of a caller who is not on hold."""
+
+    code = "not_on_hold"
+
+
+class TransferInProgress(CallControlRefused):
+    """An attended transfer is under way: complete or cancel it first."""
+
+    code = "transfer_in_progress"
+
+
+class NoTransfer(CallControlRefused):
+    """Complete or cancel with no attended transfer under way."""
+
+    code = "no_transfer"
+
+
+class UnknownTarget(CallControlRefused):
+    """The transfer's target (queue, agent, number) does not exist or is not valid."""
+
+    code = "unknown_target"
+
+
+class AgentBusy(CallControlRefused):
+    """The target agent is not available (or the agent himself may not start a call now)."""
+
+    code = "agent_busy"
+
+
+class AsteriskUnavailable(CallControlRefused):
+    """Asterisk did not take the action (link down, or the action refused)."""
+
+    code = "asterisk_unavailable"
+
+
+class TransferUnavailable(CallControlRefused):
+    """Asterisk refused an attended transfer (no ``atxfer`` feature code in features.conf)."""
+
+    code = "transfer_unavailable"

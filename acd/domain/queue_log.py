@@ -21,6 +21,7 @@ class QueueEvent(StrEnum):
     ABANDON = "ABANDON"  # data: position, origposition, waittime
     COMPLETEAGENT = "COMPLETEAGENT"  # data: holdtime, calltime, origposition
     COMPLETECALLER = "COMPLETECALLER"  # data: holdtime, calltime, origposition
+    TRANSFER = "TRANSFER"  # data: extension, context, holdtime, calltime, origposition
     EXITWITHTIMEOUT = "EXITWITHTIMEOUT"  # data: position, origposition, waittime, reason
     EXITEMPTY = "EXITEMPTY"  # data: position, origposition, waittime
     FULL = "FULL"

@@ -27,6 +27,8 @@ from acd.domain.decisions import (
     Timeout,
 )
 from acd.domain.errors import (
+    AgentBusy,
+    AgentNotFound,
     CallNotFound,
     CallStateConflict,
     DispositionRequired,
@@ -355,18 +357,77 @@ class Router:
     def call_ended(self, call_id: str, now: float, by_agent: bool = False) -> list[Decision]:
         """A connected call ended; the agent goes to wrap-up (or straight back to available)."""
         call = self._call(call_id, CallState.CONNECTED, "end")
+        event = QueueEvent.COMPLETEAGENT if by_agent else QueueEvent.COMPLETECALLER
+        return self._end_talk(call, self._time(now), event, ())
+
+    def call_transferred(
+        self,
+        call_id: str,
+        now: float,
+        kind: str,
+        target: str,
+        priority: int | None = None,
+        route: bool = True,
+    ) -> list[Decision]:
+        """The agent of a connected call transferred it (TRANSFER ``target|kind|...``); he goes
+        to wrap-up as after any call. ``kind`` ``queue``: the caller joins queue ``target`` as a
+        new entry (his wait there starts now; his priority is kept, or ``priority``); ``agent``:
+        agent ``target`` (available) is offered the call at once, in the call's queue (a new
+        entry too: a miss puts the caller in that queue's line); ``number``: the call leaves
+        the ACD. ``route=False`` (an attended transfer Asterisk completed): the call leaves the
+        ACD whatever the target. Nothing changes when the target is refused."""
+        call = self._call(call_id, CallState.CONNECTED, "be transferred")
+        now = self._time(now)
+        _check_id("transfer target", target)
+        if not route:
+            if kind not in ("queue", "agent", "number"):
+                raise InvalidValue(f"transfer kind must be queue, agent or number, got {kind!r}")
+            return self._end_talk(call, now, QueueEvent.TRANSFER, (target, kind))
+        if kind == "queue" and target not in self.queues:
+            raise QueueNotFound(f"unknown queue {target!r}")
+        if kind == "agent":
+            found = self.agents.get(target)
+            if found is None:
+                raise AgentNotFound(f"agent {target!r} is not logged in")
+            if found.state is not A.AVAILABLE or found.agent_id == call.agent_id:
+                raise AgentBusy(f"agent {target!r} is {found.state.value}, not available")
+        elif kind not in ("queue", "number"):
+            raise InvalidValue(f"transfer kind must be queue, agent or number, got {kind!r}")
+        level = call.priority if priority is None else priority
+        decisions = self._end_talk(call, now, QueueEvent.TRANSFER, (target, kind))
+        if kind == "queue":
+            q = self.queues[target]
+            return decisions + self._enter(call_id, q, now, level, call.first_joined_at, ())
+        if kind == "agent":
+            q = self.queues[call.queue]
+            new = Call(call_id, q.name, level, now, call.first_joined_at, next(self._seq))
+            self.calls[call_id] = new
+            q.line.add(new)
+            new.orig_position = q.line.position(new)
+            q.counters.offered += 1
+            self._record(
+                now, call_id, q.name, NONE, QueueEvent.ENTERQUEUE,
+                str(level), str(new.orig_position), repr(now),
+            )  # fmt: skip
+            return [*decisions, self._offer(q, new, self.agents[target], now)]
+        return decisions
+
+    def _end_talk(
+        self, call: Call, now: float, event: QueueEvent, lead: tuple[str, ...]
+    ) -> list[Decision]:
+        """The agent's talk on ``call`` is over (completed or transferred): record it and send
+        him to wrap-up (or back to available)."""
+        call_id = call.call_id
         agent = self.agents[call.agent_id or ""]
         q = self.queues[call.queue]
-        now = self._time(now)
         wrap = q.config.wrap_up_seconds
         held = bool(q.config.dispositions) and agent.disposed_call != call_id
         agent.disposed_call = None
         after = A.WRAP_UP if wrap > 0 or held else A.AVAILABLE
         agent.move(after, now, "end a call", frozenset({A.ON_CALL}))
         talk = now - call.answered_at
-        event = QueueEvent.COMPLETEAGENT if by_agent else QueueEvent.COMPLETECALLER
         self._record(
-            now, call_id, q.name, agent.agent_id, event,
+            now, call_id, q.name, agent.agent_id, event, *lead,
             secs(call.answered_at - call.entered_at), secs(talk), str(call.orig_position),
         )  # fmt: skip
         q.counters.completed += 1

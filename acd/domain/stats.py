@@ -206,8 +206,9 @@ def stats_from_log(
         elif ev is E.EXITEMPTY:
             waiting.pop(r.call_id, None)
             of(r.queue).exited_empty += 1
-        elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER:
-            _, answered = connected.pop(r.call_id, (r.queue, r.time - _number(r.data, 1)))
+        elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER or ev is E.TRANSFER:
+            calltime = _number(r.data, 3 if ev is E.TRANSFER else 1)
+            _, answered = connected.pop(r.call_id, (r.queue, r.time - calltime))
             talk = r.time - answered
             c = of(r.queue)
             c.completed += 1
@@ -266,6 +267,7 @@ _AGENT_EVENTS = frozenset(
         QueueEvent.RINGNOANSWER,
         QueueEvent.COMPLETEAGENT,
         QueueEvent.COMPLETECALLER,
+        QueueEvent.TRANSFER,
         QueueEvent.WRAPUPEND,
         QueueEvent.PAUSE,
         QueueEvent.UNPAUSE,

@@ -99,6 +99,8 @@ class AcdBase:
         self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
         self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
+        #: calls a blind transfer already sent to the offered agent's [connect] (not rung again)
+        self._rung_by_transfer: set[str] = set()
         self.log_book = QueueLogBook(log_writer, log_loader)
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel

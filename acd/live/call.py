@@ -46,6 +46,8 @@ class StoredCall:
     callback_leg: str | None = None
     caller_gone: bool = False
     ended_at: float | None = None
+    held: bool = False  # on hold by the agent (caller in [call-hold], agent's leg waiting)
+    held_leg: str | None = None  # the agent's leg while held (unhold bridges it back)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the store."""

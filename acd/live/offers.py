@@ -66,6 +66,11 @@ class Offers(AcdBase):
         if call.caller_gone:  # a callback whose caller hung up: call him back
             await self._place_callback(call, agent, offer)
             return []
+        if call.call_id in self._rung_by_transfer:  # BlindTransfer sent him to [connect]
+            self._rung_by_transfer.discard(call.call_id)
+            log.info("acd_offered", linkedid=call.call_id, agent=agent.agent_id,
+                     queue=offer.queue, by="transfer")  # fmt: skip
+            return []
         # a failed offer: the caller left (his hangup follows) or Asterisk is away (the
         # resync settles the call; else the router's ring timeout cancels the offer)
         await self.dialplan.ring_agent(
@@ -97,7 +102,8 @@ class Offers(AcdBase):
 
     async def _release_wrapped(self, agent_id: str, call_id: str) -> None:
         await self.store.release(agent_id, call_id)
-        await self.store.remove_call(call_id)
+        if call_id not in self.calls:  # a transferred call goes on: keep its record
+            await self.store.remove_call(call_id)
 
     # ------------------------------------------------------------------ callbacks
     async def _offer_callback(self, decision: OfferCallback) -> None:

@@ -21,7 +21,7 @@ import structlog
 from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
 from acd.live.call import CallState, StoredCall
-from acd.live.leases import Leases
+from acd.live.call_controls import CallControls
 from acd.live.store import StoredAgent
 from acd.live.view import live_view
 from ivr import CallbackAccepted, CallerRouted
@@ -42,7 +42,7 @@ class AcdNotReady(RuntimeError):
     """The ACD has not restored its state yet (Asterisk not reached since the start)."""
 
 
-class InboundAcd(Leases):
+class InboundAcd(CallControls):
     """Skills-based routing of inbound callers to agents, against one Asterisk server."""
 
     # ------------------------------------------------------------------ life cycle

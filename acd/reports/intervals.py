@@ -270,11 +270,12 @@ class _Builder:
             bucket = known.bucket if known else self.bounds.index(r.time)
             if (row := self.row(r.queue, bucket)) is not None:
                 row.callbacks += 1
-        elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER:
-            c = self.call(r, _number(r.data, 0), ends=True)
+        elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER or ev is E.TRANSFER:
+            skip = 2 if ev is E.TRANSFER else 0  # TRANSFER: extension, context first
+            c = self.call(r, _number(r.data, skip), ends=True)
             connected = c.connected_at
             if connected is None:
-                connected = r.time - _number(r.data, 1)
+                connected = r.time - _number(r.data, skip + 1)
             if (row := self.row(r.queue, c.bucket)) is not None:
                 row.completed += 1
                 row.talk_time += r.time - connected
@@ -297,8 +298,9 @@ class _Builder:
         elif ev is E.RINGNOANSWER:
             if here is not None:
                 self.arow(r.agent, here).no_answers += 1
-        elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER:
-            since = a.talk_since if a.talk_since is not None else r.time - _number(r.data, 1)
+        elif ev is E.COMPLETEAGENT or ev is E.COMPLETECALLER or ev is E.TRANSFER:
+            calltime = _number(r.data, 3 if ev is E.TRANSFER else 1)
+            since = a.talk_since if a.talk_since is not None else r.time - calltime
             self.spread(r.agent, since, r.time, "talk_time")
             a.talk_since = None
             config = self.configs.get(r.queue)
@@ -382,6 +384,7 @@ _AGENT_EVENTS = frozenset(
         E.RINGNOANSWER,
         E.COMPLETEAGENT,
         E.COMPLETECALLER,
+        E.TRANSFER,
         E.WRAPUPEND,
         E.PAUSE,
         E.UNPAUSE,

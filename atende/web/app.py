@@ -86,8 +86,10 @@ def build_app(
         register_erp(app, erp)
     if acd_config is not None:
         from atende.web.acd_api import add_routes
+        from atende.web.call_control_api import add_call_control_routes
 
         add_routes(app, acd, acd_config)
+        add_call_control_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
     add_agent_routes(app, desk)
     add_reports_and_operations(app, acd_config, ops, site_zone)

@@ -10,6 +10,7 @@ from aiohttp import web
 from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
 from atende.web.agent_api import OPERATIONS as AGENT_OPERATIONS
+from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
 from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
@@ -41,7 +42,7 @@ def core_operations() -> list[Operation]:
     ]  # fmt: skip
 
 
-TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CRM_OPERATIONS)
+TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS)
 
 
 def document_all() -> dict[str, Any]:
@@ -50,6 +51,7 @@ def document_all() -> dict[str, Any]:
         *core_operations(),
         *ACD_OPERATIONS,
         *AGENT_OPERATIONS,
+        *CALL_CONTROL_OPERATIONS,
         *CRM_OPERATIONS,
         *erp_operations(),
     ]
@@ -64,6 +66,7 @@ def document_for(app: web.Application) -> dict[str, Any]:
         *core_operations(),
         *ACD_OPERATIONS,
         *AGENT_OPERATIONS,
+        *CALL_CONTROL_OPERATIONS,
         *CRM_OPERATIONS,
         *erp_operations(),
     ]

@@ -35,6 +35,10 @@ INBOUND_CONTEXTS = (
     "callback-offer",
     "callback-result",
     "callback-dial",
+    "call-hold",
+    "agent-hold",
+    "transfer-out",
+    "outbound",
 )
 
 

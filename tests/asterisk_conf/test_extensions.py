@@ -87,7 +87,7 @@ def test_connect_dials_the_agent_with_a_ring_timeout(dialplan: Any, extensions: 
     (dial,) = [s for s in steps if s.app == "Dial"]
     interface, timeout, options = dial.args.split(",")
     assert (interface, timeout) == ("${ATENDE_DIAL_TO}", "${ATENDE_RING_FOR}")
-    assert options == "${CONNECT_DIAL_OPTIONS}g"
+    assert options == "${CONNECT_DIAL_OPTIONS}gt"  # t: the agent may transfer (Atxfer)
     before = [(s.app, s.args) for s in steps if s.priority < dial.priority]
     names = [args for _, args in before]
     copied = names.index("ATENDE_DIAL_TO=${AGENT_INTERFACE}")
@@ -152,7 +152,7 @@ def test_dialer_runs_amd_and_reports_it(dialplan: Any) -> None:
 def test_outbound_dials_through_the_trunk(dialplan: Any, conf: Any) -> None:
     """An agent's own call goes out through the PJSIP trunk with a ring timeout."""
     (dial,) = [s for s in dialplan["outbound"]["_X."] if s.app == "Dial"]
-    assert dial.args == "PJSIP/${EXTEN}@${TRUNK},${OUTBOUND_RING_TIMEOUT}"
+    assert dial.args == "PJSIP/${EXTEN}@${TRUNK},${OUTBOUND_RING_TIMEOUT},g"
     pjsip = conf("pjsip.conf")
     trunk_name = dict(conf("extensions.conf").one("globals").items)["TRUNK"]
     assert pjsip.one(trunk_name, "endpoint").get("context") == "inbound"
