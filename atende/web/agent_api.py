@@ -172,6 +172,11 @@ async def desk_disposition(request: web.Request) -> web.Response:
     outcome = None
     if body.outcome is not None:
         payload = validate(PAYLOADS[body.outcome.kind], body.outcome.payload)
+        try:
+            await desk.check_customer(agent_id, payload.customer_code, payload.customer_store)
+        except NotYourCustomer:
+            message = "the outcome's customer is not of his calls"
+            raise ApiError(403, "not_your_customer", message) from None
         outcome = Outcome(payload, call_id=body.call_id, agent=who.username)
     now = utc_now(desk)
     done = await give_disposition(desk, agent_id, who.username, body, now, outcome)

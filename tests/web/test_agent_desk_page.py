@@ -5,6 +5,7 @@ another agent can open neither that call nor that customer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from tests.integration.acd_stack import QUEUE_SKILLS, acd_settings, product_twin
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a-long-password-1"
+SHARED = "5511987654321"  # customers 000001-01 and 000001-02 share it
 CAFE = "5511933334444"  # customer 000003-01, alone on its number, risk C, limit 100.00
 CODES = (
     DispositionCode(code="sale", label="Venda"),
@@ -51,6 +53,17 @@ class Desk:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"}
         async with self.http.request(method, self.base + path, json=body, headers=headers) as r:
             return r.status, await r.json()
+
+
+async def waiting_in(engine: Engine, queue: str) -> int:
+    """Callers waiting in ``queue`` once one is there (the engine's own live view)."""
+    assert engine.acd is not None
+    for _ in range(300):
+        found = next(q for q in engine.acd.live_view()["queues"] if q["queue"] == queue)
+        if found["waiting"]:
+            return int(found["waiting"])
+        await asyncio.sleep(0.05)
+    return 0
 
 
 @pytest.fixture
@@ -96,7 +109,9 @@ async def test_agent_takes_a_call_enters_an_order_and_closes_it(desk: Desk, brow
     Central calls: its view pops while the phone still rings; answered, he orders 50 coffees
     (500.00 over a 100.00 limit): the ERP blocks the order by credit (01) and the page shows the
     reason and the position. The caller hangs up; leaving wrap-up waits for the disposition;
-    once given, he is available again."""
+    once given, he is available again. The bakery calls from a number two stores share: he
+    picks one; a transfer to a queue that does not exist is refused with the reason, a blind
+    transfer to the support queue goes, and after the disposition he is available."""
     # the phone rings 15 s (twin time 300 at 0.05; the Dial gives up after 30 s) before
     # answering: the pop must come first
     desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=300)
@@ -147,6 +162,32 @@ async def test_agent_takes_a_call_enters_an_order_and_closes_it(desk: Desk, brow
 
     call_id = await page.locator("#call-panel").get_attribute("data-call-id")
     assert call_id
+
+    # the bakery calls from the number its two stores share: the agent picks the store
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=20)
+    second = await desk.twin.place_inbound_call("1133330001", SHARED, "Padaria")
+    assert second is not None
+    pick = page.locator('#candidates button[data-customer="000001-02"]')
+    await pick.wait_for(timeout=15000)
+    assert await page.locator("#candidates button").count() == 2
+    await pick.click()
+    await page.locator("#view[data-customer='000001-02']").wait_for(timeout=10000)
+    await page.locator("#call-panel[data-call-state=connected]").wait_for(timeout=30000)
+    # a refused control says why; then a blind transfer to the support queue
+    await page.fill("#transfer input[name=value]", "no-such-queue")
+    await page.click("#transfer button[type=submit]")
+    await page.locator("#call-error", has_text="Destino desconhecido").wait_for(timeout=10000)
+    await page.select_option("#transfer select[name=mode]", "blind")
+    await page.select_option("#transfer select[name=type]", "queue")
+    await page.fill("#transfer input[name=value]", "suporte")
+    await page.click("#transfer button[type=submit]")
+    await page.locator("#call-status", has_text="Enviado").wait_for(timeout=10000)
+    await page.locator("#state[data-state=wrap_up]").wait_for(timeout=15000)
+    assert desk.engine.acd is not None
+    assert await waiting_in(desk.engine, "suporte") == 1  # the caller waits for support
+    await page.select_option("#disposition select[name=code]", "no_sale")
+    await page.click("#disposition button[type=submit]")
+    await page.locator("#state[data-state=available]").wait_for(timeout=15000)
     # agent2 can open neither the call nor its customer, in the desk or in the ERP
     status, body = await desk.call("GET", "/api/agent/customers/000003-01/view", "agent2")
     assert (status, body["error"]["code"]) == (403, "not_your_customer")

@@ -12,6 +12,7 @@ const Agent = (() => {
 
   const desk = {
     me: null, // the last state document (GET /api/agent/me or a "state" message)
+    lastCall: null, // the last call the state named (kept for its disposition)
     callId: null, // the call on screen
     candidates: [], // customers of the call's number
     customer: null, // "CODE-STORE" on screen
@@ -147,7 +148,14 @@ const Agent = (() => {
     if (keep && list.some((o) => o.code === chosen)) select.value = chosen;
   }
 
-  function render(me) {
+  function render(state) {
+    // A call transferred away leaves the agent in wrap-up with no call: the page keeps the
+    // last one so its disposition can still be given.
+    if (state.call) desk.lastCall = state.call;
+    else if (state.state === "wrap_up" && desk.lastCall) {
+      state = Object.assign({}, state, { call: Object.assign({}, desk.lastCall, { state: "ended" }) });
+    } else desk.lastCall = null;
+    const me = state;
     desk.me = me;
     const s = me.state;
     const tt = t();
@@ -349,7 +357,10 @@ const Agent = (() => {
       const f = ev.target;
       const body = { call_id: desk.callId, code: f.code.value };
       if (f.note.value.trim()) body.note = f.note.value.trim();
-      await act("/api/agent/call/disposition", body, "#call-error");
+      const done = await act("/api/agent/call/disposition", body, "#call-error");
+      if (done && desk.lastCall && desk.lastCall.call_id === body.call_id) {
+        desk.lastCall.disposition = { code: body.code, note: body.note || "" };
+      }
       api("/api/agent/me").then(render, () => {});
     });
     setInterval(() => {
