@@ -66,6 +66,29 @@ async def waiting_in(engine: Engine, queue: str) -> int:
     return 0
 
 
+async def hang_up_once_answered(page: Any) -> bool:
+    """Press hang-up until the engine takes it: while the customer's phone still rings it
+    answers ``not_connected`` ("The call is not answered yet."), shown on the page."""
+    for _ in range(100):
+        await page.click("#btn-hangup")
+        said = page.locator("#call-status:not(:empty), #call-error:not(:empty)").first
+        await said.wait_for(state="attached")  # the panel may go as the call ends
+        if await page.locator("#call-status").inner_text() == "Sent.":
+            return True
+        assert await page.locator("#call-error").inner_text() == "The call is not answered yet."
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def later_wrap_up_end(page: Any, at_least: float) -> bool:
+    """Whether the page's state comes to say the wrap-up ends at ``at_least`` or later."""
+    for _ in range(200):
+        if await page.evaluate("Agent.desk.me.wrap_up_ends_at") >= at_least:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     """Twin + engine (SQLite) with the small ERP world; agent 2001 is user ``agent``, 2002 is
@@ -202,3 +225,73 @@ async def test_agent_takes_a_call_enters_an_order_and_closes_it(desk: Desk, brow
     # ... while the agent who took it may read her position
     status, _ = await desk.call("GET", "/api/erp/customers/000003/01/position", "agent")
     assert status == 200
+
+
+async def test_agent_pauses_promises_opens_a_ticket_and_calls_back(
+    desk: Desk, browser: Any
+) -> None:
+    """In English: the agent logs in, pauses for a break and comes back; the bakery calls and
+    he picks its main store; in the call he asks to pause for lunch after it, sends a DTMF
+    digit, records a promise to pay its overdue title (amount summed from the title) and opens
+    a service ticket; the caller hangs up; he extends his wrap-up; the disposition puts him in
+    the lunch pause he asked for; from there he calls the customer back (his phone first) and
+    hangs up; then he logs out of the queues."""
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=20)
+    desk.twin.set_customer(SHARED, "human", delay=20)  # answers the call-back after 1 s
+    page = await browser.new_page()
+    await page.goto(desk.base + "/agent.html")
+    await page.select_option("#lang", "en")
+    await page.fill("input[name=username]", "agent")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("#login button[type=submit]")
+    await page.locator("#btn-login", has_text="Log in to the queues").click()
+    await page.locator("#state[data-state=available]").wait_for(timeout=10000)
+    await page.select_option("#pause-reason", "break")
+    await page.click("#btn-pause")
+    await page.locator("#state[data-state=paused]", has_text="Intervalo").wait_for(timeout=10000)
+    await page.click("#btn-available")
+    await page.locator("#state[data-state=available]").wait_for(timeout=10000)
+    await page.locator("#link[data-link=up]").wait_for(state="attached", timeout=10000)
+
+    caller = await desk.twin.place_inbound_call("1133330001", SHARED, "Padaria")
+    assert caller is not None
+    await page.locator('#candidates button[data-customer="000001-01"]').click(timeout=15000)
+    await page.locator("#view[data-customer='000001-01']").wait_for(timeout=10000)
+    assert await page.locator('#titles tbody tr.overdue[data-key="NF-000100-A"]').count() == 1
+    await page.locator("#call-panel[data-call-state=connected]").wait_for(timeout=30000)
+
+    await page.select_option("#after-reason", "lunch")
+    await page.click("#btn-pause-after")
+    await page.locator("#pause-after-note", has_text="Almoço").wait_for(timeout=10000)
+    await page.click('#keypad button[data-digit="5"]')
+    await page.locator("#call-status", has_text="Sent").wait_for(timeout=10000)
+
+    await page.click('[data-tab="promise-form"]')
+    await page.check('#promise-titles input[value="NF-000100-A"]')
+    assert await page.input_value("#promise-form input[name=amount]") == "250.50"
+    await page.click("#promise-form button[type=submit]")
+    await page.locator("#outcome-result", has_text="saved: 250.50").wait_for(timeout=30000)
+    await page.click('[data-tab="ticket-form"]')
+    await page.fill("#ticket-form input[name=product]", "P1")
+    await page.fill("#ticket-form input[name=serial]", "SN-1")
+    await page.fill("#ticket-form textarea[name=description]", "Grinder stuck again")
+    await page.click("#ticket-form button[type=submit]")
+    await page.locator("#outcome-result", has_text="opened").wait_for(timeout=30000)
+
+    assert desk.twin.hangup(caller.name)
+    await page.locator("#state[data-state=wrap_up]").wait_for(timeout=15000)
+    ends = await page.evaluate("Agent.desk.me.wrap_up_ends_at")
+    await page.click("#btn-wrap-extend")
+    assert await later_wrap_up_end(page, ends + 29)
+    await page.select_option("#disposition select[name=code]", "sale")
+    await page.click("#disposition button[type=submit]")
+    await page.locator("#state[data-state=paused]", has_text="Almoço").wait_for(timeout=15000)
+
+    await page.click('#registration button.dial[data-number="+5511987654321"]')
+    await page.locator("#state-status", has_text="Calling +5511987654321").wait_for(timeout=10000)
+    await page.locator("#call-panel[data-direction=outbound]").wait_for(timeout=30000)
+    assert await hang_up_once_answered(page)
+    await page.locator("#state[data-state=paused]", has_text="Almoço").wait_for(timeout=30000)
+    await page.locator("#call-panel").wait_for(state="hidden", timeout=10000)
+    await page.click("#btn-logout")
+    await page.locator("#state[data-state=logged_out]").wait_for(timeout=10000)

@@ -7,12 +7,15 @@ const Agent = (() => {
   const $ = (sel) => document.querySelector(sel);
   const LANG_KEY = "atende.lang";
   const ON_A_CALL = ["reserved", "ringing", "on_call", "wrap_up"];
+  const OUTBOUND_PAUSE = "outbound call"; // the ACD's pause while the agent's own call lasts
   let lang = AGENT_TEXT[localStorage.getItem(LANG_KEY)] ? localStorage.getItem(LANG_KEY) : "pt-BR";
   const t = () => AGENT_TEXT[lang];
 
   const desk = {
     me: null, // the last state document (GET /api/agent/me or a "state" message)
     lastCall: null, // the last call the state named (kept for its disposition)
+    outbound: null, // the number of the agent's click-to-call under way
+    outboundSeen: false, // the ACD has paused the agent for that call
     callId: null, // the call on screen
     candidates: [], // customers of the call's number
     customer: null, // "CODE-STORE" on screen
@@ -181,8 +184,21 @@ const Agent = (() => {
     $("#btn-wrap-end").disabled = needsCode;
     $("#btn-wrap-end").title = needsCode ? tt.errors.disposition_required : "";
     if (me.call) newCall(me.call);
-    renderCall(me.call);
+    // the click-to-call is over once the ACD has paused the agent for it and no longer does
+    if (me.pause_reason === OUTBOUND_PAUSE) desk.outboundSeen = true;
+    else if (desk.outboundSeen) { desk.outbound = null; desk.outboundSeen = false; }
+    renderCall(me.call || outboundCall(me));
     tick();
+  }
+
+  /** The agent's own click-to-call while the ACD keeps him paused for it (the state has no
+  call for it): hang-up and DTMF work on it. */
+  function outboundCall(me) {
+    if (!desk.outbound || me.pause_reason !== OUTBOUND_PAUSE) return null;
+    return {
+      call_id: "", queue: "", caller: desk.outbound, direction: "outbound", state: "dialing",
+      entered_at: me.state_since, answered_at: null, dispositions: [], disposition: null,
+    };
   }
 
   function label(list, code) {
@@ -247,9 +263,13 @@ const Agent = (() => {
       ["since", f.since, new Date((call.answered_at || call.entered_at) * 1000).toLocaleTimeString()],
     ]);
     $("#call-panel").dataset.callId = call.call_id;
+    $("#call-panel").dataset.direction = call.direction;
     $("#call-panel").dataset.callState = call.state;
     const talking = call.state === "connected";
-    document.querySelectorAll("#controls button, #transfer button, #keypad button").forEach((b) => { b.disabled = !talking; });
+    const own = call.state === "dialing";  // his click-to-call: hang-up and DTMF only
+    document.querySelectorAll("#controls button, #transfer button, #keypad button").forEach((b) => { b.disabled = !talking && !own; });
+    ["#btn-hold", "#btn-unhold"].forEach((sel) => { $(sel).disabled = !talking; });
+    $("#transfer").hidden = own;
     const codes = call.dispositions || [];
     options($("#disposition select[name=code]"), codes, true);
     show("#disposition", codes.length > 0 && !call.disposition);
@@ -291,8 +311,12 @@ const Agent = (() => {
   async function dial(number, customer) {
     say("#state-error", null);
     try {
+      $("#state-status").textContent = "";
       await api("/api/agent/call/originate", { number, customer_id: customer });
-      $("#call-status").textContent = t().sent;
+      desk.outbound = number;
+      desk.outboundSeen = Boolean(desk.me && desk.me.pause_reason === OUTBOUND_PAUSE);
+      $("#state-status").textContent = t().dialing(number);
+      if (desk.me) render(desk.me);  // the state may have said "outbound call" already
     } catch (err) { say("#state-error", err); }
   }
 

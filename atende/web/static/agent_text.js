@@ -32,7 +32,7 @@ const AGENT_TEXT = {
       reserved: "chamada a caminho", ringing: "tocando", on_call: "em atendimento",
       wrap_up: "pós-atendimento",
     },
-    call_states: { offered: "oferecida", ringing: "tocando", connected: "em conversa", ended: "encerrada" },
+    call_states: { offered: "oferecida", ringing: "tocando", connected: "em conversa", ended: "encerrada", dialing: "ligação sua" },
     directions: { inbound: "receptiva", outbound: "ativa" },
     link: { up: "", down: "(reconectando…)" },
     facts: {
@@ -45,6 +45,7 @@ const AGENT_TEXT = {
       average_days_late: "Atraso médio (dias)", last_purchase: "Última compra",
     },
     yes: "sim", no: "não", call_phone: "Ligar",
+    dialing: (n) => `Ligando para ${n}: atenda o seu telefone.`,
     pause_after_note: (r) => `Pausa após esta chamada: ${r}`,
     stale: (s) => `Dados do ERP de ${Math.round(s)} s atrás (ERP sem resposta).`,
     orders_unavailable: "O ERP não lista pedidos deste cliente.",
@@ -105,7 +106,7 @@ const AGENT_TEXT = {
       logged_out: "logged out", available: "available", paused: "paused",
       reserved: "call on its way", ringing: "ringing", on_call: "on a call", wrap_up: "wrap-up",
     },
-    call_states: { offered: "offered", ringing: "ringing", connected: "talking", ended: "ended" },
+    call_states: { offered: "offered", ringing: "ringing", connected: "talking", ended: "ended", dialing: "your own call" },
     directions: { inbound: "inbound", outbound: "outbound" },
     link: { up: "", down: "(reconnecting…)" },
     facts: {
@@ -118,6 +119,7 @@ const AGENT_TEXT = {
       average_days_late: "Average days late", last_purchase: "Last purchase",
     },
     yes: "yes", no: "no", call_phone: "Call",
+    dialing: (n) => `Calling ${n}: answer your phone.`,
     pause_after_note: (r) => `Pause after this call: ${r}`,
     stale: (s) => `ERP data from ${Math.round(s)} s ago (the ERP is not answering).`,
     orders_unavailable: "The ERP does not list this customer's orders.",
