@@ -103,9 +103,17 @@ class ScreenPop:
             log.warning("agent_desk_busy")
             job.close()
             return
-        task = asyncio.create_task(job)
+        task = asyncio.create_task(self._guarded(job))
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
+
+    @staticmethod
+    async def _guarded(job: Coroutine[Any, Any, None]) -> None:
+        """A lookup or a write that fails is logged; the desktop goes on."""
+        try:
+            await job
+        except Exception:
+            log.exception("agent_desk_job_failed")
 
     async def _offer(self, call: DeskCall) -> None:
         """Look the caller up and send the offer (view or candidates)."""

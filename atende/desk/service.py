@@ -155,7 +155,8 @@ class AgentDesk:
         key = customer_key(code, store)
         now = self.clock()
         if not self.calls.may_read(agent_id, key, now):
-            since = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0)
+            day = datetime.fromtimestamp(now, UTC).date()
+            since = datetime(day.year, day.month, day.day, tzinfo=UTC)
             had = await self.views.interactions.agent_customers(agent_id, since)
             if (code, store) not in had:
                 raise NotYourCustomer(key)
