@@ -10,7 +10,8 @@
    the view read from the ERP each time, in the same run. Goal: p99 under 50 ms on a hit.
 
     python bench/screen_pop.py [--reads 3000] [--customers 300] [--agents 500] [--calls 200]
-                               [--redis URL] [--database URL] [--skip-reads] [--skip-push]
+                               [--rate 8] [--redis URL] [--database URL] [--skip-reads]
+                               [--skip-push]
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ if __name__ == "__main__":
     parser.add_argument("--database", default="", help="default: a SQLite file in a temp folder")
     parser.add_argument("--agents", type=int, default=500, help="agents on WebSockets")
     parser.add_argument("--calls", type=int, default=200, help="calls per case (hit, miss, ERP)")
+    parser.add_argument("--rate", type=float, default=8.0, help="calls offered a second")
     parser.add_argument("--skip-reads", action="store_true")
     parser.add_argument("--skip-push", action="store_true")
     asyncio.run(run(parser.parse_args()))

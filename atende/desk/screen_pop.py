@@ -23,7 +23,6 @@ from atende.desk.service import AgentDesk, utc
 from crm_sync.app.interactions import record_interaction
 from crm_sync.domain.errors import CrmError
 from crm_sync.domain.interactions import Interaction
-from crm_sync.domain.view import CustomerView
 from erp_bridge.domain.errors import ErpError
 
 log = structlog.get_logger("atende.desk")
@@ -104,13 +103,21 @@ class ScreenPop:
             log.warning("agent_desk_busy")
             job.close()
             return
-        task = asyncio.create_task(job)
+        task = asyncio.create_task(self._guarded(job))
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
+    @staticmethod
+    async def _guarded(job: Coroutine[Any, Any, None]) -> None:
+        """A lookup or a write that fails is logged; the desktop goes on."""
+        try:
+            await job
+        except Exception:
+            log.exception("agent_desk_job_failed")
+
     async def _offer(self, call: DeskCall) -> None:
         """Look the caller up and send the offer (view or candidates)."""
-        view: CustomerView | None = None
+        view: dict[str, Any] | None = None
         customers: list[CustomerRef] = []
         views = self.desk.views
         if views is not None and call.caller:
@@ -123,7 +130,8 @@ class ScreenPop:
                     for c in found.candidates
                 ]
                 if len(found.candidates) == 1:
-                    view = await views.view(found.candidates[0].code, found.candidates[0].store)
+                    first = found.candidates[0]
+                    view = await views.view_document(first.code, first.store)
             except (CrmError, ErpError) as err:
                 log.info("screen_pop_lookup_failed", linkedid=call.call_id, code=err.code)
         self.desk.calls.found(call, customers)
@@ -132,7 +140,7 @@ class ScreenPop:
             {
                 "type": "offer",
                 "call": self.desk.call_body(call),
-                "view": view.model_dump(mode="json") if view is not None else None,
+                "view": view,
                 "candidates": [c.model_dump() for c in customers],
             },
         )
@@ -146,11 +154,11 @@ class ScreenPop:
             return
         code, _, store = customer.partition("-")
         try:
-            view = await views.view(code, store)
+            view = await views.view_document(code, store)
         except (CrmError, ErpError) as err:
             log.info("screen_pop_view_failed", linkedid=call.call_id, code=err.code)
             return
-        message = {"type": "view", "customer_id": customer, "view": view.model_dump(mode="json")}
+        message = {"type": "view", "customer_id": customer, "view": view}
         self.desk.send(call.agent, message)
 
     async def _ended(self, call: DeskCall) -> None:

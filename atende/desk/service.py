@@ -154,7 +154,8 @@ class AgentDesk:
         now = self.clock()
         if self.calls.may_read(agent_id, key, now):
             return
-        since = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0)
+        day = datetime.fromtimestamp(now, UTC).date()
+        since = datetime(day.year, day.month, day.day, tzinfo=UTC)
         had = (
             await self.views.interactions.agent_customers(agent_id, since) if self.views else set()
         )

@@ -15,6 +15,7 @@ correction (before and after) is written to the audit log.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Literal
 
 from aiohttp import web
@@ -114,11 +115,12 @@ async def set_disposition(request: web.Request) -> web.Response:
             outcome_id=outcome_id,
             now=now,
         )
-    if desk is not None and who.role is Role.AGENT:  # his wrap-up ends, his view shows it
-        try:
-            agent_id = await desk.agent_of(agent)
-        except NotAnAgent:
-            agent_id = None
+    if desk is not None:  # the agent's wrap-up held for it ends, his view shows it
+        known = desk.calls.get(call_id)
+        agent_id = known.agent if known is not None else None
+        if agent_id is None and who.role is Role.AGENT:
+            with contextlib.suppress(NotAnAgent):
+                agent_id = await desk.agent_of(agent)
         if agent_id is not None:
             await disposed(desk, agent_id, call_id, body.code, body.notes, outcome_id)
     return reply({"id": disposition_id, "outcome_id": outcome_id}, 201)

@@ -4,6 +4,7 @@ disposition's rules, pause after the call, and customers scoped to the agent's c
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.desk.conftest import BAKERY, MARIA, SALES_DID, Desk
@@ -143,3 +144,33 @@ async def test_candidates_pause_after_call_and_wrap_up_timer(desk: Desk) -> None
     assert {m["type"] for m in other.seen} == {"state", "pong"}
     await other.ws.close()
     await socket.ws.close()
+
+
+async def test_a_supervisor_closes_an_agents_call_and_corrects_it(desk: Desk) -> None:
+    """Through the calls' disposition route: a supervisor's code must be one of the queue's
+    too; his disposition ends the agent's held wrap-up; his correction still works (PUT)."""
+    ana, sup = await desk.sign_in("ana"), await desk.sign_in("sup")
+    socket = await desk.socket(ana)
+    await ana.call("POST", "/api/agent/login")
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=10, talk_time=20)
+    caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
+    assert caller is not None
+    await socket.until(_state("wrap_up"))
+    path = f"/api/calls/{caller.linkedid}/disposition"
+    status, out = await sup.call("POST", path, {"code": "bogus"})
+    for _ in range(200):  # the queue log is written by its own task: wait until it has the call
+        if out["error"]["code"] != "call_unknown":
+            break
+        await asyncio.sleep(0.1)
+        status, out = await sup.call("POST", path, {"code": "bogus"})
+    assert (status, out["error"]["code"]) == (409, "unknown_disposition")
+    status, out = await sup.call("POST", path, {"code": "sale"})
+    assert status == 201, out
+    await socket.until(_state("available"))
+    status, out = await sup.call(
+        "PUT", path, {"code": "no_interest", "notes": "", "reason": "wrong code"}
+    )
+    assert (status, out["code"]) == (200, "no_interest")
+    status, out = await ana.call("POST", "/api/agent/call/disposition", {
+        "call_id": caller.linkedid, "code": "sale"})  # fmt: skip
+    assert (status, out["error"]["code"]) == (409, "disposition_taken")
