@@ -61,3 +61,27 @@ def accepted(control: str, done: dict[str, Any]) -> ControlAccepted:
     """The answer of a control from what the ACD says it sent (``call_id`` and details)."""
     detail = dict(done)
     return ControlAccepted(control=control, call_id=detail.pop("call_id", None), detail=detail)
+
+
+class HeldTransfer(BaseModel):
+    """An attended transfer under way: its target."""
+
+    type: Literal["agent", "number"]
+    value: str
+
+
+class OutboundView(BaseModel):
+    """The agent's click-to-call under way."""
+
+    number: str
+    customer_id: str | None = None
+
+
+class CallControlsView(BaseModel):
+    """What the controls see of the agent's call: which buttons make sense now."""
+
+    call_id: str | None = None
+    state: Literal["offered", "connected", "outbound"] | None = None
+    held: bool = False
+    transfer: HeldTransfer | None = None
+    outbound: OutboundView | None = None

@@ -30,6 +30,7 @@ from telephony.link import AsteriskLink
 ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
+OUTBOUND = "outbound call"  # the agent's own click-to-call: no offer reaches him meanwhile
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 
 TAKEN_KEPT = 20_000

@@ -45,7 +45,7 @@ from acd.domain.errors import (
     TransferInProgress,
     UnknownTarget,
 )
-from acd.live.base import ON_CALL, leg
+from acd.live.base import ON_CALL, OUTBOUND, leg
 from acd.live.call import CallState, StoredCall
 from acd.live.call_actions import CallActions
 from acd.live.leases import Leases
@@ -53,7 +53,6 @@ from telephony.calls.changes import CallEnded, ChannelHungUp, OriginateResult
 
 log = structlog.get_logger("acd.live")
 
-OUTBOUND = "outbound call"  # the pause that keeps offers away from an agent's own call
 NUMBER = re.compile(r"\+?[0-9]{3,20}")
 DIGITS = re.compile(r"[0-9*#]{1,32}")
 _EXTEN = re.compile(r"[0-9]{2,}")

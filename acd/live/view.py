@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from acd.domain import AgentState, Router, StatsSnapshot
-from acd.live.base import AFTER_CALL, ON_CALL
+from acd.live.base import AFTER_CALL, ON_CALL, OUTBOUND
 from acd.live.call import StoredCall
 from acd.live.store import StoredAgent
 
@@ -21,7 +21,8 @@ def live_view(
 ) -> dict[str, Any]:
     """``{"agents": [...], "queues": [...], "calls": [...]}`` for the API and the live page.
 
-    ``held`` maps restored calls to the agent kept busy on them (shown ``on_call``); an agent in
+    ``held`` maps restored calls to the agent kept busy on them (shown ``on_call``, as an agent
+    on his own click-to-call); an agent in
     the wrap-up of a restored call is shown ``wrap_up``.
     """
     live = router.stats(now)
@@ -30,7 +31,7 @@ def live_view(
     for agent_id, stored in sorted(agents.items()):
         view = router.agent(agent_id)
         state = view.state.value
-        if view.state is AgentState.PAUSED and view.pause_reason == ON_CALL:
+        if view.state is AgentState.PAUSED and view.pause_reason in (ON_CALL, OUTBOUND):
             state = "on_call"
         elif view.state is AgentState.PAUSED and view.pause_reason == AFTER_CALL:
             state = AgentState.WRAP_UP.value

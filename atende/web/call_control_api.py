@@ -18,7 +18,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from acd.app.call_models import ControlAccepted, DtmfIn, OriginateIn, TransferIn
+from acd.app.call_controls_state import call_controls_state
+from acd.app.call_models import (
+    CallControlsView,
+    ControlAccepted,
+    DtmfIn,
+    OriginateIn,
+    TransferIn,
+)
 from acd.app.cancel_transfer import cancel_transfer
 from acd.app.click_to_call import click_to_call
 from acd.app.complete_transfer import complete_transfer
@@ -119,6 +126,16 @@ async def originate(request: web.Request) -> web.Response:
     return _reply(await click_to_call(_controls(request), agent, body))
 
 
+@allow(Role.AGENT)
+@acd_errors
+async def controls_state(request: web.Request) -> web.Response:
+    """GET /api/agent/call/controls: the agent's call as the controls see it (held, an
+    attended transfer under way, a click-to-call)."""
+    agent = await _agent_of(request)
+    view = call_controls_state(_controls(request), agent)
+    return web.json_response(view.model_dump(mode="json"))
+
+
 def _op(path: str, handler: Any, body: type[BaseModel] | None = None) -> Operation:
     return Operation(
         "POST", f"/api/agent/call{path}", handler, 202, body, ControlAccepted,
@@ -127,6 +144,14 @@ def _op(path: str, handler: Any, body: type[BaseModel] | None = None) -> Operati
 
 
 OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "GET",
+        "/api/agent/call/controls",
+        controls_state,
+        response=CallControlsView,
+        refusals=(503,),
+        tags=TAGS,
+    ),
     _op("/hangup", hangup),
     _op("/hold", hold),
     _op("/unhold", unhold),

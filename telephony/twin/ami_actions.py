@@ -8,9 +8,11 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from telephony.twin import parking
 from telephony.twin.ami import AmiSession, caller_id, hms
 from telephony.twin.channel import Channel
 from telephony.twin.pbx import OriginateRequest
+from telephony.twin.transfer import attended_transfer, pass_digits
 from telephony.twin.wire import Message, get, get_all
 
 
@@ -335,8 +337,8 @@ async def playdtmf(session: AmiSession, m: Message) -> None:
 async def atxfer(session: AmiSession, m: Message) -> None:
     """Atxfer: without an ``atxfer`` feature code (features.conf ``[featuremap]``; the
     sample leaves it commented out) Asterisk refuses; with one it queues the code's digits
-    on the channel and sets TRANSFER_CONTEXT. The twin stops there: the transfer itself
-    needs the Dial options ``t``/``T``, which the product's dialplan does not give."""
+    on the channel and sets TRANSFER_CONTEXT. The transfer itself only happens on a channel
+    whose Dial gave it the feature (``t``/``T``): :mod:`telephony.twin.transfer`."""
     chan, exten = get(m, "Channel"), get(m, "Exten")
     ch = session.pbx.find(chan) if chan else None
     if not chan:
@@ -349,7 +351,46 @@ async def atxfer(session: AmiSession, m: Message) -> None:
         session.error(m, "No attended transfer feature code found")
     else:
         session.respond(m, True, ("Message", "Atxfer successfully queued"))
-        session.pbx.set_var(ch, "TRANSFER_CONTEXT", get(m, "Context") or ch.context)
+        context = get(m, "Context") or ch.context
+        session.pbx.set_var(ch, "TRANSFER_CONTEXT", context)
+        if ch.may_transfer and ch.bridge is not None and not ch.consulting:
+            session.pbx.spawn(attended_transfer(session.pbx, ch, context, exten), "atxfer")
+        elif ch.bridge is not None:  # no feature on this channel: the digits go through
+            digits = session.pbx.features["atxfer"] + exten
+            session.pbx.spawn(pass_digits(session.pbx, ch, digits), "atxfer-digits")
+
+
+async def park(session: AmiSession, m: Message) -> None:
+    """Park Channel (the parkee) into the default lot; TimeoutChannel hears the space."""
+    chan = get(m, "Channel")
+    ch = session.pbx.find(chan) if chan else None
+    if ch is None:
+        session.error(m, "Unable to park: No such channel")
+        return
+    announce = session.pbx.find(get(m, "TimeoutChannel"))
+    try:
+        timeout = int(get(m, "Timeout", "45000") or "45000")
+    except ValueError:
+        timeout = 45000
+    if ch.bridge is None:
+        session.error(m, "Park action failed")
+        return
+    session.respond(m, True, ("Message", "Park successful\n"))  # Asterisk's own newline
+    parking.park(session.pbx, ch, announce, timeout)
+
+
+async def parkedcalls(session: AmiSession, m: Message) -> None:
+    """ParkedCalls: one ParkedCall event per parked call, then ParkedCallsComplete."""
+    action_id = get(m, "ActionID")
+    session.respond(m, True, ("EventList", "start"), ("Message", "Parked calls will follow"))
+    listed = parking.parked_calls(session.pbx)
+    for body in listed:  # the ActionID comes last in these
+        session.send([("Event", "ParkedCall"), *body, ("ActionID", action_id)])
+    count = str(len(listed))
+    session.send(
+        [("Event", "ParkedCallsComplete"), ("ActionID", action_id), ("EventList", "Complete"),
+         ("ListItems", count), ("Total", count)]
+    )  # fmt: skip
 
 
 async def events(session: AmiSession, m: Message) -> None:
@@ -373,4 +414,6 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "atxfer": atxfer,
     "bridge": bridge,
     "blindtransfer": blindtransfer,
+    "park": park,
+    "parkedcalls": parkedcalls,
 }

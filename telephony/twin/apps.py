@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telephony.twin.channel import Bridge, Channel
+from telephony.twin.parking import app_parkedcall
 from telephony.twin.pbx import Hungup, Jump, Pbx
 
 App = Callable[[Pbx, Channel, str], Awaitable[bool]]
@@ -340,14 +341,10 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     pbx.set_var(one, "BRIDGEPEER", caller.name)
     pbx.set_var(caller, "BRIDGEPEER", one.name)
     caller.app, caller.appdata = "Dial", data
+    one.may_transfer = "t" in options
+    caller.may_transfer = "T" in options
     one.wake.clear()
-    if caller.pending is None and one.pending is None:
-        waits = [asyncio.ensure_future(caller.wake.wait()), asyncio.ensure_future(one.wake.wait())]
-        try:
-            await _first(pbx, list(waits), None)
-        finally:
-            for w in waits:
-                w.cancel()
+    one, bridge = await _talk(pbx, caller, one, bridge)
     pbx.clear_bridge_peers(bridge)
     if caller.pending == "redirect" and caller.redirect_to is not None:
         # leaving the bridge publishes the location the Redirect set
@@ -357,7 +354,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if moved is not None:
         one.context, one.exten, one.priority = moved
         pbx.moved_snapshot(one)
-    if caller.pending is None:  # the called side hung up: it leaves the bridge first
+    if caller.pending is None and one.bridge is bridge:  # the called side hung up first
         bridge_leave(pbx, bridge, one)
     bridge_leave(pbx, bridge, caller)
     if caller.pending != "redirect":  # a Redirect ends Dial before it times the call
@@ -368,7 +365,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         pbx.set_var(caller, "DIALEDTIME", str(dial_ms // 1000))
         pbx.set_var(caller, "DIALEDTIME_MS", str(dial_ms))
     pbx.set_var(caller, "DIALSTATUS", "ANSWER")
-    if one.bridge is not None:
+    if one.bridge is bridge:
         bridge_leave(pbx, bridge, one)
     pbx.emit("BridgeDestroy", "call,all", bridge.block())
     for spyer_done in pbx.spies.pop(one.name, []):
@@ -378,7 +375,7 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
         one.redirect_to, one.pending = None, None
         one.wake.clear()
         pbx.start_dialplan(one)
-    else:
+    elif not one.runner:  # a retriever of a parked call ends in its own dialplan
         one.cause = one.cause or 16
         pbx.destroy(one)
     if caller.pending is not None or "g" not in options:
@@ -387,6 +384,37 @@ async def app_dial(pbx: Pbx, caller: Channel, data: str) -> bool:
     if "g" in options:
         return False
     raise Hungup
+
+
+async def _talk(pbx: Pbx, caller: Channel, one: Channel, bridge: Bridge) -> tuple[Channel, Bridge]:
+    """Until a side leaves the Dial's bridge; an attended transfer from the called party (or
+    a park) leaves it to the transfer, and a completed one makes the target the called
+    party (a parked call taken back: the retriever, in its new bridge)."""
+    while True:
+        consulting = one.consulting and one.pending != "redirect"
+        if caller.pending is None and (one.pending is None or consulting):
+            waits = [
+                asyncio.ensure_future(caller.wake.wait()),
+                asyncio.ensure_future(bridge.changed.wait()),
+            ]
+            if not consulting:
+                waits.append(asyncio.ensure_future(one.wake.wait()))
+            try:
+                await _first(pbx, list(waits), None)
+            finally:
+                for w in waits:
+                    w.cancel()
+        if bridge.changed.is_set():
+            bridge.changed.clear()
+            if bridge.swap is not None:
+                one, bridge.swap = bridge.swap, None
+                if bridge.moved_to is not None:
+                    bridge, moved = bridge.moved_to, bridge
+                    moved.moved_to = None
+                continue
+        if caller.pending is None and (one.consulting or one.pending is None):
+            continue
+        return one, bridge
 
 
 async def app_chanspy(pbx: Pbx, ch: Channel, data: str) -> bool:
@@ -522,6 +550,7 @@ APPS: dict[str, App] = {
     "amd": app_amd,
     "waitforsilence": app_waitforsilence,
     "dial": app_dial,
+    "parkedcall": app_parkedcall,
     "chanspy": app_chanspy,
 }
 

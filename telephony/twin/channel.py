@@ -70,6 +70,12 @@ class Channel:
     published_at: tuple[str, str, int] | None = None
     #: a caller id taken from the Local peer's connected line, not yet in a snapshot
     unpublished_cid: tuple[str, str] | None = None
+    #: a caller id from the Local peer's connected line, read once Answer's wait is over
+    unread_cid: tuple[str, str] | None = None
+    #: its Dial gave it the transfer feature (``t``/``T``): Atxfer works on it
+    may_transfer: bool = False
+    #: an attended transfer from this channel is under way (its Dial leaves it to that)
+    consulting: bool = False
 
     def store(self, name: str, value: str) -> None:
         """Set a variable as Asterisk keeps it: found by its bare name, newest first."""
@@ -146,6 +152,10 @@ class Bridge:
     members: list[Channel] = field(default_factory=list)
     peers_cleared: bool = False
     dissolved: asyncio.Event = field(default_factory=asyncio.Event)
+    #: an attended transfer changed who is in it (``swap``: the new called party)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    swap: Channel | None = None
+    moved_to: Bridge | None = None  # a parked call taken back talks in this bridge now
 
     def block(self) -> Message:
         """The bridge snapshot header block."""

@@ -11,7 +11,7 @@ import structlog
 
 from telephony.twin.ami import AmiUser
 from telephony.twin.traffic import TrafficGenerator, demo_plan
-from telephony.twin.twin import Twin, TwinConfig
+from telephony.twin.twin import FEATURES_CONF, Twin, TwinConfig, read_featuremap
 
 log = structlog.get_logger("telephony.twin.cli")
 
@@ -27,6 +27,7 @@ def twin_config(
         or {"atende": AmiUser("atende")},
         agi_address=agi_address,
         product_inbound=True,
+        features=read_featuremap(FEATURES_CONF),  # as the product's Asterisk is set up
     )
 
 

@@ -31,8 +31,11 @@ from telephony.twin.channel import (
     bare_name,
 )
 from telephony.twin.dialplan import Dialplan, Step, expand
+from telephony.twin.parking import PARKEDCALLS, ParkingLot
 from telephony.twin.sounds import STOCK_SOUNDS
 from telephony.twin.wire import Message
+
+ALLOWED = "0 (Presentation Allowed, Not Screened)"  # CID-CallingPres of a known number
 
 log = structlog.get_logger("telephony.twin.pbx")
 
@@ -98,6 +101,8 @@ class Pbx:
         sounds: dict[str, int] | None = None,
     ) -> None:
         self.dialplan = dialplan
+        if dialplan.find("parkedcalls", "701") is None:
+            dialplan.merge(PARKEDCALLS)
         #: features.conf ``[featuremap]`` (e.g. ``{"atxfer": "*2"}``); none by default
         self.features: dict[str, str] = {}
         #: the sound files this Asterisk has (name -> length in 8 kHz samples)
@@ -125,6 +130,8 @@ class Pbx:
         self.silence_after: Callable[[Channel, float], float] = lambda _ch, needed: needed
         self.on_hangup: list[Callable[[Channel], None]] = []
         self.spies: dict[str, list[Callable[[], None]]] = {}
+        #: res_parking's default lot (AMI Park, ParkedCalls, ``[parkedcalls]``)
+        self.parking = ParkingLot(self.new_bridge())
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -171,6 +178,10 @@ class Pbx:
             await asyncio.sleep(seconds * self.time_scale)
             return
         self.check(ch)
+        if ch.unread_cid is not None and ch.app.lower() != "answer":
+            # a caller id its Local peer sent during Answer's wait, published by the next app
+            ch.unread_cid = None
+            self.emit("NewCallerid", "call,all", [*ch.block(), ("CID-CallingPres", ALLOWED)])
         deadline = self.now() + seconds * self.time_scale
         try:
             await asyncio.wait_for(ch.wake.wait(), seconds * self.time_scale)
@@ -257,6 +268,10 @@ class Pbx:
         if state == UP and ch.answered_at is None:
             ch.answered_at = self.now()
         self.emit("Newstate", "call,all", ch.block())
+
+    def emit_device(self, device: str, state: str) -> None:
+        """DeviceStateChange of a device that is no channel (a parking space)."""
+        self.emit("DeviceStateChange", "call,all", [("Device", device), ("State", state)])
 
     def device_state(self, ch: Channel, state: str) -> None:
         """Publish the Local device's state (one event per channel change, as Asterisk)."""
@@ -458,7 +473,14 @@ class Pbx:
                     ch.wake.clear()
                     ch.priority += 1
                     ch.app = ch.appdata = ""
-                    await self._in_bridge(ch)
+                    try:
+                        await self._in_bridge(ch)
+                    except Redirected:  # moved on from the bridge (a transfer, a Redirect)
+                        assert ch.redirect_to is not None
+                        ch.context, ch.exten, ch.priority = ch.redirect_to
+                        ch.redirect_to, ch.pending = None, None
+                        ch.wake.clear()
+                        script = None
                     continue
                 if ended or ch.pending == "hangup":
                     break
@@ -536,11 +558,8 @@ class Pbx:
             ],
         )
         if changed_cid is not None:  # the same snapshot carries the caller id change
-            self.emit(
-                "NewCallerid",
-                "call,all",
-                [*ch.block(), ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")],
-            )
+            pres = "67 (Number Unavailable)" if ch.cid_num == UNKNOWN else ALLOWED
+            self.emit("NewCallerid", "call,all", [*ch.block(), ("CID-CallingPres", pres)])
         self.device_state(ch, device_state)
         self.channels.pop(ch.name, None)
         if ch.pair is not None:

@@ -25,6 +25,8 @@ LAB_DIALPLAN = HERE / "lab-extensions.conf"
 PRODUCT_DIALPLAN = HERE / "product-extensions.conf"
 #: The product dialplan for a real Asterisk (``asterisk-conf/extensions.conf`` of the repo).
 ASTERISK_CONF = HERE.parents[1] / "asterisk-conf" / "extensions.conf"
+#: features.conf shipped next to it (the ``atxfer`` code the engine's Atxfer needs)
+FEATURES_CONF = ASTERISK_CONF.with_name("features.conf")
 #: The contexts of ``ASTERISK_CONF`` that carry the inbound call path (IVR, hold, connect).
 INBOUND_CONTEXTS = (
     "inbound",
@@ -100,6 +102,20 @@ class DidStats:
     abandoned: int = 0
     arrived: int = 0
     lost_before_routing: int = 0
+
+
+def read_featuremap(path: Path) -> dict[str, str]:
+    """``[featuremap]`` of a features.conf (``atxfer => *2``; comments dropped)."""
+    out: dict[str, str] = {}
+    section = ""
+    for raw in path.read_text().splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif section == "featuremap" and "=" in line:
+            name, _, value = line.partition("=")
+            out[name.strip()] = value.lstrip(">").strip()
+    return out
 
 
 class Twin:

@@ -50,6 +50,13 @@ class Desk:
         async with self.http.post(url, json=body or {}, headers=headers) as resp:
             return resp.status, await resp.json()
 
+    async def get(self, user: str, path: str) -> Any:
+        """GET /api/agent/call<path> as ``user``: the JSON body of a 200."""
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        async with self.http.get(f"{self.base}/api/agent/call{path}", headers=headers) as resp:
+            assert resp.status == 200
+            return await resp.json()
+
     def agent(self, agent_id: str) -> dict[str, Any]:
         return next(a for a in self.acd.live_view()["agents"] if a["agent"] == agent_id)
 
@@ -149,6 +156,11 @@ async def test_hold_keeps_both_legs_and_unhold_bridges_them_again(desk: Desk) ->
         )
 
     await eventually(held)
+    view = await desk.get("ana", "/controls")
+    assert view == {
+        "call_id": caller.linkedid, "state": "connected", "held": True, "transfer": None,
+        "outbound": None,
+    }  # fmt: skip
     for path, body in [
         ("/hold", None),
         ("/dtmf", {"digits": "1"}),
@@ -161,8 +173,10 @@ async def test_hold_keeps_both_legs_and_unhold_bridges_them_again(desk: Desk) ->
     await eventually(lambda: desk.bridged_with(caller.name) == {agent_leg})
     status, answer = await desk.post("ana", "/unhold")
     assert (status, answer["error"]["code"]) == (409, "not_on_hold")
-    assert (await desk.post("ana", "/hangup"))[0] == 202
-    await eventually(lambda: desk.channel(caller.name) is None)
+    # after an unhold (Bridge action) the call can still be transferred
+    target = {"type": "queue", "value": "suporte"}
+    assert (await desk.post("ana", "/transfer", {"mode": "blind", "target": target}))[0] == 202
+    await eventually(lambda: any("Local/2002@agents" in n for n in desk.bridged_with(caller.name)))
 
 
 async def test_caller_hanging_up_on_hold_ends_the_agents_leg(desk: Desk) -> None:
@@ -286,11 +300,28 @@ async def test_dtmf_is_played_to_the_caller(desk: Desk) -> None:
     await eventually(lambda: heard() == ["4", "#"])
 
 
-async def test_attended_transfer_start_refusals_and_completion(desk: Desk) -> None:
-    """Atxfer from the agent's leg (features.conf code present): a second transfer, a hold
-    and a cancel before the target's leg is up are refused; completing hangs up the agent's
-    leg, books TRANSFER and keeps the target agent busy until the call ends."""
+def _consulting(desk: Desk, exten: str) -> ChannelInfo | None:
+    """The attended transfer's leg to ``exten`` (``Local/<exten>@agents-…;1``) once it is up."""
+    return next(
+        (
+            c
+            for c in desk.twin.channels()
+            if c.name.startswith(f"Local/{exten}@agents-")
+            and c.name.endswith(";1")
+            and c.bridge is not None
+            and c.state == "Up"
+        ),
+        None,
+    )
+
+
+async def test_attended_transfer_cancel_then_complete(desk: Desk) -> None:
+    """Atxfer from the agent's leg: while consulting, a second transfer and a hold are refused
+    and the target agent gets no offer; cancel hangs up the target's leg (the agent talks to
+    his caller again); a second attempt completed by the agent's hang-up leaves caller and
+    target talking, books TRANSFER, and the target's wrap-up follows the call's end."""
     caller = await desk.answered_call("1133330001", "2001", "5511999990009")
+    (agent_leg,) = desk.bridged_with(caller.name)
     body = {"mode": "attended", "target": {"type": "queue", "value": "suporte"}}
     status, answer = await desk.post("ana", "/transfer", body)
     assert (status, answer["error"]["code"]) == (409, "unknown_target")
@@ -301,16 +332,31 @@ async def test_attended_transfer_start_refusals_and_completion(desk: Desk) -> No
     for path, code in [("/transfer", "transfer_in_progress"), ("/hold", "transfer_in_progress")]:
         status, answer = await desk.post("ana", path, body if path == "/transfer" else None)
         assert (status, answer["error"]["code"]) == (409, code)
-    status, answer = await desk.post("ana", "/transfer/cancel")
-    assert (status, answer["error"]["code"]) == (409, "no_transfer")
     atxfer = [m for m in desk.twin.event_log if get(m, "Variable") == "TRANSFER_CONTEXT"]
     assert atxfer and get(atxfer[-1], "Value") == "agents"
+    await eventually(lambda: _consulting(desk, "2002") is not None)
+    assert getattr(desk.channel(caller.name), "bridge", None) is not None  # music, alone
+    assert desk.bridged_with(caller.name) == set()
+    assert (await desk.post("ana", "/transfer/cancel"))[0] == 202
+    await eventually(lambda: desk.bridged_with(caller.name) == {agent_leg})
+    await eventually(lambda: desk.agent("2002")["state"] == "available")
+    status, answer = await desk.post("ana", "/transfer/complete")
+    assert (status, answer["error"]["code"]) == (409, "no_transfer")
+
+    assert (await desk.post("ana", "/transfer", body))[0] == 202
+    await eventually(lambda: _consulting(desk, "2002") is not None)
+    target = _consulting(desk, "2002")
+    assert target is not None
     assert (await desk.post("ana", "/transfer/complete"))[0] == 202
+    await eventually(lambda: desk.bridged_with(caller.name) == {target.name})
     await eventually(lambda: desk.agent("2001")["state"] == "wrap_up")
-    assert desk.log(caller.linkedid)[-1][0] == "TRANSFER"
+    assert desk.log(caller.linkedid)[-1][:3] == ("TRANSFER", "vendas", "2001")
+    assert desk.log(caller.linkedid)[-1][3][:2] == ("2002", "agent")
+    transfers = [m for m in desk.twin.event_log if get(m, "Event") == "AttendedTransfer"]
+    assert [get(m, "TransfereeChannel") for m in transfers] == [caller.name]
+    assert desk.agent("2002")["state"] == "on_call"
+    assert desk.twin.hangup(target.name.replace(";1", ";2"))  # 2002 puts the phone down
     await eventually(lambda: desk.channel(caller.name) is None)
-    # the twin does not join caller and target (see its README): the call ends here, and the
-    # target agent's wrap-up follows its end
     await eventually(lambda: desk.agent("2002")["state"] == "wrap_up")
 
 
@@ -332,7 +378,13 @@ async def test_click_to_call_rings_the_agent_then_the_customer(desk: Desk) -> No
     body = {"number": "5511988880001", "customer_id": "000123"}
     status, answer = await desk.post("ana", "/originate", body)
     assert status == 202 and answer["detail"]["number"] == "5511988880001"
-    assert desk.agent("2001")["pause_reason"] == "outbound call"
+    placing = desk.agent("2001")
+    assert (placing["state"], placing["pause_reason"]) == ("on_call", "outbound call")
+    view = await desk.get("ana", "/controls")
+    assert (view["state"], view["outbound"]) == (
+        "outbound",
+        {"number": "5511988880001", "customer_id": "000123"},
+    )
 
     def customer_bridged() -> bool:
         """the customer's leg shares a bridge with the agent's phone"""

@@ -14,3 +14,10 @@ async def test_taken_ami_port_exits_with_2() -> None:
         taken.listen()
         config = twin_config(taken.getsockname()[1], {"atende": "x"}, ("127.0.0.1", 4573))
         assert await run_twin(config) == 2
+
+
+def test_twin_config_takes_the_products_feature_codes() -> None:
+    """``atende twin`` runs with the atxfer code of asterisk-conf/features.conf, as the
+    product's Asterisk does (else the engine's attended transfers are refused)."""
+    config = twin_config(0, {"atende": "x"}, ("127.0.0.1", 4573))
+    assert config.features == {"atxfer": "*2"}

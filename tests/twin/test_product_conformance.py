@@ -47,13 +47,14 @@ SCENARIOS = {
         ProductScenario("product_click_to_call_local"),
         ProductScenario("product_dialer_noanswer"),
         ProductScenario("product_hold_redirect_bridge"),
+        ProductScenario("product_hold_park"),
         ProductScenario("product_blind_transfer"),
         ProductScenario("product_blind_transfer_caller"),
-        # features.conf atxfer => *2 in the lab; not the _unfiltered file: the feature code's
-        # digits crossing the bridge as DTMF to the caller are not modelled
-        ProductScenario(
-            "product_atxfer_featurecode", features=(("atxfer", "*2"),), with_viewer=False
-        ),
+        # features.conf atxfer => *2 in the lab; the Dial gave no t: the digits reach the caller
+        ProductScenario("product_atxfer_featurecode", features=(("atxfer", "*2"),)),
+        # the engine's Setvar CONNECT_DIAL_OPTIONS=m(default)tT gives the agent's leg the
+        # transfer feature: the digits are consumed
+        ProductScenario("product_atxfer_enabled", features=(("atxfer", "*2"),)),
         # what AMD() and WaitForSilence heard from the lab's customers (their README row)
         ProductScenario("product_dialer_human", amd=("HUMAN", "HUMAN-800-800", 3.0)),
         ProductScenario("product_dialer_abandon", amd=("HUMAN", "HUMAN-800-800", 3.0)),
