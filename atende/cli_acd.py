@@ -86,6 +86,12 @@ def add_parsers(sub: Any) -> None:
         )
         for flag, field, kind, text in QUEUE_OPTIONS:
             parser.add_argument(flag, dest=field, type=kind, default=None, help=text)
+        parser.add_argument(
+            "--disposition",
+            action="append",
+            default=None,
+            help="code=label a call of the queue may be closed with, repeatable (replaces all)",
+        )
     qadd.add_argument(
         "--replace",
         action="store_true",
@@ -188,6 +194,13 @@ def _queue_fields(args: argparse.Namespace) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if args.skill is not None:
         data["skills"] = _skills(args.skill)
+    if args.disposition is not None:
+        pairs = [d.partition("=") for d in args.disposition]
+        if any(not sep for _, sep, _ in pairs):
+            raise BadInput("--disposition: expected code=label")
+        data["dispositions"] = [
+            {"code": c.strip(), "label": label.strip()} for c, _, label in pairs
+        ]
     for _, field, _, _ in QUEUE_OPTIONS:
         value = getattr(args, field)
         if value is None:

@@ -255,6 +255,7 @@ async def run_demo(settings: Settings) -> int:
     print(f"\nAtende demo: open {url} and sign in with one of the demo users:")
     for name, (password, role) in DEMO_USERS.items():
         print(f"  {name:<12} {password:<16} ({role.value})")
+    print(f"Agent desk (sign in as agent2001; callers are demo customers): {url}agent.html")
     print(f"Interval reports and staffing: {url}reports.html · readiness: {url}readyz")
     print(f"Campaigns and dialer lists (manager): {url}campaigns.html")
     print("Stop with Ctrl-C.\n", flush=True)

@@ -17,6 +17,8 @@ from acd.live.sql import AcdConfigStore, agent_config
 from atende.auth import UserStore
 from atende.crm_runtime import build_crm
 from atende.db import make_engine, upgrade
+from atende.desk.screen_pop import ScreenPop
+from atende.desk.service import AgentDesk
 from atende.erp_runtime import build_erp
 from atende.operations import MeteredAsteriskLink, Operations
 from atende.passwords import PasswordPool
@@ -96,6 +98,8 @@ class Engine:
         first_server = settings.ami_servers[0].name if settings.ami_servers else "pbx1"
         self.spy = CallSpy(self.link, first_server)
         self.dialer: Dialer | None = None
+        self.desk: AgentDesk | None = None
+        self.screen_pop: ScreenPop | None = None
         self.ops = Operations.build(
             db=self.db,
             link=self.link,
@@ -151,6 +155,10 @@ class Engine:
         await self._start_acd()
         await self.spy.open()
         await self._start_dialer()
+        assert self.acd is not None
+        self.desk = AgentDesk(self.acd, self.crm.views, self.acd_config, self.db)
+        self.screen_pop = ScreenPop(self.desk, self.acd.feed)
+        await self.screen_pop.start()
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -173,6 +181,7 @@ class Engine:
                 campaigns=CampaignsWeb(
                     self.db, dialer=self.dialer, figures=self.dialer, erp=erp_api.port
                 ),
+                desk=self.desk,
             ),
             access_log=None,
         )
@@ -242,6 +251,8 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.spy.close()
+        if self.screen_pop is not None:
+            await self.screen_pop.stop()
         if self.acd is not None:
             await self.acd.stop()
         await self.acd_state.close()

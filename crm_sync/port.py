@@ -80,6 +80,10 @@ class InteractionStore(Protocol):
         """The customer's last calls, newest first."""
         ...
 
+    async def agent_customers(self, agent: str, since: datetime) -> set[tuple[str, str]]:
+        """``(code, store)`` of the customers of ``agent``'s calls started since ``since``."""
+        ...
+
 
 class CustomerRecords(Protocol):
     """The ERP's lists the position does not carry: recent orders and open tickets.

@@ -15,6 +15,7 @@ from pydantic_core import CoreSchema
 
 from acd.domain import (
     AgentConfig,
+    DispositionCode,
     EscalationStep,
     QueueConfig,
     QueueName,
@@ -161,6 +162,7 @@ class QueuePatch(BaseModel):
     when_no_agents: WhenNoAgents | None = None
     default_handle_time: Seconds | None = None
     escalation: tuple[EscalationStep, ...] | None = None
+    dispositions: tuple[DispositionCode, ...] | None = None
 
     def apply(self, config: QueueConfig) -> dict[str, Any]:
         """``config``'s fields with the ones given here (to be validated as a QueueConfig)."""
@@ -194,3 +196,70 @@ def skill_pairs(pairs: list[str], option: str = "--skill") -> dict[str, str]:
             raise ValueError(f"{option} {pair!r}: expected name=level")
         out[name.strip()] = level.strip()
     return out
+
+
+class PauseAfterCallIn(BaseModel):
+    """The pause reason to take once the current call is over (``null`` cancels)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: PauseReason | None
+
+
+class ExtendWrapUpIn(BaseModel):
+    """More wrap-up time."""
+
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(gt=0, le=3600, description="seconds added to the wrap-up timer")
+
+
+class CodeLabel(BaseModel):
+    """A code and what the page shows for it (pause reasons, disposition codes)."""
+
+    code: str
+    label: str
+
+
+class CustomerRef(BaseModel):
+    """A customer the call may be about (``customer_id`` = ``CODE-STORE``)."""
+
+    customer_id: str
+    store: str
+    name: str
+
+
+class GivenDisposition(BaseModel):
+    """The disposition the call got."""
+
+    code: str
+    note: str
+
+
+class AgentCall(BaseModel):
+    """The agent's current call (kept through its wrap-up)."""
+
+    call_id: str
+    queue: str
+    caller: str
+    direction: str = Field(description="inbound | outbound")
+    state: str = Field(description="offered | ringing | connected | ended")
+    entered_at: float
+    answered_at: float | None
+    ended_at: float | None
+    customers: list[CustomerRef] = Field(default_factory=list)
+    dispositions: list[CodeLabel] = Field(default_factory=list)
+    disposition: GivenDisposition | None = None
+
+
+class AgentStatus(BaseModel):
+    """The signed-in agent's state, as his desktop shows it."""
+
+    agent_id: str
+    state: str = Field(
+        description="logged_out | available | paused | reserved | ringing | on_call | wrap_up"
+    )
+    pause_reason: str | None
+    pause_after_call: str | None
+    state_since: float | None
+    wrap_up_ends_at: float | None
+    pause_reasons: list[CodeLabel]
+    call: AgentCall | None

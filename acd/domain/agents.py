@@ -94,6 +94,9 @@ class Agent:
     wrap_queue: str | None = None
     wrap_call: str | None = None
     wrap_until: float = 0.0
+    wrap_held: bool = False  # the queue has disposition codes and the call has none yet
+    disposed_call: str | None = None  # the call whose disposition came before its end
+    pause_after: str | None = None  # the pause reason he asked for once his call is over
     last_talk: float = 0.0
     timer_version: int = 0
     pool_keys: tuple[Any, ...] | None = None

@@ -120,9 +120,17 @@ class CallControlRefused(AcdError):
 
 
 class NoCall(CallControlRefused):
-    """The agent has no current call."""
+    """The agent has no call for what was asked (a call control, pause after the call, end a
+    wrap-up...)."""
 
     code = "no_call"
+
+
+class DispositionRequired(AcdError):
+    """The agent's last call needs its disposition (the queue has codes) before he leaves
+    wrap-up."""
+
+    code = "disposition_required"
 
 
 class NotConnected(CallControlRefused):

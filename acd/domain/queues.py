@@ -94,6 +94,15 @@ class EscalationStep(BaseModel):
 QueueName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^|\s/]+$")]
 
 
+class DispositionCode(BaseModel):
+    """One code an agent may give a call of the queue at wrap-up (sale, promise, no interest)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=64)
+
+
 class QueueSettings(BaseModel):
     """What a queue does, without its name: who may answer it, in what order, and what happens
     while callers wait. Every field has a default."""
@@ -113,11 +122,26 @@ class QueueSettings(BaseModel):
     when_no_agents: WhenNoAgents = WhenNoAgents.JOIN
     default_handle_time: Seconds = 180.0
     escalation: tuple[EscalationStep, ...] = ()
+    #: the codes its calls are closed with; when there are some, the agent stays in wrap-up
+    #: until he gives one (``Router.disposition_given``)
+    dispositions: tuple[DispositionCode, ...] = ()
 
     @field_validator("skills")
     @classmethod
     def _levels(cls, value: dict[str, int]) -> dict[str, int]:
         return check_skills(value, "skills")
+
+    @field_validator("dispositions")
+    @classmethod
+    def _unique_codes(cls, value: tuple[DispositionCode, ...]) -> tuple[DispositionCode, ...]:
+        codes = [d.code for d in value]
+        if len(set(codes)) != len(codes):
+            raise ValueError("disposition codes must be unique")
+        return value
+
+    def disposition_codes(self) -> frozenset[str]:
+        """The codes of :attr:`dispositions`."""
+        return frozenset(d.code for d in self.dispositions)
 
     @model_validator(mode="after")
     def _steps(self) -> Self:

@@ -31,7 +31,9 @@ from acd.domain.errors import (
     AgentNotFound,
     CallNotFound,
     CallStateConflict,
+    DispositionRequired,
     InvalidValue,
+    NoCall,
     QueueInUse,
     QueueNotFound,
 )
@@ -69,6 +71,9 @@ class AgentView:
     pause_reason: str | None
     last_pause_reason: str | None
     skills: dict[str, int]
+    wrap_until: float | None = None  # the end of his wrap-up's timer (in wrap-up only)
+    wrap_held: bool = False  # in wrap-up until the call gets its disposition
+    pause_after: str | None = None  # pause reason asked for once the call is over
 
 
 def _finite(value: object) -> float:
@@ -166,6 +171,8 @@ class Router:
         agent = self._agent(agent_id)
         before = agent.state
         now = self._time(now)
+        if before is A.WRAP_UP and agent.wrap_held:
+            raise DispositionRequired(f"agent {agent_id!r}: the call needs its disposition first")
         agent.move(A.PAUSED, now, "pause", frozenset({A.AVAILABLE, A.WRAP_UP, A.PAUSED}))
         if before is A.AVAILABLE:
             self._index.unfree(agent)
@@ -195,8 +202,52 @@ class Router:
         """After-call work finished before its time (the ``tick`` ends it when due)."""
         agent = self._agent(agent_id)
         now = self._time(now)
+        if agent.state is A.WRAP_UP and agent.wrap_held:
+            raise DispositionRequired(f"agent {agent_id!r}: the call needs its disposition first")
         agent.move(A.AVAILABLE, now, "finish wrap-up", frozenset({A.WRAP_UP}))
         return self._after_wrap(agent, now)
+
+    # ------------------------------------------------------- the agent's desk
+    def pause_after_call(self, agent_id: str, reason: str | None, now: float) -> list[Decision]:
+        """Pause with ``reason`` once the current call (and its wrap-up) is over; ``None``
+        cancels. ``no_call`` when the agent has no call."""
+        if reason is not None:
+            _check_reason(reason)
+        agent = self._agent(agent_id)
+        self._time(now)
+        if agent.state not in (A.RESERVED, A.RINGING, A.ON_CALL, A.WRAP_UP):
+            raise NoCall(f"agent {agent_id!r} has no call to pause after")
+        agent.pause_after = reason
+        return []
+
+    def extend_wrap_up(self, agent_id: str, seconds: float, now: float) -> list[Decision]:
+        """Give the wrap-up ``seconds`` more (from its end, or from now when overdue)."""
+        agent = self._agent(agent_id)
+        seconds = _finite(seconds)
+        if seconds <= 0:
+            raise InvalidValue("seconds must be positive")
+        now = self._time(now)
+        if agent.state is not A.WRAP_UP:
+            raise NoCall(f"agent {agent_id!r} is not in wrap-up")
+        agent.wrap_until = max(agent.wrap_until, now) + seconds
+        agent.timer_version += 1
+        entry = (agent.wrap_until, next(self._seq), agent.timer_version, agent)
+        heapq.heappush(self._wrap_timers, entry)
+        return []
+
+    def disposition_given(self, agent_id: str, call_id: str, now: float) -> list[Decision]:
+        """The agent gave ``call_id`` its disposition: a wrap-up of that call ends (available,
+        or paused with the reason asked for after the call); given during the call, the
+        wrap-up that follows runs only its timer."""
+        agent = self._agent(agent_id)
+        now = self._time(now)
+        if agent.state is A.WRAP_UP and agent.wrap_call == call_id:
+            agent.wrap_held = False
+            agent.move(A.AVAILABLE, now, "finish wrap-up")
+            return self._after_wrap(agent, now)
+        if agent.call_id == call_id:
+            agent.disposed_call = call_id
+        return []
 
     # ----------------------------------------------------------------- calls
     def call_arrived(
@@ -370,7 +421,9 @@ class Router:
         agent = self.agents[call.agent_id or ""]
         q = self.queues[call.queue]
         wrap = q.config.wrap_up_seconds
-        after = A.WRAP_UP if wrap > 0 else A.AVAILABLE
+        held = bool(q.config.dispositions) and agent.disposed_call != call_id
+        agent.disposed_call = None
+        after = A.WRAP_UP if wrap > 0 or held else A.AVAILABLE
         agent.move(after, now, "end a call", frozenset({A.ON_CALL}))
         talk = now - call.answered_at
         self._record(
@@ -385,10 +438,11 @@ class Router:
         agent.call_id = None
         agent.last_talk = talk
         self._forget(call)
-        if wrap > 0:
+        if after is A.WRAP_UP:
             t.wrap_since = now
             t.wrap_queue = agent.wrap_queue = q.name
             agent.wrap_call = call_id
+            agent.wrap_held = held
             agent.wrap_until = now + wrap
             agent.timer_version += 1
             entry = (agent.wrap_until, next(self._seq), agent.timer_version, agent)
@@ -396,6 +450,8 @@ class Router:
             return []
         q.recent.append(talk)
         agent.idle_since = now
+        if agent.pause_after is not None:
+            return self._pause_after(agent, now)
         self._index.free(agent)
         return self._offer_to_agent(agent, now)
 
@@ -481,8 +537,10 @@ class Router:
         while self._wrap_timers and self._wrap_timers[0][0] <= now:
             _, _, version, agent = heapq.heappop(self._wrap_timers)
             if version == agent.timer_version and agent.state is A.WRAP_UP:
+                if agent.wrap_held:
+                    continue  # over its time: ends with the disposition
                 agent.move(A.AVAILABLE, now, "finish wrap-up")
-                self._after_wrap(agent, now, offer=False)
+                decisions += self._after_wrap(agent, now, offer=False)
                 freed.append(agent)
         escalated: list[Call] = []
         while self._call_timers and self._call_timers[0][0] <= now:
@@ -510,6 +568,7 @@ class Router:
         return AgentView(
             a.agent_id, a.state, a.state_since, a.call_id, a.pause_reason,
             a.last_pause_reason, a.profile.as_dict(),
+            a.wrap_until if a.state is A.WRAP_UP else None, a.wrap_held, a.pause_after,
         )  # fmt: skip
 
     def waiting_calls(self, queue: str) -> list[str]:
@@ -622,13 +681,24 @@ class Router:
         )
         t.wrap_since = None
         t.wrap_queue = agent.wrap_queue = agent.wrap_call = None
+        agent.wrap_held = False
         agent.timer_version += 1
 
     def _after_wrap(self, agent: Agent, now: float, offer: bool = True) -> list[Decision]:
         self._end_wrap(agent, now)
         agent.idle_since = now
+        if agent.pause_after is not None:
+            return self._pause_after(agent, now)
         self._index.free(agent)
         return self._offer_to_agent(agent, now) if offer else []
+
+    def _pause_after(self, agent: Agent, now: float) -> list[Decision]:
+        """Available -> paused with the reason asked for after the call (not freed)."""
+        reason, agent.pause_after = agent.pause_after or "", None
+        agent.move(A.PAUSED, now, "pause")
+        self._index.staff(agent, -1)
+        self._start_pause(agent, reason, now)
+        return self._leave_if_empty(agent, now)
 
     def _enter(
         self,
@@ -764,7 +834,8 @@ class Router:
             now, call.call_id, q.name, agent.agent_id, QueueEvent.RINGNOANSWER,
             secs(now - call.offered_at),
         )  # fmt: skip
-        self._start_pause(agent, NO_ANSWER, now)
+        self._start_pause(agent, agent.pause_after or NO_ANSWER, now)
+        agent.pause_after = None
         self._index.staff(agent, -1)
         decisions: list[Decision] = []
         if cancel:

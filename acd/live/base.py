@@ -20,6 +20,7 @@ from acd.domain import (
 )
 from acd.live.call import OutboundAnswered, StoredCall
 from acd.live.dialplan import Contexts, DialplanActions
+from acd.live.feed import AgentEvent, AgentFeed, EventKind
 from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
 from acd.live.store import AcdStore, StoredAgent
 from acd.live.store_writer import StoreWriter
@@ -107,6 +108,10 @@ class AcdBase:
         #: calls the ACD took (queued, counted, adopted), newest last; bounded
         self._taken: OrderedDict[str, None] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
+        #: what the agent's desktop follows (reservations, rings, answers, ends, states)
+        self.feed = AgentFeed()
+        #: agent -> his current (or last) call, kept after its end for his wrap-up
+        self.agent_calls: dict[str, StoredCall] = {}
 
     # ------------------------------------------------------------------ shared helpers
     def _enqueue(self, item: InboxItem) -> None:
@@ -126,8 +131,25 @@ class AcdBase:
         raise NotImplementedError
 
     def _queue_log(self) -> None:
-        """Hand the new queue-log records (ours and the router's) to the writer."""
-        self.log_book.add(self.router.drain_log())
+        """Hand the new queue-log records (ours and the router's) to the writer; every agent
+        they name has changed state (the desktop's feed is told)."""
+        records = self.router.drain_log()
+        self.log_book.add(records)
+        named = {r.agent for r in records if r.agent and r.agent != "NONE"}
+        now = self.clock()
+        for agent_id in sorted(named):
+            self.feed.publish(AgentEvent("state", agent_id, now))
+
+    def _tell(self, kind: EventKind, agent_id: str, call: StoredCall | None = None) -> None:
+        """Publish one event of ``agent_id`` (with his call's facts) on the desktop's feed."""
+        if call is None:
+            self.feed.publish(AgentEvent(kind, agent_id, self.clock()))
+            return
+        self.feed.publish(
+            AgentEvent(
+                kind, agent_id, self.clock(), call.call_id, call.queue, call.caller, call.entered_at
+            )
+        )
 
     def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
         """A queue-log record for a call restored busy (the new router never held it)."""

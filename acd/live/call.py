@@ -51,6 +51,7 @@ class StoredCall:
     campaign_id: str | None = None
     lead_id: str | None = None
     customer_id: str | None = None  # the lead's customer, for the agent's desktop
+    ended_at: float | None = None
     held: bool = False  # on hold by the agent (caller in [call-hold], agent's leg waiting)
     held_leg: str | None = None  # the agent's leg while held (unhold bridges it back)
 

@@ -60,6 +60,8 @@ class Offers(AcdBase):
             decisions += self.router.pause(offer.agent_id, ELSEWHERE, now)
             return decisions
         call.agent, call.state = offer.agent_id, CallState.OFFERED
+        self.agent_calls[offer.agent_id] = call
+        self._tell("reserved", offer.agent_id, call)
         await self.store.save_call(call)
         if call.caller_gone:  # a callback whose caller hung up: call him back
             await self._place_callback(call, agent, offer)

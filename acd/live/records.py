@@ -60,6 +60,8 @@ class TrackerRecords(Offers):
             if call.call_id not in self._held:
                 with contextlib.suppress(AcdError):
                     self.router.agent_ringing(call.call_id, now)
+            if call.agent:
+                self._tell("ringing", call.agent, call)
         elif isinstance(record, DialEnded) and call.state is CallState.OFFERED:
             if record.status == "ANSWER" and record.source is not None:
                 # connected at the bridge that follows (a caller gone before it abandoned)
@@ -115,6 +117,7 @@ class TrackerRecords(Offers):
                 hold = secs(now - call.entered_at)
                 self._own(call, agent, QueueEvent.CONNECT, now, hold, secs(0))
             await self.store.save_call(call)
+            self._tell("answered", agent, call)
             log.info("acd_answered", linkedid=call.call_id, agent=agent)
         elif status in NOT_ANSWERED:
             call.back_in_line()
@@ -134,6 +137,9 @@ class TrackerRecords(Offers):
 
     async def _call_ended(self, call: StoredCall, now: float) -> None:
         self.calls.pop(call.call_id, None)
+        call.ended_at = now
+        if call.agent:
+            self._tell("ended", call.agent, call)
         if call.callback_leg:
             self._callback_legs.pop(call.callback_leg, None)
         await self.store.remove_call(call.call_id)

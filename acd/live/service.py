@@ -20,7 +20,7 @@ import structlog
 
 from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
-from acd.live.call import OutboundAnswered, StoredCall
+from acd.live.call import CallState, OutboundAnswered, StoredCall
 from acd.live.call_controls import CallControls
 from acd.live.store import StoredAgent
 from acd.live.view import live_view
@@ -181,6 +181,42 @@ class InboundAcd(CallControls):
             self._after_call.pop(agent_id, None)
             await self._save_pause(agent_id, None)
             await self._run(decisions)
+
+    async def pause_after_call(self, agent_id: str, reason: str | None) -> None:
+        """Pause with ``reason`` once the current call and its wrap-up are over (None
+        cancels); ``no_call`` when the agent has none."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            await self._run(self.router.pause_after_call(agent_id, reason, self.clock()))
+            self._tell("state", agent_id)
+
+    async def extend_wrap_up(self, agent_id: str, seconds: float) -> None:
+        """``seconds`` more of wrap-up; ``no_call`` when the agent is not in wrap-up."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            await self._run(self.router.extend_wrap_up(agent_id, seconds, self.clock()))
+            self._tell("state", agent_id)
+
+    async def end_wrap_up(self, agent_id: str) -> None:
+        """End the wrap-up now (available, or paused as asked after the call);
+        ``disposition_required`` while the call needs its disposition."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            now = self.clock()
+            view = self.router.agent(agent_id)
+            if view.state is AgentState.PAUSED and view.pause_reason == AFTER_CALL:
+                decisions = self.router.unpause(agent_id, now)  # a restored call's wrap-up
+                self._after_call.pop(agent_id, None)
+            else:
+                decisions = self.router.wrap_up_done(agent_id, now)
+            await self._run(decisions)
+
+    async def disposition_given(self, agent_id: str, call_id: str) -> None:
+        """The call has its disposition: a wrap-up held for it ends."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            await self._run(self.router.disposition_given(agent_id, call_id, self.clock()))
+            self._tell("state", agent_id)
 
     async def _save_pause(self, agent_id: str, reason: str | None) -> None:
         stored = self.agents.get(agent_id)
@@ -365,6 +401,27 @@ class InboundAcd(CallControls):
             await self._run(decisions)
 
     # ------------------------------------------------------------------ queries
+    def agent_call(self, agent_id: str) -> dict[str, Any] | None:
+        """The agent's current (or last) call: ``call_id, queue, caller, state`` (offered,
+        ringing, connected, ended), ``entered_at, answered_at, ended_at``; None if none."""
+        call = self.agent_calls.get(agent_id)
+        if call is None or call.agent != agent_id:
+            return None
+        state = "ended"
+        if call.ended_at is None and call.state is CallState.OFFERED:
+            state = "ringing" if call.rung_at is not None else "offered"
+        elif call.ended_at is None and call.state is CallState.CONNECTED:
+            state = "connected"
+        return {
+            "call_id": call.call_id,
+            "queue": call.queue,
+            "caller": call.caller,
+            "state": state,
+            "entered_at": call.entered_at,
+            "answered_at": call.answered_at,
+            "ended_at": call.ended_at,
+        }
+
     def live_view(self) -> dict[str, Any]:
         """Agents (state, time in state), queues (statistics), waiting and active calls."""
         now = self.clock()

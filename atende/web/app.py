@@ -13,6 +13,7 @@ from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
 from atende.web.access_log import add_access_log
+from atende.web.agent_api import add_routes as add_agent_routes
 from atende.web.campaign_support import CampaignsWeb
 from atende.web.campaigns_api import add_campaign_routes
 from atende.web.crm_api import add_routes as add_customer_routes
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from acd.live import InboundAcd
     from acd.live.spy import CallSpy
     from acd.live.sql import AcdConfigStore
+    from atende.desk.service import AgentDesk
     from atende.operations import Operations
     from crm_sync.app.customer_views import CustomerViews
 
@@ -72,6 +74,7 @@ def build_app(
     access_log: bool = True,
     spy: CallSpy | None = None,
     campaigns: CampaignsWeb | None = None,
+    desk: AgentDesk | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -98,6 +101,7 @@ def build_app(
         add_call_control_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
     add_campaign_routes(app, campaigns or CampaignsWeb(users.engine, erp=erp and erp.port))
+    add_agent_routes(app, desk)
     add_reports_and_operations(app, acd_config, ops, site_zone)
     add_user_routes(app)
     add_spy_routes(app, spy, acd_config)

@@ -1,5 +1,9 @@
 """``/api/calls/{call_id}/disposition``: the agent's wrap-up code, with the ERP outcome if any.
 
+The code must be one of the call's queue's codes when the queue lists some
+(``unknown_disposition``); an agent's disposition ends the wrap-up held for it, as
+``POST /api/agent/call/disposition`` (the desktop's route) does.
+
 The disposition and its outcome are written in one transaction; a bad outcome refuses the
 whole request (nothing is stored), a good one is delivered by the outbox worker exactly once.
 
@@ -11,6 +15,7 @@ correction (before and after) is written to the audit log.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Literal
 
 from aiohttp import web
@@ -19,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from atende.audit import AuditEntry, write_audit
 from atende.auth import Principal, Role
+from atende.desk.dispose import check_code, disposed
+from atende.desk.service import NotAnAgent, Refused
 from atende.dispositions import (
     Disposition,
     add_disposition,
@@ -27,6 +34,8 @@ from atende.dispositions import (
     disposition_of,
     dispositions_of,
 )
+from atende.web.agent_api import DESK
+from atende.web.agent_scope import check_agent_customer
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply, validate
 from atende.web.errors import ApiError
 from atende.web.openapi_ops import documented
@@ -81,13 +90,20 @@ async def set_disposition(request: web.Request) -> web.Response:
     who = principal(request)
     agent = who.username
     now = ctx.clock()
+    desk = request.app.get(DESK)
     async with ctx.engine.begin() as conn:
         await check_call_access(conn, who, call_id)
+        if desk is not None:
+            try:
+                await check_code(desk, conn, call_id, None, body.code)
+            except Refused as exc:
+                raise ApiError(exc.status, exc.code, exc.message) from None
         if await disposition_of(conn, call_id) is not None:
             raise ApiError(409, "disposition_exists", "the call has its disposition already")
         outcome_id = None
         if body.outcome is not None:
             payload = validate(PAYLOADS[body.outcome.kind], body.outcome.payload)
+            await check_agent_customer(request, payload.customer_code, payload.customer_store)
             outcome = Outcome(payload, call_id=call_id, agent=agent)
             outcome_id = await record_call_outcome(conn, outcome, now=now)
         disposition_id = await add_disposition(
@@ -99,6 +115,14 @@ async def set_disposition(request: web.Request) -> web.Response:
             outcome_id=outcome_id,
             now=now,
         )
+    if desk is not None:  # the agent's wrap-up held for it ends, his view shows it
+        known = desk.calls.get(call_id)
+        agent_id = known.agent if known is not None else None
+        if agent_id is None and who.role is Role.AGENT:
+            with contextlib.suppress(NotAnAgent):
+                agent_id = await desk.agent_of(agent)
+        if agent_id is not None:
+            await disposed(desk, agent_id, call_id, body.code, body.notes, outcome_id)
     return reply({"id": disposition_id, "outcome_id": outcome_id}, 201)
 
 

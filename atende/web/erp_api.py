@@ -16,6 +16,11 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from atende.auth import Role
+from atende.web.agent_scope import (
+    agent_customers_only,
+    check_agent_customer,
+    check_agent_order,
+)
 from atende.web.erp_orders_view import blocked_orders, order_view
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply, to_json
 from atende.web.security import allow, principal
@@ -88,6 +93,7 @@ async def search_customers(request: web.Request) -> web.Response:
     found = await find_customer(
         erp(request).port, phone=q.get("phone") or None, tax_id=q.get("tax_id") or None
     )
+    found = await agent_customers_only(request, found, lambda c: (c.code, c.store))
     return reply({"customers": found})
 
 
@@ -95,6 +101,7 @@ async def search_customers(request: web.Request) -> web.Response:
 @erp_errors
 async def get_position(request: web.Request) -> web.Response:
     """The customer position: credit, balances, open and paid titles, orders, invoices."""
+    await check_agent_customer(request, *_customer(request))
     return reply(await customer_position(erp(request).port, *_customer(request)))
 
 
@@ -117,6 +124,7 @@ async def enter_order(request: web.Request) -> web.Response:
     status, and ``code``/``reason`` to tell the customer). An ``Idempotency-Key`` header makes
     a repeated request answer the first result."""
     req = parse(OrderRequest, await body_of(request))
+    await check_agent_customer(request, req.customer_code, req.customer_store)
     key = request.headers.get("Idempotency-Key") or None
     placed = await place_sales_order(
         erp(request).port, req, idempotency_key=key, by=principal(request).username
@@ -143,6 +151,7 @@ async def get_order(request: web.Request) -> web.Response:
     """One order's release state: status, blocked value, rows with their block codes, and its
     history (who entered, released, rejected, reversed or blocked it, when and why)."""
     number = request.match_info["number"]
+    await check_agent_order(request, number)
     view = await order_view(erp(request).embedded, number)
     history = await erp(request).embedded.history(number)  # type: ignore[union-attr]
     return reply({**to_json(view), "history": history})

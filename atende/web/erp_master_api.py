@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from atende.auth import Role
+from atende.web.agent_scope import check_agent_customer
 from atende.web.erp_support import body_of, erp, erp_errors, parse, reply
 from atende.web.guards import raw_body
 from atende.web.security import allow
@@ -106,4 +107,5 @@ def _report(report: Any) -> dict[str, Any]:
 async def get_contacts(request: web.Request) -> web.Response:
     """The contacts of a customer store (name, role, phone, e-mail)."""
     m = request.match_info
+    await check_agent_customer(request, m["code"], m["store"])
     return reply({"contacts": await _embedded(request).contacts(m["code"], m["store"])})

@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from atende.auth import Role
+from atende.web.agent_scope import agent_customers_only, check_agent_customer, check_agent_ticket
 from atende.web.disposition_api import check_call_access
 from atende.web.erp_support import body_of, erp, erp_errors, parse, query_int, reply, validate
 from atende.web.errors import ApiError
@@ -53,6 +54,9 @@ async def overdue(request: web.Request) -> web.Response:
     customer = request.query.get("customer_code")
     if customer:
         items = [i for i in items if i.customer_code == customer]
+    items = await agent_customers_only(
+        request, items, lambda i: (i.customer_code, i.customer_store)
+    )
     return reply({"titles": items})
 
 
@@ -62,6 +66,7 @@ async def promise(request: web.Request) -> web.Response:
     """Record a promise to pay titles by a date (``promise_date_past``, ``promise_too_far``,
     ``promise_amount_invalid``, ``title_not_open``...)."""
     req = parse(PromiseRequest, await body_of(request))
+    await check_agent_customer(request, req.customer_code, req.customer_store)
     if not req.operator:
         req = dataclasses.replace(req, operator=principal(request).username)
     key = request.headers.get("Idempotency-Key") or None
@@ -73,6 +78,7 @@ async def promise(request: web.Request) -> web.Response:
 async def open_ticket(request: web.Request) -> web.Response:
     """Open a service ticket for a customer's product (serial joins the installed base)."""
     req = parse(TicketRequest, await body_of(request))
+    await check_agent_customer(request, req.customer_code, req.customer_store)
     key = request.headers.get("Idempotency-Key") or None
     return reply(await open_service_ticket(erp(request).port, req, idempotency_key=key), 201)
 
@@ -82,6 +88,7 @@ async def open_ticket(request: web.Request) -> web.Response:
 async def update_ticket(request: web.Request) -> web.Response:
     """Update a ticket: note, work order lines, a technician's visit, sales order, close."""
     update = parse(TicketUpdate, await body_of(request))
+    await check_agent_ticket(request, request.match_info["number"])
     result = await update_service_ticket(erp(request).port, request.match_info["number"], update)
     return reply(result)
 
@@ -124,6 +131,7 @@ async def record_outcome(request: web.Request) -> web.Response:
             "an agent records an outcome for one of his calls",
             fields=[{"field": "call_id", "problem": "required for an agent"}],
         )
+    await check_agent_customer(request, payload.customer_code, payload.customer_store)
     outcome = Outcome(payload, call_id=body.call_id, agent=who.username)
     async with ctx.engine.begin() as conn:
         if body.call_id:

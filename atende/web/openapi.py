@@ -9,6 +9,7 @@ from aiohttp import web
 
 from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
+from atende.web.agent_api import OPERATIONS as AGENT_OPERATIONS
 from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
 from atende.web.campaign_uploads_api import OPERATIONS as UPLOAD_OPERATIONS
 from atende.web.campaigns_api import OPERATIONS as CAMPAIGN_OPERATIONS
@@ -44,11 +45,13 @@ def core_operations() -> list[Operation]:
     ]  # fmt: skip
 
 
+TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
+          *CAMPAIGN_OPERATIONS, *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS)  # fmt: skip
+
+
 def document_all() -> dict[str, Any]:
     """The engine's API as its route tables describe it: core, ACD, customer and ERP operations."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
-           *CAMPAIGN_OPERATIONS, *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS,
-           *erp_operations()]  # fmt: skip
+    ops = [*core_operations(), *TABLES, *erp_operations()]
     return document(ops, title="Atende API", description=DESCRIPTION)
 
 
@@ -56,9 +59,7 @@ def document_for(app: web.Application) -> dict[str, Any]:
     """The route tables' operations and every other ``/api/`` route ``app`` serves, described
     from its handler (docstring, roles, path parameters, ``@documented`` types; a JSON object
     body for POST/PUT/PATCH)."""
-    ops = [*core_operations(), *ACD_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
-           *CAMPAIGN_OPERATIONS, *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS,
-           *erp_operations()]  # fmt: skip
+    ops = [*core_operations(), *TABLES, *erp_operations()]
     described = {(op.method, op.path) for op in ops}
     for route in app.router.routes():
         resource = route.resource

@@ -104,3 +104,12 @@ class SqlInteractions:
         )
         async with self._engine.connect() as conn:
             return [_row(r) for r in (await conn.execute(query)).mappings()]
+
+    async def agent_customers(self, agent: str, since: datetime) -> set[tuple[str, str]]:
+        """``(code, store)`` of the customers of ``agent``'s calls started since ``since``."""
+        t = interactions.c
+        query = sa.select(t.customer_code, t.customer_store).where(
+            t.agent == agent, t.started_at >= since
+        )
+        async with self._engine.connect() as conn:
+            return {(code, store) for code, store in await conn.execute(query)}

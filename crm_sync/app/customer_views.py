@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from aiohttp import ClientError
@@ -140,6 +142,15 @@ class CustomerViews:
             return marked_stale(CustomerView.model_validate_json(entry.data), self.clock())
         await self.safe_cache.put(key, view.model_dump_json(), view.as_of, {who: generation})
         return view
+
+    async def view_document(self, code: str, store: str) -> dict[str, Any]:
+        """:meth:`view` as plain JSON data; a fresh cached copy is handed over as stored (no
+        model round trip: the screen-pop's fast path)."""
+        entry = await self.safe_cache.get(f"customer:{code}:{store}")
+        if entry is not None and entry.fresh:
+            document: dict[str, Any] = json.loads(entry.data)
+            return document
+        return (await self.view(code, store)).model_dump(mode="json")
 
     async def by_phone(self, raw: str) -> Lookup:
         """Every customer whose phone is the caller's number (E.164, Brazil by default)."""

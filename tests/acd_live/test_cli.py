@@ -109,3 +109,15 @@ def test_queue_values_are_checked_like_the_api(cli: pytest.CaptureFixture[str]) 
     assert main(["queue", "set", "q1", "--weight", "2"]) == 1
     assert "queue_not_found" in cli.readouterr().err
     assert _queues(cli) == {}
+
+
+def test_queue_disposition_codes(cli: pytest.CaptureFixture[str]) -> None:
+    """``--disposition code=label`` sets the queue's codes (``set`` replaces them all); a pair
+    without ``=`` and a code twice are refused."""
+    assert main(["queue", "add", "vendas", "--disposition", "sale=Venda"]) == 0
+    assert _queues(cli)["vendas"]["dispositions"] == [{"code": "sale", "label": "Venda"}]
+    assert main(["queue", "set", "vendas", "--disposition", "no=Nao", "--disposition", "x=X"]) == 0
+    assert [d["code"] for d in _queues(cli)["vendas"]["dispositions"]] == ["no", "x"]
+    assert main(["queue", "set", "vendas", "--disposition", "sale"]) == 2
+    assert main(["queue", "set", "vendas", "--disposition", "a=A", "--disposition", "a=B"]) != 0
+    assert [d["code"] for d in _queues(cli)["vendas"]["dispositions"]] == ["no", "x"]

@@ -104,6 +104,22 @@ async def test_a_miss_reads_the_erp_and_the_next_read_is_a_hit(
     assert erp.reads == 1
 
 
+async def test_the_screen_pops_document_is_the_view_as_json(
+    sqlite_erp: EmbeddedErp, cache: ViewCache
+) -> None:
+    """``view_document`` gives the view's JSON data: read from the ERP on a miss, the stored
+    copy as is on a hit (no second ERP read); both equal the view's own JSON."""
+    erp = WatchedErp(sqlite_erp)
+    views = views_on(erp, cache)
+    first = await views.view_document("000001", "01")
+    assert erp.reads == 1
+    again = await views.view_document("000001", "01")
+    assert erp.reads == 1
+    expected = (await views.view("000001", "01")).model_dump(mode="json")
+    assert first == again == expected
+    assert first["registration"]["name"] == "Padaria Boa Vista Ltda"
+
+
 async def test_several_customers_on_one_number_are_all_candidates(
     sqlite_erp: EmbeddedErp, cache: ViewCache
 ) -> None:

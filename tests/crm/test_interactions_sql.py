@@ -69,3 +69,21 @@ async def test_a_bad_interaction_is_refused_and_nothing_is_stored(erp: EmbeddedE
         await record_interaction(views, Interaction("c1", "000001", "01", "", "vendas", ERP_NOW))
     assert err.value.code == "interaction_invalid"
     assert await views.interactions.get("c1") is None
+
+
+async def test_customers_of_an_agents_calls_since_a_time(erp: EmbeddedErp) -> None:
+    """``agent_customers``: the (code, store) of one agent's calls started since the time
+    given; another agent's calls and older ones are left out."""
+    views = views_on(erp, MemoryViewCache())
+    store = views.interactions
+    for call, code, shop, agent, minutes in (
+        ("c1", "000001", "01", "2001", 0),
+        ("c2", "000001", "02", "2001", -600),
+        ("c3", "000002", "01", "2002", 0),
+    ):
+        start = ERP_NOW + timedelta(minutes=minutes)
+        await record_interaction(views, Interaction(call, code, shop, agent, "vendas", start))
+    since = ERP_NOW - timedelta(hours=1)
+    assert await store.agent_customers("2001", since) == {("000001", "01")}
+    assert await store.agent_customers("2002", since) == {("000002", "01")}
+    assert await store.agent_customers("2003", since) == set()

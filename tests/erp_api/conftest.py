@@ -27,6 +27,8 @@ from atende.auth import Role, UserStore
 from atende.db import make_engine
 from atende.web.app import build_app
 from atende.web.erp_support import ErpApi
+from crm_sync.adapters.sql_interactions import SqlInteractions
+from crm_sync.domain.interactions import Interaction
 from erp_bridge.domain.catalog import standard_operations, standard_terms
 from erp_bridge.domain.entities import Customer, Product, Stock
 from erp_bridge.domain.orders import OrderLine, OrderRequest
@@ -135,6 +137,18 @@ class ErpServer:
             await task
 
 
+async def agents_calls_today(engine: AsyncEngine) -> None:
+    """Agent 2001 (user agent1) took a call of each customer today: an agent acts in the ERP
+    only for the customers of his calls of today; agent 2002 (agent2) took none."""
+    store = AcdConfigStore(engine)
+    await store.save_agent("2001", interface="PJSIP/2001", username="agent1")
+    await store.save_agent("2002", interface="PJSIP/2002", username="agent2")
+    records = SqlInteractions(engine)
+    now = datetime.now(UTC)
+    for n, (code, store_) in enumerate((RISK_C, RISK_A)):
+        await records.record(Interaction(f"today-{n}", code, store_, "2001", "sales", now))
+
+
 @contextlib.asynccontextmanager
 async def serve(engine: AsyncEngine) -> AsyncIterator[ErpServer]:
     """The web app with the ERP endpoints on ``engine``, a signed-in user per role."""
@@ -145,6 +159,7 @@ async def serve(engine: AsyncEngine) -> AsyncIterator[ErpServer]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await agents_calls_today(engine)
     tokens = {}
     async with aiohttp.ClientSession() as http:
         for role in Role:

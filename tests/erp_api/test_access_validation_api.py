@@ -41,7 +41,8 @@ async def test_validation_errors_have_stable_codes(erp_server: ErpServer) -> Non
     """A CPF with wrong check digits is ``tax_id_invalid``; a search without phone or tax id
     ``search_empty``; a zero quantity ``quantity_invalid``; a non-number quantity or a
     missing field ``invalid_request`` naming the field; a body that is not JSON
-    ``invalid_json``; unknown customers, products, orders and outcomes are 404."""
+    ``invalid_json``; unknown customers, products, orders and outcomes are 404 (an unknown
+    customer is 403 ``not_your_customer`` to an agent, as any customer not of his calls)."""
     s = erp_server
     status, body = await s.call("GET", "/api/erp/customers?tax_id=123.456.789-00")
     assert (status, body["error"]["code"]) == (422, "tax_id_invalid")
@@ -70,17 +71,20 @@ async def test_validation_errors_have_stable_codes(erp_server: ErpServer) -> Non
         "POST", "/api/erp/orders", json={**order, "lines": [{"product": "NOPE", "quantity": "1"}]}
     )
     assert (status, body["error"]["code"]) == (404, "product_unknown")
-    status, body = await s.call(
-        "POST",
-        "/api/erp/orders",
-        json={**order, "customer_code": "999999", "lines": [{"product": "P1", "quantity": "1"}]},
-    )
+    unknown = {**order, "customer_code": "999999", "lines": [{"product": "P1", "quantity": "1"}]}
+    status, body = await s.call("POST", "/api/erp/orders", Role.SUPERVISOR, json=unknown)
     assert (status, body["error"]["code"]) == (404, "customer_unknown")
+    # to an agent a customer none of his calls was about is not his, known or not
+    status, body = await s.call("POST", "/api/erp/orders", json=unknown)
+    assert (status, body["error"]["code"]) == (403, "not_your_customer")
 
-    status, body = await s.call("GET", "/api/erp/customers/999999/01/position")
+    path = "/api/erp/customers/999999/01/position"
+    status, body = await s.call("GET", path, Role.SUPERVISOR)
     assert (status, body["error"]["code"]) == (404, "customer_unknown")
-    status, body = await s.call("GET", "/api/erp/orders/999999")
+    status, body = await s.call("GET", "/api/erp/orders/999999", Role.SUPERVISOR)
     assert (status, body["error"]["code"]) == (404, "order_unknown")
+    status, body = await s.call("GET", "/api/erp/orders/999999")  # no customer of his
+    assert (status, body["error"]["code"]) == (403, "not_your_customer")
     status, body = await s.call("GET", "/api/erp/outcomes/nope")
     assert (status, body["error"]["code"]) == (404, "outcome_unknown")
     status, body = await s.call("GET", "/api/erp/collection?min_days=-1")

@@ -99,5 +99,7 @@ async def test_service_ticket_from_opening_to_closing(erp_server: ErpServer) -> 
     assert (status, refused["error"]["code"]) == (409, "serial_of_other_customer")
     status, refused = await s.call("POST", "/api/erp/tickets", json={**ticket, "description": " "})
     assert (status, refused["error"]["code"]) == (422, "description_required")
-    status, missing = await s.call("PATCH", "/api/erp/tickets/999999", json={"note": "x"})
+    status, missing = await s.call(
+        "PATCH", "/api/erp/tickets/999999", Role.SUPERVISOR, json={"note": "x"}
+    )
     assert (status, missing["error"]["code"]) == (404, "ticket_unknown")

@@ -4,6 +4,7 @@ the ERP adapter chosen by the settings."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -15,6 +16,8 @@ from atende.auth import Role
 from atende.erp_runtime import build_erp
 from atende.settings import AmiServer, SettingsError, load_settings
 from atende.wiring import Engine
+from crm_sync.adapters.sql_interactions import SqlInteractions
+from crm_sync.domain.interactions import Interaction
 from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.embedded.seed import add_records
 from erp_bridge.protheus.adapter import ProtheusErp
@@ -45,6 +48,8 @@ async def test_engine_worker_delivers_an_outcome_recorded_over_http(database_url
         await acd.append_log(
             [QueueLogRecord(1764255600.0, "1764255600.7", "vendas", "2001", QueueEvent.CONNECT)]
         )
+        today = Interaction("1764255600.7", "000002", "01", "2001", "vendas", datetime.now(UTC))
+        await SqlInteractions(engine.db).record(today)  # the call was with customer 000002
         url = f"http://127.0.0.1:{engine.http_port}"
         order = {
             "customer_code": "000002",

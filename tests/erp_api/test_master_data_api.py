@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from atende.auth import Role
 from tests.erp_api.conftest import ErpServer
 
+SUP = Role.SUPERVISOR  # the loaded customers are of no agent's call
+
 CUSTOMERS_CSV = """code;store;name;tax_id;phone;risk;credit_limit;payment_terms
 000100;01;Padaria Sol Ltda;11.222.333/0001-81;(11) 3333-4444;B;5000.00;002
 000101;01;CPF Errado;123.456.789-00;;C;100;001
@@ -89,17 +91,17 @@ async def test_empty_site_loads_its_books_and_invoices_an_order(empty_server: Er
     for _ in range(2):
         status, report = await _upload(s, "receivables", title.encode(), "csv")
         assert status == 200 and report["refused"] == [], report
-    status, position = await s.call("GET", "/api/erp/customers/000100/01/position")
+    status, position = await s.call("GET", "/api/erp/customers/000100/01/position", SUP)
     assert position["open_receivables"] == "250.00"
 
-    status, found = await s.call("GET", "/api/erp/customers?phone=(11) 3333-4444")
+    status, found = await s.call("GET", "/api/erp/customers?phone=(11) 3333-4444", SUP)
     assert [c["code"] for c in found["customers"]] == ["000100"]
     order = {
         "customer_code": "000100",
         "customer_store": "01",
         "lines": [{"product": "P1", "quantity": "12"}],
     }
-    status, placed = await s.call("POST", "/api/erp/orders", json=order)
+    status, placed = await s.call("POST", "/api/erp/orders", SUP, json=order)
     assert status == 201 and placed["status"] == "released", placed
     status, invoice = await s.call(
         "POST", f"/api/erp/orders/{placed['order']}/invoice", Role.SUPERVISOR
@@ -125,9 +127,9 @@ async def test_contacts_and_unreadable_files(empty_server: ErpServer) -> None:
         "PUT", "/api/erp/master/contacts", Role.ADMIN, json={"rows": contacts}
     )
     assert report["added"] == 1 and [p["line"] for p in report["refused"]] == [2]
-    status, found = await s.call("GET", "/api/erp/customers?phone=+5521977771111")
+    status, found = await s.call("GET", "/api/erp/customers?phone=+5521977771111", SUP)
     assert [c["code"] for c in found["customers"]] == ["9"]
-    status, listed = await s.call("GET", "/api/erp/customers/9/1/contacts")
+    status, listed = await s.call("GET", "/api/erp/customers/9/1/contacts", SUP)
     assert [(c["name"], c["phone"]) for c in listed["contacts"]] == [("Ana", "+5521977771111")]
 
     status, body = await _upload(s, "stock", b"not a workbook", "xlsx")

@@ -9,7 +9,11 @@ async function api(path, options = {}) {
   const res = await fetch(path, Object.assign({ credentials: "same-origin" }, options, { headers }));
   const body = await res.json();
   if (res.status === 401 && path !== "/api/login") showLogin();
-  if (!res.ok) throw new Error(body.error ? body.error.message : res.statusText);
+  if (!res.ok) {
+    const err = new Error(body.error ? body.error.message : res.statusText);
+    err.status = res.status;
+    throw err;
+  }
   return body;
 }
 
@@ -70,8 +74,13 @@ async function refreshAcd() {
 }
 
 async function start() {
+  let me = null;
   try {
-    const me = await api("/api/me");
+    me = await api("/api/me");
+    if (AtendeHome.of(me.role) !== "/") {  // the floor is the supervisors'; others have a home
+      location.replace(AtendeHome.of(me.role));
+      return;
+    }
     document.getElementById("who").textContent = me.username + " (" + me.role + ")";
     document.getElementById("login").hidden = true;
     document.getElementById("logout").hidden = false;
@@ -80,7 +89,10 @@ async function start() {
     refreshAcd().catch(() => {});
     timers.push(setInterval(() => refresh().catch(() => {}), 1000));
     timers.push(setInterval(() => refreshAcd().catch(() => {}), 1000));
-  } catch (e) { showLogin(); }
+  } catch (e) {
+    if (e.status === 403 && me) AtendeHome.refuse(me.role);
+    else showLogin();
+  }
 }
 
 document.getElementById("login").addEventListener("submit", async (ev) => {

@@ -214,7 +214,10 @@ async function download(kind, format) {
   }
 }
 
-function start() {
+const REPORT_ROLES = ["supervisor", "admin"];
+
+function start(me) {
+  if (!REPORT_ROLES.includes(me.role)) { AtendeHome.refuse(me.role); return; }
   $("#login").hidden = true;
   $("#report").hidden = false;
   $("#staffing").hidden = false;
@@ -278,7 +281,7 @@ $("#login").addEventListener("submit", async (ev) => {
   const body = await res.json();
   if (!res.ok) { $("#login-error").textContent = body.error.message; return; }
   $("#login-error").textContent = "";
-  start();
+  start(body);
 });
 $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
 $("#staffing-form").addEventListener("submit", (ev) => { ev.preventDefault(); plan(); });
@@ -291,4 +294,4 @@ document.querySelectorAll("[data-export]").forEach((b) => {
   b.addEventListener("click", () => download(b.dataset.export, b.dataset.format));
 });
 translate();
-api("/api/me").then(start, showLogin);
+api("/api/me").then((res) => res.json()).then(start, showLogin);

@@ -1,0 +1,189 @@
+"""The screen-pop: follows the ACD's agent feed and pushes to the agent's sockets.
+
+The feed's callback only enqueues. One owned task reads the events in order: every event
+pushes the agent's state; a reservation starts the customer lookup of the caller's number
+(the cache the IVR warmed) in a task of its own, which sends the ``offer`` with the view (one
+customer) or the ``candidates`` (several: the agent picks); an answer sends the view again; the
+call's end writes the interaction (shown in the view's last interactions) and sends the view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from typing import Any
+
+import structlog
+
+from acd.app.models import CustomerRef
+from acd.live.feed import AgentEvent, AgentFeed
+from atende.desk.calls import DeskCall, customer_key
+from atende.desk.service import AgentDesk, utc
+from crm_sync.app.interactions import record_interaction
+from crm_sync.domain.errors import CrmError
+from crm_sync.domain.interactions import Interaction
+from erp_bridge.domain.errors import ErpError
+
+log = structlog.get_logger("atende.desk")
+
+BACKLOG = 20_000
+LOOKUPS = 2_000  # customer lookups running at once at most
+
+
+class ScreenPop:
+    """The feed's consumer (``start``/``stop`` own its tasks)."""
+
+    def __init__(self, desk: AgentDesk, feed: AgentFeed) -> None:
+        self.desk = desk
+        self._feed = feed
+        self._inbox: asyncio.Queue[AgentEvent] = asyncio.Queue(BACKLOG)
+        self._task: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._unsubscribe: Any = None
+
+    def on_event(self, event: AgentEvent) -> None:
+        """The feed's callback: enqueue only."""
+        try:
+            self._inbox.put_nowait(event)
+        except asyncio.QueueFull:
+            log.error("agent_event_dropped", kind=event.kind, agent=event.agent_id)
+
+    async def start(self) -> None:
+        """Subscribe and start the consumer."""
+        self._unsubscribe = self._feed.subscribe(self.on_event)
+        self._task = asyncio.create_task(self._consume(), name="agent-desk-feed")
+
+    async def stop(self) -> None:
+        """Unsubscribe; cancel the consumer and the lookups running."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        tasks = [t for t in (self._task, *self._jobs) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _consume(self) -> None:
+        while True:
+            event = await self._inbox.get()
+            try:
+                self._handle(event)
+            except Exception:
+                log.exception("agent_event_failed", kind=event.kind, agent=event.agent_id)
+
+    def _handle(self, event: AgentEvent) -> None:
+        desk = self.desk
+        if event.kind == "reserved" and event.call_id:
+            call = desk.calls.reserved(
+                DeskCall(
+                    event.call_id,
+                    event.agent_id,
+                    event.queue,
+                    event.caller,
+                    event.entered_at if event.entered_at is not None else event.at,
+                    event.at,
+                )
+            )
+            self._spawn(self._offer(call))
+        elif event.kind in ("answered", "ended") and event.call_id:
+            known = desk.calls.get(event.call_id)
+            if known is not None and known.agent == event.agent_id:
+                if event.kind == "answered":
+                    known.answered_at = event.at
+                    self._spawn(self._send_view(known))
+                else:
+                    known.ended_at = event.at
+                    self._spawn(self._ended(known))
+        desk.push_state(event.agent_id)
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        if len(self._jobs) >= LOOKUPS:
+            log.warning("agent_desk_busy")
+            job.close()
+            return
+        task = asyncio.create_task(self._guarded(job))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    @staticmethod
+    async def _guarded(job: Coroutine[Any, Any, None]) -> None:
+        """A lookup or a write that fails is logged; the desktop goes on."""
+        try:
+            await job
+        except Exception:
+            log.exception("agent_desk_job_failed")
+
+    async def _offer(self, call: DeskCall) -> None:
+        """Look the caller up and send the offer (view or candidates)."""
+        view: dict[str, Any] | None = None
+        customers: list[CustomerRef] = []
+        views = self.desk.views
+        if views is not None and call.caller:
+            try:
+                found = await views.by_phone(call.caller)
+                customers = [
+                    CustomerRef(
+                        customer_id=customer_key(c.code, c.store), store=c.store, name=c.name
+                    )
+                    for c in found.candidates
+                ]
+                if len(found.candidates) == 1:
+                    first = found.candidates[0]
+                    view = await views.view_document(first.code, first.store)
+            except (CrmError, ErpError) as err:
+                log.info("screen_pop_lookup_failed", linkedid=call.call_id, code=err.code)
+        self.desk.calls.found(call, customers)
+        self.desk.send(
+            call.agent,
+            {
+                "type": "offer",
+                "call": self.desk.call_body(call),
+                "view": view,
+                "candidates": [c.model_dump() for c in customers],
+            },
+        )
+        log.info("screen_pop_sent", linkedid=call.call_id, agent=call.agent, found=len(customers))
+        self.desk.push_state(call.agent)
+
+    async def _send_view(self, call: DeskCall) -> None:
+        """Send the call's customer's view (read again: the answer, an outcome...)."""
+        customer, views = call.customer(), self.desk.views
+        if customer is None or views is None:
+            return
+        code, _, store = customer.partition("-")
+        try:
+            view = await views.view_document(code, store)
+        except (CrmError, ErpError) as err:
+            log.info("screen_pop_view_failed", linkedid=call.call_id, code=err.code)
+            return
+        message = {"type": "view", "customer_id": customer, "view": view}
+        self.desk.send(call.agent, message)
+
+    async def _ended(self, call: DeskCall) -> None:
+        await record_call(self.desk, call)
+        await self._send_view(call)
+
+
+async def record_call(desk: AgentDesk, call: DeskCall) -> None:
+    """Write ``call`` as an interaction of its customer (none known: nothing written)."""
+    customer, views = call.customer(), desk.views
+    if customer is None or views is None:
+        return
+    code, _, store = customer.partition("-")
+    item = Interaction(
+        call_id=call.call_id,
+        customer_code=code,
+        customer_store=store,
+        agent=call.agent,
+        queue=call.queue,
+        started_at=utc(call.entered_at),
+        ended_at=utc(call.ended_at) if call.ended_at is not None else None,
+        disposition=call.disposition.code if call.disposition else "",
+        outcome_ref=call.outcome_ref,
+    )
+    try:
+        await record_interaction(views, item)
+    except CrmError as err:
+        log.warning("interaction_not_recorded", linkedid=call.call_id, code=err.code)
