@@ -31,6 +31,7 @@ from acd.domain.errors import (
     QueueExists,
     QueueInUse,
     QueueNotFound,
+    QueueRefused,
     SkillError,
     UsernameInUse,
 )
@@ -41,13 +42,14 @@ from acd.domain.queues import (
     QueueName,
     QueueSettings,
     Strategy,
+    Thresholds,
     WhenNoAgents,
     check_queues,
     parse_queues,
 )
 from acd.domain.router import AgentView, Router
 from acd.domain.skills import SkillProfile
-from acd.domain.stats import AgentStats, QueueStats, StatsSnapshot, stats_from_log
+from acd.domain.stats import AgentStats, LogStats, QueueStats, StatsSnapshot, stats_from_log
 
 __all__ = [
     "NO_ANSWER",
@@ -70,6 +72,7 @@ __all__ = [
     "IllegalTransition",
     "InterfaceInUse",
     "InvalidValue",
+    "LogStats",
     "Offer",
     "OfferCallback",
     "Overflow",
@@ -80,6 +83,7 @@ __all__ = [
     "QueueLogRecord",
     "QueueName",
     "QueueNotFound",
+    "QueueRefused",
     "QueueSettings",
     "QueueStats",
     "Rejected",
@@ -89,6 +93,7 @@ __all__ = [
     "Staffing",
     "StatsSnapshot",
     "Strategy",
+    "Thresholds",
     "Timeout",
     "UsernameInUse",
     "WhenNoAgents",

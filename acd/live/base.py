@@ -8,6 +8,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from acd.domain import (
     AgentConfig,
@@ -65,6 +66,7 @@ class AcdBase:
         engine_id: str = "main",
         did_queues: Mapping[str, str] | None = None,
         lease_ttl: float = 6.0,
+        site_zone: ZoneInfo | None = None,
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -98,7 +100,7 @@ class AcdBase:
         self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
         self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
-        self.log_book = QueueLogBook(log_writer, log_loader)
+        self.log_book = QueueLogBook(log_writer, log_loader, site_zone)
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
         #: calls the ACD took (queued, counted, adopted), newest last; bounded
