@@ -16,6 +16,7 @@ from atende.auth import UserStore
 from atende.crm_runtime import build_crm
 from atende.db import make_engine, upgrade
 from atende.erp_runtime import build_erp
+from atende.floor import FloorHub, FloorSource, RedisWatch
 from atende.operations import MeteredAsteriskLink, Operations
 from atende.passwords import PasswordPool
 from atende.settings import Settings, unknown_env_names
@@ -82,8 +83,16 @@ class Engine:
             acd=lambda: self.acd,
             redis_url=settings.redis_url,
         )
+        self.redis_watch = RedisWatch(
+            self.ops.redis.ping if self.ops.redis is not None else None, self._floor_changed
+        )
+        self.floor = FloorHub(FloorSource(self.link, lambda: self.acd, self.redis_watch))
+        self.link.subscribe(lambda _: self.floor.changed())
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _floor_changed(self) -> None:
+        self.floor.changed()
 
     def _enqueue_routed(self, event: CallerRouted) -> None:
         if event.caller:  # read the caller's customers before an agent is offered the call
@@ -128,6 +137,10 @@ class Engine:
         await self.agi.start()
         await self.link.start()
         await self._start_acd()
+        assert self.acd is not None
+        self.acd.watch(self.floor.changed)
+        self._tasks.append(asyncio.create_task(self.floor.run(), name="floor"))
+        self._tasks.append(asyncio.create_task(self.redis_watch.run(), name="floor-redis"))
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -142,9 +155,10 @@ class Engine:
                 acd=self.acd,
                 acd_config=self.acd_config,
                 ops=self.ops,
-                site_zone=ZoneInfo(self.settings.erp_timezone),
+                site_zone=ZoneInfo(self.settings.site_timezone),
                 sign_in=sign_in_policy(self.settings),
                 customers=self.crm.views,
+                floor=self.floor,
             ),
             access_log=None,
         )
@@ -176,6 +190,7 @@ class Engine:
             engine_id=settings.acd_engine_id,
             lease_ttl=settings.acd_lease_ttl,
             did_queues=settings.ivr_did_queues,
+            site_zone=ZoneInfo(settings.site_timezone),
         )
         await self.acd.start()
 

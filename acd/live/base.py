@@ -106,6 +106,7 @@ class AcdBase:
         #: calls the ACD took (queued, counted, adopted), newest last; bounded
         self._taken: OrderedDict[str, None] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
+        self._watchers: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ shared helpers
     def _take(self, call_id: str) -> bool:
@@ -121,8 +122,11 @@ class AcdBase:
         raise NotImplementedError
 
     def _queue_log(self) -> None:
-        """Hand the new queue-log records (ours and the router's) to the writer."""
+        """Hand the new queue-log records (ours and the router's) to the writer; tell the
+        watchers that the state may have changed."""
         self.log_book.add(self.router.drain_log())
+        for watcher in self._watchers:
+            watcher()
 
     def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
         """A queue-log record for a call restored busy (the new router never held it)."""

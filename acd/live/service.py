@@ -24,7 +24,7 @@ from acd.live.call import StoredCall
 from acd.live.leases import Leases
 from acd.live.queue_log_writer import period
 from acd.live.store import StoredAgent
-from acd.live.view import live_view
+from acd.live.view import floor_view, live_view
 from ivr import CallbackAccepted, CallerRouted
 from telephony.calls.changes import ResyncDiff
 
@@ -217,6 +217,7 @@ class InboundAcd(Leases):
                 call.priority = priority
                 await self.store.save_call(call)
                 log.info("acd_caller_to_front", linkedid=call_id, priority=priority)
+            self._queue_log()
 
     async def _save_pause(self, agent_id: str, reason: str | None) -> None:
         stored = self.agents.get(agent_id)
@@ -402,3 +403,19 @@ class InboundAcd(Leases):
         view = live_view(self.router, stats, self.agents, self.calls, self._held, now)
         view["period"] = period(now, self.log_book.zone)
         return view
+
+    def floor_view(self) -> dict[str, Any]:
+        """The supervisor's floor (:func:`acd.live.view.floor_view`) and the statistics'
+        period."""
+        now = self.clock()
+        stats = self.log_book.stats(self.router.configs, now)
+        floor: dict[str, Any] = floor_view(self.router, stats, self.agents, self.calls, self._held)
+        today = period(now, self.log_book.zone)
+        floor["period"] = {"today": {"from": today["from"], "time_zone": today["time_zone"]}}
+        return floor
+
+    def watch(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` (it must only take note) whenever the ACD's state may have
+        changed; returns a function that stops it."""
+        self._watchers.append(listener)
+        return lambda: self._watchers.remove(listener) if listener in self._watchers else None

@@ -12,10 +12,12 @@ from aiohttp import web
 from atende.audit import AuditLog
 from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
+from atende.web.audit_trail import AUDIT
 from atende.web.crm_api import add_routes as add_customer_routes
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
+from atende.web.floor_api import add_floor_routes
 from atende.web.guards import MAX_BODY, json_body_limits, request_context, security_headers
 from atende.web.openapi import openapi
 from atende.web.operations_routes import add_reports_and_operations
@@ -26,6 +28,7 @@ from atende.web.sessions import add_routes as add_session_routes
 if TYPE_CHECKING:
     from acd.live import InboundAcd
     from acd.live.sql import AcdConfigStore
+    from atende.floor import FloorHub
     from atende.operations import Operations
     from crm_sync.app.customer_views import CustomerViews
 
@@ -63,6 +66,7 @@ def build_app(
     ops: Operations | None = None,
     site_zone: ZoneInfo | None = None,
     customers: CustomerViews | None = None,
+    floor: FloorHub | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -76,7 +80,8 @@ def build_app(
     app[USER_STORE] = users
     app[LIVE_CALLS] = calls
     policy = sign_in or SignInPolicy()
-    add_session_routes(app, SignIn(policy, AuditLog(users.engine), LoginThrottle(policy.throttle)))
+    app[AUDIT] = AuditLog(users.engine)
+    add_session_routes(app, SignIn(policy, app[AUDIT], LoginThrottle(policy.throttle)))
     app.router.add_get("/api/calls", live_calls)
     app.router.add_get("/api/openapi.json", openapi)
     if erp is not None:
@@ -86,6 +91,7 @@ def build_app(
 
         add_routes(app, acd, acd_config)
     add_customer_routes(app, customers)
+    add_floor_routes(app, floor, calls)
     add_reports_and_operations(app, acd_config, ops, site_zone)
     app.router.add_get("/", page)
     app.router.add_get("/{name}", page)

@@ -1,0 +1,120 @@
+"""``GET /api/floor/ws``: the supervisor's live floor, pushed over a WebSocket.
+
+The page signs in with its session cookie (supervisor or admin). Server -> page, JSON:
+``{"type": "snapshot", "seq", "at", "floor": {section: {key: row}}}`` first, then
+``{"type": "changes", "seq", "at", "upsert": {section: {key: row}}, "remove": {section: [key]}}``
+(``at``: the engine's clock, epoch seconds, for the page's clocks). Sections: ``agents``,
+``queues``, ``waiting`` (the ACD's callers), ``calls`` (every live call on every Asterisk),
+``links`` (each Asterisk server, Redis, the ACD: ``up``, ``since`` when down), ``period``.
+Page -> server: ``{"type": "ping"}`` -> ``{"type": "pong"}``.
+
+A session that expires or is signed out closes the socket with code 4401; a page that falls
+too far behind is closed with 1013 (it reconnects and gets a new snapshot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from atende.auth import AuthError, Role
+from atende.floor import FloorClient, FloorHub
+from atende.web.security import TOKEN, USER_STORE, allow, check_same_origin, principal
+
+log = structlog.get_logger("atende.web.floor")
+
+FLOOR: web.AppKey[FloorHub] = web.AppKey("floor", FloorHub)
+#: seconds between checks that the page's session is still valid
+SESSION_RECHECK: web.AppKey[float] = web.AppKey("floor_session_recheck", float)
+SESSION_EXPIRED = 4401
+TOO_SLOW = 1013
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    """Answer the page's pings until it goes away."""
+    async for msg in ws:
+        if msg.type is WSMsgType.TEXT:
+            with contextlib.suppress(ValueError):
+                if json.loads(msg.data).get("type") == "ping":
+                    await ws.send_str('{"type":"pong"}')
+
+
+async def _send(
+    request: web.Request, ws: web.WebSocketResponse, client: FloorClient, recheck: float
+) -> None:
+    """Send the hub's messages; close on a dropped page or a session no longer valid."""
+    while True:
+        try:
+            message = await asyncio.wait_for(client.queue.get(), recheck)
+        except TimeoutError:
+            try:
+                await request.app[USER_STORE].authenticate(request[TOKEN])
+            except AuthError:
+                await ws.close(code=SESSION_EXPIRED, message=b"session expired")
+                return
+            continue
+        if message is None:
+            await ws.close(code=TOO_SLOW, message=b"too far behind")
+            return
+        await ws.send_str(message)
+
+
+@allow(Role.SUPERVISOR)
+async def floor_socket(request: web.Request) -> web.StreamResponse:
+    """GET /api/floor/ws: the live floor as a stream of changes (WebSocket)."""
+    check_same_origin(request)
+    hub = request.app[FLOOR]
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
+    await ws.prepare(request)
+    client = hub.join()
+    who = principal(request).username
+    log.info("floor_page_joined", user=who, pages=len(hub.clients))
+    reader = asyncio.create_task(_read(ws), name="floor-page-reader")
+    sender = asyncio.create_task(
+        _send(request, ws, client, request.app.get(SESSION_RECHECK, 15.0)), name="floor-page-sender"
+    )
+    try:
+        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        hub.leave(client)
+        for task in (reader, sender):
+            task.cancel()
+        for task in (reader, sender):
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await task
+        await ws.close()
+        log.info("floor_page_left", user=who, pages=len(hub.clients))
+    return ws
+
+
+def add_floor_routes(
+    app: web.Application, hub: FloorHub | None, calls: Callable[[], Iterable[dict[str, Any]]]
+) -> None:
+    """``/api/floor/ws`` on the engine's hub; without one (a bare web app), a hub of its own
+    that shows ``calls`` only, run with the app. The sockets close at shutdown."""
+    if hub is None:
+        own = FloorHub(lambda: {"calls": {f"{c['server']}/{c['linkedid']}": c for c in calls()}})
+
+        async def run_own(_: web.Application) -> AsyncIterator[None]:
+            task = asyncio.create_task(own.run(), name="floor")
+            yield
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        app.cleanup_ctx.append(run_own)
+        hub = own
+    app[FLOOR] = hub
+    floor = hub
+
+    async def close_pages(_: web.Application) -> None:
+        floor.close()
+
+    app.on_shutdown.append(close_pages)
+    app.router.add_get("/api/floor/ws", floor_socket)
