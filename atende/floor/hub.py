@@ -55,12 +55,15 @@ class FloorHub:
         min_gap: float = 0.05,
         heartbeat: float = 1.0,
         backlog: int = 256,
+        session_recheck: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.source = source
         self.min_gap = min_gap
         self.heartbeat = heartbeat
         self.backlog = backlog
+        #: seconds between checks that a page's session is still valid (signed out, expired)
+        self.session_recheck = session_recheck
         self.clock = clock
         self.clients: set[FloorClient] = set()
         self.floor: Floor = {}
@@ -73,7 +76,12 @@ class FloorHub:
         self._dirty.set()
 
     def join(self) -> FloorClient:
-        """A page connects: it gets the current floor first."""
+        """A page connects: it gets the floor as it is now first (built afresh; the other
+        pages get the changes since the last build)."""
+        try:
+            self.build()
+        except Exception:
+            log.exception("floor_build_failed")
         client = FloorClient(self.backlog)
         message = {"type": "snapshot", "seq": self.seq, "at": self.clock(), "floor": self.floor}
         client.put(json.dumps(message))

@@ -30,8 +30,6 @@ from atende.web.security import TOKEN, USER_STORE, allow, check_same_origin, pri
 log = structlog.get_logger("atende.web.floor")
 
 FLOOR: web.AppKey[FloorHub] = web.AppKey("floor", FloorHub)
-#: seconds between checks that the page's session is still valid
-SESSION_RECHECK: web.AppKey[float] = web.AppKey("floor_session_recheck", float)
 SESSION_EXPIRED = 4401
 TOO_SLOW = 1013
 
@@ -77,7 +75,7 @@ async def floor_socket(request: web.Request) -> web.StreamResponse:
     log.info("floor_page_joined", user=who, pages=len(hub.clients))
     reader = asyncio.create_task(_read(ws), name="floor-page-reader")
     sender = asyncio.create_task(
-        _send(request, ws, client, request.app.get(SESSION_RECHECK, 15.0)), name="floor-page-sender"
+        _send(request, ws, client, hub.session_recheck), name="floor-page-sender"
     )
     try:
         await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
