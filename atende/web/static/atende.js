@@ -53,6 +53,13 @@ let signedIn = false;
 let reconnect = null;
 let clockTimer = null;
 let connected = false;
+const chosen = {};  // what the supervisor picked in a row's select, kept across redraws
+
+function remembered(select, key) {
+  if (chosen[key] && [...select.options].some((o) => o.value === chosen[key])) select.value = chosen[key];
+  select.addEventListener("change", () => { chosen[key] = select.value; });
+  return select;
+}
 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => T[lang][key];
@@ -151,6 +158,13 @@ async function act(path, body) {
   $("#action-error").textContent = "";
   try { await api(path, { method: "POST", body: JSON.stringify(body || {}) }); }
   catch (e) { $("#action-error").textContent = e.message; }
+  if (document.activeElement) document.activeElement.blur();  // the rows may be redrawn again
+  render();
+}
+
+function editing(table) {  // an input or select of ``table`` the supervisor is using
+  const el = document.activeElement;
+  return el && ["INPUT", "SELECT"].includes(el.tagName) && el.closest(table + " tbody");
 }
 
 function down() { return rows("links").filter((l) => !l.up); }
@@ -200,6 +214,7 @@ function agentActions(a) {
     const reason = document.createElement("select");
     reason.className = "reason";
     Object.entries(t("reasons")).forEach(([code, text]) => reason.add(new Option(text, code)));
+    remembered(reason, "reason:" + a.agent);
     cell.append(reason, button(t("pause"), "pause", () => act(`/api/acd/agents/${a.agent}/pause`, { reason: reason.value })));
   }
   if (["available", "paused"].includes(a.state)) cell.appendChild(button(t("logout"), "logout-agent", () => act(`/api/acd/agents/${a.agent}/logout`)));
@@ -215,8 +230,7 @@ function agentActions(a) {
 }
 
 function renderAgents(frozen) {
-  const editing = document.activeElement && document.activeElement.closest("#agents tbody");
-  if (editing) return;  // never pull an input from under the supervisor's fingers
+  if (editing("#agents")) return;  // never pull an input from under the supervisor's fingers
   $("#agents tbody").replaceChildren(...rows("agents").sort((a, b) => a.agent.localeCompare(b.agent)).map((a) => {
     const row = tr(a.agent, [
       td(a.agent), td(Object.entries(a.skills).map(([k, v]) => k + ":" + v).join(" ")),
@@ -229,7 +243,7 @@ function renderAgents(frozen) {
 }
 
 function renderWaiting(frozen) {
-  if (document.activeElement && document.activeElement.closest("#waiting tbody")) return;
+  if (editing("#waiting")) return;
   const queues = rows("queues").map((q) => q.queue).sort();
   $("#waiting tbody").replaceChildren(...rows("waiting").sort((a, b) => a.entered_at - b.entered_at).map((c) => {
     const cell = document.createElement("td");
@@ -237,6 +251,7 @@ function renderWaiting(frozen) {
       const target = document.createElement("select");
       target.className = "target";
       queues.filter((q) => q !== c.queue).forEach((q) => target.add(new Option(q, q)));
+      remembered(target, "target:" + c.call);
       cell.append(target, button(t("move"), "move", () => act(`/api/acd/calls/${encodeURIComponent(c.call)}/move`, { queue: target.value })),
         button(t("front"), "front", () => act(`/api/acd/calls/${encodeURIComponent(c.call)}/front`)));
     }
