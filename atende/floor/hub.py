@@ -52,7 +52,7 @@ class FloorHub:
         self,
         source: Callable[[], Floor],
         *,
-        min_gap: float = 0.05,
+        min_gap: float = 0.02,
         heartbeat: float = 1.0,
         backlog: int = 256,
         session_recheck: float = 15.0,
