@@ -43,24 +43,25 @@ async def _read(ws: web.WebSocketResponse) -> None:
                     await ws.send_str('{"type":"pong"}')
 
 
-async def _send(
-    request: web.Request, ws: web.WebSocketResponse, client: FloorClient, recheck: float
-) -> None:
-    """Send the hub's messages; close on a dropped page or a session no longer valid."""
+async def _send(ws: web.WebSocketResponse, client: FloorClient) -> None:
+    """Send the hub's messages; close when the hub dropped the page."""
     while True:
-        try:
-            message = await asyncio.wait_for(client.queue.get(), recheck)
-        except TimeoutError:
-            try:
-                await request.app[USER_STORE].authenticate(request[TOKEN])
-            except AuthError:
-                await ws.close(code=SESSION_EXPIRED, message=b"session expired")
-                return
-            continue
+        message = await client.queue.get()
         if message is None:
             await ws.close(code=TOO_SLOW, message=b"too far behind")
             return
         await ws.send_str(message)
+
+
+async def _check_session(request: web.Request, ws: web.WebSocketResponse, every: float) -> None:
+    """Close the socket once the page's session is signed out or expired."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await request.app[USER_STORE].authenticate(request[TOKEN])
+        except AuthError:
+            await ws.close(code=SESSION_EXPIRED, message=b"session expired")
+            return
 
 
 @allow(Role.SUPERVISOR)
@@ -73,17 +74,20 @@ async def floor_socket(request: web.Request) -> web.StreamResponse:
     client = hub.join()
     who = principal(request).username
     log.info("floor_page_joined", user=who, pages=len(hub.clients))
-    reader = asyncio.create_task(_read(ws), name="floor-page-reader")
-    sender = asyncio.create_task(
-        _send(request, ws, client, hub.session_recheck), name="floor-page-sender"
-    )
+    tasks = {
+        asyncio.create_task(_read(ws), name="floor-page-reader"),
+        asyncio.create_task(_send(ws, client), name="floor-page-sender"),
+        asyncio.create_task(
+            _check_session(request, ws, hub.session_recheck), name="floor-page-session"
+        ),
+    }
     try:
-        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         hub.leave(client)
-        for task in (reader, sender):
+        for task in tasks:
             task.cancel()
-        for task in (reader, sender):
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                 await task
         await ws.close()
