@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from playwright.async_api import expect
+from redis.asyncio import Redis
 
 from atende.audit import AuditLog
 from tests.acd_live.conftest import PASSWORD, Api
+from tests.conftest import REDIS_URL
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.browser
@@ -88,7 +90,9 @@ async def test_supervisor_watches_a_call_arrive_be_answered_and_end(api: Api, br
 
 async def test_banner_when_asterisk_is_down_and_its_return(api: Api, browser: Any) -> None:
     """Asterisk's manager stops: a banner says so, the waiting caller is greyed and his clock
-    stops; when it returns the banner goes and the clocks move again."""
+    stops; when it returns the banner goes and the clocks move again. Redis unreachable: the
+    banner says so until it answers again."""
+    await api.call("POST", "/api/acd/agents/2001/login", "agent")  # sales: not for suporte
     watched = await signed_in(api, browser)
     page = watched.page
     caller = await api.twin.place_inbound_call("1133330002", "5511999990002", "Ana")
@@ -110,8 +114,27 @@ async def test_banner_when_asterisk_is_down_and_its_return(api: Api, browser: An
     await expect(banner).to_be_hidden(timeout=20000)
     await expect(row).not_to_have_class("stale", timeout=5000)
     await expect(clock).not_to_have_text(stopped, timeout=5000)
-    assert api.twin.hangup(caller.name)
     assert len(watched.sockets) == 1  # the page's socket stayed open through the outage
+
+    # Redis: reachable, then a server that answers nothing, then reachable again
+    good, bad = Redis.from_url(REDIS_URL), Redis.from_url("redis://127.0.0.1:1/0")
+    watch = api.engine.redis_watch
+    try:
+        watch.ping = good.ping
+        await eventually(lambda: watch.up is True, timeout=10)
+        assert await banner.is_hidden()
+        watch.ping = bad.ping
+        await expect(banner).to_contain_text("Redis fora do ar", timeout=15000)
+        await expect(page.locator("#agents tbody tr, #waiting tbody tr").first).to_have_class(
+            "stale", timeout=5000
+        )
+        watch.ping = good.ping
+        await expect(banner).to_be_hidden(timeout=15000)
+    finally:
+        watch.ping = None
+        await good.aclose()
+        await bad.aclose()
+    assert api.twin.hangup(caller.name)
 
 
 async def test_supervisor_pauses_an_agent_and_moves_a_caller(api: Api, browser: Any) -> None:
