@@ -39,7 +39,8 @@ async def _read(ws: web.WebSocketResponse) -> None:
     async for msg in ws:
         if msg.type is WSMsgType.TEXT:
             with contextlib.suppress(ValueError):
-                if json.loads(msg.data).get("type") == "ping":
+                data = json.loads(msg.data)
+                if isinstance(data, dict) and data.get("type") == "ping":
                     await ws.send_str('{"type":"pong"}')
 
 

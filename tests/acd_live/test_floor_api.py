@@ -52,7 +52,8 @@ def agent_state(floor: dict[str, Any], agent: str) -> str | None:
 
 async def test_stream_roles_snapshot_and_changes(api: Api) -> None:
     """Supervisors get a snapshot (queues with thresholds and the period, links up) then the
-    changes as agents log in and pause; agents and callers without a session are refused."""
+    changes as agents log in and pause; agents and callers without a session are refused; a
+    page's ping is answered and junk from it ignored."""
     for role, status in (("agent", 403), ("campaign_manager", 403)):
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await connect(api, role)
@@ -82,6 +83,10 @@ async def test_stream_roles_snapshot_and_changes(api: Api) -> None:
     assert stream.floor["agents"]["2001"]["pause_reason"] == "lunch"
     _, live = await api.call("GET", "/api/acd/live", "supervisor")
     assert live["period"]["time_zone"] == "America/Sao_Paulo"
+    for junk in ("[1]", "not json", '{"type": "ping"}'):  # junk is ignored, a ping answered
+        await stream.ws.send_str(junk)
+    while (reply := json.loads((await stream.ws.receive(timeout=10)).data))["type"] != "pong":
+        assert reply["type"] == "changes"
     await stream.ws.close()
 
 

@@ -294,7 +294,7 @@ function tick() {  // the clocks move between changes; frozen ones stay where th
     if (!cell.dataset.frozen) cell.textContent = elapsed(Number(cell.dataset.since));
   });
   rows("queues").forEach((q) => {
-    const row = document.querySelector(`#queues tbody tr[data-key="${q.queue}"]`);
+    const row = document.querySelector(`#queues tbody tr[data-key="${CSS.escape(q.queue)}"]`);
     if (!row) return;
     const alerts = queueAlert(q);
     row.className = alerts.length ? "alert" : "";
