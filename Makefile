@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/erp_orders.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/screen_pop.py
+	$(BIN)/python bench/live_push.py
 	$(BIN)/python bench/dialer_sim.py
 	$(BIN)/python bench/dialer_campaign.py
 	$(BIN)/python bench/list_upload.py

@@ -46,6 +46,8 @@ QUEUE_OPTIONS: tuple[tuple[str, str, Any, str], ...] = (
     ("--default-handle-time", "default_handle_time", float, "seconds, for the expected wait"),
     ("--escalation", "escalation", str, "JSON list of steps, e.g. "
      "'[{\"after\": 30, \"relax\": {\"sales\": 1}}]'"),
+    ("--thresholds", "thresholds", str, "JSON alert thresholds of the live floor, e.g. "
+     "'{\"waiting\": 5, \"longest_wait\": 120, \"service_level\": 0.8}'"),
 )  # fmt: skip
 FLAG_OF = {field: flag for flag, field, _, _ in QUEUE_OPTIONS} | {"skills": "--skill"}
 
@@ -205,11 +207,11 @@ def _queue_fields(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, field)
         if value is None:
             continue
-        if field == "escalation":
+        if field in ("escalation", "thresholds"):
             try:
                 value = json.loads(value)
             except ValueError:
-                raise BadInput("--escalation: not JSON (a list of steps)") from None
+                raise BadInput(f"{FLAG_OF[field]}: not JSON") from None
         data[field] = value
     return data
 

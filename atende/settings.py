@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     twin_seed: int = 1
     erp_adapter: Literal["embedded", "protheus"] = "embedded"
     erp_timezone: str = "America/Sao_Paulo"
+    #: the contact center's time zone: "today" of the live statistics and the reports' days
+    site_timezone: str = "America/Sao_Paulo"
     erp_demo_customers: int = Field(300, ge=1)
     protheus_base_url: str = ""
     protheus_tenant: str = "01,0101"
@@ -197,7 +199,7 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return value
 
-    @field_validator("erp_timezone")
+    @field_validator("erp_timezone", "site_timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
         try:

@@ -20,6 +20,7 @@ from atende.db import make_engine, upgrade
 from atende.desk.screen_pop import ScreenPop
 from atende.desk.service import AgentDesk
 from atende.erp_runtime import build_erp
+from atende.floor import FloorHub, FloorSource, RedisWatch
 from atende.operations import MeteredAsteriskLink, Operations
 from atende.passwords import PasswordPool
 from atende.settings import Settings, unknown_env_names
@@ -107,8 +108,16 @@ class Engine:
             acd=lambda: self.acd,
             redis_url=settings.redis_url,
         )
+        self.redis_watch = RedisWatch(
+            self.ops.redis.ping if self.ops.redis is not None else None, self._floor_changed
+        )
+        self.floor = FloorHub(FloorSource(self.link, lambda: self.acd, self.redis_watch))
+        self.link.subscribe(lambda _: self.floor.changed())
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _floor_changed(self) -> None:
+        self.floor.changed()
 
     def _enqueue_routed(self, event: CallerRouted) -> None:
         if event.caller:  # read the caller's customers before an agent is offered the call
@@ -159,6 +168,10 @@ class Engine:
         self.desk = AgentDesk(self.acd, self.crm.views, self.acd_config, self.db)
         self.screen_pop = ScreenPop(self.desk, self.acd.feed)
         await self.screen_pop.start()
+        assert self.acd is not None
+        self.acd.watch(self.floor.changed)
+        self._tasks.append(asyncio.create_task(self.floor.run(), name="floor"))
+        self._tasks.append(asyncio.create_task(self.redis_watch.run(), name="floor-redis"))
         self._tasks.append(asyncio.create_task(self._consume_routed(), name="caller-routed"))
         erp = refreshing_views(self.erp.port, self.crm.views)  # outcomes refresh the view
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
@@ -173,7 +186,7 @@ class Engine:
                 acd=self.acd,
                 acd_config=self.acd_config,
                 ops=self.ops,
-                site_zone=ZoneInfo(self.settings.erp_timezone),
+                site_zone=ZoneInfo(self.settings.site_timezone),
                 sign_in=sign_in_policy(self.settings),
                 customers=self.crm.views,
                 access_log=self.settings.http_access_log,
@@ -182,6 +195,7 @@ class Engine:
                     self.db, dialer=self.dialer, figures=self.dialer, erp=erp_api.port
                 ),
                 desk=self.desk,
+                floor=self.floor,
             ),
             access_log=None,
         )
@@ -213,6 +227,7 @@ class Engine:
             engine_id=settings.acd_engine_id,
             lease_ttl=settings.acd_lease_ttl,
             did_queues=settings.ivr_did_queues,
+            site_zone=ZoneInfo(settings.site_timezone),
         )
         await self.acd.start()
 

@@ -21,6 +21,7 @@ from acd.domain import (
     QueueName,
     QueueSettings,
     Strategy,
+    Thresholds,
     WhenNoAgents,
 )
 
@@ -123,6 +124,28 @@ class PauseIn(BaseModel):
     reason: PauseReason
 
 
+class SkillsIn(BaseModel):
+    """An agent's new skills (replacing all of them), applied at once when he is logged in."""
+
+    model_config = ConfigDict(extra="forbid")
+    skills: Skills
+
+
+class MoveIn(BaseModel):
+    """Where a waiting caller goes: another queue (he keeps his join time)."""
+
+    model_config = ConfigDict(extra="forbid")
+    queue: QueueName
+
+
+class CallMoved(BaseModel):
+    """A waiting caller after a move: his queue and his priority there."""
+
+    call: str
+    queue: str
+    priority: int
+
+
 class AgentSession(BaseModel):
     """The agent's state after a login, logout, pause or unpause."""
 
@@ -163,6 +186,7 @@ class QueuePatch(BaseModel):
     default_handle_time: Seconds | None = None
     escalation: tuple[EscalationStep, ...] | None = None
     dispositions: tuple[DispositionCode, ...] | None = None
+    thresholds: Thresholds | None = None
 
     def apply(self, config: QueueConfig) -> dict[str, Any]:
         """``config``'s fields with the ones given here (to be validated as a QueueConfig)."""

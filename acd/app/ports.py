@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from acd.domain import AgentConfig, QueueConfig, Router
@@ -56,6 +56,11 @@ class LiveAcd(Protocol):
     async def disposition_given(self, agent_id: str, call_id: str) -> None: ...
 
     def agent_call(self, agent_id: str) -> dict[str, Any] | None: ...
+    async def change_skills(self, agent_id: str, skills: Mapping[str, int]) -> None: ...
+
+    async def move_call(self, call_id: str, queue: str) -> None: ...
+
+    async def move_to_front(self, call_id: str) -> None: ...
 
     def live_view(self) -> dict[str, Any]: ...
 

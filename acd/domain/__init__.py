@@ -33,6 +33,7 @@ from acd.domain.errors import (
     QueueExists,
     QueueInUse,
     QueueNotFound,
+    QueueRefused,
     SkillError,
     UsernameInUse,
 )
@@ -44,13 +45,14 @@ from acd.domain.queues import (
     QueueName,
     QueueSettings,
     Strategy,
+    Thresholds,
     WhenNoAgents,
     check_queues,
     parse_queues,
 )
 from acd.domain.router import AgentView, Router
 from acd.domain.skills import SkillProfile
-from acd.domain.stats import AgentStats, QueueStats, StatsSnapshot, stats_from_log
+from acd.domain.stats import AgentStats, LogStats, QueueStats, StatsSnapshot, stats_from_log
 
 __all__ = [
     "NO_ANSWER",
@@ -75,6 +77,7 @@ __all__ = [
     "IllegalTransition",
     "InterfaceInUse",
     "InvalidValue",
+    "LogStats",
     "NoCall",
     "Offer",
     "OfferCallback",
@@ -86,6 +89,7 @@ __all__ = [
     "QueueLogRecord",
     "QueueName",
     "QueueNotFound",
+    "QueueRefused",
     "QueueSettings",
     "QueueStats",
     "Rejected",
@@ -95,6 +99,7 @@ __all__ = [
     "Staffing",
     "StatsSnapshot",
     "Strategy",
+    "Thresholds",
     "Timeout",
     "UsernameInUse",
     "WhenNoAgents",

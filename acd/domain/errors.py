@@ -90,6 +90,12 @@ class QueueInUse(AcdError):
     code = "queue_in_use"
 
 
+class QueueRefused(AcdError):
+    """The queue takes no more callers now (full, or nobody staffs it and it refuses)."""
+
+    code = "queue_refused"
+
+
 class InterfaceInUse(AcdError):
     """Another agent already rings at this interface: one phone cannot take two calls."""
 

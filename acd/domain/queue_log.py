@@ -24,6 +24,7 @@ class QueueEvent(StrEnum):
     TRANSFER = "TRANSFER"  # data: extension, context, holdtime, calltime, origposition
     EXITWITHTIMEOUT = "EXITWITHTIMEOUT"  # data: position, origposition, waittime, reason
     EXITEMPTY = "EXITEMPTY"  # data: position, origposition, waittime
+    EXITWITHKEY = "EXITWITHKEY"  # data: key, position, origposition, waittime (moved: key "move")
     FULL = "FULL"
     JOINEMPTY = "JOINEMPTY"
     CALLBACK = "CALLBACK"  # data: position
@@ -36,6 +37,7 @@ class QueueEvent(StrEnum):
 
 TIMEOUT_MAX_WAIT = "max_wait"
 TIMEOUT_OVERFLOW = "overflow"
+MOVED = "move"  # the key of EXITWITHKEY when a supervisor moved the caller to another queue
 
 
 @dataclass(frozen=True, slots=True)

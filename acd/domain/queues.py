@@ -91,6 +91,18 @@ class EscalationStep(BaseModel):
         return self
 
 
+class Thresholds(BaseModel):
+    """When a queue's tile on the supervisor's floor turns to an alert: callers waiting at or
+    above ``waiting``, the longest wait at or above ``longest_wait`` seconds, the day's service
+    level below ``service_level`` (0-1). Each is optional (``null``: never)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    waiting: int | None = Field(default=None, ge=1)
+    longest_wait: Seconds | None = None
+    service_level: float | None = Field(default=None, gt=0, le=1)
+
+
 QueueName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^|\s/]+$")]
 
 
@@ -125,6 +137,7 @@ class QueueSettings(BaseModel):
     #: the codes its calls are closed with; when there are some, the agent stays in wrap-up
     #: until he gives one (``Router.disposition_given``)
     dispositions: tuple[DispositionCode, ...] = ()
+    thresholds: Thresholds = Field(default_factory=Thresholds)
 
     @field_validator("skills")
     @classmethod

@@ -36,10 +36,12 @@ from acd.domain.errors import (
     NoCall,
     QueueInUse,
     QueueNotFound,
+    QueueRefused,
 )
 from acd.domain.escalation import EscalationPlan
 from acd.domain.index import QueueRuntime, RoutingIndex
 from acd.domain.queue_log import (
+    MOVED,
     NONE,
     TIMEOUT_MAX_WAIT,
     TIMEOUT_OVERFLOW,
@@ -471,6 +473,86 @@ class Router:
             self._schedule(call, now)
         return []
 
+    # ------------------------------------------------------ supervisor moves
+    def move_call(self, call_id: str, queue: str, now: float) -> list[Decision]:
+        """Move a waiting caller to ``queue``; he keeps his place in time (his join time, hence
+        his wait and escalation stage), his priority and his callback.
+
+        Logged as Asterisk logs a caller leaving by choice (``EXITWITHKEY``, key ``move``) and
+        joining the other queue (``ENTERQUEUE`` with his first join time). Refused, nothing
+        changed, when the call is not waiting or the queue would refuse him (full, unstaffed).
+        """
+        call = self._call(call_id, CallState.WAITING, "be moved")
+        target = self._queue(queue)
+        if target.name == call.queue:
+            raise CallStateConflict(f"call {call_id!r} is already in queue {queue!r}")
+        config = target.config
+        if config.max_length is not None and target.line.count + len(target.offered) >= (
+            config.max_length
+        ):
+            raise QueueRefused(f"queue {queue!r} is full")
+        if config.when_no_agents is not WhenNoAgents.JOIN and target.staffed == 0:
+            raise QueueRefused(f"queue {queue!r} has no agent to take callers")
+        now = self._time(now)
+        q = self.queues[call.queue]
+        position = q.line.position(call)
+        q.line.remove(call)
+        self._forget(call)
+        q.counters.overflowed += 1  # like an overflow: an outcome of this queue
+        self._record(
+            now, call_id, q.name, NONE, QueueEvent.EXITWITHKEY,
+            MOVED, str(position), str(call.orig_position), secs(now - call.entered_at),
+        )  # fmt: skip
+        visited = (*call.visited, q.name)
+        return self._enter(
+            call_id, target, now, call.priority, call.first_joined_at, visited, call.entered_at,
+            (call.callback, call.callback_offered),
+        )  # fmt: skip
+
+    def move_to_front(self, call_id: str, now: float) -> int:
+        """Serve a waiting caller next in his queue: his priority rises just above every other
+        caller's there (as Asterisk's QueueChangePriorityCaller); his join time is kept.
+        Returns his priority (unchanged when he was first already)."""
+        call = self._call(call_id, CallState.WAITING, "be moved to the front")
+        self._time(now)
+        q = self.queues[call.queue]
+        others = [c.priority for c in q.line.calls() if c is not call]
+        top = max(others, default=call.priority - 1)
+        if call.priority > top:
+            return call.priority
+        q.line.remove(call)
+        call.priority = top + 1
+        q.line.add(call)
+        return call.priority
+
+    def change_skills(self, agent_id: str, skills: Mapping[str, int], now: float) -> list[Decision]:
+        """New skills for a logged-in agent, at once, whatever his state: a call he holds goes
+        on; the queues he may serve from now on are the new skills' (a free agent may take a
+        waiting caller at once; a queue left unstaffed with ``when_no_agents=leave`` empties)."""
+        agent = self._agent(agent_id)
+        if agent.state is A.LOGGED_OUT:
+            raise AgentNotLoggedIn(agent_id)
+        profile = SkillProfile(skills)
+        now = self._time(now)
+        staffed = agent.state is not A.PAUSED
+        free = agent.state is A.AVAILABLE
+        before = agent.profile_id
+        if free:
+            self._index.unfree(agent)
+        if staffed:
+            self._index.staff(agent, -1)
+        agent.profile, agent.profile_id = profile, self._index.intern(profile)
+        decisions: list[Decision] = []
+        if staffed:
+            self._index.staff(agent, +1)
+            for q, _, _ in self._index.served[before]:
+                if not q.staffed and q.config.when_no_agents is WhenNoAgents.LEAVE:
+                    decisions += self._exit_empty(q, now)
+        if free:
+            self._index.free(agent)
+            decisions += self._offer_to_agent(agent, now)
+        return decisions
+
     # ---------------------------------------------------------- configuration
     def reconfigure(self, queues: Iterable[QueueConfig], now: float) -> list[Decision]:
         """Swap the queue configuration; nothing else is touched.
@@ -709,6 +791,7 @@ class Router:
         first_joined: float,
         visited: tuple[str, ...],
         entered: float | None = None,
+        callback: tuple[bool, bool] = (False, False),
     ) -> list[Decision]:
         config = q.config
         if config.max_length is not None and q.line.count + len(q.offered) >= config.max_length:
@@ -723,6 +806,7 @@ class Router:
         call = Call(
             call_id, q.name, priority, since, first_joined, next(self._seq), visited=visited
         )
+        call.callback, call.callback_offered = callback
         self.calls[call_id] = call
         q.line.add(call)
         call.orig_position = q.line.position(call)

@@ -159,19 +159,35 @@ def stats_from_log(
     before its first record is unknown and left out; records of queues not configured are
     ignored.
     """
-    counters = {name: QueueCounters() for name in queues}
-    waiting: dict[str, tuple[str, float]] = {}
-    connected: dict[str, tuple[str, float]] = {}
-    agents: dict[str, AgentTotals] = {}
-    E = QueueEvent
-
-    def of(queue: str) -> QueueCounters:
-        return counters.get(queue) or QueueCounters()  # unknown queue: counted nowhere
-
+    folded = LogStats(queues)
     for r in records:
+        folded.add(r)
+    return folded.snapshot(now)
+
+
+class LogStats:
+    """The statistics of a queue log kept up to date record by record: :meth:`add` costs the
+    same whatever the log's length, :meth:`snapshot` is proportional to queues and agents
+    (not to records). Folding a log in any number of steps gives what
+    :func:`stats_from_log` gives for the whole of it."""
+
+    def __init__(self, queues: Mapping[str, QueueConfig]) -> None:
+        self.queues = dict(queues)
+        self.counters = {name: QueueCounters() for name in queues}
+        self.waiting: dict[str, tuple[str, float]] = {}  # call -> (queue, entered)
+        self.connected: dict[str, tuple[str, float]] = {}  # call -> (queue, answered)
+        self.agents: dict[str, AgentTotals] = {}
+
+    def _of(self, queue: str) -> QueueCounters:
+        return self.counters.get(queue) or QueueCounters()  # unknown queue: counted nowhere
+
+    def add(self, r: QueueLogRecord) -> None:
+        """Fold one record in."""
+        E = QueueEvent
         ev = r.event
-        t = agents.setdefault(r.agent, AgentTotals()) if ev in _AGENT_EVENTS else _NOBODY
-        config = queues.get(r.queue)
+        of, waiting, connected = self._of, self.waiting, self.connected
+        t = self.agents.setdefault(r.agent, AgentTotals()) if ev in _AGENT_EVENTS else _NOBODY
+        config = self.queues.get(r.queue)
         if ev is E.ENTERQUEUE:
             of(r.queue).offered += 1
             waiting[r.call_id] = (r.queue, _number(r.data, 2) if len(r.data) > 2 else r.time)
@@ -203,6 +219,9 @@ def stats_from_log(
                 of(r.queue).overflowed += 1
             else:
                 of(r.queue).timed_out += 1
+        elif ev is E.EXITWITHKEY:  # moved to another queue by a supervisor
+            waiting.pop(r.call_id, None)
+            of(r.queue).overflowed += 1
         elif ev is E.EXITEMPTY:
             waiting.pop(r.call_id, None)
             of(r.queue).exited_empty += 1
@@ -238,16 +257,19 @@ def stats_from_log(
             if t.login_at is not None:
                 t.logged_in_time += r.time - t.login_at
             t.login_at = None
-    queue_stats = {}
-    for name, config in queues.items():
-        joined = [e for q, e in waiting.values() if q == name]
-        longest = max((now - e for e in joined), default=0.0)
-        queue_stats[name] = make_queue_stats(config, counters[name], len(joined), longest)
-    return StatsSnapshot(
-        now=now,
-        queues=queue_stats,
-        agents={a: make_agent_stats(a, t, now) for a, t in agents.items()},
-    )
+
+    def snapshot(self, now: float) -> StatsSnapshot:
+        """The statistics at ``now`` (open intervals counted up to it); nothing is changed."""
+        queue_stats = {}
+        for name, config in self.queues.items():
+            joined = [e for q, e in self.waiting.values() if q == name]
+            longest = max((now - e for e in joined), default=0.0)
+            queue_stats[name] = make_queue_stats(config, self.counters[name], len(joined), longest)
+        return StatsSnapshot(
+            now=now,
+            queues=queue_stats,
+            agents={a: make_agent_stats(a, t, now) for a, t in self.agents.items()},
+        )
 
 
 _NOBODY = AgentTotals()  # sink for agent figures of records without an agent

@@ -8,6 +8,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from acd.domain import (
     AgentConfig,
@@ -67,6 +68,7 @@ class AcdBase:
         engine_id: str = "main",
         did_queues: Mapping[str, str] | None = None,
         lease_ttl: float = 6.0,
+        site_zone: ZoneInfo | None = None,
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -102,7 +104,7 @@ class AcdBase:
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
         #: calls a blind transfer already sent to the offered agent's [connect] (not rung again)
         self._rung_by_transfer: set[str] = set()
-        self.log_book = QueueLogBook(log_writer, log_loader)
+        self.log_book = QueueLogBook(log_writer, log_loader, site_zone)
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
         #: calls the ACD took (queued, counted, adopted), newest last; bounded
@@ -112,6 +114,7 @@ class AcdBase:
         self.feed = AgentFeed()
         #: agent -> his current (or last) call, kept after its end for his wrap-up
         self.agent_calls: dict[str, StoredCall] = {}
+        self._watchers: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ shared helpers
     def _enqueue(self, item: InboxItem) -> None:
@@ -132,13 +135,16 @@ class AcdBase:
 
     def _queue_log(self) -> None:
         """Hand the new queue-log records (ours and the router's) to the writer; every agent
-        they name has changed state (the desktop's feed is told)."""
+        they name has changed state (the desktop's feed is told), and the watchers (the
+        supervisors' floor) are told that the state may have changed."""
         records = self.router.drain_log()
         self.log_book.add(records)
         named = {r.agent for r in records if r.agent and r.agent != "NONE"}
         now = self.clock()
         for agent_id in sorted(named):
             self.feed.publish(AgentEvent("state", agent_id, now))
+        for watcher in self._watchers:
+            watcher()
 
     def _tell(self, kind: EventKind, agent_id: str, call: StoredCall | None = None) -> None:
         """Publish one event of ``agent_id`` (with his call's facts) on the desktop's feed."""

@@ -1,50 +1,77 @@
-"""The ACD's queue log: today's records (the statistics' source) and their writer task.
+"""The ACD's queue log: today's records, the statistics kept from them, and their writer task.
 
 Records come from the router (``drain_log``) and from the adapters for calls the router does
 not hold (restored busy calls). A caller re-entered after a restart is logged ``ENTERQUEUE``
-once. Batches go to the writer (the SQL table) in one owned task, in order.
+once. Batches go to the writer (the SQL table) in one owned task, in order. "Today" is the
+day in the site's time zone; the statistics are folded record by record as records arrive
+(:class:`acd.domain.LogStats`), never recomputed from the whole day on a query.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import structlog
 
-from acd.domain import QueueConfig, QueueEvent, QueueLogRecord, StatsSnapshot, stats_from_log
+from acd.domain import LogStats, QueueConfig, QueueEvent, QueueLogRecord, StatsSnapshot
 
 log = structlog.get_logger("acd.live")
 
 LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
 LogLoader = Callable[[float], Awaitable[list[QueueLogRecord]]]
-DAY = 86400.0
+
+
+def day_start(now: float, zone: ZoneInfo) -> float:
+    """The epoch of the last midnight in ``zone`` at ``now``."""
+    local = datetime.fromtimestamp(now, zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
+def period(now: float, zone: ZoneInfo) -> dict[str, str]:
+    """The period today's statistics cover: from the site's midnight to ``now`` (ISO 8601 in
+    the site's zone) and the zone's name."""
+    return {
+        "from": datetime.fromtimestamp(day_start(now, zone), zone).isoformat(),
+        "to": datetime.fromtimestamp(now, zone).isoformat(timespec="seconds"),
+        "time_zone": zone.key,
+    }
 
 
 class QueueLogBook:
     """Today's queue log in memory, written through ``writer`` by :meth:`run`."""
 
-    def __init__(self, writer: LogWriter | None, loader: LogLoader | None) -> None:
+    def __init__(
+        self, writer: LogWriter | None, loader: LogLoader | None, zone: ZoneInfo | None = None
+    ) -> None:
         self._writer = writer
         self._loader = loader
+        self.zone = zone or ZoneInfo("UTC")
         self.history: list[QueueLogRecord] = []
         #: callers re-entered after a restart (their ENTERQUEUE was logged before)
         self.restored: set[str] = set()
         self._own: list[QueueLogRecord] = []
         self._queue: asyncio.Queue[list[QueueLogRecord] | None] = asyncio.Queue()
-        self._stats: tuple[tuple[int, int], StatsSnapshot] | None = None
+        self._day = float("-inf")
+        self._configs: dict[str, QueueConfig] | None = None
+        self._stats = LogStats({})
 
     async def load(self, now: float) -> None:
         """Today's records from the loader."""
+        self._day = day_start(now, self.zone)
         if self._loader is not None:
-            self.history = await self._loader(now - now % DAY)
+            self.history = await self._loader(self._day)
+        self._configs = None  # folded at the first query, with the queues then configured
 
     def own(self, record: QueueLogRecord) -> None:
         """A record the adapters write themselves (the router does not hold the call)."""
         self._own.append(record)
 
     def add(self, router_records: Iterable[QueueLogRecord]) -> None:
-        """Take the adapters' and the router's new records (in that order) and queue them."""
+        """Take the adapters' and the router's new records (in that order), fold them into the
+        statistics and queue them for the writer."""
         records = self._own + list(router_records)
         self._own = []
         if self.restored:
@@ -58,27 +85,39 @@ class QueueLogBook:
         if not records:
             return
         self.history += records
+        if self._configs is not None:
+            for r in records:
+                if r.time >= self._day:
+                    self._stats.add(r)
         if self._writer is not None:
             self._queue.put_nowait(records)
 
     def forget_before(self, now: float) -> None:
-        """Drop yesterday's records (the statistics are today's)."""
-        since = now - now % DAY
-        if self.history and self.history[0].time < since:
+        """A new day in the site's zone: yesterday's records are dropped, the statistics
+        start again from today's records."""
+        since = day_start(now, self.zone)
+        if since != self._day:
+            self._day = since
             self.history = [r for r in self.history if r.time >= since]
+            self._configs = None
 
     def stats(self, configs: dict[str, QueueConfig], now: float) -> StatsSnapshot:
-        """Today's statistics (recomputed when the log grew, or each second)."""
-        key = (len(self.history), int(now))
-        if self._stats is None or self._stats[0] != key:
-            since = now - now % DAY
-            today = (r for r in self.history if r.time >= since)
-            self._stats = (key, stats_from_log(today, configs, now))
-        return self._stats[1]
+        """Today's statistics at ``now`` from the kept counters (folded again from today's
+        records only after a new day or a change of the queues' settings)."""
+        if day_start(now, self.zone) != self._day:
+            self.forget_before(now)
+        if self._configs != configs:
+            self._configs = dict(configs)
+            self._stats = LogStats(configs)
+            for r in self.history:
+                if r.time >= self._day:
+                    self._stats.add(r)
+        return self._stats.snapshot(now)
 
     def configs_changed(self) -> None:
-        """Recompute the statistics at the next query."""
-        self._stats = None
+        """Fold today's records again at the next query (settings such as the service-level
+        time apply to the whole day, as a rebuild from the log would)."""
+        self._configs = None
 
     async def run(self) -> None:
         """Write batches as they come; :meth:`close` ends it after the rest."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -22,8 +22,9 @@ from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
 from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
 from acd.live.call import CallState, OutboundAnswered, StoredCall
 from acd.live.call_controls import CallControls
+from acd.live.queue_log_writer import period
 from acd.live.store import StoredAgent
-from acd.live.view import live_view
+from acd.live.view import floor_view, live_view
 from ivr import CallbackAccepted, CallerRouted
 from telephony.calls.changes import ResyncDiff
 
@@ -217,6 +218,42 @@ class InboundAcd(CallControls):
         async with self._lock:
             await self._run(self.router.disposition_given(agent_id, call_id, self.clock()))
             self._tell("state", agent_id)
+
+    async def change_skills(self, agent_id: str, skills: Mapping[str, int]) -> None:
+        """New skills for a logged-in agent, at once (:meth:`Router.change_skills`)."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            decisions = self.router.change_skills(agent_id, skills, self.clock())
+            stored = self.agents.get(agent_id)
+            if stored is not None:
+                stored.skills = dict(skills)
+                await self.store.save_agent(stored)
+            log.info("acd_agent_skills_changed", agent=agent_id, skills=dict(skills))
+            await self._run(decisions)
+
+    async def move_call(self, call_id: str, queue: str) -> None:
+        """Move a waiting caller to another queue; he keeps his join time."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            decisions = self.router.move_call(call_id, queue, self.clock())
+            call = self.calls.get(call_id)
+            if call is not None:
+                before, call.queue = call.queue, queue
+                await self.store.save_call(call)
+                log.info("acd_caller_moved", linkedid=call_id, queue=queue, from_queue=before)
+            await self._run(decisions)
+
+    async def move_to_front(self, call_id: str) -> None:
+        """Serve a waiting caller next in his queue (his priority rises above the others')."""
+        await self.wait_ready(5.0)
+        async with self._lock:
+            priority = self.router.move_to_front(call_id, self.clock())
+            call = self.calls.get(call_id)
+            if call is not None:
+                call.priority = priority
+                await self.store.save_call(call)
+                log.info("acd_caller_to_front", linkedid=call_id, priority=priority)
+            self._queue_log()
 
     async def _save_pause(self, agent_id: str, reason: str | None) -> None:
         stored = self.agents.get(agent_id)
@@ -426,4 +463,22 @@ class InboundAcd(CallControls):
         """Agents (state, time in state), queues (statistics), waiting and active calls."""
         now = self.clock()
         stats = self.log_book.stats(self.router.configs, now)
-        return live_view(self.router, stats, self.agents, self.calls, self._held, now)
+        view = live_view(self.router, stats, self.agents, self.calls, self._held, now)
+        view["period"] = period(now, self.log_book.zone)
+        return view
+
+    def floor_view(self) -> dict[str, Any]:
+        """The supervisor's floor (:func:`acd.live.view.floor_view`) and the statistics'
+        period."""
+        now = self.clock()
+        stats = self.log_book.stats(self.router.configs, now)
+        floor: dict[str, Any] = floor_view(self.router, stats, self.agents, self.calls, self._held)
+        today = period(now, self.log_book.zone)
+        floor["period"] = {"today": {"from": today["from"], "time_zone": today["time_zone"]}}
+        return floor
+
+    def watch(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` (it must only take note) whenever the ACD's state may have
+        changed; returns a function that stops it."""
+        self._watchers.append(listener)
+        return lambda: self._watchers.remove(listener) if listener in self._watchers else None

@@ -88,3 +88,72 @@ def _call(c: StoredCall, now: float) -> dict[str, Any]:
         "lead_id": c.lead_id,
         "customer_id": c.customer_id,
     }
+
+
+def floor_view(
+    router: Router,
+    stats: StatsSnapshot,
+    agents: Mapping[str, StoredAgent],
+    calls: Mapping[str, StoredCall],
+    held: Mapping[str, str],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The supervisor's floor keyed by id, with times as epochs (never durations): a row
+    changes only when something happens, so a stream of changes carries only those.
+
+    ``{"agents": {id: row}, "queues": {name: row}, "waiting": {call: row}}``.
+    """
+    held_calls = {agent: call for call, agent in held.items()}
+    rows: dict[str, dict[str, Any]] = {}
+    for agent_id, stored in agents.items():
+        view = router.agent(agent_id)
+        state = view.state.value
+        if view.state is AgentState.PAUSED and view.pause_reason == ON_CALL:
+            state = "on_call"
+        elif view.state is AgentState.PAUSED and view.pause_reason == AFTER_CALL:
+            state = AgentState.WRAP_UP.value
+        figures = stats.agents.get(agent_id)
+        rows[agent_id] = {
+            "agent": agent_id,
+            "interface": stored.interface,
+            "skills": view.skills,
+            "state": state,
+            "pause_reason": view.pause_reason,
+            "since": view.since,
+            "call": view.call_id or held_calls.get(agent_id),
+            "calls": figures.calls if figures is not None else 0,
+        }
+    queues: dict[str, dict[str, Any]] = {}
+    for name, runtime in router.queues.items():
+        q = stats.queues.get(name)
+        config = runtime.config
+        entered = [c.entered_at for c in runtime.offered.values()]
+        oldest = runtime.line.oldest_entry()
+        if oldest is not None:
+            entered.append(oldest)
+        queues[name] = {
+            "queue": name,
+            "waiting": runtime.line.count + len(runtime.offered),
+            "oldest_entered_at": min(entered) if entered else None,
+            "offered": q.offered if q else 0,
+            "answered": q.answered if q else 0,
+            "abandoned": q.abandoned if q else 0,
+            "service_level": q.service_level if q else None,
+            "asa": q.asa if q else None,
+            "aht": q.aht if q else None,
+            "service_level_target": config.service_level_target,
+            "thresholds": config.thresholds.model_dump(),
+        }
+    waiting = {
+        c.call_id: {
+            "call": c.call_id,
+            "queue": c.queue,
+            "caller": c.caller,
+            "state": c.state.value,
+            "agent": c.agent,
+            "entered_at": c.entered_at,
+            "answered_at": c.answered_at,
+            "priority": c.priority,
+        }
+        for c in calls.values()
+    }
+    return {"agents": rows, "queues": queues, "waiting": waiting}

@@ -255,6 +255,11 @@ class _Builder:
                 row.abandoned += 1
                 row.short_abandoned += waited < config.short_abandon_seconds
                 self.waited(row, waited)
+        elif ev is E.EXITWITHKEY:  # moved to another queue by a supervisor: a transfer
+            c = self.call(r, _number(r.data, 3), ends=True)
+            if (row := self.row(r.queue, c.bucket)) is not None:
+                row.transfers += 1
+                self.waited(row, r.time - c.entered)
         elif ev is E.EXITWITHTIMEOUT or ev is E.EXITEMPTY:
             c = self.call(r, _number(r.data, 2), ends=True)
             if (row := self.row(r.queue, c.bucket)) is not None:

@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from acd.app.agents import get_agent
+from acd.app.change_skills import change_skills
 from acd.app.create_agent import create_agent as create_agent_use_case
 from acd.app.create_queue import create_queue as create_queue_use_case
 from acd.app.list_agents import list_agents as list_agents_use_case
@@ -27,11 +28,15 @@ from acd.app.models import (
     AgentList,
     AgentPatch,
     AgentSession,
+    CallMoved,
+    MoveIn,
     PauseIn,
     QueueList,
     QueuePatch,
     QueueReplace,
+    SkillsIn,
 )
+from acd.app.move_call import move_call, move_to_front
 from acd.app.patch_queue import patch_queue as patch_queue_use_case
 from acd.app.pause_agent import pause_agent
 from acd.app.ports import LiveAcd
@@ -42,6 +47,7 @@ from acd.domain import AcdError, QueueConfig, QueueName
 from acd.live import AcdNotReady
 from acd.live.sql import AcdConfigStore
 from atende.auth import Role
+from atende.web.audit_trail import audited, note
 from atende.web.errors import ApiError, acd_error, invalid_request
 from atende.web.openapi_ops import Operation
 from atende.web.security import Handler, allow, principal
@@ -134,6 +140,7 @@ async def update_agent(request: web.Request) -> web.Response:
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@audited("agent_login", "agent")
 @acd_errors
 async def agent_login(request: web.Request) -> web.Response:
     """POST /api/acd/agents/{agent}/login: log the agent in (available)."""
@@ -142,6 +149,7 @@ async def agent_login(request: web.Request) -> web.Response:
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@audited("agent_logout", "agent")
 @acd_errors
 async def agent_logout(request: web.Request) -> web.Response:
     """POST /api/acd/agents/{agent}/logout: log the agent out (from available or paused)."""
@@ -150,20 +158,55 @@ async def agent_logout(request: web.Request) -> web.Response:
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@audited("agent_pause", "agent")
 @acd_errors
 async def agent_pause(request: web.Request) -> web.Response:
     """POST /api/acd/agents/{agent}/pause: pause with a reason (or change the reason)."""
     agent = await _own_agent(request)
     body = await _body(request, PauseIn)
+    note(request, reason=body.reason)
     return _reply(await pause_agent(_acd(request), agent, body))
 
 
 @allow(Role.AGENT, Role.SUPERVISOR)
+@audited("agent_unpause", "agent")
 @acd_errors
 async def agent_unpause(request: web.Request) -> web.Response:
     """POST /api/acd/agents/{agent}/unpause: back to available."""
     agent = await _own_agent(request)
     return _reply(await unpause_agent(_acd(request), agent))
+
+
+@allow(Role.SUPERVISOR)
+@audited("agent_skills", "agent")
+@acd_errors
+async def agent_skills(request: web.Request) -> web.Response:
+    """POST /api/acd/agents/{agent}/skills: replace the agent's skills, at once when he is
+    logged in (a call he holds goes on) and from his next login otherwise."""
+    body = await _body(request, SkillsIn)
+    note(request, skills=body.skills)
+    agent = request.match_info["agent"]
+    return _reply(await change_skills(request.app[ACD_CONFIG], request.app.get(ACD), agent, body))
+
+
+# ----------------------------------------------------------------------- calls
+@allow(Role.SUPERVISOR)
+@audited("call_move", "call")
+@acd_errors
+async def call_move(request: web.Request) -> web.Response:
+    """POST /api/acd/calls/{call}/move: move a waiting caller to another queue; his wait
+    counts from his first join."""
+    body = await _body(request, MoveIn)
+    note(request, queue=body.queue)
+    return _reply(await move_call(_acd(request), request.match_info["call"], body))
+
+
+@allow(Role.SUPERVISOR)
+@audited("call_front", "call")
+@acd_errors
+async def call_front(request: web.Request) -> web.Response:
+    """POST /api/acd/calls/{call}/front: serve a waiting caller next in his queue."""
+    return _reply(await move_to_front(_acd(request), request.match_info["call"]))
 
 
 # ----------------------------------------------------------------------- queues
@@ -233,6 +276,7 @@ async def live(request: web.Request) -> web.Response:
 
 AGENT = {"agent": AgentId}
 QUEUE = {"queue": QueueName}
+CALL = {"call": str}
 TAGS = ("acd",)
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/acd/agents", list_agents, response=AgentList, tags=TAGS),
@@ -266,6 +310,35 @@ OPERATIONS: tuple[Operation, ...] = (
             ("pause", agent_pause),
             ("unpause", agent_unpause),
         )
+    ),
+    Operation(
+        "POST",
+        "/api/acd/agents/{agent}/skills",
+        agent_skills,
+        body=SkillsIn,
+        response=Agent,
+        params=AGENT,
+        refusals=(503,),
+        tags=TAGS,
+    ),
+    Operation(
+        "POST",
+        "/api/acd/calls/{call}/move",
+        call_move,
+        body=MoveIn,
+        response=CallMoved,
+        params=CALL,
+        refusals=(409, 503),
+        tags=TAGS,
+    ),
+    Operation(
+        "POST",
+        "/api/acd/calls/{call}/front",
+        call_front,
+        response=CallMoved,
+        params=CALL,
+        refusals=(409, 503),
+        tags=TAGS,
     ),
     Operation("GET", "/api/acd/queues", list_queues, response=QueueList, tags=TAGS),
     Operation(

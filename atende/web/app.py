@@ -14,12 +14,14 @@ from atende.auth import Role, UserStore
 from atende.login_throttle import LoginThrottle
 from atende.web.access_log import add_access_log
 from atende.web.agent_api import add_routes as add_agent_routes
+from atende.web.audit_trail import AUDIT
 from atende.web.campaign_support import CampaignsWeb
 from atende.web.campaigns_api import add_campaign_routes
 from atende.web.crm_api import add_routes as add_customer_routes
 from atende.web.erp_routes import register_erp
 from atende.web.erp_support import ErpApi
 from atende.web.errors import ApiError
+from atende.web.floor_api import add_floor_routes
 from atende.web.guards import MAX_BODY, json_body_limits, request_context, security_headers
 from atende.web.openapi import openapi
 from atende.web.operations_routes import add_reports_and_operations
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from acd.live.spy import CallSpy
     from acd.live.sql import AcdConfigStore
     from atende.desk.service import AgentDesk
+    from atende.floor import FloorHub
     from atende.operations import Operations
     from crm_sync.app.customer_views import CustomerViews
 
@@ -75,6 +78,7 @@ def build_app(
     spy: CallSpy | None = None,
     campaigns: CampaignsWeb | None = None,
     desk: AgentDesk | None = None,
+    floor: FloorHub | None = None,
 ) -> web.Application:
     """Assemble the web application from its ports (no clients are built here).
 
@@ -88,7 +92,8 @@ def build_app(
     app[USER_STORE] = users
     app[LIVE_CALLS] = calls
     policy = sign_in or SignInPolicy()
-    add_session_routes(app, SignIn(policy, AuditLog(users.engine), LoginThrottle(policy.throttle)))
+    app[AUDIT] = AuditLog(users.engine)
+    add_session_routes(app, SignIn(policy, app[AUDIT], LoginThrottle(policy.throttle)))
     app.router.add_get("/api/calls", live_calls)
     app.router.add_get("/api/openapi.json", openapi)
     if erp is not None:
@@ -102,6 +107,7 @@ def build_app(
     add_customer_routes(app, customers)
     add_campaign_routes(app, campaigns or CampaignsWeb(users.engine, erp=erp and erp.port))
     add_agent_routes(app, desk)
+    add_floor_routes(app, floor, calls)
     add_reports_and_operations(app, acd_config, ops, site_zone)
     add_user_routes(app)
     add_spy_routes(app, spy, acd_config)

@@ -80,6 +80,11 @@ def test_queue_add_refuses_to_overwrite_without_replace(cli: pytest.CaptureFixtu
     assert main(["queue", "set", "vendas", "--wrap-up", "8"]) == 0
     vendas = _queues(cli)["vendas"]
     assert vendas["wrap_up_seconds"] == 8.0
+    assert main(["queue", "set", "vendas", "--thresholds", '{"waiting": 4}']) == 0
+    vendas = _queues(cli)["vendas"]
+    assert vendas["thresholds"] == {"waiting": 4, "longest_wait": None, "service_level": None}
+    assert main(["queue", "set", "vendas", "--thresholds", '{"waiting": 0}']) == 2
+    assert "--thresholds" in cli.readouterr().err
     assert vendas["escalation"] == [
         {"after": 30.0, "relax": {"sales": 1}, "add_queue_agents": [], "add_skills": [],
          "overflow_to": None, "callback": False}

@@ -22,7 +22,8 @@ async def test_supervisor_sees_queues_and_agents(api: Api, browser: Any) -> None
     await page.click("button[type=submit]")
     agent = page.locator('#agents tbody tr[data-key="2001"]')
     await agent.wait_for(timeout=5000)
-    assert "paused (lunch)" in await agent.inner_text()
+    assert await agent.get_attribute("data-state") == "paused"
+    assert "em pausa (lunch)" in await agent.inner_text()
     assert "sales:3" in await agent.inner_text()
     queues = page.locator("#queues tbody tr")
     assert sorted(await queues.all_inner_texts())[0].startswith("cobranca")

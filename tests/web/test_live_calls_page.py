@@ -50,7 +50,7 @@ async def test_wrong_password_shows_error(web_server: WebServer, browser: Any) -
     await page.click("button[type=submit]")
     error = page.locator("#login-error", has_text="wrong username or password")
     await error.wait_for(timeout=5000)
-    assert await page.locator("#live").is_hidden()
+    assert await page.locator("#floor").is_hidden()
 
 
 async def test_session_cookie_is_out_of_reach_and_sign_out_ends_it(
@@ -81,5 +81,5 @@ async def test_session_cookie_is_out_of_reach_and_sign_out_ends_it(
     assert await context.cookies() == []
     await page.reload()
     await page.locator("#login").wait_for(state="visible", timeout=5000)
-    assert await page.locator("#live").is_hidden()
+    assert await page.locator("#floor").is_hidden()
     await context.close()
