@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     acd_login_on_start: bool = False
     acd_engine_id: str = Field("main", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     acd_lease_ttl: float = Field(6.0, gt=0)
+    acd_max_backlog: float = Field(5.0, gt=0)
+    acd_max_calls: int = Field(0, ge=0)
     ivr_did_queues: dict[str, str] = Field(default_factory=dict)
     login_token_hours: float = Field(12.0, gt=0, le=24 * 30)
     cli_token_days: int = Field(30, ge=0, le=3650)

@@ -443,6 +443,18 @@ class Router:
                     decisions.append(offer)
         return decisions
 
+    def due_calls(self, now: float) -> set[str]:
+        """The calls a :meth:`tick` at ``now`` would act on (ring timeout, escalation step,
+        max wait); nothing changes."""
+        now = self._time(now)
+        return {
+            call.call_id
+            for due, _, version, call in self._call_timers
+            if due <= now
+            and version == call.timer_version
+            and call.state in (CallState.OFFERED, CallState.WAITING)
+        }
+
     # --------------------------------------------------------------- queries
     def agent(self, agent_id: str) -> AgentView:
         a = self._agent(agent_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,7 +19,8 @@ from acd.domain import (
     Router,
 )
 from acd.live.call import StoredCall
-from acd.live.dialplan import Contexts, DialplanActions
+from acd.live.dialplan import ActionPipe, Contexts, DialplanActions
+from acd.live.overload import Overload
 from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
 from acd.live.store import AcdStore, StoredAgent
 from acd.live.store_writer import StoreWriter
@@ -65,6 +66,8 @@ class AcdBase:
         engine_id: str = "main",
         did_queues: Mapping[str, str] | None = None,
         lease_ttl: float = 6.0,
+        max_backlog: float = 5.0,
+        max_calls: int = 0,
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -86,7 +89,12 @@ class AcdBase:
             hold_context, connect_context, exit_context, callback_offer_context,
             callback_dial_context,
         )  # fmt: skip
+        self.actions = ActionPipe()  # AMI actions on callers, sent off the routing path
         self.dialplan = DialplanActions(link, server, self.contexts)
+        #: past capacity new callers are kept on hold (the dialplan's fallback) until level
+        self.overload = Overload(max_backlog, max_calls)
+        #: callers kept by an overload: call id -> (routing, when it was routed)
+        self._kept: OrderedDict[str, tuple[CallerRouted, float]] = OrderedDict()
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
@@ -95,7 +103,11 @@ class AcdBase:
         self._lock = asyncio.Lock()
         self._ready = asyncio.Event()
         self._auto_login = list(auto_login)
-        self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
+        #: the consumer's backlog: (when enqueued, item), oldest first; the batch being
+        #: worked on stays in ``_working`` until each item is done
+        self._inbox: deque[tuple[float, InboxItem]] = deque()
+        self._working: deque[tuple[float, InboxItem]] = deque()
+        self._inbox_ready = asyncio.Event()
         self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
         self.log_book = QueueLogBook(log_writer, log_loader)

@@ -66,10 +66,13 @@ class Offers(AcdBase):
             return []
         # a failed offer: the caller left (his hangup follows) or Asterisk is away (the
         # resync settles the call; else the router's ring timeout cancels the offer)
-        await self.dialplan.ring_agent(
-            call.call_id, call.channel, agent.agent_id, agent.interface, offer.ring_timeout
+        dialplan, channel = self.dialplan, call.channel
+        call_id, agent_id, interface = call.call_id, agent.agent_id, agent.interface
+        self.actions.send(
+            channel,
+            lambda: dialplan.ring_agent(call_id, channel, agent_id, interface, offer.ring_timeout),
         )
-        log.info("acd_offered", linkedid=call.call_id, agent=agent.agent_id, queue=offer.queue)
+        log.info("acd_offered", linkedid=call_id, agent=agent_id, queue=offer.queue)
         return []
 
     async def _cancel(self, cancel: CancelOffer) -> None:
@@ -83,7 +86,8 @@ class Offers(AcdBase):
         call.back_in_line()
         await self.store.save_call(call)
         log.info("acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id)
-        await self.dialplan.back_to_hold(call.channel)
+        dialplan, channel = self.dialplan, call.channel
+        self.actions.send(channel, lambda: dialplan.back_to_hold(channel))
 
     async def _send_away(self, call_id: str, why: str) -> None:
         call = self.calls.pop(call_id, None)
@@ -91,7 +95,8 @@ class Offers(AcdBase):
             return
         await self.store.remove_call(call_id)
         log.info("acd_caller_sent_away", linkedid=call_id, reason=why)
-        await self.dialplan.send_away(call_id, call.channel, why)
+        dialplan, channel = self.dialplan, call.channel
+        self.actions.send(channel, lambda: dialplan.send_away(call_id, channel, why))
 
     async def _release_wrapped(self, agent_id: str, call_id: str) -> None:
         await self.store.release(agent_id, call_id)
@@ -105,7 +110,8 @@ class Offers(AcdBase):
         if call is None or call.state is not CallState.WAITING:
             return
         log.info("acd_callback_offered", linkedid=call.call_id, queue=decision.queue)
-        await self.dialplan.offer_callback(call.call_id, call.channel)
+        dialplan, channel, call_id = self.dialplan, call.channel, call.call_id
+        self.actions.send(channel, lambda: dialplan.offer_callback(call_id, channel))
 
     async def _place_callback(self, call: StoredCall, agent: StoredAgent, offer: Offer) -> None:
         """Ring the reserved agent; his answer runs the dialplan that calls the customer

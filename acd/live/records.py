@@ -84,6 +84,7 @@ class TrackerRecords(Offers):
         """A channel the IVR (or the dialplan's fallback) routed to a queue (``ROUTE``) hung up
         before the ACD took his call: he still counts (ENTERQUEUE, ABANDON). His routing may
         never reach the ACD (a hangup while the IVR sets ROUTE ends its session)."""
+        self._kept.pop(hangup.linkedid, None)  # kept by an overload: counted here
         if hangup.linkedid in self._taken:
             return
         channel = self.link.tracker.channel(self.server, hangup.uniqueid)

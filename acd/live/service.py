@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import structlog
 
 from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
-from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
+from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE, InboxItem
 from acd.live.call import StoredCall
 from acd.live.leases import Leases
 from acd.live.store import StoredAgent
@@ -31,6 +32,7 @@ log = structlog.get_logger("acd.live")
 
 __all__ = ["AcdNotReady", "AgentConfig", "InboundAcd"]
 
+_INPUTS = (CallerRouted, CallbackAccepted)
 #: callers whose channel the tracker does not know yet, waiting at most at once
 MAX_UNKNOWN = 1000
 #: seconds such a caller waits once the link is current / in all
@@ -102,6 +104,11 @@ class InboundAcd(Leases):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        try:  # the actions already decided reach Asterisk
+            await asyncio.wait_for(self.actions.drain(), 2)
+        except TimeoutError:
+            log.warning("acd_actions_not_sent", channels=self.actions.busy)
+        await self.actions.close()
         await self._stop_adopting()
         await self.store.beat(self.engine_id, self.clock())  # alive until now
         try:  # the store gets what was written before the stop
@@ -130,15 +137,19 @@ class InboundAcd(Leases):
     # ------------------------------------------------------------------ inputs
     def caller_routed(self, event: CallerRouted) -> None:
         """The IVR chose a queue (translate and enqueue only)."""
-        self._inbox.put_nowait(event)
+        self._enqueue(event)
 
     def callback_accepted(self, event: CallbackAccepted) -> None:
         """A waiting caller accepted a queued callback (translate and enqueue only)."""
-        self._inbox.put_nowait(event)
+        self._enqueue(event)
 
     def on_changes(self, records: Sequence[Any]) -> None:
         """The call tracker's change records (called by the link; enqueue only)."""
-        self._inbox.put_nowait(records)
+        self._enqueue(records)
+
+    def _enqueue(self, item: InboxItem) -> None:
+        self._inbox.append((self.clock(), item))
+        self._inbox_ready.set()
 
     async def login(self, agent: AgentConfig, paused: str | None = None) -> None:
         """Log an agent in (available, or paused with a reason)."""
@@ -190,33 +201,78 @@ class InboundAcd(Leases):
 
     # ------------------------------------------------------------------ tasks
     async def _consume(self) -> None:
+        """Take what is queued in one batch; runs of change records are handled under one
+        lock, their queue-log records handed over once per run."""
         await self._become_ready()
+        working = self._working
         while True:
-            item = await self._inbox.get()
-            if isinstance(item, CallerRouted):
-                try:
-                    await self._join(item)
-                except Exception:
-                    log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
-                continue
-            if isinstance(item, CallbackAccepted):
-                try:
-                    await self._accept_callback_event(item)
-                except Exception:
-                    log.exception("acd_callback_accept_failed", uniqueid=item.uniqueid)
-                continue
-            async with self._lock:
+            if not self._inbox:
+                self._inbox_ready.clear()
+                await self._inbox_ready.wait()
+            working.extend(self._inbox)
+            self._inbox.clear()
+            while working:
+                _, item = working[0]
+                if isinstance(item, _INPUTS):
+                    await self._take_input(item)
+                    working.popleft()
+                    continue
+                async with self._lock:
+                    while working and not isinstance(working[0][1], _INPUTS):
+                        for record in working[0][1]:
+                            await self._take_record(record)
+                        working.popleft()
+                    self._queue_log()
+            await self._overload_check()
+
+    async def _take_input(self, item: CallerRouted | CallbackAccepted) -> None:
+        if isinstance(item, CallerRouted):
+            try:
+                await self._join(item)
+            except Exception:
+                log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
+            return
+        try:
+            await self._accept_callback_event(item)
+        except Exception:
+            log.exception("acd_callback_accept_failed", uniqueid=item.uniqueid)
+
+    async def _take_record(self, record: Any) -> None:
+        try:
+            if isinstance(record, ResyncDiff):
+                if record.server == self.server:
+                    await self._reconcile(record)
+                    self._look_for_orphans()
+            else:
+                await self._on_record(record)
+        except Exception:
+            log.exception("acd_record_failed", record=type(record).__name__)
+
+    def _backlog(self) -> float:
+        """Seconds the oldest item not handled yet has waited (0: nothing queued)."""
+        oldest = self._working[0][0] if self._working else None
+        if oldest is None and self._inbox:
+            oldest = self._inbox[0][0]
+        return 0.0 if oldest is None else max(0.0, self.clock() - oldest)
+
+    def backlog_seconds(self) -> float:
+        """How long the oldest record or routing not handled yet has waited (metrics)."""
+        return self._backlog()
+
+    def _pending_calls(self) -> set[str]:
+        """Calls with records or routings still queued (their timers must wait)."""
+        pending: set[str] = set()
+        for queue in (self._working, self._inbox):
+            for _, item in queue:
+                if isinstance(item, CallerRouted | CallbackAccepted):
+                    pending.add(getattr(item, "linkedid", "") or item.uniqueid)
+                    continue
                 for record in item:
-                    try:
-                        if isinstance(record, ResyncDiff):
-                            if record.server == self.server:
-                                await self._reconcile(record)
-                                self._look_for_orphans()
-                        else:
-                            await self._on_record(record)
-                    except Exception:
-                        log.exception("acd_record_failed", record=type(record).__name__)
-                self._queue_log()
+                    linkedid = getattr(record, "linkedid", None)
+                    if linkedid is not None:
+                        pending.add(linkedid)
+                        pending.add(self._callback_legs.get(linkedid, linkedid))
+        return pending
 
     async def _ticker(self) -> None:
         await self._ready.wait()
@@ -228,11 +284,35 @@ class InboundAcd(Leases):
                 async with self._lock:
                     now = self.clock()
                     await self.store.beat(self.engine_id, now)
+                    if self._working or self._inbox:
+                        # a timer of a call whose records are still queued waits for them
+                        held = self.router.due_calls(now) & self._pending_calls()
+                        if held:
+                            log.debug("acd_tick_held", calls=len(held))
+                            continue
                     await self._run(self.router.tick(now))
                     await self._recover_paused(now)
                     self.log_book.forget_before(now)
+                await self._overload_check()
             except Exception:
                 log.exception("acd_tick_failed")
+
+    # ------------------------------------------------------------------ overload
+    async def _overload_check(self) -> None:
+        """An overload ends once level: the kept callers still there queue, oldest first."""
+        if not self.overload.active or not self.overload.end(self._backlog(), len(self.calls)):
+            return
+        kept, self._kept = self._kept, OrderedDict()
+        log.warning(
+            "acd_overload_ended",
+            kept=len(kept),
+            lasted=round(self.clock() - self.overload.since, 3),
+        )
+        for call_id, (event, routed_at) in kept.items():
+            try:
+                await self._queue_caller(event, call_id, entered_at=routed_at)
+            except Exception:
+                log.exception("acd_caller_routed_failed", linkedid=call_id)
 
     async def _recover_paused(self, now: float) -> None:
         """Agents paused for a missed call come back after a while, agents in the wrap-up of a
@@ -266,20 +346,31 @@ class InboundAcd(Leases):
             return
         await self._queue_caller(event, call_id)
 
-    async def _queue_caller(self, event: CallerRouted, call_id: str) -> None:
+    async def _queue_caller(
+        self, event: CallerRouted, call_id: str, entered_at: float | None = None
+    ) -> None:
         tracked = self.link.tracker.call(self.server, call_id)
         gone = tracked is None or tracked.ended_at is not None
         async with self._lock:
             if call_id in self.calls or (gone and call_id in self._taken):
                 return  # queued already, or counted from his hangup (``_routed_and_gone``)
-            self._take(call_id)
             now = self.clock()
+            if entered_at is None and not gone:
+                backlog = self._backlog()
+                if not self.overload.admit(backlog, len(self.calls), now):
+                    self._keep(event, call_id, now - backlog, backlog)
+                    return
+            self._take(call_id)
             priority = 10 if event.caller in self.vip_callers else 0
             try:
-                decisions = self.router.call_arrived(call_id, event.queue, now, priority)
+                decisions = self.router.call_arrived(
+                    call_id, event.queue, now, priority, entered_at=entered_at
+                )
             except AcdError as exc:
                 log.warning("acd_caller_refused", linkedid=call_id, error=str(exc))
                 return
+            if gone:  # hung up before his routing was handled: he counts, as an abandon
+                decisions = [d for d in decisions if getattr(d, "call_id", None) != call_id]
                 with contextlib.suppress(AcdError):
                     decisions += self.router.call_abandoned(call_id, now)
                 log.info("acd_caller_gone_before_queue", linkedid=call_id, queue=event.queue)
@@ -290,7 +381,7 @@ class InboundAcd(Leases):
                 event.queue,
                 event.channel,
                 event.caller or "",
-                now,
+                now if entered_at is None else entered_at,
                 priority,
                 owner=self.engine_id,
             )
@@ -298,6 +389,19 @@ class InboundAcd(Leases):
             await self.store.save_call(call)
             log.info("acd_caller_queued", linkedid=call_id, queue=event.queue, priority=priority)
             await self._run(decisions)
+
+    def _keep(self, event: CallerRouted, call_id: str, routed_at: float, backlog: float) -> None:
+        """Past capacity: the caller stays on the dialplan's hold; queued once level."""
+        if not self._kept:
+            log.warning(
+                "acd_overload",
+                backlog=round(backlog, 3),
+                calls=len(self.calls),
+                max_backlog=self.overload.max_backlog,
+                max_calls=self.overload.max_calls,
+            )
+        self._kept[call_id] = (event, routed_at)
+        log.info("acd_overload_caller_kept", linkedid=call_id, queue=event.queue)
 
     async def _accept_callback_event(self, event: CallbackAccepted) -> None:
         call_id = self._known_linkedid(event.uniqueid)

@@ -48,6 +48,8 @@ class StoreWriter:
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self.reserved: dict[str, str] = {}  # agent -> our call
+        #: agent -> calls whose release is queued but not written yet
+        self._releasing: dict[str, set[str]] = {}
         self._removed_agents: set[str] = set()
         self._removed_calls: set[str] = set()
         self._writes: deque[Write] = deque()
@@ -88,7 +90,19 @@ class StoreWriter:
     async def release(self, agent_id: str, call_id: str) -> None:
         if self.reserved.get(agent_id) == call_id:
             del self.reserved[agent_id]
-        self._queue(lambda: self.store.release(agent_id, call_id))
+        self._releasing.setdefault(agent_id, set()).add(call_id)
+        self._queue(lambda: self._release(agent_id, call_id))
+
+    async def _release(self, agent_id: str, call_id: str) -> None:
+        await self.store.release(agent_id, call_id)
+        self._released(agent_id, call_id)
+
+    def _released(self, agent_id: str, call_id: str) -> None:
+        pending = self._releasing.get(agent_id)
+        if pending is not None:
+            pending.discard(call_id)
+            if not pending:
+                del self._releasing[agent_id]
 
     async def beat(self, engine_id: str, at: float) -> None:
         self.last_beat_at = at
@@ -96,9 +110,14 @@ class StoreWriter:
 
     # ------------------------------------------------------------------ reads and reservations
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
-        """Atomic in the store; from memory while the store is away."""
+        """Atomic in the store; from memory while the store is away. Our own releases of
+        the agent still queued are written first (else a backlog of writes would show him
+        reserved by a call that ended)."""
         if not self.away:
             try:
+                for released in list(self._releasing.get(agent_id, ())):
+                    await self.store.release(agent_id, released)
+                    self._released(agent_id, released)
                 granted = await self.store.reserve(agent_id, call_id, owner)
             except _AWAY as exc:
                 self._went_away(exc)
@@ -243,6 +262,9 @@ class StoreWriter:
             await self.store.save_call(call)
         for call_id in list(self._removed_calls - set(self.calls)):
             await self.store.remove_call(call_id)
+        for agent_id, released in list(self._releasing.items()):
+            for call_id in list(released):  # the queued releases are dropped below
+                await self.store.release(agent_id, call_id)
         for agent_id, call_id in list(self.reserved.items()):
             await self.store.reserve(agent_id, call_id, self.engine_id)
         if self.last_beat_at is not None:
@@ -252,6 +274,7 @@ class StoreWriter:
             self._writes.popleft()
         self._removed_agents.clear()
         self._removed_calls.clear()
+        self._releasing.clear()
         self.away = False
         log.info(
             "acd_store_rewritten", agents=len(self.agents), calls=len(self.calls),
