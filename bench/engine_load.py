@@ -1,7 +1,8 @@
 # ruff: noqa: ASYNC110, ASYNC220, ASYNC230, ASYNC240
 """Engine load benchmark: one engine process against the twin at rising calls per second.
 
-The twin (this process, real time) runs the product's inbound dialplan; the engine runs as
+The twin (this process, real time) runs the product's inbound dialplan and its AMI user as
+``asterisk-conf/manager.conf`` ships it (event filters included); the engine runs as
 its own process (``atende serve``: AMI link, FastAGI IVR, ACD, Redis store, SQLite queue log),
 500 agents logged in at start, four numbers each routed to its queue, every agent holding
 every queue's skill. Phones answer after ``--answer`` s and the agent hangs up after
@@ -65,10 +66,12 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def engine_child(profile: str | None) -> int:
     """Run the engine (settings from the environment), under cProfile with ``profile``."""
+    from atende.logs import configure_logging
     from atende.settings import load_settings
     from atende.wiring import run_engine
 
     settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)  # as ``atende serve``
     if not profile:
         return asyncio.run(run_engine(settings))
     import cProfile
@@ -287,14 +290,19 @@ async def main(args: argparse.Namespace) -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     from telephony.twin import AmiUser, Twin, TwinConfig
     from telephony.twin.behaviour import AgentPhone
+    from telephony.twin.manager_conf import read_manager_conf
 
     tmp = Path(tempfile.mkdtemp(prefix="atende-load-"))
     db_path = tmp / "acd.db"
     database_url = f"sqlite+aiosqlite:///{db_path}"
     await seed(database_url, args.agents)
+    # the AMI user as shipped (its event filters), with the secret the engine is given
+    user = AmiUser.from_manager(
+        read_manager_conf(ROOT / "asterisk-conf" / "manager.conf")["atende"], "atende"
+    )
     twin = Twin(
         TwinConfig(
-            ami_port=0, users={"atende": AmiUser("atende")}, time_scale=1.0,
+            ami_port=0, users={"atende": user}, time_scale=1.0,
             product_inbound=True, event_log_size=1000,
         )
     )  # fmt: skip
@@ -361,7 +369,7 @@ async def main(args: argparse.Namespace) -> int:
 
 def count_log(path: Path, event: str) -> int:
     with contextlib.suppress(OSError):
-        return path.read_text(errors="replace").count(f'"{event}"')
+        return path.read_text(errors="replace").count(f'"event": "{event}"')
     return 0
 
 

@@ -263,6 +263,34 @@ class Router:
         call = self._call(call_id, CallState.OFFERED, "be missed")
         return self._no_answer(call, self._time(now), None)
 
+    def offer_withdrawn(self, call_id: str, now: float) -> list[Decision]:
+        """An offer that never reached the agent (Asterisk was out of reach) is taken back
+        with no penalty: no ring-no-answer, no pause (RINGCANCELED is logged); the call waits
+        in its place again and both are matched anew (a new offer has a fresh ring timer)."""
+        call = self._call(call_id, CallState.OFFERED, "withdraw its offer")
+        now = self._time(now)
+        q = self.queues[call.queue]
+        agent = self.agents[call.agent_id or ""]
+        agent.move(A.AVAILABLE, now, "stop ringing", _RINGING)
+        del q.offered[call_id]
+        agent.call_id = None
+        call.state = CallState.WAITING
+        call.agent_id = None
+        q.line.add(call)
+        self._record(
+            now, call_id, q.name, agent.agent_id, QueueEvent.RINGCANCELED,
+            secs(now - call.offered_at),
+        )  # fmt: skip
+        self._index.free(agent)
+        decisions = self._step(call, now, [])  # steps due meanwhile apply now
+        if self.calls.get(call_id) is call and call.state is CallState.WAITING:
+            offer = self._offer_to_call(call, now)
+            if offer:
+                decisions.append(offer)
+        if agent.state is A.AVAILABLE:
+            decisions += self._offer_to_agent(agent, now)
+        return decisions
+
     def call_abandoned(self, call_id: str, now: float) -> list[Decision]:
         """The caller hung up before being connected."""
         call = self.calls.get(call_id)

@@ -9,6 +9,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import structlog
+
 from acd.domain import (
     AgentConfig,
     AgentState,
@@ -31,6 +33,8 @@ ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
+
+log = structlog.get_logger("acd.live")
 
 TAKEN_KEPT = 20_000
 InboxItem = CallerRouted | CallbackAccepted | Sequence[Any]
@@ -137,6 +141,15 @@ class AcdBase:
     def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
         """A queue-log record for a call restored busy (the new router never held it)."""
         self.log_book.own(QueueLogRecord(now, call.call_id, call.queue, agent, event, data))
+
+    def _log_pause(self, agent_id: str, call_id: str, queue: str) -> None:
+        """The router paused the agent after a call's offer (no answer, taken elsewhere)."""
+        agent = self.router.agents.get(agent_id)
+        if agent is not None and agent.state is AgentState.PAUSED:
+            log.info(
+                "acd_agent_paused", agent=agent_id, reason=agent.pause_reason,
+                linkedid=call_id, queue=queue,
+            )  # fmt: skip
 
     def _wrap_up_seconds(self, queue: str) -> float:
         config = self.router.configs.get(queue)

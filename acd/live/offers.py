@@ -58,6 +58,7 @@ class Offers(AcdBase):
             log.info("acd_agent_taken_elsewhere", agent=offer.agent_id, linkedid=offer.call_id)
             decisions = self.router.agent_no_answer(offer.call_id, now)
             decisions += self.router.pause(offer.agent_id, ELSEWHERE, now)
+            self._log_pause(offer.agent_id, offer.call_id, offer.queue)
             return decisions
         call.agent, call.state = offer.agent_id, CallState.OFFERED
         await self.store.save_call(call)
@@ -83,9 +84,12 @@ class Offers(AcdBase):
                 del self._callback_actions[action_id]
         if call is None:
             return
+        self._log_pause(cancel.agent_id, call.call_id, call.queue)
         call.back_in_line()
         await self.store.save_call(call)
-        log.info("acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id)
+        log.info(
+            "acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id, queue=call.queue
+        )
         dialplan, channel = self.dialplan, call.channel
         self.actions.send(channel, lambda: dialplan.back_to_hold(channel))
 
@@ -94,7 +98,7 @@ class Offers(AcdBase):
         if call is None:
             return
         await self.store.remove_call(call_id)
-        log.info("acd_caller_sent_away", linkedid=call_id, reason=why)
+        log.info("acd_caller_sent_away", linkedid=call_id, queue=call.queue, reason=why)
         dialplan, channel = self.dialplan, call.channel
         self.actions.send(channel, lambda: dialplan.send_away(call_id, channel, why))
 

@@ -196,6 +196,10 @@ class InboundAcd(Leases):
     async def _save_pause(self, agent_id: str, reason: str | None) -> None:
         stored = self.agents.get(agent_id)
         if stored is not None:
+            if reason is None:
+                log.info("acd_agent_unpaused", agent=agent_id, was=stored.paused)
+            else:
+                log.info("acd_agent_paused", agent=agent_id, reason=reason)
             stored.paused = reason
             await self.store.save_agent(stored)
 
@@ -332,6 +336,7 @@ class InboundAcd(Leases):
                 due = await self.store.reservation(agent_id) is None
             if due:
                 self._after_call.pop(agent_id, None)
+                log.info("acd_agent_unpaused", agent=agent_id, was=view.pause_reason)
                 await self._run(self.router.unpause(agent_id, now))
 
     # ------------------------------------------------------------------ callers

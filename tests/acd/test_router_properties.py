@@ -321,6 +321,20 @@ class RouterMachine(RuleBasedStateMachine):
         self.apply(self.router.agent_no_answer(call_id, self.now))
         assert self.router.agent(agent_id).pause_reason == "no answer"
 
+    @precondition(lambda self: any(c.state == "offered" for c in self.calls.values()))
+    @rule(index=st.integers(0, 10))
+    def withdraw(self, index: int) -> None:
+        call_id = self.pick(self.ids("call", "offered"), index)
+        call = self.calls[call_id]
+        agent_id = call.agent or ""
+        call.state, call.agent = "waiting", None
+        self.agents[agent_id].status, self.agents[agent_id].call = "available", None
+        before = len(self.log)
+        self.apply(self.router.offer_withdrawn(call_id, self.now))
+        # taken back with no penalty: no ring-no-answer, the agent not paused
+        assert all(r.event is not QueueEvent.RINGNOANSWER for r in self.log[before:])
+        assert self.router.agent(agent_id).state is not AgentState.PAUSED
+
     @precondition(lambda self: any(c.state != "connected" for c in self.calls.values()))
     @rule(index=st.integers(0, 10))
     def abandon(self, index: int) -> None:
