@@ -22,8 +22,9 @@ the twin routed) before the next step. Per step it prints:
 - ``kept``: callers the engine declared overload for (``acd_overload``: kept on hold by the
   dialplan's fallback and queued once it is level again);
 - ``level``: seconds from the twin's last hangup to the engine's last final record;
-- ``cpu/call``: the engine process's CPU seconds (``/proc/<pid>/stat``) over the step and
-  its drain, per call placed; ``cpu%``: of one core while the calls were placed.
+- ``cpu_ms/call``: the engine process's CPU (``/proc/<pid>/stat``) over the step and its
+  drain, per call placed; ``net_ms``: the same less what the idle engine (500 agents, no
+  call, measured first) spends in that time; ``cpu%``: of one core while calls were placed.
 
 Run: ``python bench/engine_load.py`` (``--rates 25,50,100,125,150 --step 20 --talk 60``);
 ``--profile out.prof`` runs the engine under cProfile (``python -m pstats out.prof``).
@@ -142,6 +143,7 @@ class StepResult:
     lags: list[float] = field(default_factory=list)
     level: float | None = None
     cpu: float = 0.0
+    cpu_net: float = 0.0  # less what the idle engine spends in the same time
     cpu_busy: float = 0.0
     wrong_examples: list[str] = field(default_factory=list)
 
@@ -153,13 +155,14 @@ class StepResult:
         return (
             f"{self.rate:>5} {self.calls:>6} {self.routed:>6} {self.peak:>6} {self.answered:>6} "
             f"{self.abandoned:>6} {p95:>7.2f} {worst:>7.2f} {self.wrong:>6} {self.kept:>6} "
-            f"{level:>6} {1000 * self.cpu / max(1, self.calls):>8.2f} {self.cpu_busy:>5.0f}"
+            f"{level:>6} {1000 * self.cpu / max(1, self.calls):>8.2f} "
+            f"{1000 * self.cpu_net / max(1, self.calls):>8.2f} {self.cpu_busy:>5.0f}"
         )
 
 
 HEADER = (
     "calls/s  calls routed   peak answd  aband lag_p95 lag_max  wrong   kept  level  "
-    "cpu_ms/call  cpu%"
+    "cpu_ms/call  net_ms  cpu%"
 )
 
 
@@ -249,6 +252,7 @@ async def run_step(
             break
         await asyncio.sleep(1.0)
     result.cpu = cpu_seconds(pid) - cpu0
+    result.cpu_net = max(0.0, result.cpu - args.idle_cpu * (loop.time() - begin))
     last_final = max((t for t, _ in finals.values()), default=0.0)
     if all(c in finals for c in routed):
         result.level = max(0.0, last_final - twin_done)
@@ -342,6 +346,10 @@ async def main(args: argparse.Namespace) -> int:
     try:
         await wait_agents(args.redis, prefix, args.agents, proc)
         last_id = max((r[0] for r in queue_log(db_path, 0)), default=0)
+        idle0, began = cpu_seconds(proc.pid), time.monotonic()
+        await asyncio.sleep(args.idle)
+        args.idle_cpu = (cpu_seconds(proc.pid) - idle0) / (time.monotonic() - began)
+        print(f"idle engine ({args.agents} agents, no call): {100 * args.idle_cpu:.1f}% of a core")
         print(HEADER, flush=True)
         for rate in args.rates:
             result, last_id = await run_step(
@@ -416,6 +424,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--patience", type=float, default=30.0, help="callers' mean patience")
     p.add_argument("--level-wait", type=float, default=30.0, help="seconds to wait for level")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--idle", type=float, default=10.0, help="seconds the idle engine is measured")
     p.add_argument(
         "--redis", default=os.environ.get("ATENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )

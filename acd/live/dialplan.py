@@ -109,17 +109,16 @@ class DialplanActions:
             {"Action": "Redirect", "Channel": channel, "Context": self.contexts.connect,
              "Exten": exten, "Priority": "1"},
         ]  # fmt: skip
-        # sent at once (AMI runs one session's actions in order), answers awaited together
-        sent = await asyncio.gather(
-            *(self.link.send_action(self.server, action) for action in actions),
-            return_exceptions=True,
-        )
+        # one write (AMI runs one session's actions in order), the answers awaited together
+        sent: list[object]
+        try:
+            sent = list(await self.link.send_actions(self.server, actions))
+        except _FAILED as exc:
+            sent = [exc]
         for result in sent:
-            if isinstance(result, _FAILED):
+            if isinstance(result, BaseException):
                 log.warning("acd_offer_failed", linkedid=call_id, agent=agent, error=str(result))
                 return False
-            if isinstance(result, BaseException):
-                raise result
         return True
 
     async def back_to_hold(self, channel: str) -> None:

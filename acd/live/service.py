@@ -325,18 +325,25 @@ class InboundAcd(Leases):
             if agent_id not in self.agents or self.router.agent(agent_id).state not in BUSY:
                 del self._wrapping[agent_id]
                 await self._release_wrapped(agent_id, call_id)
-        for agent_id in list(self.agents):
-            view = self.router.agent(agent_id)
-            if view.state is not AgentState.PAUSED:
-                continue
-            due = view.pause_reason == NO_ANSWER and now - view.since >= self.no_answer_pause
-            if view.pause_reason == AFTER_CALL:
-                due = now - view.since >= self._after_call.get(agent_id, 0.0)
-            if view.pause_reason == ELSEWHERE:
+        # the router's own records: no view built per agent and tick
+        paused = [
+            (agent_id, agent.pause_reason, agent.state_since)
+            for agent_id, agent in self.router.agents.items()
+            if agent.state is AgentState.PAUSED
+            and agent.pause_reason in (NO_ANSWER, AFTER_CALL, ELSEWHERE)
+            and agent_id in self.agents
+        ]
+        for agent_id, reason, since in paused:
+            due = reason == NO_ANSWER and now - since >= self.no_answer_pause
+            if reason == AFTER_CALL:
+                due = now - since >= self._after_call.get(agent_id, 0.0)
+            if reason == ELSEWHERE:
                 due = await self.store.reservation(agent_id) is None
-            if due:
+            agent = self.router.agents.get(agent_id)
+            still = agent is not None and agent.state is AgentState.PAUSED
+            if due and still and agent is not None and agent.pause_reason == reason:
                 self._after_call.pop(agent_id, None)
-                log.info("acd_agent_unpaused", agent=agent_id, was=view.pause_reason)
+                log.info("acd_agent_unpaused", agent=agent_id, was=reason)
                 await self._run(self.router.unpause(agent_id, now))
 
     # ------------------------------------------------------------------ callers
