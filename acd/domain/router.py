@@ -291,6 +291,35 @@ class Router:
             decisions += self._offer_to_agent(agent, now)
         return decisions
 
+    def call_handed_over(self, call_id: str, now: float, reason: str) -> list[Decision]:
+        """Another engine took the call over (it adopted this engine's share): the call leaves
+        this router (logged HANDOVER; the other engine's log goes on with it); an agent ringing
+        or talking for it is paused with ``reason`` (busy with it elsewhere) until unpaused."""
+        _check_reason(reason)
+        call = self.calls.get(call_id)
+        if call is None:
+            raise CallNotFound(f"unknown call {call_id!r}")
+        now = self._time(now)
+        q = self.queues[call.queue]
+        if call.state is CallState.WAITING:
+            q.line.remove(call)
+            self._record(now, call_id, q.name, NONE, QueueEvent.HANDOVER)
+            self._forget(call)
+            return []
+        agent = self.agents[call.agent_id or ""]
+        if call.state is CallState.OFFERED:
+            del q.offered[call_id]
+        self._record(now, call_id, q.name, agent.agent_id, QueueEvent.HANDOVER)
+        if agent.state is A.ON_CALL:  # no direct way from a call to a pause
+            agent.move(A.AVAILABLE, now, "hand a call over", frozenset({A.ON_CALL}))
+        agent.move(A.PAUSED, now, "hand a call over", _RINGING | {A.AVAILABLE})
+        agent.call_id = None
+        agent.totals.talk_since = None
+        self._start_pause(agent, reason, now)
+        self._index.staff(agent, -1)
+        self._forget(call)
+        return self._leave_if_empty(agent, now)
+
     def call_abandoned(self, call_id: str, now: float) -> list[Decision]:
         """The caller hung up before being connected."""
         call = self.calls.get(call_id)

@@ -114,6 +114,15 @@ class StoreWriter:
             if not pending:
                 del self._releasing[agent_id]
 
+    def forget_call(self, call_id: str, agent_id: str | None) -> None:
+        """Another engine owns the call now: drop it (and our reservation of its agent) from
+        the mirror without writing anything."""
+        self.calls.pop(call_id, None)
+        self._dirty_calls.pop(call_id, None)
+        self._removed_calls.discard(call_id)
+        if agent_id is not None and self.reserved.get(agent_id) == call_id:
+            del self.reserved[agent_id]
+
     async def beat(self, engine_id: str, at: float) -> None:
         self.last_beat_at = at
         self._beat = (engine_id, at)
