@@ -32,6 +32,7 @@ from telephony.link import AsteriskLink
 ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
+PHONE_BUSY = "phone busy"  # Asterisk shows his phone in a call this engine did not route
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 
 log = structlog.get_logger("acd.live")
@@ -43,6 +44,12 @@ InboxItem = CallerRouted | CallbackAccepted | Sequence[Any]
 def leg(channel: str) -> str:
     """A channel name without the half of a Local pair (``;1``/``;2``)."""
     return channel.rsplit(";", 1)[0] if channel.startswith("Local/") else channel
+
+
+def phone_of(channel: str) -> str:
+    """The interface a channel was made on (``Local/2001@agents-0000002a;1`` ->
+    ``Local/2001@agents``, ``PJSIP/2001-0000000a`` -> ``PJSIP/2001``)."""
+    return leg(channel).rsplit("-", 1)[0]
 
 
 class AcdBase:
@@ -120,6 +127,7 @@ class AcdBase:
         #: calls the ACD took (queued, counted, adopted), newest last; bounded
         self._taken: OrderedDict[str, None] = OrderedDict()
         self._unsubscribe: Callable[[], None] | None = None
+        self._phones_checked_at = 0.0
 
     # ------------------------------------------------------------------ shared helpers
     def _take(self, call_id: str) -> bool:

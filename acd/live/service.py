@@ -19,8 +19,8 @@ from typing import Any
 
 import structlog
 
-from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
-from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE, InboxItem
+from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, Decision, QueueConfig
+from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE, PHONE_BUSY, InboxItem, phone_of
 from acd.live.call import StoredCall
 from acd.live.leases import Leases
 from acd.live.store import StoredAgent
@@ -38,6 +38,8 @@ MAX_UNKNOWN = 1000
 #: seconds such a caller waits once the link is current / in all
 UNKNOWN_WAIT = 5.0
 UNKNOWN_MAX = 120.0
+#: seconds between two looks at which agents' phones Asterisk shows in a call
+PHONE_CHECK = 2.0
 
 
 class AcdNotReady(RuntimeError):
@@ -296,10 +298,33 @@ class InboundAcd(Leases):
                             continue
                     await self._run(self.router.tick(now))
                     await self._recover_paused(now)
+                    if now - self._phones_checked_at >= PHONE_CHECK:
+                        self._phones_checked_at = now
+                        await self._hold_busy_phones(now)
                     self.log_book.forget_before(now)
                 await self._overload_check()
             except Exception:
                 log.exception("acd_tick_failed")
+
+    async def _hold_busy_phones(self, now: float) -> None:
+        """Agents whose phone Asterisk shows in a call this engine did not route (a dead
+        engine's call after Redis came back empty, a call of his own) are paused ``phone
+        busy`` and never offered a second call; unpaused once the phone is free."""
+        busy = {phone_of(ch.name) for ch in self.link.tracker.channels(self.server)}
+        decisions: list[Decision] = []
+        for agent_id, agent in list(self.router.agents.items()):
+            stored = self.agents.get(agent_id)
+            if stored is None:
+                continue
+            on_phone = stored.interface in busy
+            if agent.state is AgentState.AVAILABLE and on_phone:
+                log.warning("acd_agent_phone_busy", agent=agent_id, interface=stored.interface)
+                decisions += self.router.pause(agent_id, PHONE_BUSY, now)
+            elif agent.state is AgentState.PAUSED and agent.pause_reason == PHONE_BUSY:
+                if not on_phone:
+                    log.info("acd_agent_unpaused", agent=agent_id, was=PHONE_BUSY)
+                    decisions += self.router.unpause(agent_id, now)
+        await self._run(decisions)
 
     # ------------------------------------------------------------------ overload
     async def _overload_check(self) -> None:
