@@ -2,7 +2,9 @@
 
 Records come from the router (``drain_log``) and from the adapters for calls the router does
 not hold (restored busy calls). A caller re-entered after a restart is logged ``ENTERQUEUE``
-once. Batches go to the writer (the SQL table) in one owned task, in order.
+once. Batches go to the writer (the SQL table) in one owned task, in order, at most one per
+``interval`` (0.2 s): a record after a quiet spell is written at once, under traffic records
+are gathered into fewer transactions.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ DAY = 86400.0
 class QueueLogBook:
     """Today's queue log in memory, written through ``writer`` by :meth:`run`."""
 
-    def __init__(self, writer: LogWriter | None, loader: LogLoader | None) -> None:
+    def __init__(
+        self, writer: LogWriter | None, loader: LogLoader | None, interval: float = 0.2
+    ) -> None:
         self._writer = writer
+        #: at most one write per ``interval`` s: records coming meanwhile join the next batch
+        self.interval = interval
         self._loader = loader
         self.history: list[QueueLogRecord] = []
         #: callers re-entered after a restart (their ENTERQUEUE was logged before)
@@ -82,8 +88,13 @@ class QueueLogBook:
 
     async def run(self) -> None:
         """Write batches as they come; :meth:`close` ends it after the rest."""
+        loop = asyncio.get_running_loop()
+        last = float("-inf")
         while True:
             item = await self._queue.get()
+            wait = last + self.interval - loop.time()
+            if item is not None and wait > 0:
+                await asyncio.sleep(wait)  # a busy engine writes fewer, larger batches
             batch = [] if item is None else item
             done = item is None
             while not self._queue.empty():
@@ -92,6 +103,7 @@ class QueueLogBook:
                 batch += more or []
             if batch:
                 await self._write(batch)
+                last = loop.time()
             if done:
                 return
 

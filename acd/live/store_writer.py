@@ -39,10 +39,15 @@ UNKNOWN = "?"  # a reservation that could not be read
 class StoreWriter:
     """The ACD's store port, with writes queued and an in-memory mirror of its share."""
 
-    def __init__(self, store: AcdStore, engine_id: str, retry: float = 0.5) -> None:
+    def __init__(
+        self, store: AcdStore, engine_id: str, retry: float = 0.5, interval: float = 0.05
+    ) -> None:
         self.store = store
         self.engine_id = engine_id
         self.retry = retry
+        #: at most one batch per ``interval`` s (changes meanwhile join the next one)
+        self.interval = interval
+        self._written_at = float("-inf")
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self.reserved: dict[str, str] = {}  # agent -> our call
@@ -251,6 +256,11 @@ class StoreWriter:
                 if self.away:
                     await self._rewrite()
                     continue
+                loop = asyncio.get_running_loop()
+                wait = self._written_at + self.interval - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._written_at = loop.time()
                 await self.write_pending()
             except _AWAY as exc:
                 self._went_away(exc)
