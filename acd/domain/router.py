@@ -283,12 +283,11 @@ class Router:
         )  # fmt: skip
         self._index.free(agent)
         decisions = self._step(call, now, [])  # steps due meanwhile apply now
+        decisions += self._offer_to_agent(agent, now)  # the best call for him, in fair order
         if self.calls.get(call_id) is call and call.state is CallState.WAITING:
             offer = self._offer_to_call(call, now)
             if offer:
                 decisions.append(offer)
-        if agent.state is A.AVAILABLE:
-            decisions += self._offer_to_agent(agent, now)
         return decisions
 
     def call_handed_over(self, call_id: str, now: float, reason: str) -> list[Decision]:

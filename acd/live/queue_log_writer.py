@@ -2,9 +2,9 @@
 
 Records come from the router (``drain_log``) and from the adapters for calls the router does
 not hold (restored busy calls). A caller re-entered after a restart is logged ``ENTERQUEUE``
-once. Batches go to the writer (the SQL table) in one owned task, in order, at most one per
-``interval`` (0.2 s): a record after a quiet spell is written at once, under traffic records
-are gathered into fewer transactions.
+once. Batches go to the writer (the SQL table) in one owned task, in order; under traffic (a
+batch of ``BUSY_BATCH`` records or more) at most one per ``interval`` (0.2 s), so records are
+gathered into fewer transactions; otherwise at once.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ log = structlog.get_logger("acd.live")
 LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
 LogLoader = Callable[[float], Awaitable[list[QueueLogRecord]]]
 DAY = 86400.0
+#: a batch this large means traffic: the next write waits for the rest of ``interval``
+BUSY_BATCH = 20
 
 
 class QueueLogBook:
@@ -89,11 +91,11 @@ class QueueLogBook:
     async def run(self) -> None:
         """Write batches as they come; :meth:`close` ends it after the rest."""
         loop = asyncio.get_running_loop()
-        last = float("-inf")
+        last, busy = float("-inf"), False
         while True:
             item = await self._queue.get()
             wait = last + self.interval - loop.time()
-            if item is not None and wait > 0:
+            if item is not None and busy and wait > 0:
                 await asyncio.sleep(wait)  # a busy engine writes fewer, larger batches
             batch = [] if item is None else item
             done = item is None
@@ -103,7 +105,7 @@ class QueueLogBook:
                 batch += more or []
             if batch:
                 await self._write(batch)
-                last = loop.time()
+                last, busy = loop.time(), len(batch) >= BUSY_BATCH
             if done:
                 return
 
