@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     acd_login_on_start: bool = False
     acd_engine_id: str = Field("main", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     acd_lease_ttl: float = Field(6.0, gt=0)
+    acd_max_backlog: float = Field(5.0, gt=0)
+    acd_max_calls: int = Field(0, ge=0)
     ivr_did_queues: dict[str, str] = Field(default_factory=dict)
     dialer_channel: str = Field("PJSIP/{number}@trunk", pattern=r"\{number\}")
     dialer_max_lines: int = Field(60, ge=1)

@@ -226,6 +226,8 @@ class Engine:
             auto_login=auto_login,
             engine_id=settings.acd_engine_id,
             lease_ttl=settings.acd_lease_ttl,
+            max_backlog=settings.acd_max_backlog,
+            max_calls=settings.acd_max_calls,
             did_queues=settings.ivr_did_queues,
             site_zone=ZoneInfo(settings.site_timezone),
         )

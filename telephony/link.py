@@ -22,6 +22,7 @@ import structlog
 from telephony.ami.actions import ActionFields, ActionResult
 from telephony.ami.client import AmiClient
 from telephony.ami.config import AmiServer
+from telephony.ami.errors import AmiError
 from telephony.ami.message import AmiMessage
 from telephony.call_logging import bind_call
 from telephony.calls.changes import CallEnded, TrackerRecord
@@ -204,6 +205,15 @@ class AsteriskLink:
         return await self._clients[server].send_action(
             action, timeout=timeout, raise_on_error=raise_on_error, wait_event=wait_event
         )
+
+    async def send_actions(
+        self,
+        server: str,
+        actions: Sequence[ActionFields],
+        timeout: float | None = None,  # noqa: ASYNC109 (the API names it)
+    ) -> list[ActionResult | AmiError]:
+        """Several AMI actions to ``server`` in one write (see :meth:`AmiClient.send_actions`)."""
+        return await self._clients[server].send_actions(actions, timeout=timeout)
 
     async def originate(
         self,

@@ -1,8 +1,9 @@
 """queue_log-style records: one per step, plain data for the database and for rebuilding stats.
 
 Close to Asterisk's queue_log (``time|callid|queue|agent|event|data1|data2|...``). Events beyond
-Asterisk's: FULL and JOINEMPTY (caller refused), WRAPUPEND (after-call work finished) and
-CALLBACK (caller accepted a callback and keeps his place).
+Asterisk's: FULL and JOINEMPTY (caller refused), WRAPUPEND (after-call work finished),
+CALLBACK (caller accepted a callback and keeps his place) and HANDOVER (another engine took the
+call over; its records continue in that engine's log).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class QueueEvent(StrEnum):
     JOINEMPTY = "JOINEMPTY"
     CALLBACK = "CALLBACK"  # data: position
     WRAPUPEND = "WRAPUPEND"  # data: wrap-up seconds
+    HANDOVER = "HANDOVER"  # another engine took the call over (it adopted this one's share)
     PAUSE = "PAUSE"  # data: reason
     UNPAUSE = "UNPAUSE"  # data: reason of the pause that ended
     ADDMEMBER = "ADDMEMBER"  # agent logged in; data: skills "name:level,..."

@@ -318,6 +318,62 @@ class Router:
         call = self._call(call_id, CallState.OFFERED, "be missed")
         return self._no_answer(call, self._time(now), None)
 
+    def offer_withdrawn(self, call_id: str, now: float) -> list[Decision]:
+        """An offer that never reached the agent (Asterisk was out of reach) is taken back
+        with no penalty: no ring-no-answer, no pause (RINGCANCELED is logged); the call waits
+        in its place again and both are matched anew (a new offer has a fresh ring timer)."""
+        call = self._call(call_id, CallState.OFFERED, "withdraw its offer")
+        now = self._time(now)
+        q = self.queues[call.queue]
+        agent = self.agents[call.agent_id or ""]
+        agent.move(A.AVAILABLE, now, "stop ringing", _RINGING)
+        del q.offered[call_id]
+        agent.call_id = None
+        call.state = CallState.WAITING
+        call.agent_id = None
+        q.line.add(call)
+        self._record(
+            now, call_id, q.name, agent.agent_id, QueueEvent.RINGCANCELED,
+            secs(now - call.offered_at),
+        )  # fmt: skip
+        self._index.free(agent)
+        decisions = self._step(call, now, [])  # steps due meanwhile apply now
+        decisions += self._offer_to_agent(agent, now)  # the best call for him, in fair order
+        if self.calls.get(call_id) is call and call.state is CallState.WAITING:
+            offer = self._offer_to_call(call, now)
+            if offer:
+                decisions.append(offer)
+        return decisions
+
+    def call_handed_over(self, call_id: str, now: float, reason: str) -> list[Decision]:
+        """Another engine took the call over (it adopted this engine's share): the call leaves
+        this router (logged HANDOVER; the other engine's log goes on with it); an agent ringing
+        or talking for it is paused with ``reason`` (busy with it elsewhere) until unpaused."""
+        _check_reason(reason)
+        call = self.calls.get(call_id)
+        if call is None:
+            raise CallNotFound(f"unknown call {call_id!r}")
+        now = self._time(now)
+        q = self.queues[call.queue]
+        if call.state is CallState.WAITING:
+            q.line.remove(call)
+            self._record(now, call_id, q.name, NONE, QueueEvent.HANDOVER)
+            self._forget(call)
+            return []
+        agent = self.agents[call.agent_id or ""]
+        if call.state is CallState.OFFERED:
+            del q.offered[call_id]
+        self._record(now, call_id, q.name, agent.agent_id, QueueEvent.HANDOVER)
+        if agent.state is A.ON_CALL:  # no direct way from a call to a pause
+            agent.move(A.AVAILABLE, now, "hand a call over", frozenset({A.ON_CALL}))
+        agent.move(A.PAUSED, now, "hand a call over", _RINGING | {A.AVAILABLE})
+        agent.call_id = None
+        agent.totals.talk_since = None
+        self._start_pause(agent, reason, now)
+        self._index.staff(agent, -1)
+        self._forget(call)
+        return self._leave_if_empty(agent, now)
+
     def call_abandoned(self, call_id: str, now: float) -> list[Decision]:
         """The caller hung up before being connected."""
         call = self.calls.get(call_id)
@@ -643,6 +699,18 @@ class Router:
                 if offer:
                     decisions.append(offer)
         return decisions
+
+    def due_calls(self, now: float) -> set[str]:
+        """The calls a :meth:`tick` at ``now`` would act on (ring timeout, escalation step,
+        max wait); nothing changes."""
+        now = self._time(now)
+        return {
+            call.call_id
+            for due, _, version, call in self._call_timers
+            if due <= now
+            and version == call.timer_version
+            and call.state in (CallState.OFFERED, CallState.WAITING)
+        }
 
     # --------------------------------------------------------------- queries
     def agent(self, agent_id: str) -> AgentView:

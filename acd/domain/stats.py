@@ -237,6 +237,11 @@ class LogStats:
             if config is not None and config.wrap_up_seconds > 0:
                 t.wrap_since = r.time
                 t.wrap_queue = r.queue
+        elif ev is E.HANDOVER:  # counted on by the engine that took it
+            waiting.pop(r.call_id, None)
+            connected.pop(r.call_id, None)
+            if r.agent in self.agents:  # his talk goes on elsewhere, counted there
+                self.agents[r.agent].talk_since = None
         elif ev is E.WRAPUPEND:
             if t.wrap_since is not None:
                 wrap = r.time - t.wrap_since

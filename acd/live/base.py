@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import structlog
 
 from acd.domain import (
     AgentConfig,
@@ -20,8 +22,9 @@ from acd.domain import (
     Router,
 )
 from acd.live.call import OutboundAnswered, StoredCall
-from acd.live.dialplan import Contexts, DialplanActions
+from acd.live.dialplan import ActionPipe, Contexts, DialplanActions
 from acd.live.feed import AgentEvent, AgentFeed, EventKind
+from acd.live.overload import Overload
 from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
 from acd.live.store import AcdStore, StoredAgent
 from acd.live.store_writer import StoreWriter
@@ -32,7 +35,10 @@ ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
 OUTBOUND = "outbound call"  # the agent's own click-to-call: no offer reaches him meanwhile
+PHONE_BUSY = "phone busy"  # Asterisk shows his phone in a call this engine did not route
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
+
+log = structlog.get_logger("acd.live")
 
 TAKEN_KEPT = 20_000
 InboxItem = CallerRouted | CallbackAccepted | OutboundAnswered | Sequence[Any]
@@ -41,6 +47,12 @@ InboxItem = CallerRouted | CallbackAccepted | OutboundAnswered | Sequence[Any]
 def leg(channel: str) -> str:
     """A channel name without the half of a Local pair (``;1``/``;2``)."""
     return channel.rsplit(";", 1)[0] if channel.startswith("Local/") else channel
+
+
+def phone_of(channel: str) -> str:
+    """The interface a channel was made on (``Local/2001@agents-0000002a;1`` ->
+    ``Local/2001@agents``, ``PJSIP/2001-0000000a`` -> ``PJSIP/2001``)."""
+    return leg(channel).rsplit("-", 1)[0]
 
 
 class AcdBase:
@@ -69,6 +81,8 @@ class AcdBase:
         did_queues: Mapping[str, str] | None = None,
         lease_ttl: float = 6.0,
         site_zone: ZoneInfo | None = None,
+        max_backlog: float = 5.0,
+        max_calls: int = 0,
     ) -> None:
         self.link = link
         self.router = Router(list(queues))
@@ -90,7 +104,12 @@ class AcdBase:
             hold_context, connect_context, exit_context, callback_offer_context,
             callback_dial_context,
         )  # fmt: skip
+        self.caller_actions = ActionPipe()  # AMI actions on callers, sent off the routing path
         self.dialplan = DialplanActions(link, server, self.contexts)
+        #: past capacity new callers are kept on hold (the dialplan's fallback) until level
+        self.overload = Overload(max_backlog, max_calls)
+        #: callers kept by an overload: call id -> (routing, when it was routed)
+        self._kept: OrderedDict[str, tuple[CallerRouted, float]] = OrderedDict()
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self._held: dict[str, str] = {}  # restored call -> agent kept busy until it ends
@@ -99,7 +118,11 @@ class AcdBase:
         self._lock = asyncio.Lock()
         self._ready = asyncio.Event()
         self._auto_login = list(auto_login)
-        self._inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
+        #: the consumer's backlog: (when enqueued, item), oldest first; the batch being
+        #: worked on stays in ``_working`` until each item is done
+        self._inbox: deque[tuple[float, InboxItem]] = deque()
+        self._working: deque[tuple[float, InboxItem]] = deque()
+        self._inbox_ready = asyncio.Event()
         self._callback_actions: dict[str, str] = {}  # Originate ActionID -> callback call
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
         #: calls a blind transfer already sent to the offered agent's [connect] (not rung again)
@@ -115,11 +138,13 @@ class AcdBase:
         #: agent -> his current (or last) call, kept after its end for his wrap-up
         self.agent_calls: dict[str, StoredCall] = {}
         self._watchers: list[Callable[[], None]] = []
+        self._phones_checked_at = 0.0
 
     # ------------------------------------------------------------------ shared helpers
     def _enqueue(self, item: InboxItem) -> None:
-        """Hand an input to the inbox task (callbacks only translate and enqueue)."""
-        self._inbox.put_nowait(item)
+        """Hand an input to the consumer task (callbacks only translate and enqueue)."""
+        self._inbox.append((self.clock(), item))
+        self._inbox_ready.set()
 
     def _take(self, call_id: str) -> bool:
         """Remember that the ACD took ``call_id``; False when it had already."""
@@ -160,6 +185,15 @@ class AcdBase:
     def _own(self, call: StoredCall, agent: str, event: QueueEvent, now: float, *data: str) -> None:
         """A queue-log record for a call restored busy (the new router never held it)."""
         self.log_book.own(QueueLogRecord(now, call.call_id, call.queue, agent, event, data))
+
+    def _log_pause(self, agent_id: str, call_id: str, queue: str) -> None:
+        """The router paused the agent after a call's offer (no answer, taken elsewhere)."""
+        agent = self.router.agents.get(agent_id)
+        if agent is not None and agent.state is AgentState.PAUSED:
+            log.info(
+                "acd_agent_paused", agent=agent_id, reason=agent.pause_reason,
+                linkedid=call_id, queue=queue,
+            )  # fmt: skip
 
     def _wrap_up_seconds(self, queue: str) -> float:
         config = self.router.configs.get(queue)

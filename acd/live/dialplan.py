@@ -2,13 +2,19 @@
 
 Each method sends its actions to one Asterisk server over the link and turns AMI failures into a
 log line (a caller who left is followed by his hangup; an unreachable Asterisk by a resync).
+:class:`ActionPipe` runs them off the routing path: the router's decisions are taken at once,
+their actions follow in order per channel, channels in parallel (AMI answers are awaited by the
+pipe's owned tasks, never by the record consumer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -35,6 +41,54 @@ class Contexts:
     dialer_connect: str = "dialer-connect"
 
 
+class ActionPipe:
+    """Actions on callers, in order per channel, each channel's in an owned task of its own."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, deque[Callable[[], Awaitable[object]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def send(self, channel: str, work: Callable[[], Awaitable[object]]) -> None:
+        """Run ``work`` after the channel's earlier actions (returns at once)."""
+        pending = self._pending.get(channel)
+        if pending is not None:
+            pending.append(work)
+            return
+        self._pending[channel] = deque([work])
+        task = asyncio.create_task(self._chain(channel), name="acd-actions")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def busy(self) -> int:
+        """Channels with actions not answered yet."""
+        return len(self._pending)
+
+    async def _chain(self, channel: str) -> None:
+        works = self._pending[channel]
+        try:
+            while works:
+                work = works.popleft()
+                try:
+                    await work()
+                except Exception:
+                    log.exception("acd_action_failed", channel=channel)
+        finally:
+            del self._pending[channel]
+
+    async def drain(self) -> None:
+        """Until every queued action was answered (tests, stop)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Cancel what is still queued."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class DialplanActions:
     """AMI actions the ACD runs on callers of one server."""
 
@@ -53,7 +107,8 @@ class DialplanActions:
         context: str | None = None,
     ) -> bool:
         """Setvar AGENT_INTERFACE/RING_TIMEOUT, Redirect to [connect] (or ``context``); False
-        when it failed."""
+        when it failed (a Redirect after a failed Setvar fails too: the channel is gone or
+        Asterisk away)."""
         exten = agent if _EXTEN.fullmatch(agent) else "00"
         actions = [
             {"Action": "Setvar", "Channel": channel, "Variable": "AGENT_INTERFACE",
@@ -63,12 +118,16 @@ class DialplanActions:
             {"Action": "Redirect", "Channel": channel,
              "Context": context or self.contexts.connect, "Exten": exten, "Priority": "1"},
         ]  # fmt: skip
+        # one write (AMI runs one session's actions in order), the answers awaited together
+        sent: list[object]
         try:
-            for action in actions:
-                await self.link.send_action(self.server, action)
+            sent = list(await self.link.send_actions(self.server, actions))
         except _FAILED as exc:
-            log.warning("acd_offer_failed", linkedid=call_id, agent=agent, error=str(exc))
-            return False
+            sent = [exc]
+        for result in sent:
+            if isinstance(result, BaseException):
+                log.warning("acd_offer_failed", linkedid=call_id, agent=agent, error=str(result))
+                return False
         return True
 
     async def back_to_hold(self, channel: str, context: str | None = None) -> None:

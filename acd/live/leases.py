@@ -47,8 +47,10 @@ class Leases(Orphans):
                 if renewed is None:  # the store is away: no lease is judged
                     healthy_since = None
                     continue
-                if not renewed:
+                if not renewed:  # renewing joined again; the adopted share is not ours
                     log.error("acd_lease_lost", engine=self.engine_id)
+                    async with self._lock:
+                        await self._share_lost()
                 if healthy_since is None:
                     healthy_since = loop.time()
                 if loop.time() - healthy_since < self.lease_ttl or not self._link_current():
@@ -58,6 +60,31 @@ class Leases(Orphans):
                         await self._adopt_engine(dead)
             except Exception:
                 log.exception("acd_lease_failed")
+
+    async def _share_lost(self) -> None:
+        """Another engine adopted our share while we ran (we could not renew in time): the
+        calls it rewrote to its name are its own now. We stop routing them (HANDOVER); an agent
+        ringing or talking for one is paused busy elsewhere until its reservation is gone."""
+        owners = {c.call_id: c.owner for c in await self.store.calls_now()}
+        now = self.clock()
+        decisions: list[Decision] = []
+        lost = [
+            call for call in self.calls.values()
+            if owners.get(call.call_id, self.engine_id) != self.engine_id
+        ]  # fmt: skip
+        for call in lost:
+            self.calls.pop(call.call_id, None)
+            self.store.forget_call(call.call_id, call.agent)
+            held = self._held.pop(call.call_id, None)
+            if call.call_id in self.router.calls:
+                decisions += self.router.call_handed_over(call.call_id, now, ELSEWHERE)
+            elif held is not None and held in self.agents:
+                decisions += self.router.pause(held, ELSEWHERE, now)
+        log.warning(
+            "acd_share_lost", engine=self.engine_id, calls=len(lost),
+            adopted_by=sorted({owners[c.call_id] for c in lost}),
+        )  # fmt: skip
+        await self._run(decisions)
 
     async def _adopt_engine(self, dead: str) -> None:
         """Claim ``dead``'s share (another engine may have been first) and take it over."""

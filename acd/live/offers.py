@@ -58,6 +58,7 @@ class Offers(AcdBase):
             log.info("acd_agent_taken_elsewhere", agent=offer.agent_id, linkedid=offer.call_id)
             decisions = self.router.agent_no_answer(offer.call_id, now)
             decisions += self.router.pause(offer.agent_id, ELSEWHERE, now)
+            self._log_pause(offer.agent_id, offer.call_id, offer.queue)
             return decisions
         call.agent, call.state = offer.agent_id, CallState.OFFERED
         self.agent_calls[offer.agent_id] = call
@@ -74,15 +75,16 @@ class Offers(AcdBase):
         # a failed offer: the caller left (his hangup follows) or Asterisk is away (the
         # resync settles the call; else the router's ring timeout cancels the offer)
         outbound = call.direction == "outbound"
-        await self.dialplan.ring_agent(
-            call.call_id,
-            call.channel,
-            agent.agent_id,
-            agent.interface,
-            offer.ring_timeout,
-            self.contexts.dialer_connect if outbound else None,
+        dialplan, channel = self.dialplan, call.channel
+        call_id, agent_id, interface = call.call_id, agent.agent_id, agent.interface
+        context = self.contexts.dialer_connect if outbound else None
+        self.caller_actions.send(
+            channel,
+            lambda: dialplan.ring_agent(
+                call_id, channel, agent_id, interface, offer.ring_timeout, context
+            ),
         )
-        log.info("acd_offered", linkedid=call.call_id, agent=agent.agent_id, queue=offer.queue)
+        log.info("acd_offered", linkedid=call_id, agent=agent_id, queue=offer.queue)
         return []
 
     async def _cancel(self, cancel: CancelOffer) -> None:
@@ -93,21 +95,24 @@ class Offers(AcdBase):
                 del self._callback_actions[action_id]
         if call is None:
             return
+        self._log_pause(cancel.agent_id, call.call_id, call.queue)
         call.back_in_line()
         await self.store.save_call(call)
-        log.info("acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id)
-        outbound = call.direction == "outbound"
-        await self.dialplan.back_to_hold(
-            call.channel, self.contexts.dialer_hold if outbound else None
+        log.info(
+            "acd_offer_cancelled", linkedid=call.call_id, agent=cancel.agent_id, queue=call.queue
         )
+        dialplan, channel = self.dialplan, call.channel
+        hold = self.contexts.dialer_hold if call.direction == "outbound" else None
+        self.caller_actions.send(channel, lambda: dialplan.back_to_hold(channel, hold))
 
     async def _send_away(self, call_id: str, why: str) -> None:
         call = self.calls.pop(call_id, None)
         if call is None:
             return
         await self.store.remove_call(call_id)
-        log.info("acd_caller_sent_away", linkedid=call_id, reason=why)
-        await self.dialplan.send_away(call_id, call.channel, why)
+        log.info("acd_caller_sent_away", linkedid=call_id, queue=call.queue, reason=why)
+        dialplan, channel = self.dialplan, call.channel
+        self.caller_actions.send(channel, lambda: dialplan.send_away(call_id, channel, why))
 
     async def _release_wrapped(self, agent_id: str, call_id: str) -> None:
         await self.store.release(agent_id, call_id)
@@ -122,7 +127,8 @@ class Offers(AcdBase):
         if call is None or call.state is not CallState.WAITING:
             return
         log.info("acd_callback_offered", linkedid=call.call_id, queue=decision.queue)
-        await self.dialplan.offer_callback(call.call_id, call.channel)
+        dialplan, channel, call_id = self.dialplan, call.channel, call.call_id
+        self.caller_actions.send(channel, lambda: dialplan.offer_callback(call_id, channel))
 
     async def _place_callback(self, call: StoredCall, agent: StoredAgent, offer: Offer) -> None:
         """Ring the reserved agent; his answer runs the dialplan that calls the customer

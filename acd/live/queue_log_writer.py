@@ -2,8 +2,10 @@
 
 Records come from the router (``drain_log``) and from the adapters for calls the router does
 not hold (restored busy calls). A caller re-entered after a restart is logged ``ENTERQUEUE``
-once. Batches go to the writer (the SQL table) in one owned task, in order. "Today" is the
-day in the site's time zone; the statistics are folded record by record as records arrive
+once. Batches go to the writer (the SQL table) in one owned task, in order; under traffic (a
+batch of ``BUSY_BATCH`` records or more) at most one per ``interval`` (0.2 s), so records are
+gathered into fewer transactions; otherwise at once. "Today" is the day in the site's time
+zone; the statistics are folded record by record as records arrive
 (:class:`acd.domain.LogStats`), never recomputed from the whole day on a query.
 """
 
@@ -40,13 +42,24 @@ def period(now: float, zone: ZoneInfo) -> dict[str, str]:
     }
 
 
+DAY = 86400.0
+#: a batch this large means traffic: the next write waits for the rest of ``interval``
+BUSY_BATCH = 20
+
+
 class QueueLogBook:
     """Today's queue log in memory, written through ``writer`` by :meth:`run`."""
 
     def __init__(
-        self, writer: LogWriter | None, loader: LogLoader | None, zone: ZoneInfo | None = None
+        self,
+        writer: LogWriter | None,
+        loader: LogLoader | None,
+        zone: ZoneInfo | None = None,
+        interval: float = 0.2,
     ) -> None:
         self._writer = writer
+        #: at most one write per ``interval`` s: records coming meanwhile join the next batch
+        self.interval = interval
         self._loader = loader
         self.zone = zone or ZoneInfo("UTC")
         self.history: list[QueueLogRecord] = []
@@ -121,8 +134,13 @@ class QueueLogBook:
 
     async def run(self) -> None:
         """Write batches as they come; :meth:`close` ends it after the rest."""
+        loop = asyncio.get_running_loop()
+        last, busy = float("-inf"), False
         while True:
             item = await self._queue.get()
+            wait = last + self.interval - loop.time()
+            if item is not None and busy and wait > 0:
+                await asyncio.sleep(wait)  # a busy engine writes fewer, larger batches
             batch = [] if item is None else item
             done = item is None
             while not self._queue.empty():
@@ -131,6 +149,7 @@ class QueueLogBook:
                 batch += more or []
             if batch:
                 await self._write(batch)
+                last, busy = loop.time(), len(batch) >= BUSY_BATCH
             if done:
                 return
 

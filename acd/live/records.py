@@ -86,6 +86,7 @@ class TrackerRecords(Offers):
         """A channel the IVR (or the dialplan's fallback) routed to a queue (``ROUTE``) hung up
         before the ACD took his call: he still counts (ENTERQUEUE, ABANDON). His routing may
         never reach the ACD (a hangup while the IVR sets ROUTE ends its session)."""
+        self._kept.pop(hangup.linkedid, None)  # kept by an overload: counted here
         if hangup.linkedid in self._taken:
             return
         channel = self.link.tracker.channel(self.server, hangup.uniqueid)
@@ -118,7 +119,7 @@ class TrackerRecords(Offers):
                 self._own(call, agent, QueueEvent.CONNECT, now, hold, secs(0))
             await self.store.save_call(call)
             self._tell("answered", agent, call)
-            log.info("acd_answered", linkedid=call.call_id, agent=agent)
+            log.info("acd_answered", linkedid=call.call_id, agent=agent, queue=call.queue)
         elif status in NOT_ANSWERED:
             call.back_in_line()
             await self.store.release(agent, call.call_id)
@@ -132,7 +133,11 @@ class TrackerRecords(Offers):
             else:
                 decisions = self.router.agent_no_answer(call.call_id, now)
             await self.store.save_call(call)
-            log.info("acd_not_answered", linkedid=call.call_id, agent=agent, status=status)
+            self._log_pause(agent, call.call_id, call.queue)
+            log.info(
+                "acd_not_answered", linkedid=call.call_id, agent=agent, queue=call.queue,
+                status=status,
+            )  # fmt: skip
             await self._run(decisions)
 
     async def _call_ended(self, call: StoredCall, now: float) -> None:
@@ -162,7 +167,10 @@ class TrackerRecords(Offers):
                 )
                 hold, talk = secs(answered - call.entered_at), secs(max(0.0, now - answered))
                 self._own(call, held, event, now, hold, talk, "0")
-            log.info("acd_call_ended", linkedid=call.call_id, agent=held, restored=True)
+            log.info(
+                "acd_call_ended", linkedid=call.call_id, agent=held, queue=call.queue,
+                answered=connected, by="agent" if call.agent_hung_up else "caller", restored=True,
+            )  # fmt: skip
             await self._run(self._after_restored(held, call.queue, now, talked=connected))
             return
         try:
@@ -174,7 +182,10 @@ class TrackerRecords(Offers):
         except AcdError as exc:
             log.warning("acd_call_end_ignored", linkedid=call.call_id, error=str(exc))
             return
-        log.info("acd_call_ended", linkedid=call.call_id, agent=call.agent, answered=connected)
+        log.info(
+            "acd_call_ended", linkedid=call.call_id, agent=call.agent, queue=call.queue,
+            answered=connected, by="agent" if connected and call.agent_hung_up else "caller",
+        )  # fmt: skip
         await self._run(decisions)
 
     # ------------------------------------------------------------------ callbacks

@@ -164,8 +164,17 @@ class Restore(OutboundCalls):
             if call.rung_at is not None:
                 log.info("acd_reconciled", linkedid=call.call_id, seen=where, was=state)
                 await self._dial_ended(call, "NOANSWER", now)
+            elif call.agent in self.agents and call.call_id not in self._held:
+                # the offer never reached Asterisk (the link was down): taken back with no
+                # penalty, the call matched again (a new offer rings with a fresh timer)
+                agent_id = call.agent
+                log.info("acd_offer_withdrawn", linkedid=call.call_id, agent=agent_id)
+                call.back_in_line()
+                await self.store.release(agent_id, call.call_id)
+                await self.store.save_call(call)
+                await self._run(self.router.offer_withdrawn(call.call_id, now))
             elif call.agent in self.agents:
-                # the offer never reached Asterisk (the link was down): ring again
+                # a restored ringing call the router does not hold: ring again
                 agent = self.agents[call.agent]
                 config = self.router.configs.get(call.queue)
                 ring = config.ring_timeout if config is not None else 20.0

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import structlog
 
-from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, QueueConfig
-from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE
+from acd.domain import NO_ANSWER, AcdError, AgentConfig, AgentState, Decision, QueueConfig
+from acd.live.base import AFTER_CALL, BUSY, ELSEWHERE, PHONE_BUSY, phone_of
 from acd.live.call import CallState, OutboundAnswered, StoredCall
 from acd.live.call_controls import CallControls
 from acd.live.queue_log_writer import period
@@ -32,11 +33,14 @@ log = structlog.get_logger("acd.live")
 
 __all__ = ["AcdNotReady", "AgentConfig", "InboundAcd"]
 
+_INPUTS = (CallerRouted, CallbackAccepted, OutboundAnswered)
 #: callers whose channel the tracker does not know yet, waiting at most at once
 MAX_UNKNOWN = 1000
 #: seconds such a caller waits once the link is current / in all
 UNKNOWN_WAIT = 5.0
 UNKNOWN_MAX = 120.0
+#: seconds between two looks at which agents' phones Asterisk shows in a call
+PHONE_CHECK = 2.0
 
 
 class AcdNotReady(RuntimeError):
@@ -103,6 +107,11 @@ class InboundAcd(CallControls):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        try:  # the actions already decided reach Asterisk
+            await asyncio.wait_for(self.caller_actions.drain(), 2)
+        except TimeoutError:
+            log.warning("acd_actions_not_sent", channels=self.caller_actions.busy)
+        await self.caller_actions.close()
         await self._stop_adopting()
         await self.store.beat(self.engine_id, self.clock())  # alive until now
         try:  # the store gets what was written before the stop
@@ -131,15 +140,15 @@ class InboundAcd(CallControls):
     # ------------------------------------------------------------------ inputs
     def caller_routed(self, event: CallerRouted) -> None:
         """The IVR chose a queue (translate and enqueue only)."""
-        self._inbox.put_nowait(event)
+        self._enqueue(event)
 
     def callback_accepted(self, event: CallbackAccepted) -> None:
         """A waiting caller accepted a queued callback (translate and enqueue only)."""
-        self._inbox.put_nowait(event)
+        self._enqueue(event)
 
     def on_changes(self, records: Sequence[Any]) -> None:
         """The call tracker's change records (called by the link; enqueue only)."""
-        self._inbox.put_nowait(records)
+        self._enqueue(records)
 
     async def login(self, agent: AgentConfig, paused: str | None = None) -> None:
         """Log an agent in (available, or paused with a reason)."""
@@ -258,44 +267,96 @@ class InboundAcd(CallControls):
     async def _save_pause(self, agent_id: str, reason: str | None) -> None:
         stored = self.agents.get(agent_id)
         if stored is not None:
+            if reason is None:
+                log.info("acd_agent_unpaused", agent=agent_id, was=stored.paused)
+            else:
+                log.info("acd_agent_paused", agent=agent_id, reason=reason)
             stored.paused = reason
             await self.store.save_agent(stored)
 
     # ------------------------------------------------------------------ tasks
     async def _consume(self) -> None:
+        """Take what is queued in one batch; runs of change records are handled under one
+        lock, their queue-log records handed over once per run."""
         await self._become_ready()
+        working = self._working
         while True:
-            item = await self._inbox.get()
-            if isinstance(item, CallerRouted):
-                try:
-                    await self._join(item)
-                except Exception:
-                    log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
-                continue
-            if isinstance(item, OutboundAnswered):
-                try:
-                    await self._queue_outbound(item)
-                except Exception:
-                    log.exception("acd_outbound_failed", linkedid=item.call_id)
-                continue
-            if isinstance(item, CallbackAccepted):
-                try:
-                    await self._accept_callback_event(item)
-                except Exception:
-                    log.exception("acd_callback_accept_failed", uniqueid=item.uniqueid)
-                continue
-            async with self._lock:
+            if not self._inbox:
+                self._inbox_ready.clear()
+                await self._inbox_ready.wait()
+            working.extend(self._inbox)
+            self._inbox.clear()
+            while working:
+                _, item = working[0]
+                if isinstance(item, _INPUTS):
+                    await self._take_input(item)
+                    working.popleft()
+                    continue
+                async with self._lock:
+                    while working and not isinstance(working[0][1], _INPUTS):
+                        for record in working[0][1]:
+                            await self._take_record(record)
+                        working.popleft()
+                    self._queue_log()
+            await self._overload_check()
+
+    async def _take_input(self, item: CallerRouted | CallbackAccepted | OutboundAnswered) -> None:
+        if isinstance(item, OutboundAnswered):
+            try:
+                await self._queue_outbound(item)
+            except Exception:
+                log.exception("acd_outbound_failed", linkedid=item.call_id)
+            return
+        if isinstance(item, CallerRouted):
+            try:
+                await self._join(item)
+            except Exception:
+                log.exception("acd_caller_routed_failed", uniqueid=item.uniqueid)
+            return
+        try:
+            await self._accept_callback_event(item)
+        except Exception:
+            log.exception("acd_callback_accept_failed", uniqueid=item.uniqueid)
+
+    async def _take_record(self, record: Any) -> None:
+        try:
+            if isinstance(record, ResyncDiff):
+                if record.server == self.server:
+                    await self._reconcile(record)
+                    self._look_for_orphans()
+            else:
+                await self._on_record(record)
+        except Exception:
+            log.exception("acd_record_failed", record=type(record).__name__)
+
+    def _backlog(self) -> float:
+        """Seconds the oldest item not handled yet has waited (0: nothing queued)."""
+        oldest = self._working[0][0] if self._working else None
+        if oldest is None and self._inbox:
+            oldest = self._inbox[0][0]
+        return 0.0 if oldest is None else max(0.0, self.clock() - oldest)
+
+    def backlog_seconds(self) -> float:
+        """How long the oldest record or routing not handled yet has waited (metrics)."""
+        return self._backlog()
+
+    def _pending_calls(self) -> set[str]:
+        """Calls with records or routings still queued (their timers must wait)."""
+        pending: set[str] = set()
+        for queue in (self._working, self._inbox):
+            for _, item in queue:
+                if isinstance(item, OutboundAnswered):
+                    pending.add(item.call_id)
+                    continue
+                if isinstance(item, CallerRouted | CallbackAccepted):
+                    pending.add(getattr(item, "linkedid", "") or item.uniqueid)
+                    continue
                 for record in item:
-                    try:
-                        if isinstance(record, ResyncDiff):
-                            if record.server == self.server:
-                                await self._reconcile(record)
-                                self._look_for_orphans()
-                        else:
-                            await self._on_record(record)
-                    except Exception:
-                        log.exception("acd_record_failed", record=type(record).__name__)
-                self._queue_log()
+                    linkedid = getattr(record, "linkedid", None)
+                    if linkedid is not None:
+                        pending.add(linkedid)
+                        pending.add(self._callback_legs.get(linkedid, linkedid))
+        return pending
 
     async def _ticker(self) -> None:
         await self._ready.wait()
@@ -307,11 +368,58 @@ class InboundAcd(CallControls):
                 async with self._lock:
                     now = self.clock()
                     await self.store.beat(self.engine_id, now)
+                    if self._working or self._inbox:
+                        # a timer of a call whose records are still queued waits for them
+                        held = self.router.due_calls(now) & self._pending_calls()
+                        if held:
+                            log.debug("acd_tick_held", calls=len(held))
+                            continue
                     await self._run(self.router.tick(now))
                     await self._recover_paused(now)
+                    if now - self._phones_checked_at >= PHONE_CHECK:
+                        self._phones_checked_at = now
+                        await self._hold_busy_phones(now)
                     self.log_book.forget_before(now)
+                await self._overload_check()
             except Exception:
                 log.exception("acd_tick_failed")
+
+    async def _hold_busy_phones(self, now: float) -> None:
+        """Agents whose phone Asterisk shows in a call this engine did not route (a dead
+        engine's call after Redis came back empty, a call of his own) are paused ``phone
+        busy`` and never offered a second call; unpaused once the phone is free."""
+        busy = {phone_of(ch.name) for ch in self.link.tracker.channels(self.server)}
+        decisions: list[Decision] = []
+        for agent_id, agent in list(self.router.agents.items()):
+            stored = self.agents.get(agent_id)
+            if stored is None:
+                continue
+            on_phone = stored.interface in busy
+            if agent.state is AgentState.AVAILABLE and on_phone:
+                log.warning("acd_agent_phone_busy", agent=agent_id, interface=stored.interface)
+                decisions += self.router.pause(agent_id, PHONE_BUSY, now)
+            elif agent.state is AgentState.PAUSED and agent.pause_reason == PHONE_BUSY:
+                if not on_phone:
+                    log.info("acd_agent_unpaused", agent=agent_id, was=PHONE_BUSY)
+                    decisions += self.router.unpause(agent_id, now)
+        await self._run(decisions)
+
+    # ------------------------------------------------------------------ overload
+    async def _overload_check(self) -> None:
+        """An overload ends once level: the kept callers still there queue, oldest first."""
+        if not self.overload.active or not self.overload.end(self._backlog(), len(self.calls)):
+            return
+        kept, self._kept = self._kept, OrderedDict()
+        log.warning(
+            "acd_overload_ended",
+            kept=len(kept),
+            lasted=round(self.clock() - self.overload.since, 3),
+        )
+        for call_id, (event, routed_at) in kept.items():
+            try:
+                await self._queue_caller(event, call_id, entered_at=routed_at)
+            except Exception:
+                log.exception("acd_caller_routed_failed", linkedid=call_id)
 
     async def _recover_paused(self, now: float) -> None:
         """Agents paused for a missed call come back after a while, agents in the wrap-up of a
@@ -320,17 +428,25 @@ class InboundAcd(CallControls):
             if agent_id not in self.agents or self.router.agent(agent_id).state not in BUSY:
                 del self._wrapping[agent_id]
                 await self._release_wrapped(agent_id, call_id)
-        for agent_id in list(self.agents):
-            view = self.router.agent(agent_id)
-            if view.state is not AgentState.PAUSED:
-                continue
-            due = view.pause_reason == NO_ANSWER and now - view.since >= self.no_answer_pause
-            if view.pause_reason == AFTER_CALL:
-                due = now - view.since >= self._after_call.get(agent_id, 0.0)
-            if view.pause_reason == ELSEWHERE:
+        # the router's own records: no view built per agent and tick
+        paused = [
+            (agent_id, agent.pause_reason, agent.state_since)
+            for agent_id, agent in self.router.agents.items()
+            if agent.state is AgentState.PAUSED
+            and agent.pause_reason in (NO_ANSWER, AFTER_CALL, ELSEWHERE)
+            and agent_id in self.agents
+        ]
+        for agent_id, reason, since in paused:
+            due = reason == NO_ANSWER and now - since >= self.no_answer_pause
+            if reason == AFTER_CALL:
+                due = now - since >= self._after_call.get(agent_id, 0.0)
+            if reason == ELSEWHERE:
                 due = await self.store.reservation(agent_id) is None
-            if due:
+            agent = self.router.agents.get(agent_id)
+            still = agent is not None and agent.state is AgentState.PAUSED
+            if due and still and agent is not None and agent.pause_reason == reason:
                 self._after_call.pop(agent_id, None)
+                log.info("acd_agent_unpaused", agent=agent_id, was=reason)
                 await self._run(self.router.unpause(agent_id, now))
 
     # ------------------------------------------------------------------ callers
@@ -345,20 +461,31 @@ class InboundAcd(CallControls):
             return
         await self._queue_caller(event, call_id)
 
-    async def _queue_caller(self, event: CallerRouted, call_id: str) -> None:
+    async def _queue_caller(
+        self, event: CallerRouted, call_id: str, entered_at: float | None = None
+    ) -> None:
         tracked = self.link.tracker.call(self.server, call_id)
         gone = tracked is None or tracked.ended_at is not None
         async with self._lock:
             if call_id in self.calls or (gone and call_id in self._taken):
                 return  # queued already, or counted from his hangup (``_routed_and_gone``)
-            self._take(call_id)
             now = self.clock()
+            if entered_at is None and not gone:
+                backlog = self._backlog()
+                if not self.overload.admit(backlog, len(self.calls), now):
+                    self._keep(event, call_id, now - backlog, backlog)
+                    return
+            self._take(call_id)
             priority = 10 if event.caller in self.vip_callers else 0
             try:
-                decisions = self.router.call_arrived(call_id, event.queue, now, priority)
+                decisions = self.router.call_arrived(
+                    call_id, event.queue, now, priority, entered_at=entered_at
+                )
             except AcdError as exc:
                 log.warning("acd_caller_refused", linkedid=call_id, error=str(exc))
                 return
+            if gone:  # hung up before his routing was handled: he counts, as an abandon
+                decisions = [d for d in decisions if getattr(d, "call_id", None) != call_id]
                 with contextlib.suppress(AcdError):
                     decisions += self.router.call_abandoned(call_id, now)
                 log.info("acd_caller_gone_before_queue", linkedid=call_id, queue=event.queue)
@@ -369,7 +496,7 @@ class InboundAcd(CallControls):
                 event.queue,
                 event.channel,
                 event.caller or "",
-                now,
+                now if entered_at is None else entered_at,
                 priority,
                 owner=self.engine_id,
             )
@@ -377,6 +504,19 @@ class InboundAcd(CallControls):
             await self.store.save_call(call)
             log.info("acd_caller_queued", linkedid=call_id, queue=event.queue, priority=priority)
             await self._run(decisions)
+
+    def _keep(self, event: CallerRouted, call_id: str, routed_at: float, backlog: float) -> None:
+        """Past capacity: the caller stays on the dialplan's hold; queued once level."""
+        if not self._kept:
+            log.warning(
+                "acd_overload",
+                backlog=round(backlog, 3),
+                calls=len(self.calls),
+                max_backlog=self.overload.max_backlog,
+                max_calls=self.overload.max_calls,
+            )
+        self._kept[call_id] = (event, routed_at)
+        log.info("acd_overload_caller_kept", linkedid=call_id, queue=event.queue)
 
     async def _accept_callback_event(self, event: CallbackAccepted) -> None:
         call_id = self._known_linkedid(event.uniqueid)

@@ -7,7 +7,7 @@ reservation is one atomic ``SET NX``) and :class:`MemoryStore` (one process, no 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -27,9 +27,24 @@ class StoredAgent:
     paused: str | None = None
 
 
+@dataclass
+class StoreBatch:
+    """Writes applied in one round trip: agents and calls to save (or remove: None), our
+    reservations to release (compare and delete), the engine's heartbeat."""
+
+    agents: dict[str, StoredAgent | None] = field(default_factory=dict)
+    calls: dict[str, StoredCall | None] = field(default_factory=dict)
+    releases: list[tuple[str, str]] = field(default_factory=list)
+    beat: tuple[str, float] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.agents or self.calls or self.releases or self.beat)
+
+
 class AcdStore(Protocol):
     """The port: every method is a small atomic step."""
 
+    async def write(self, batch: StoreBatch) -> None: ...
     async def save_agent(self, agent: StoredAgent) -> None: ...
     async def remove_agent(self, agent_id: str) -> None: ...
     async def agents(self) -> list[StoredAgent]: ...
@@ -56,6 +71,16 @@ class MemoryStore:
         self._calls: dict[str, StoredCall] = {}
         self._reservations: dict[str, str] = {}
         self._beats: dict[str, float] = {}
+
+    async def write(self, batch: StoreBatch) -> None:
+        for agent_id, agent in batch.agents.items():
+            await (self.remove_agent(agent_id) if agent is None else self.save_agent(agent))
+        for call_id, call in batch.calls.items():
+            await (self.remove_call(call_id) if call is None else self.save_call(call))
+        for agent_id, call_id in batch.releases:
+            await self.release(agent_id, call_id)
+        if batch.beat is not None:
+            await self.beat(*batch.beat)
 
     async def save_agent(self, agent: StoredAgent) -> None:
         self._agents[agent.agent_id] = agent
@@ -181,6 +206,30 @@ class RedisStore:
     def _lease_keys(self, engine_id: str) -> list[str]:
         p = self._p
         return [p + "acd:lease:" + engine_id, p + "acd:engines", p + "acd:adopted:" + engine_id]
+
+    async def write(self, batch: StoreBatch) -> None:
+        """Every write of the batch in one pipeline (one round trip, in order)."""
+        pipe = self._redis.pipeline(transaction=False)
+        agents, calls = self._p + "acd:agents", self._p + "acd:calls"
+        saved_agents = {a: json.dumps(asdict(v)) for a, v in batch.agents.items() if v is not None}
+        removed_agents = [a for a, v in batch.agents.items() if v is None]
+        saved_calls = {c: json.dumps(v.to_dict()) for c, v in batch.calls.items() if v is not None}
+        removed_calls = [c for c, v in batch.calls.items() if v is None]
+        if saved_agents:
+            pipe.hset(agents, mapping=saved_agents)  # type: ignore[arg-type]
+        if removed_agents:
+            pipe.hdel(agents, *removed_agents)
+        if saved_calls:
+            pipe.hset(calls, mapping=saved_calls)  # type: ignore[arg-type]
+        if removed_calls:
+            pipe.hdel(calls, *removed_calls)
+        for agent_id, call_id in batch.releases:
+            await self._release(
+                keys=[self._p + "acd:reserved:" + agent_id], args=[call_id], client=pipe
+            )
+        if batch.beat is not None:
+            pipe.set(self._p + "acd:alive:" + batch.beat[0], repr(batch.beat[1]))
+        await pipe.execute()
 
     async def save_agent(self, agent: StoredAgent) -> None:
         await self._redis.hset(self._p + "acd:agents", agent.agent_id, json.dumps(asdict(agent)))

@@ -12,18 +12,16 @@ empty.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
 
 from acd.live.call import StoredCall
-from acd.live.store import AcdStore, StoredAgent
+from acd.live.store import AcdStore, StoreBatch, StoredAgent
 
 log = structlog.get_logger("acd.live")
 
-Write = Callable[[], Awaitable[object]]
 #: errors that mean "the store is away" (redis-py raises ConnectionError/TimeoutError
 #: subclasses of its own RedisError; OSError covers a refused socket)
 _AWAY: tuple[type[BaseException], ...] = (OSError, TimeoutError, ConnectionError)
@@ -35,22 +33,39 @@ except ImportError:  # pragma: no cover
     pass
 
 T = TypeVar("T")
+BUSY_BATCH = 20
 UNKNOWN = "?"  # a reservation that could not be read
 
 
 class StoreWriter:
     """The ACD's store port, with writes queued and an in-memory mirror of its share."""
 
-    def __init__(self, store: AcdStore, engine_id: str, retry: float = 0.5) -> None:
+    def __init__(
+        self, store: AcdStore, engine_id: str, retry: float = 0.5, interval: float = 0.05
+    ) -> None:
         self.store = store
         self.engine_id = engine_id
         self.retry = retry
+        #: under traffic (a batch of ``BUSY_BATCH`` writes or more) at most one batch per
+        #: ``interval`` s, changes meanwhile joining the next one; else written at once
+        self.interval = interval
+        self._written_at = float("-inf")
+        self._busy = False
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self.reserved: dict[str, str] = {}  # agent -> our call
+        #: agent -> calls whose release is queued but not written yet
+        self._releasing: dict[str, set[str]] = {}
         self._removed_agents: set[str] = set()
         self._removed_calls: set[str] = set()
-        self._writes: deque[Write] = deque()
+        # what the next batch writes: agents and calls changed since the last batch (written
+        # as they are then), releases in order, the last heartbeat, reservations granted
+        # from memory while the store was away
+        self._dirty_agents: dict[str, None] = {}
+        self._dirty_calls: dict[str, None] = {}
+        self._releases: list[tuple[str, str]] = []
+        self._beat: tuple[str, float] | None = None
+        self._reserves: list[tuple[str, str, str]] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -58,47 +73,79 @@ class StoreWriter:
         self.last_beat_at: float | None = None
 
     # ------------------------------------------------------------------ writes (never wait)
-    def _queue(self, write: Write) -> None:
-        self._writes.append(write)
+    def _queued(self) -> None:
         self._idle.clear()
         self._wake.set()
+
+    @property
+    def _pending(self) -> bool:
+        return bool(
+            self._dirty_agents or self._dirty_calls or self._releases or self._beat
+            or self._reserves
+        )  # fmt: skip
 
     async def save_agent(self, agent: StoredAgent) -> None:
         self.agents[agent.agent_id] = agent
         self._removed_agents.discard(agent.agent_id)
-        snapshot = StoredAgent(agent.agent_id, agent.interface, dict(agent.skills), agent.paused)
-        self._queue(lambda: self.store.save_agent(snapshot))
+        self._dirty_agents[agent.agent_id] = None
+        self._queued()
 
     async def remove_agent(self, agent_id: str) -> None:
         self.agents.pop(agent_id, None)
         self._removed_agents.add(agent_id)
-        self._queue(lambda: self.store.remove_agent(agent_id))
+        self._dirty_agents[agent_id] = None
+        self._queued()
 
     async def save_call(self, call: StoredCall) -> None:
         self.calls[call.call_id] = call
         self._removed_calls.discard(call.call_id)
-        snapshot = StoredCall.from_dict(call.to_dict())
-        self._queue(lambda: self.store.save_call(snapshot))
+        self._dirty_calls[call.call_id] = None
+        self._queued()
 
     async def remove_call(self, call_id: str) -> None:
         self.calls.pop(call_id, None)
         self._removed_calls.add(call_id)
-        self._queue(lambda: self.store.remove_call(call_id))
+        self._dirty_calls[call_id] = None
+        self._queued()
 
     async def release(self, agent_id: str, call_id: str) -> None:
         if self.reserved.get(agent_id) == call_id:
             del self.reserved[agent_id]
-        self._queue(lambda: self.store.release(agent_id, call_id))
+        self._releasing.setdefault(agent_id, set()).add(call_id)
+        self._releases.append((agent_id, call_id))
+        self._queued()
+
+    def _released(self, agent_id: str, call_id: str) -> None:
+        pending = self._releasing.get(agent_id)
+        if pending is not None:
+            pending.discard(call_id)
+            if not pending:
+                del self._releasing[agent_id]
+
+    def forget_call(self, call_id: str, agent_id: str | None) -> None:
+        """Another engine owns the call now: drop it (and our reservation of its agent) from
+        the mirror without writing anything."""
+        self.calls.pop(call_id, None)
+        self._dirty_calls.pop(call_id, None)
+        self._removed_calls.discard(call_id)
+        if agent_id is not None and self.reserved.get(agent_id) == call_id:
+            del self.reserved[agent_id]
 
     async def beat(self, engine_id: str, at: float) -> None:
         self.last_beat_at = at
-        self._queue(lambda: self.store.beat(engine_id, at))
+        self._beat = (engine_id, at)
+        self._queued()
 
     # ------------------------------------------------------------------ reads and reservations
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
-        """Atomic in the store; from memory while the store is away."""
+        """Atomic in the store; from memory while the store is away. Our own releases of
+        the agent still queued are written first (else a backlog of writes would show him
+        reserved by a call that ended)."""
         if not self.away:
             try:
+                for released in list(self._releasing.get(agent_id, ())):
+                    await self.store.release(agent_id, released)
+                    self._released(agent_id, released)
                 granted = await self.store.reserve(agent_id, call_id, owner)
             except _AWAY as exc:
                 self._went_away(exc)
@@ -110,7 +157,8 @@ class StoreWriter:
         if held is not None and held != call_id:
             return False
         self.reserved[agent_id] = call_id
-        self._queue(lambda: self.store.reserve(agent_id, call_id, owner))
+        self._reserves.append((agent_id, call_id, owner))
+        self._queued()
         return True
 
     async def reservation(self, agent_id: str) -> str | None:
@@ -198,9 +246,9 @@ class StoreWriter:
 
     # ------------------------------------------------------------------ the writer task
     async def run(self) -> None:
-        """Write in order; on failure wait, retry, and rewrite everything once back."""
+        """Write in batches; on failure wait, retry, and rewrite everything once back."""
         while True:
-            if not self._writes and not self.away:
+            if not self._pending and not self.away:
                 self._removed_agents.clear()
                 self._removed_calls.clear()
                 self._idle.set()
@@ -211,14 +259,37 @@ class StoreWriter:
                 if self.away:
                     await self._rewrite()
                     continue
-                await self._writes[0]()
+                loop = asyncio.get_running_loop()
+                wait = self._written_at + self.interval - loop.time()
+                if self._busy and wait > 0:
+                    await asyncio.sleep(wait)
+                self._written_at = loop.time()
+                await self.write_pending()
             except _AWAY as exc:
                 self._went_away(exc)
                 await asyncio.sleep(self.retry)
-                continue
             except Exception:
                 log.exception("acd_store_write_failed")
-            self._writes.popleft()
+
+    async def write_pending(self) -> None:
+        """One batch: what changed since the last one, in one round trip. On failure the
+        store is away: the rewrite that follows its return covers the batch."""
+        batch = StoreBatch(
+            agents={a: self.agents.get(a) for a in self._dirty_agents},
+            calls={c: self.calls.get(c) for c in self._dirty_calls},
+            releases=self._releases,
+            beat=self._beat,
+        )
+        reserves = self._reserves
+        self._busy = len(batch.agents) + len(batch.calls) + len(batch.releases) >= BUSY_BATCH
+        self._dirty_agents, self._dirty_calls, self._releases = {}, {}, []
+        self._beat, self._reserves = None, []
+        for agent_id, call_id, owner in reserves:
+            await self.store.reserve(agent_id, call_id, owner)
+        if batch:
+            await self.store.write(batch)
+        for agent_id, call_id in batch.releases:
+            self._released(agent_id, call_id)
 
     async def drain(self) -> None:
         """Until every queued write reached the store (stop, tests)."""
@@ -234,7 +305,9 @@ class StoreWriter:
     async def _rewrite(self) -> None:
         """The store answers again: write the engine's whole share, drop what it removed."""
         await self.store.reservation("")  # raises while still away
-        writes = len(self._writes)
+        # the whole share is written below: what was queued is covered
+        self._dirty_agents, self._dirty_calls, self._releases = {}, {}, []
+        self._beat, self._reserves = None, []
         for agent in list(self.agents.values()):
             await self.store.save_agent(agent)
         for agent_id in list(self._removed_agents - set(self.agents)):
@@ -243,15 +316,16 @@ class StoreWriter:
             await self.store.save_call(call)
         for call_id in list(self._removed_calls - set(self.calls)):
             await self.store.remove_call(call_id)
+        for agent_id, released in list(self._releasing.items()):
+            for call_id in list(released):  # the queued releases are dropped below
+                await self.store.release(agent_id, call_id)
         for agent_id, call_id in list(self.reserved.items()):
             await self.store.reserve(agent_id, call_id, self.engine_id)
         if self.last_beat_at is not None:
             await self.store.beat(self.engine_id, self.last_beat_at)
-        # the mirror already holds what the queued writes would have done
-        for _ in range(min(writes, len(self._writes))):
-            self._writes.popleft()
         self._removed_agents.clear()
         self._removed_calls.clear()
+        self._releasing.clear()
         self.away = False
         log.info(
             "acd_store_rewritten", agents=len(self.agents), calls=len(self.calls),

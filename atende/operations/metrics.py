@@ -119,8 +119,21 @@ class EngineMetrics:
             labels=["queue", "outcome"],
         )
         agents = GaugeMetricFamily("atende_agents", "Agents signed in, by state", labels=["state"])
+        overload = GaugeMetricFamily(
+            "atende_acd_overload", "1 while the ACD declares an overload (new callers kept)"
+        )
+        kept = CounterMetricFamily(
+            "atende_acd_overload_kept_callers",
+            "Callers kept on the dialplan's hold by an overload (queued once level)",
+        )
+        backlog = GaugeMetricFamily(
+            "atende_acd_backlog_seconds", "How long the oldest record not handled by the ACD waited"
+        )
         if acd is None:
             return [waiting, longest, today, agents]
+        overload.add_metric([], 1 if acd.overload.active else 0)
+        kept.add_metric([], acd.overload.kept_total)
+        backlog.add_metric([], acd.backlog_seconds())
         view = acd.live_view()
         for q in view["queues"]:
             waiting.add_metric([q["queue"]], q["waiting"])
@@ -130,7 +143,7 @@ class EngineMetrics:
         states = Counter(a["state"] for a in view["agents"])
         for state in sorted(set(AGENT_STATES) | set(states)):
             agents.add_metric([state], states[state])
-        return [waiting, longest, today, agents]
+        return [waiting, longest, today, agents, overload, kept, backlog]
 
     def _asterisk(self) -> list[Metric]:
         connected = GaugeMetricFamily(

@@ -17,7 +17,7 @@ import itertools
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -345,6 +345,55 @@ class AmiClient:
         return await self._request(
             action, timeout=timeout, raise_on_error=raise_on_error, wait_event=wait_event
         )
+
+    async def send_actions(
+        self,
+        actions: Sequence[ActionFields],
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (the API names it)
+    ) -> list[ActionResult | AmiError]:
+        """Send ``actions`` in one write (Asterisk runs one session's actions in order) and
+        wait for every answer: per action its result, or the error :meth:`send_action` would
+        raise (:class:`AmiActionError` for ``Response: Error``). Raises
+        :class:`AmiNotConnected` when nothing could be sent."""
+        transport = self._transport
+        if not self.connected or transport is None or transport.is_closing():
+            raise AmiNotConnected(f"AMI server {self.name} is not connected")
+        loop = asyncio.get_running_loop()
+        sent: list[tuple[str, str, asyncio.Future[ActionResult]]] = []
+        data = []
+        for action in actions:
+            action_id = str(action.get("ActionID") or f"{self._id_prefix}-{next(self._ids)}")
+            if action_id in self._pending:
+                raise ValueError(f"ActionID {action_id!r} is already pending")
+            name = str(action["Action"])
+            future: asyncio.Future[ActionResult] = loop.create_future()
+            self._pending[action_id] = _Pending(name, future, None)
+            sent.append((action_id, name, future))
+            data.append(encode_action({**action, "ActionID": action_id}))
+        limit = self.action_timeout if timeout is None else timeout
+        out: list[ActionResult | AmiError] = []
+        try:
+            transport.write(b"".join(data))
+            async with asyncio.timeout(limit):
+                for _, name, future in sent:
+                    try:
+                        result = await future
+                    except AmiError as exc:
+                        out.append(exc)
+                        continue
+                    out.append(
+                        result if result.response.ok else AmiActionError(name, result.response)
+                    )
+        except TimeoutError:
+            self._log.warning("ami_action_timeout", action=sent[len(out)][1], after=limit)
+            while len(out) < len(sent):
+                name = sent[len(out)][1]
+                out.append(AmiActionTimeout(f"{name} got no answer from {self.name} in {limit}s"))
+        finally:
+            for action_id, _, _ in sent:
+                self._pending.pop(action_id, None)
+        return out
 
     async def originate(
         self,

@@ -321,6 +321,36 @@ class RouterMachine(RuleBasedStateMachine):
         self.apply(self.router.agent_no_answer(call_id, self.now))
         assert self.router.agent(agent_id).pause_reason == "no answer"
 
+    @precondition(lambda self: any(c.state == "offered" for c in self.calls.values()))
+    @rule(index=st.integers(0, 10))
+    def withdraw(self, index: int) -> None:
+        call_id = self.pick(self.ids("call", "offered"), index)
+        call = self.calls[call_id]
+        agent_id = call.agent or ""
+        call.state, call.agent = "waiting", None
+        self.agents[agent_id].status, self.agents[agent_id].call = "available", None
+        before = len(self.log)
+        self.apply(self.router.offer_withdrawn(call_id, self.now))
+        # taken back with no penalty: no ring-no-answer, the agent not paused
+        assert all(r.event is not QueueEvent.RINGNOANSWER for r in self.log[before:])
+        assert self.router.agent(agent_id).state is not AgentState.PAUSED
+
+    @precondition(lambda self: bool(self.calls))
+    @rule(index=st.integers(0, 10))
+    def hand_over(self, index: int) -> None:
+        call_id = self.pick(sorted(self.calls), index)
+        call = self.calls.pop(call_id)
+        if call.agent:
+            self.agents[call.agent].status, self.agents[call.agent].call = "paused", None
+        before = len(self.log)
+        self.apply(self.router.call_handed_over(call_id, self.now, "busy elsewhere"))
+        # one HANDOVER: the engine that took it logs the rest
+        mine = [r.event for r in self.log[before:] if r.call_id == call_id]
+        assert mine == [QueueEvent.HANDOVER]
+        assert call_id not in self.router.calls
+        if call.agent:
+            assert self.router.agent(call.agent).pause_reason == "busy elsewhere"
+
     @precondition(lambda self: any(c.state != "connected" for c in self.calls.values()))
     @rule(index=st.integers(0, 10))
     def abandon(self, index: int) -> None:

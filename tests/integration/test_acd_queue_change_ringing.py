@@ -34,9 +34,19 @@ async def test_queue_change_while_an_agent_rings_keeps_the_ring(tmp_path: Path) 
             ]
 
         def music_while_ringing() -> bool:
-            return bool(events("DialBegin")) and any(
-                m.get("Channel") == caller.name for m in events("MusicOnHoldStart")[1:]
-            )
+            """MusicOnHoldStart on the caller after his DialBegin (the offer may reach him
+            before his first hold music started)."""
+            seen = []
+            for m in twin.event_log:
+                fields = dict(m)
+                if fields.get("Linkedid") != caller.linkedid:
+                    continue
+                event = fields.get("Event")
+                if event == "DialBegin" or (
+                    event == "MusicOnHoldStart" and fields.get("Channel") == caller.name
+                ):
+                    seen.append(event)
+            return "DialBegin" in seen and "MusicOnHoldStart" in seen[seen.index("DialBegin") :]
 
         def rung() -> list[str]:
             return [a for a in ("2001", "2002") if acd.router.agent(a).state.value == "ringing"]

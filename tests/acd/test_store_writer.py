@@ -1,0 +1,44 @@
+"""The ACD's store writer on the real Redis: a backlog of queued writes never shows an agent
+reserved by a call of ours that already ended."""
+
+from __future__ import annotations
+
+from acd.live.store import RedisStore
+from acd.live.store_writer import StoreWriter
+from tests.conftest import REDIS_URL
+
+
+async def test_a_queued_release_is_written_before_the_next_reservation(redis_prefix: str) -> None:
+    """The writer task is not running (a backlog): agent 2001's call 1.1 ends and its release
+    waits in the queue. Reserving 2001 for call 1.2 is granted at once (the release goes first),
+    and the release written later by the task leaves the new reservation alone."""
+    store = RedisStore(REDIS_URL, redis_prefix)
+    writer = StoreWriter(store, "main")
+    try:
+        assert await writer.reserve("2001", "1.1", "e1")
+        await writer.release("2001", "1.1")  # queued, not written
+        assert await store.reservation("2001") == "1.1"
+        assert await writer.reserve("2001", "1.2", "e1")
+        assert await store.reservation("2001") == "1.2"
+        await writer.write_pending()  # what the writer task does next
+        assert await store.reservation("2001") == "1.2"
+        other = StoreWriter(store, "other")
+        assert not await other.reserve("2001", "9.9", "e2")  # still ours
+    finally:
+        await store.close()
+
+
+async def test_a_release_queued_during_an_outage_is_written_on_return(redis_prefix: str) -> None:
+    """A release queued while the store is away is not dropped by the rewrite that follows
+    its return: the agent's reservation is gone from Redis afterwards."""
+    store = RedisStore(REDIS_URL, redis_prefix)
+    writer = StoreWriter(store, "main")
+    try:
+        assert await writer.reserve("2002", "2.1", "e1")
+        writer.away = True  # as after a failed write
+        await writer.release("2002", "2.1")
+        await writer._rewrite()
+        assert not writer.away
+        assert await store.reservation("2002") is None
+    finally:
+        await store.close()
