@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from acd.app.agents import get_agent
 from acd.app.ports import ConfigStore
-from acd.app.spying import NoCall, NoPhone, SpyIn, Spying, SpySession
+from acd.app.spying import NoPhone, SpyIn, Spying, SpySession
+from acd.domain import NoCall
 
 
 async def spy_on_call(

@@ -86,12 +86,6 @@ class SpyOut(BaseModel):
     ended_reason: str | None
 
 
-class NoCall(AcdError):
-    """The agent has no call in progress to listen to."""
-
-    code = "no_call"
-
-
 class NoPhone(AcdError):
     """The supervisor has no phone on his user and named none."""
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from acd.app.spy_on_call import spy_on_call
-from acd.app.spying import NoCall, NoPhone, NoSpy, SpyIn, SpyMode, SpySession
+from acd.app.spying import NoPhone, NoSpy, SpyIn, SpyMode, SpySession
 from acd.app.stop_spy import stop_spy
-from acd.domain import AgentNotFound
+from acd.domain import AgentNotFound, NoCall
 
 
 class Store:
