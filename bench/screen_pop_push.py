@@ -181,13 +181,13 @@ class LoopWatch:
         self._wall, self._cpu = time.perf_counter(), time.process_time()
         self.task = asyncio.create_task(self._watch())
 
-    def report(self) -> str:
+    def report(self, agents: int) -> str:
         share = (time.process_time() - self._cpu) / (time.perf_counter() - self._wall)
         if self.task is not None:
             self.task.cancel()
         return (
             f"event loop lag p50 {_pct(self.lags, 0.5):.2f} ms, p99 {_pct(self.lags, 0.99):.2f}"
-            f" ms; this process used {share:.0%} of one core (engine, twin and 500 clients)"
+            f" ms; this process used {share:.0%} of one core (engine, twin and {agents} clients)"
         )
 
 
@@ -287,7 +287,7 @@ async def push(args: argparse.Namespace) -> None:
         if hits:
             p99 = _pct(hits, 0.99)
             print(f"goal p99 < 50 ms on a hit: {'met' if p99 < 50 else 'NOT met'} ({p99:.2f} ms)")
-        print(watch.report())
+        print(watch.report(args.agents))
         if sockets.without_view:
             print(f"offers without a view: {len(sockets.without_view)}")
     finally:
