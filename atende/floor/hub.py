@@ -113,12 +113,15 @@ class FloorHub:
         last = 0.0
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), self.heartbeat)
+                async with asyncio.timeout(self.heartbeat):
+                    await self._dirty.wait()
             wait = last + self.min_gap - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
             self._dirty.clear()
             last = loop.time()
+            if not self.clients:
+                continue  # nobody watches: nothing is built (a page that joins gets a fresh one)
             try:
                 self.build()
             except Exception:

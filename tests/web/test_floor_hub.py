@@ -63,7 +63,8 @@ async def test_hub_sends_snapshot_then_numbered_changes_and_drops_a_slow_page() 
 
 
 async def test_hub_builds_when_told_and_on_its_heartbeat() -> None:
-    """A change noted wakes the hub's task; without one it still builds every heartbeat."""
+    """Nothing is built while no page watches; then a change noted wakes the hub's task, and
+    without one it still builds every heartbeat."""
     built: list[int] = []
 
     def source() -> dict[str, Any]:
@@ -74,11 +75,15 @@ async def test_hub_builds_when_told_and_on_its_heartbeat() -> None:
     task = asyncio.create_task(hub.run())
     try:
         hub.changed()
+        await asyncio.sleep(0.5)
+        assert built == []  # no page: nothing built
+        hub.join()
+        hub.changed()
         for _ in range(100):
-            if len(built) >= 3:
+            if len(built) >= 4:
                 break
             await asyncio.sleep(0.05)
-        assert len(built) >= 3 and hub.seq >= 2
+        assert len(built) >= 4 and hub.seq >= 3
     finally:
         task.cancel()
 

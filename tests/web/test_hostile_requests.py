@@ -157,7 +157,7 @@ async def test_nul_and_long_paths_are_404(site: Site) -> None:
                 _assert_protected(resp.headers)
         async with http.get(site.url + "/") as resp:
             assert resp.status == 200
-            assert "<title>Atende</title>" in await resp.text()
+            assert "<title>Atende - Ao vivo</title>" in await resp.text()
             _assert_protected(resp.headers)
         async with http.get(site.url + "/atende.js") as resp:
             assert resp.status == 200
