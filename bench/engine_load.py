@@ -28,8 +28,10 @@ the twin routed) before the next step. Per step it prints:
 
 Run: ``python bench/engine_load.py`` (``--rates 25,50,100,125,150 --step 20 --talk 60``);
 ``--profile out.prof`` runs the engine under cProfile (``python -m pstats out.prof``).
-``--talk`` may be shortened (e.g. 20) on a busy machine: capacity is ``agents / talk``
-calls/s answered, the rest wait and abandon, as with a longer talk.
+``--talk`` may be shortened (e.g. 30) on a busy machine: capacity is ``agents / talk``
+calls/s answered, the rest wait and abandon, as with a longer talk. ``--env
+ATENDE_ACD_MAX_BACKLOG=1`` shows the declared overload sooner. On a shared 2-core box the
+lag and CPU figures move with the other load: compare runs made one after the other.
 """
 
 from __future__ import annotations

@@ -54,8 +54,11 @@ async def test_callers_past_capacity_wait_on_hold_and_are_queued_once_level(
             assert len(_events(logs, "acd_overload")) == 1
             kept = [e["linkedid"] for e in _events(logs, "acd_overload_caller_kept")]
             assert kept == [c, d]
-            on_hold = {ch.linkedid for ch in twin.channels() if ch.application == "MusicOnHold"}
-            assert {c, d} <= on_hold  # the dialplan's hold keeps them
+
+            def on_hold() -> set[str]:
+                return {ch.linkedid for ch in twin.channels() if ch.application == "MusicOnHold"}
+
+            await eventually(lambda: {c, d} <= on_hold(), timeout=20)  # the dialplan's hold
 
             assert twin.hangup(d_info.name)
             vendas = lambda: next(q for q in acd.live_view()["queues"] if q["queue"] == "vendas")  # noqa: E731

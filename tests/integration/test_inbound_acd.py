@@ -124,7 +124,8 @@ async def test_agent_hangup_completes_by_agent_and_caller_abandon(stack: AcdStac
     records: list[Any] = []
     for _ in range(50):
         records = await stack.engine.acd_config.queue_log()
-        if any(r.event == "COMPLETEAGENT" for r in records):
+        written = {r.event for r in records}
+        if {"COMPLETEAGENT", "ABANDON"} <= written:  # both reached the database
             break
         await twin.pbx.pause(None, 2)
     events = [(r.call_id, r.event) for r in records if r.call_id != "NONE"]
