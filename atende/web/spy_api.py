@@ -9,6 +9,7 @@ Asterisk has queued the call to his phone; ``GET`` shows how it went (``ringing`
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ SPY: web.AppKey[CallSpy] = web.AppKey("spy", CallSpy)
 SPY_CONFIG: web.AppKey[ConfigStore] = web.AppKey("spy_config", object)  # type: ignore[arg-type]
 SPY_AUDIT: web.AppKey[AuditLog] = web.AppKey("spy_audit", AuditLog)
 SPY_AGENT: web.RequestKey[str] = web.RequestKey("spy_agent", str)
+#: one spy action at a time per supervisor (two quick clicks never ring his phone twice)
+SPY_LOCKS: web.AppKey[dict[str, asyncio.Lock]] = web.AppKey("spy_locks", dict)
 
 
 class SpyAccepted(BaseModel):
@@ -137,7 +140,9 @@ async def start_spy(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     """POST /api/supervisor/spy/stop: hang up the supervisor's spying phone; 409 ``no_spy``
     when he is not listening."""
-    session = await stop_spy(request.app[SPY], principal(request).username)
+    who = principal(request).username
+    async with request.app[SPY_LOCKS].setdefault(who, asyncio.Lock()):
+        session = await stop_spy(request.app[SPY], who)
     details = {"spy_id": session.spy_id, "mode": session.mode}
     await _audit(request, "spy_stopped", "accepted", session.agent, details)
     return _accepted(session)
@@ -158,6 +163,7 @@ def add_spy_routes(app: web.Application, spy: CallSpy | None, config: ConfigStor
     app[SPY] = spy
     app[SPY_CONFIG] = config
     app[SPY_AUDIT] = AuditLog(app[USER_STORE].engine)
+    app[SPY_LOCKS] = {}
     app.router.add_post("/api/supervisor/spy", start_spy)
     app.router.add_post("/api/supervisor/spy/stop", stop)
     app.router.add_get("/api/supervisor/spy", current)
