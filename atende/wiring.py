@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -43,6 +42,7 @@ from ivr.callback_offer import CallbackOffer
 from telephony.agi import AgiServer
 from telephony.ami import AmiAuthenticationError
 from telephony.known_channels import KnownChannelCheck
+from telephony.tasks import cancel_and_wait
 
 log = structlog.get_logger("atende.wiring")
 
@@ -262,11 +262,7 @@ class Engine:
             await self._runner.cleanup()
         if self.dialer is not None:
             await self.dialer.close()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         await self.spy.close()
         if self.screen_pop is not None:
             await self.screen_pop.stop()

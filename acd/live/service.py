@@ -28,6 +28,7 @@ from acd.live.store import StoredAgent
 from acd.live.view import floor_view, live_view
 from ivr import CallbackAccepted, CallerRouted
 from telephony.calls.changes import ResyncDiff
+from telephony.tasks import cancel_and_wait
 
 log = structlog.get_logger("acd.live")
 
@@ -101,11 +102,7 @@ class InboundAcd(CallControls):
         if self._unsubscribe is not None:
             self._unsubscribe()
         workers, store_writer, writer = self._tasks[:-2], self._tasks[-2:-1], self._tasks[-1:]
-        for task in workers:
-            task.cancel()
-        for task in workers:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(workers)
         self._tasks = []
         try:  # the actions already decided reach Asterisk
             await asyncio.wait_for(self.caller_actions.drain(), 2)
@@ -118,10 +115,7 @@ class InboundAcd(CallControls):
             await asyncio.wait_for(self.store.drain(), 5)
         except TimeoutError:
             log.error("acd_store_not_flushed")
-        for task in store_writer:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(store_writer)
         for waiter in list(self._unknown):
             waiter.cancel()
         for waiter in list(self._unknown):

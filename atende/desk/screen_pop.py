@@ -10,7 +10,6 @@ call's end writes the interaction (shown in the view's last interactions) and se
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Coroutine
 from typing import Any
 
@@ -24,6 +23,7 @@ from crm_sync.app.interactions import record_interaction
 from crm_sync.domain.errors import CrmError
 from crm_sync.domain.interactions import Interaction
 from erp_bridge.domain.errors import ErpError
+from telephony.tasks import cancel_and_wait
 
 log = structlog.get_logger("atende.desk")
 
@@ -59,11 +59,7 @@ class ScreenPop:
         if self._unsubscribe is not None:
             self._unsubscribe()
         tasks = [t for t in (self._task, *self._jobs) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(tasks)
 
     async def _consume(self) -> None:
         while True:

@@ -56,8 +56,13 @@ class RedisWatch:
             self.on_change()
 
     async def run(self) -> None:
+        """Ping until cancelled; a cancellation that arrived during a ping the Redis client
+        turned into an error still ends the loop."""
+        task = asyncio.current_task()
         while True:
             await self.check()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(self.interval)
 
 

@@ -51,8 +51,12 @@ class ChangeFeed:
         return len(changes)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Follow the feed until ``stop`` is set."""
+        """Follow the feed until ``stop`` is set (or cancelled: a cancellation the Redis client
+        turned into an error mid-command still ends it)."""
+        task = asyncio.current_task()
         while not stop.is_set():
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             try:
                 read = await self.apply_once()
             except UNAVAILABLE as err:

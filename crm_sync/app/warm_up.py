@@ -81,7 +81,10 @@ class WarmUp:
                 worker.cancel()
 
     async def _work(self) -> None:
+        task = asyncio.current_task()
         while True:
+            if task is not None and task.cancelling():  # swallowed mid-command by the client
+                raise asyncio.CancelledError
             job = await self._queue.get()
             try:
                 await self._warm(job)

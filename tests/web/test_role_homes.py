@@ -39,7 +39,7 @@ async def test_agent_and_campaign_manager_land_on_their_page(
 async def test_supervisor_stays_on_the_floor(web_server: WebServer, browser: Any) -> None:
     """A supervisor's home is the floor page itself: he signs in and sees the live calls."""
     page = await _sign_in(browser, web_server.url + "/", "supervisor")
-    await page.locator("#live").wait_for(state="visible", timeout=10000)
+    await page.locator("#floor").wait_for(state="visible", timeout=10000)
     assert page.url == web_server.url + "/"
 
 
