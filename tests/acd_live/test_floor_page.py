@@ -53,10 +53,17 @@ async def signed_in(api: Api, browser: Any) -> Watched:
 
 
 async def audit(api: Api, action: str) -> list[tuple[str, str, str, dict[str, Any] | None]]:
-    return [
-        (e.actor, e.outcome, e.target, e.details)
-        for e in await AuditLog(api.engine.db).entries(action)
-    ]
+    """The audit rows of ``action``, once there are some (the page may show a change, pushed
+    by the floor, before the API call that made it has written its row)."""
+    for _ in range(100):
+        rows = [
+            (e.actor, e.outcome, e.target, e.details)
+            for e in await AuditLog(api.engine.db).entries(action)
+        ]
+        if rows:
+            return rows
+        await asyncio.sleep(0.1)
+    return []
 
 
 async def test_supervisor_watches_a_call_arrive_be_answered_and_end(api: Api, browser: Any) -> None:
