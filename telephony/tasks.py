@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 import structlog
 
@@ -17,7 +18,7 @@ log = structlog.get_logger("telephony.tasks")
 
 
 async def cancel_and_wait(
-    tasks: Iterable[asyncio.Task[object] | asyncio.Future[object]],
+    tasks: Iterable[asyncio.Future[Any]],
     *,
     retry: float = 0.5,
     tries: int = 20,

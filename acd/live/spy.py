@@ -35,6 +35,7 @@ from telephony.calls.changes import (
     TrackerRecord,
 )
 from telephony.link import AsteriskLink
+from telephony.tasks import cancel_and_wait
 
 log = structlog.get_logger("acd.live.spy")
 
@@ -93,9 +94,7 @@ class CallSpy:
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])
 
     # ------------------------------------------------------------------ the port
     def agent_leg(self, interface: str) -> str | None:

@@ -12,7 +12,6 @@ originated.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ from telephony.calls.changes import (
     OriginateResult,
 )
 from telephony.link import AsteriskLink
+from telephony.tasks import cancel_and_wait
 
 log = structlog.get_logger("campaigns.dialer")
 
@@ -136,9 +136,7 @@ class Dialer:
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])
         for campaign_id, run in self.runs.items():
             try:
                 await self.store.record(campaign_id, run.done, self._now())
