@@ -81,11 +81,14 @@ async def _db_upgrade(settings: Settings) -> None:
 async def _user_add(settings: Settings, username: str, role: str) -> None:
     from atende.auth import Role, UserStore
     from atende.db import make_engine
+    from atende.passwords import PasswordPool
 
     password = os.environ.get("ATENDE_PASSWORD") or getpass.getpass(f"password for {username}: ")
     engine = make_engine(settings.database_url)
     try:
-        await UserStore(engine).create_user(username, password, Role(role))
+        await UserStore(engine, PasswordPool(cost=settings.password_hash_cost)).create_user(
+            username, password, Role(role)
+        )
     finally:
         await engine.dispose()
     print(f"user {username} created with role {role}")
@@ -94,10 +97,11 @@ async def _user_add(settings: Settings, username: str, role: str) -> None:
 async def _token(settings: Settings, username: str, days: int | None, label: str) -> None:
     from atende.auth import UserStore
     from atende.db import make_engine
+    from atende.passwords import PasswordPool
 
     engine = make_engine(settings.database_url)
     try:
-        store = UserStore(engine)
+        store = UserStore(engine, PasswordPool(cost=settings.password_hash_cost))
         uid = await store.user_id(username)
         days = settings.cli_token_days if days is None else days
         ttl = None if days == 0 else timedelta(days=days)

@@ -24,9 +24,10 @@ async def _revoke(settings: Settings, username: str, label: str | None) -> int:
     from atende.audit import AuditEntry, AuditLog
     from atende.auth import UserStore
     from atende.db import make_engine
+    from atende.passwords import PasswordPool
 
     engine = make_engine(settings.database_url)
-    users = UserStore(engine)
+    users = UserStore(engine, PasswordPool(cost=settings.password_hash_cost))
     try:
         count = await users.revoke_all(username, label)
         await AuditLog(engine).record(
@@ -78,10 +79,11 @@ def _new_password(username: str) -> str:
 async def _user_admin(settings: Settings, args: argparse.Namespace) -> str:
     from atende.auth import UserStore
     from atende.db import make_engine
+    from atende.passwords import PasswordPool
     from atende.user_admin import UserAdmin
 
     engine = make_engine(settings.database_url)
-    store = UserStore(engine)
+    store = UserStore(engine, PasswordPool(cost=settings.password_hash_cost))
     admin = UserAdmin(store)
     command = args.user_command
     try:

@@ -23,6 +23,7 @@ from acd.domain import EscalationStep, QueueConfig
 from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
+from atende.passwords import PasswordPool
 from atende.settings import Settings
 from atende.user_admin import UserAdmin
 from atende.web.campaign_support import AuditAdapter
@@ -159,7 +160,7 @@ async def seed(settings: Settings) -> None:
     await asyncio.to_thread(upgrade, settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        users = UserStore(engine)
+        users = UserStore(engine, PasswordPool(cost=settings.password_hash_cost))
         for name, (password, role) in DEMO_USERS.items():
             await users.ensure_user(name, password, role)
         admin = UserAdmin(users)

@@ -12,12 +12,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 T = TypeVar("T")
+
+#: ``standard``: argon2-cffi's recommended parameters (RFC 9106, low memory), about a fifth of a
+#: second of CPU a hash. ``minimal``: the cheapest parameters, only for test suites that create
+#: and sign in hundreds of users (such hashes cost nothing to guess). A check always uses the
+#: parameters stored in the hash it checks.
+PasswordCost = Literal["standard", "minimal"]
+COSTS: dict[str, Parameters] = {
+    "standard": profiles.RFC_9106_LOW_MEMORY,
+    "minimal": profiles.CHEAPEST,
+}
+_default_cost: PasswordCost = "standard"
+
+
+def set_default_cost(cost: PasswordCost) -> None:
+    """The cost of pools built without one (a test suite sets ``minimal`` once, at start)."""
+    global _default_cost
+    _default_cost = cost
 
 
 class PasswordPoolBusy(Exception):
@@ -27,8 +44,10 @@ class PasswordPoolBusy(Exception):
 class PasswordPool:
     """A bounded pool of threads hashing and checking argon2id passwords."""
 
-    def __init__(self, workers: int = 2, max_waiting: int = 32) -> None:
-        self._hasher = PasswordHasher()
+    def __init__(
+        self, workers: int = 2, max_waiting: int = 32, cost: PasswordCost | None = None
+    ) -> None:
+        self._hasher = PasswordHasher.from_parameters(COSTS[cost or _default_cost])
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="passwords")
         self._max_waiting = max_waiting
         self._in_flight = 0

@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     login_free_attempts_per_address: int = Field(50, ge=1)
     login_max_delay: float = Field(300.0, gt=0)
     password_workers: int = Field(2, ge=1, le=64)
+    #: ``minimal`` only for test suites: hashes made with it cost nothing to guess
+    password_hash_cost: Literal["standard", "minimal"] = "standard"
     http_trusted_proxies: list[str] = Field(default_factory=list)
     #: one ``http_request`` log event per HTTP request
     http_access_log: bool = True

@@ -63,7 +63,9 @@ class Engine:
         self.db = make_engine(settings.database_url)
         #: where the dialer reads campaigns (the stored ones; tests may give their own)
         self.campaign_plans: PlanSource = campaign_plans or StoredPlans(SqlCampaignStore(self.db))
-        self.users = UserStore(self.db, PasswordPool(settings.password_workers))
+        self.users = UserStore(
+            self.db, PasswordPool(settings.password_workers, cost=settings.password_hash_cost)
+        )
         self.erp = build_erp(settings, self.db)
         self.crm = build_crm(settings, self.db, self.erp)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)

@@ -7,6 +7,8 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,25 +45,66 @@ async def _pg_exec(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database of each kind; dropped after the test."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Users made by the tests get argon2id hashes of minimal cost (the suite creates and signs in
+    hundreds of them); the engines the tests start as processes inherit the setting. The sign-in
+    flood test builds its own pool of standard cost."""
+    from atende.passwords import set_default_cost
+
+    set_default_cost("minimal")
+    os.environ["ATENDE_PASSWORD_HASH_COST"] = "minimal"
+
+
+@dataclass
+class Templates:
+    """Migrated databases to copy, and the PostgreSQL databases to drop off the tests' path."""
+
+    sqlite_file: Path
+    postgresql_name: str
+    dropper: ThreadPoolExecutor
+
+    def drop_later(self, name: str) -> None:
+        """Drop database ``name`` in the background (a drop waits for a checkpoint)."""
+        self.dropper.submit(asyncio.run, _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """One migrated database of each kind per test process, made once: each test gets a copy
+    (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so the migrations
+    run once per process instead of once per test."""
     from atende.db import upgrade
 
+    sqlite_file = tmp_path_factory.mktemp("template") / "atende.db"
+    upgrade(f"sqlite+aiosqlite:///{sqlite_file}")
+    name = f"atende_tpl_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
+    dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+    try:
+        upgrade(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+        yield Templates(sqlite_file, name, dropper)
+    finally:
+        dropper.shutdown(wait=True)
+        asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: Templates
+) -> Iterator[str]:
+    """An empty, migrated database of each kind; dropped after the test."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'atende.db'}"
-        upgrade(url)
-        yield url
+        path = tmp_path / "atende.db"
+        shutil.copyfile(migrated_templates.sqlite_file, path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     name = f"atende_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
+    template = migrated_templates.postgresql_name
+    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
-        upgrade(url)
-        yield url
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
-        asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        migrated_templates.drop_later(name)
 
 
 @pytest.fixture

@@ -27,8 +27,9 @@ from erp_bridge.outbox.worker import OutboxWorker, RetryPolicy
 
 D = Decimal
 ORDER = OrderRequest("000001", "01", (OrderLine("P1", D(2)),))
-# timeouts long enough for a loaded CI machine, far shorter than the faults' 5 s stalls
-FAST = RetryPolicy(base=1.0, cap=30.0, max_attempts=4, timeout=1.0, lease=60.0)
+# timeouts long enough for a loaded CI machine (an order on PostgreSQL took over 1 s there),
+# far shorter than the faults' 60 s stalls
+FAST = RetryPolicy(base=1.0, cap=30.0, max_attempts=4, timeout=2.5, lease=60.0)
 
 
 class Clock:
@@ -61,11 +62,11 @@ class FaultyErp:
         if fault == "down":
             raise ConnectionRefusedError("erp down")
         if fault == "slow":
-            await asyncio.sleep(5)
+            await asyncio.sleep(60)
         result = await asyncio.shield(call())
         self.applied.set()
         if fault == "late":
-            await asyncio.sleep(5)
+            await asyncio.sleep(60)
         if fault == "hang":
             await asyncio.Event().wait()
         return result

@@ -38,9 +38,9 @@ async def test_sigkill_and_restart_keeps_callers_and_agents(
     port = await twin.start()
     agi_port, http_port = free_port(), free_port()
     twin.pbx.agi_address = ("127.0.0.1", agi_port)
-    # each talk lasts 8 s of real time: long enough to restart the engine meanwhile
-    twin.set_agent_phone("Local/2001@agents", answer=True, delay=0.5, talk_time=160)
-    twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5, talk_time=160)
+    # the first two talks last until the test hangs them up, however slow the restart is
+    twin.set_agent_phone("Local/2001@agents", answer=True, delay=0.5)
+    twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.5)
     env = engine_env(url, port, agi_port, http_port, redis_prefix)
     base = f"http://127.0.0.1:{http_port}"
     log = tmp_path / "engine.log"
@@ -65,7 +65,7 @@ async def test_sigkill_and_restart_keeps_callers_and_agents(
         await first.wait()
 
         second = await engine_process(env, log)
-        after = await wait_live(http, base, token, lambda live: len(live["calls"]) == 4)
+        after = await wait_live(http, base, token, lambda live: len(live["calls"]) == 4, timeout=60)
         assert {c["call"]: (c["state"], c["entered_at"], c["agent"]) for c in after["calls"]} == {
             c["call"]: (c["state"], c["entered_at"], c["agent"]) for c in before["calls"]
         }
@@ -74,6 +74,9 @@ async def test_sigkill_and_restart_keeps_callers_and_agents(
         assert waiting == callers[2:]  # still in arrival order
         for ext in ("2001", "2002"):  # the waiting callers' talks are short
             twin.set_agent_phone(f"Local/{ext}@agents", answer=True, delay=0.5, talk_time=10)
+        for channel in twin.channels():  # the first two callers hang up
+            if channel.uniqueid in callers[:2]:
+                assert twin.hangup(channel.name)
 
         def all_served() -> bool:
             stats = twin.stats["1133330001"]

@@ -17,7 +17,7 @@ from atende.wiring import Engine
 from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
 
 ST = Path(sys.executable).with_name("st")
-BUDGET_SECONDS = 40
+BUDGET_SECONDS = 20
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def engine(database_url: str) -> AsyncIterator[Engine]:
 async def test_generated_requests_find_no_5xx_and_no_answer_off_schema(
     engine: Engine, tmp_path: Path
 ) -> None:
-    """schemathesis (examples, coverage and fuzzing phases, about 40 s) as an admin: every
+    """schemathesis (examples, coverage and fuzzing phases, about 20 s) as an admin: every
     answer is below 500 and matches the schema the document gives for its status. Sign-out is
     left out (it would revoke the token the run uses)."""
     users = engine.users

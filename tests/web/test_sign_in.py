@@ -21,6 +21,7 @@ from atende.web.app import build_app
 from atende.web.sessions import SignInPolicy
 
 PASSWORD = "the-right-password"
+FLOOD = 24  # wrong passwords sent at once
 
 
 @dataclass
@@ -74,17 +75,20 @@ async def site(database_url: str) -> AsyncIterator[Site]:
 
 @pytest.fixture
 async def open_site(database_url: str) -> AsyncIterator[Site]:
-    """The web app with throttling out of the way and room for 200 queued checks."""
+    """The web app with throttling out of the way, room for 200 queued checks and passwords
+    of the standard cost (about a fifth of a second of CPU each check)."""
     throttle = ThrottlePolicy(free_per_user=10_000, free_per_address=10_000)
-    async with _site(database_url, throttle, PasswordPool(workers=2, max_waiting=200)) as s:
+    pool = PasswordPool(workers=2, max_waiting=200, cost="standard")
+    async with _site(database_url, throttle, pool) as s:
         yield s
 
 
 # the flood is about the event loop, not the database: one kind is enough
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_live_view_answers_while_a_login_flood_runs(open_site: Site) -> None:
-    """While 100 wrong passwords are being checked, a supervisor's /api/me answers before the
-    flood ends: the password checks do not hold the event loop."""
+    """While 24 wrong passwords are being checked (two threads, each check about a fifth of a
+    second of CPU), a supervisor's /api/me answers before the flood ends: the password checks
+    do not hold the event loop."""
     s = open_site
     token = await s.users.issue_token(await s.users.user_id("supervisor"), "t", None)
     finished: list[int] = []
@@ -97,7 +101,7 @@ async def test_live_view_answers_while_a_login_flood_runs(open_site: Site) -> No
 
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as flood_http:
-        flood = [asyncio.create_task(wrong(flood_http, n)) for n in range(100)]
+        flood = [asyncio.create_task(wrong(flood_http, n)) for n in range(FLOOD)]
         await first_done.wait()  # the flood is being worked on
         async with (
             aiohttp.ClientSession() as http,
@@ -107,8 +111,8 @@ async def test_live_view_answers_while_a_login_flood_runs(open_site: Site) -> No
             assert (await resp.json())["username"] == "supervisor"
             finished_when_answered = len(finished)
         await asyncio.gather(*flood)
-    assert finished_when_answered < 100
-    assert finished == [401] * 100  # every password was really checked
+    assert finished_when_answered < FLOOD
+    assert finished == [401] * FLOOD  # every password was really checked
 
 
 async def test_wrong_passwords_then_the_right_one_wait_for_the_delay(site: Site) -> None:
@@ -211,12 +215,13 @@ async def test_cookie_session_needs_the_page_header_to_change_anything(site: Sit
 
 
 async def test_more_sign_ins_than_the_pool_queues_get_429(database_url: str) -> None:
-    """With room for 4 password checks in flight, 40 concurrent sign-ins (different users)
-    do not pile up: the excess is answered 429 too_many_attempts at once with Retry-After,
-    the others are checked (401)."""
+    """With room for 4 password checks in flight (of the standard cost), 40 concurrent sign-ins
+    (different users) do not pile up: the excess is answered 429 too_many_attempts at once with
+    Retry-After, the others are checked (401)."""
     throttle = ThrottlePolicy(free_per_user=10_000, free_per_address=10_000)
+    pool = PasswordPool(workers=1, max_waiting=4, cost="standard")
     async with (
-        _site(database_url, throttle, PasswordPool(workers=1, max_waiting=4)) as s,
+        _site(database_url, throttle, pool) as s,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
     ):
         results = await asyncio.gather(
