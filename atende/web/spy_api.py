@@ -28,6 +28,7 @@ from atende.audit import AuditEntry, AuditLog
 from atende.auth import Role
 from atende.user_admin import UnknownUser, UserAdmin
 from atende.web.errors import ApiError, acd_error, invalid_request
+from atende.web.floor_api import FLOOR
 from atende.web.openapi_ops import documented
 from atende.web.security import USER_STORE, Handler, allow, principal
 from atende.web.sessions import client_address
@@ -110,7 +111,9 @@ async def _own_phone(request: web.Request) -> str | None:
     return user.phone
 
 
-def _accepted(session: SpySession) -> web.Response:
+def _accepted(request: web.Request, session: SpySession) -> web.Response:
+    if FLOOR in request.app:  # the floor shows the session (its later states come with AMI's)
+        request.app[FLOOR].changed()
     return web.json_response({"status": "accepted", "spy": session.as_dict()}, status=202)
 
 
@@ -131,7 +134,7 @@ async def start_spy(request: web.Request) -> web.Response:
     action = "spy_mode_changed" if switched else "spy_started"
     details = {"mode": session.mode, "phone": session.phone, "spy_id": session.spy_id}
     await _audit(request, action, "accepted", session.agent, details)
-    return _accepted(session)
+    return _accepted(request, session)
 
 
 @documented(response=SpyAccepted, refusals=(409, 503), ok=202)
@@ -145,7 +148,7 @@ async def stop(request: web.Request) -> web.Response:
         session = await stop_spy(request.app[SPY], who)
     details = {"spy_id": session.spy_id, "mode": session.mode}
     await _audit(request, "spy_stopped", "accepted", session.agent, details)
-    return _accepted(session)
+    return _accepted(request, session)
 
 
 @documented(response=SpyView)

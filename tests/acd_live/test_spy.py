@@ -6,32 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from atende.audit import AuditLog
+from tests.acd_live.conftest import SPY_PHONE as PHONE
 from tests.acd_live.conftest import Api
+from tests.acd_live.conftest import agent_on_a_call as _agent_on_a_call
 from tests.integration.conftest import eventually
 from tests.web.openapi_check import conforms
-
-PHONE = "Local/3001@agents"
-
-
-async def _agent_on_a_call(api: Api) -> str:
-    """Agent 2001 logs in and takes a sales caller; his bridged leg's name."""
-    status, _ = await api.call("POST", "/api/acd/agents/2001/login", "supervisor")
-    assert status == 200
-    api.twin.set_agent_phone("Local/2001@agents", answer=True, delay=0.5)
-    caller = await api.twin.place_inbound_call("1133330001", "5511999990001", "Maria")
-    assert caller is not None
-
-    def bridged() -> list[str]:
-        return [
-            c.name
-            for c in api.twin.channels()
-            if c.name.startswith("Local/2001@agents-") and c.bridge
-        ]
-
-    await eventually(lambda: len(bridged()) == 1, timeout=15)
-    leg = bridged()[0]
-    await eventually(lambda: api.engine.spy.agent_leg("Local/2001@agents") == leg)
-    return leg
 
 
 async def _spy(api: Api) -> dict[str, Any]:
