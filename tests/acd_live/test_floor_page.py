@@ -146,7 +146,8 @@ async def test_banner_when_asterisk_is_down_and_its_return(api: Api, browser: An
 
 async def test_supervisor_pauses_an_agent_and_moves_a_caller(api: Api, browser: Any) -> None:
     """From the page: pause an agent with a reason, move a waiting caller to another queue and
-    to the front; the engine applies each and writes an audit row for each."""
+    to the front; the engine applies each and writes an audit row for each. Skills the engine
+    refuses are said so in the page's language, and left as they were."""
     await api.call("POST", "/api/acd/agents/2001/login", "agent")
     watched = await signed_in(api, browser)
     page = watched.page
@@ -158,6 +159,10 @@ async def test_supervisor_pauses_an_agent_and_moves_a_caller(api: Api, browser: 
     await expect(agent).to_contain_text("em pausa (lunch)")
     acd = api.engine.acd
     assert acd is not None and acd.router.agent("2001").pause_reason == "lunch"
+    await agent.locator("input.skills").fill("sales:muito")
+    await agent.locator("button.save-skills").click()
+    await expect(page.locator("#action-error")).to_have_text("Recusado: valores inválidos.")
+    assert acd.router.agent("2001").skills == {"sales": 3}
 
     callers = [
         await api.twin.place_inbound_call("1133330002", number, "Rui")

@@ -21,7 +21,7 @@ const T = {
       barge: (a) => `em conferência na chamada do agente ${a} (agente e cliente ouvem)`,
     },
     spy_ringing: (s, doing) => `Chamando seu telefone ${s.phone}: ao atender, você estará ${doing}.`,
-    spy_on: (s, doing) => `Você está ${doing} (telefone ${s.phone}).`,
+    spy_on: (s, doing) => `Você está ${doing}; telefone ${s.phone}.`,
     spy_ended: (s, why) => `Escuta da chamada do agente ${s.agent} encerrada: ${why}.`,
     spied_by: (who, doing) => `${who} ${doing}`,
     spied: { listen: "ouvindo", whisper: "sussurrando", barge: "em conferência" },
@@ -38,6 +38,17 @@ const T = {
       no_spy: () => "Você não está ouvindo nenhuma chamada.",
       asterisk_unavailable: () => "Escuta recusada: o Asterisk não está acessível (nada foi tocado).",
       agent_not_found: (a) => `Escuta recusada: o agente ${a} não existe.`,
+    },
+    errors: {
+      call_state_conflict: "Recusado: o cliente não está mais aguardando nessa fila.",
+      call_not_found: "Recusado: essa chamada já não existe.",
+      queue_refused: "Recusado: a fila de destino não aceita o cliente agora (cheia ou sem agentes).",
+      illegal_transition: "Recusado: o agente não pode fazer isso no estado em que está.",
+      agent_not_found: "Recusado: agente desconhecido.",
+      skill_invalid: "Recusado: habilidades inválidas (use nome:nível, separados por espaço).",
+      invalid_request: "Recusado: valores inválidos.",
+      acd_not_ready: "O ACD ainda está iniciando; tente de novo em instantes.",
+      forbidden: "Seu perfil não pode fazer isso.",
     },
     period: (p) => `hoje desde ${p.from.slice(11, 16)} (${p.time_zone})`,
     down: (l, at) => `${l.kind === "redis" ? "Redis" : l.kind === "acd" ? "ACD" : "Asterisk " + l.name} fora do ar${at ? " desde " + at : ""}: os dados marcados em cinza não são confiáveis.`,
@@ -66,7 +77,7 @@ const T = {
       barge: (a) => `barged into agent ${a}'s call (agent and caller hear you)`,
     },
     spy_ringing: (s, doing) => `Calling your phone ${s.phone}: once you answer you will be ${doing}.`,
-    spy_on: (s, doing) => `You are ${doing} (phone ${s.phone}).`,
+    spy_on: (s, doing) => `You are ${doing}; phone ${s.phone}.`,
     spy_ended: (s, why) => `Listening to agent ${s.agent}'s call ended: ${why}.`,
     spied_by: (who, doing) => `${who} ${doing}`,
     spied: { listen: "listening", whisper: "whispering", barge: "barged in" },
@@ -83,6 +94,17 @@ const T = {
       no_spy: () => "You are not listening to any call.",
       asterisk_unavailable: () => "Listening refused: Asterisk cannot be reached (nothing was rung).",
       agent_not_found: (a) => `Listening refused: there is no agent ${a}.`,
+    },
+    errors: {
+      call_state_conflict: "Refused: the caller is no longer waiting in that queue.",
+      call_not_found: "Refused: that call no longer exists.",
+      queue_refused: "Refused: the target queue does not take the caller now (full or no agents).",
+      illegal_transition: "Refused: the agent cannot do that in his current state.",
+      agent_not_found: "Refused: unknown agent.",
+      skill_invalid: "Refused: invalid skills (write name:level, separated by spaces).",
+      invalid_request: "Refused: invalid values.",
+      acd_not_ready: "The ACD is still starting; try again in a moment.",
+      forbidden: "Your role may not do that.",
     },
     period: (p) => `today since ${p.from.slice(11, 16)} (${p.time_zone})`,
     down: (l, at) => `${l.kind === "redis" ? "Redis" : l.kind === "acd" ? "ACD" : "Asterisk " + l.name} is down${at ? " since " + at : ""}: what is greyed out cannot be vouched for.`,
@@ -216,7 +238,7 @@ function button(text, cls, onClick) {
 async function act(path, body) {
   $("#action-error").textContent = "";
   try { await api(path, { method: "POST", body: JSON.stringify(body || {}) }); }
-  catch (e) { $("#action-error").textContent = e.message; }
+  catch (e) { $("#action-error").textContent = t("errors")[e.code] || e.message; }
   if (document.activeElement) document.activeElement.blur();  // the rows may be redrawn again
   render();
 }
@@ -286,7 +308,7 @@ async function stopSpy() {
 
 function spyError(e, agent) {
   const say = t("spy_errors")[e.code];
-  return say ? say(agent) : e.message;
+  return say ? say(agent) : t("errors")[e.code] || e.message;
 }
 
 function spyButtons(a) {  // on an agent's call: listen, whisper, barge; stop on the one listened to
