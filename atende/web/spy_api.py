@@ -122,18 +122,24 @@ def _accepted(request: web.Request, session: SpySession) -> web.Response:
 @_spy_errors("spy_started")
 async def start_spy(request: web.Request) -> web.Response:
     """POST /api/supervisor/spy: ring the supervisor's phone into the agent's call (listen,
-    whisper or barge); on the same agent's call a new mode switches without a new ring.
-    409 ``no_call`` when the agent has no call in progress, ``no_phone`` without a phone."""
+    whisper or barge); on the same agent's call a new mode switches without a new ring, the
+    same request again changes nothing (audited ``unchanged``). 409 ``no_call`` when the agent
+    has no call in progress, ``no_phone`` without a phone."""
     body = await _spy_request(request)
     request[SPY_AGENT] = body.agent
     spy = request.app[SPY]
     who = principal(request).username
-    before = spy.session(who)
-    session = await spy_on_call(request.app[SPY_CONFIG], spy, who, body, await _own_phone(request))
-    switched = before is not None and before.spy_id == session.spy_id
+    phone = await _own_phone(request)
+    async with request.app[SPY_LOCKS].setdefault(who, asyncio.Lock()):
+        before = spy.session(who)
+        mode_before = None if before is None else before.mode
+        session = await spy_on_call(request.app[SPY_CONFIG], spy, who, body, phone)
+    kept = before is not None and before.spy_id == session.spy_id
+    switched = kept and mode_before != session.mode
     action = "spy_mode_changed" if switched else "spy_started"
+    outcome = "unchanged" if kept and not switched else "accepted"
     details = {"mode": session.mode, "phone": session.phone, "spy_id": session.spy_id}
-    await _audit(request, action, "accepted", session.agent, details)
+    await _audit(request, action, outcome, session.agent, details)
     return _accepted(request, session)
 
 

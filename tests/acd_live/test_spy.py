@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from atende.audit import AuditLog
@@ -162,3 +163,25 @@ async def test_stopped_while_ringing_and_not_answered(api: Api) -> None:
     spy = api.engine.spy
     await eventually(lambda: spy.last("supervisor").state == "ended", timeout=15)  # type: ignore[union-attr]
     assert spy.last("supervisor").ended_reason == "no_answer"  # type: ignore[union-attr]
+
+
+async def test_two_quick_clicks_ring_the_phone_once(api: Api) -> None:
+    """Two listen requests sent together (a double click): one session, one call to the
+    supervisor's phone, one ChanSpy; the second is audited ``unchanged``."""
+    leg = await _agent_on_a_call(api)
+    body = {"agent": "2001", "phone": PHONE}
+    answers = await asyncio.gather(
+        *(api.call("POST", "/api/supervisor/spy", "supervisor", body) for _ in range(2))
+    )
+    assert [status for status, _ in answers] == [202, 202]
+    assert len({out["spy"]["spy_id"] for _, out in answers}) == 1
+    await eventually(lambda: [(s.spyee, s.mode) for s in api.twin.spies()] == [(leg, "listen")])
+    phones = {c.name.split(";")[0] for c in api.twin.channels() if c.name.startswith(PHONE)}
+    assert len(phones) == 1, phones
+    status, _ = await api.call("POST", "/api/supervisor/spy/stop", "supervisor")
+    assert status == 202
+    assert [(a, o) for _, a, o, _ in await _audit(api)] == [
+        ("spy_started", "accepted"),
+        ("spy_started", "unchanged"),
+        ("spy_stopped", "accepted"),
+    ]
