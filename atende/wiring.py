@@ -113,7 +113,9 @@ class Engine:
         self.redis_watch = RedisWatch(
             self.ops.redis.ping if self.ops.redis is not None else None, self._floor_changed
         )
-        self.floor = FloorHub(FloorSource(self.link, lambda: self.acd, self.redis_watch))
+        self.floor = FloorHub(
+            FloorSource(self.link, lambda: self.acd, self.redis_watch, self.spy.sessions)
+        )
         self.link.subscribe(lambda _: self.floor.changed())
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []

@@ -20,21 +20,18 @@ async def spy_on_call(
     ``agent_not_found`` for an unknown agent; ``no_call`` when no call is in progress on the
     agent's phone (nothing is rung); ``no_phone`` when the supervisor has no phone. Already
     listening to that agent, a new mode is switched on the call in progress (no new ring);
-    listening to another agent, that session is ended first."""
+    listening to another agent, that session is ended first. Asked again the same while his
+    phone rings or he listens, the session in progress is the answer (nothing rings again)."""
     agent = await get_agent(store, request.agent)
     phone = request.phone or default_phone
     if not phone:
         raise NoPhone("no phone to ring: set one on the user or name one")
     current = spying.session(supervisor)
-    if (
-        current is not None
-        and current.agent == agent.agent
-        and current.state == "spying"
-        and current.phone == phone
-    ):
+    if current is not None and current.agent == agent.agent and current.phone == phone:
         if current.mode == request.mode:
-            return current
-        return await spying.switch(supervisor, request.mode)
+            return current  # asked again (a second click): his phone is not rung twice
+        if current.state == "spying":
+            return await spying.switch(supervisor, request.mode)
     target = spying.agent_leg(agent.interface)
     if target is None:
         raise NoCall(f"agent {agent.agent} has no call in progress")

@@ -2,8 +2,9 @@
 
 Close to Asterisk's queue_log (``time|callid|queue|agent|event|data1|data2|...``). Events beyond
 Asterisk's: FULL and JOINEMPTY (caller refused), WRAPUPEND (after-call work finished),
-CALLBACK (caller accepted a callback and keeps his place) and HANDOVER (another engine took the
-call over; its records continue in that engine's log).
+CALLBACK (caller accepted a callback and keeps his place), HANDOVER (another engine took the
+call over; its records continue in that engine's log) and PRIORITY (a supervisor moved a waiting
+caller to the front: Asterisk's QueueChangePriorityCaller writes no record).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class QueueEvent(StrEnum):
     CALLBACK = "CALLBACK"  # data: position
     WRAPUPEND = "WRAPUPEND"  # data: wrap-up seconds
     HANDOVER = "HANDOVER"  # another engine took the call over (it adopted this one's share)
+    #: a supervisor changed a waiting caller's priority (Asterisk logs nothing for it); data:
+    #: key (``front``), position before, origposition, waittime, old priority, new priority
+    PRIORITY = "PRIORITY"
     PAUSE = "PAUSE"  # data: reason
     UNPAUSE = "UNPAUSE"  # data: reason of the pause that ended
     ADDMEMBER = "ADDMEMBER"  # agent logged in; data: skills "name:level,..."
@@ -40,6 +44,7 @@ class QueueEvent(StrEnum):
 TIMEOUT_MAX_WAIT = "max_wait"
 TIMEOUT_OVERFLOW = "overflow"
 MOVED = "move"  # the key of EXITWITHKEY when a supervisor moved the caller to another queue
+FRONT = "front"  # the key of PRIORITY when a supervisor moved the caller to the front
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from acd.domain.errors import (
 from acd.domain.escalation import EscalationPlan
 from acd.domain.index import QueueRuntime, RoutingIndex
 from acd.domain.queue_log import (
+    FRONT,
     MOVED,
     NONE,
     TIMEOUT_MAX_WAIT,
@@ -568,17 +569,28 @@ class Router:
     def move_to_front(self, call_id: str, now: float) -> int:
         """Serve a waiting caller next in his queue: his priority rises just above every other
         caller's there (as Asterisk's QueueChangePriorityCaller); his join time is kept.
-        Returns his priority (unchanged when he was first already)."""
+        Returns his priority (unchanged when he was first already).
+
+        Asterisk logs nothing for a priority change; here it is logged ``PRIORITY`` with key
+        ``front``, his place before, his origposition, his wait and the old and new priority
+        (nothing when his priority was unchanged), so the queue log tells why he was served
+        before callers who came earlier."""
         call = self._call(call_id, CallState.WAITING, "be moved to the front")
-        self._time(now)
+        now = self._time(now)
         q = self.queues[call.queue]
         others = [c.priority for c in q.line.calls() if c is not call]
         top = max(others, default=call.priority - 1)
         if call.priority > top:
             return call.priority
+        position, before = q.line.position(call), call.priority
         q.line.remove(call)
         call.priority = top + 1
         q.line.add(call)
+        self._record(
+            now, call_id, q.name, NONE, QueueEvent.PRIORITY,
+            FRONT, str(position), str(call.orig_position), secs(now - call.entered_at),
+            str(before), str(call.priority),
+        )  # fmt: skip
         return call.priority
 
     def change_skills(self, agent_id: str, skills: Mapping[str, int], now: float) -> list[Decision]:

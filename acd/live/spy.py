@@ -118,6 +118,12 @@ class CallSpy:
             return None
         return live.session
 
+    def sessions(self) -> list[SpySession]:
+        """Every supervisor's session while his phone rings or he listens (the floor's)."""
+        return [
+            live.session for live in self._by_supervisor.values() if live.session.state != "ended"
+        ]
+
     def last(self, supervisor: str) -> SpySession | None:
         """The supervisor's latest session, ended or not."""
         live = self._by_supervisor.get(supervisor)

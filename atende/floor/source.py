@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -15,6 +15,7 @@ from atende.floor.state import Floor
 from telephony.link import AsteriskLink
 
 if TYPE_CHECKING:
+    from acd.app.spying import SpySession
     from acd.live import InboundAcd
 
 log = structlog.get_logger("atende.floor")
@@ -67,17 +68,20 @@ class RedisWatch:
 
 
 class FloorSource:
-    """Builds the floor (called by :class:`atende.floor.FloorHub`; no I/O)."""
+    """Builds the floor (called by :class:`atende.floor.FloorHub`; no I/O). ``spies`` gives
+    the supervisors' spy sessions in progress (section ``spies``, keyed by supervisor)."""
 
     def __init__(
         self,
         link: AsteriskLink,
         acd: Callable[[], InboundAcd | None],
         redis: RedisWatch | None = None,
+        spies: Callable[[], Iterable[SpySession]] | None = None,
     ) -> None:
         self.link = link
         self.acd = acd
         self.redis = redis
+        self.spies = spies
 
     def __call__(self) -> Floor:
         calls = {f"{row['server']}/{row['linkedid']}": row for row in self.link.live_calls_view()}
@@ -86,6 +90,19 @@ class FloorSource:
         if acd is not None and acd.ready:
             floor.update(acd.floor_view())
             floor["links"]["acd"]["server"] = acd.server
+        if self.spies is not None:
+            floor["spies"] = {
+                s.supervisor: {
+                    "supervisor": s.supervisor,
+                    "agent": s.agent,
+                    "mode": s.mode,
+                    "state": s.state,
+                    "phone": s.phone,
+                    "started_at": s.started_at,
+                    "spying_at": s.spying_at,
+                }
+                for s in self.spies()
+            }
         return floor
 
     def links(self) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Is the engine ready to take calls? Database, Redis, each Asterisk link, FastAGI listening.
 
-Each check answers ``ok`` and, when not, a short reason that names no host, user or secret.
+Each check answers ``ok`` and, when not, a short reason that names no host, user or secret
+(an engine without Redis says so in the redis check's reason).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from telephony.agi import AgiServer
 from telephony.link import AsteriskLink
 
 CHECK_TIMEOUT = 2.0
+#: the redis check's note when the engine keeps its live state in-process
+NO_REDIS = "not used: live state in-process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,8 @@ class Readiness:
             _probe("database", self._database, self.timeout),
             _probe("redis", self._redis, self.timeout),
         )
+        if self.redis is None:  # nothing to reach: say so rather than a bare "ok"
+            redis = Check("redis", True, NO_REDIS)
         return [database, redis, *self._asterisk(), self._fastagi()]
 
     async def _database(self) -> None:

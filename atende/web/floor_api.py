@@ -5,7 +5,8 @@ The page signs in with its session cookie (supervisor or admin). Server -> page,
 ``{"type": "changes", "seq", "at", "upsert": {section: {key: row}}, "remove": {section: [key]}}``
 (``at``: the engine's clock, epoch seconds, for the page's clocks). Sections: ``agents``,
 ``queues``, ``waiting`` (the ACD's callers), ``calls`` (every live call on every Asterisk),
-``links`` (each Asterisk server, Redis, the ACD: ``up``, ``since`` when down), ``period``.
+``links`` (each Asterisk server, Redis, the ACD: ``up``, ``since`` when down), ``period``,
+``spies`` (each supervisor's spy session ringing or in progress, keyed by supervisor).
 Page -> server: ``{"type": "ping"}`` -> ``{"type": "pong"}``.
 
 A session that expires or is signed out closes the socket with code 4401; a page that falls

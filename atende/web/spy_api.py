@@ -28,6 +28,7 @@ from atende.audit import AuditEntry, AuditLog
 from atende.auth import Role
 from atende.user_admin import UnknownUser, UserAdmin
 from atende.web.errors import ApiError, acd_error, invalid_request
+from atende.web.floor_api import FLOOR
 from atende.web.openapi_ops import documented
 from atende.web.security import USER_STORE, Handler, allow, principal
 from atende.web.sessions import client_address
@@ -110,7 +111,9 @@ async def _own_phone(request: web.Request) -> str | None:
     return user.phone
 
 
-def _accepted(session: SpySession) -> web.Response:
+def _accepted(request: web.Request, session: SpySession) -> web.Response:
+    if FLOOR in request.app:  # the floor shows the session (its later states come with AMI's)
+        request.app[FLOOR].changed()
     return web.json_response({"status": "accepted", "spy": session.as_dict()}, status=202)
 
 
@@ -119,19 +122,25 @@ def _accepted(session: SpySession) -> web.Response:
 @_spy_errors("spy_started")
 async def start_spy(request: web.Request) -> web.Response:
     """POST /api/supervisor/spy: ring the supervisor's phone into the agent's call (listen,
-    whisper or barge); on the same agent's call a new mode switches without a new ring.
-    409 ``no_call`` when the agent has no call in progress, ``no_phone`` without a phone."""
+    whisper or barge); on the same agent's call a new mode switches without a new ring, the
+    same request again changes nothing (audited ``unchanged``). 409 ``no_call`` when the agent
+    has no call in progress, ``no_phone`` without a phone."""
     body = await _spy_request(request)
     request[SPY_AGENT] = body.agent
     spy = request.app[SPY]
     who = principal(request).username
-    before = spy.session(who)
-    session = await spy_on_call(request.app[SPY_CONFIG], spy, who, body, await _own_phone(request))
-    switched = before is not None and before.spy_id == session.spy_id
+    phone = await _own_phone(request)
+    async with request.app[SPY_LOCKS].setdefault(who, asyncio.Lock()):
+        before = spy.session(who)
+        mode_before = None if before is None else before.mode
+        session = await spy_on_call(request.app[SPY_CONFIG], spy, who, body, phone)
+    kept = before is not None and before.spy_id == session.spy_id
+    switched = kept and mode_before != session.mode
     action = "spy_mode_changed" if switched else "spy_started"
+    outcome = "unchanged" if kept and not switched else "accepted"
     details = {"mode": session.mode, "phone": session.phone, "spy_id": session.spy_id}
-    await _audit(request, action, "accepted", session.agent, details)
-    return _accepted(session)
+    await _audit(request, action, outcome, session.agent, details)
+    return _accepted(request, session)
 
 
 @documented(response=SpyAccepted, refusals=(409, 503), ok=202)
@@ -145,7 +154,7 @@ async def stop(request: web.Request) -> web.Response:
         session = await stop_spy(request.app[SPY], who)
     details = {"spy_id": session.spy_id, "mode": session.mode}
     await _audit(request, "spy_stopped", "accepted", session.agent, details)
-    return _accepted(session)
+    return _accepted(request, session)
 
 
 @documented(response=SpyView)

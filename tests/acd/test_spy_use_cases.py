@@ -88,6 +88,16 @@ async def test_same_call_switches_mode_without_a_new_ring() -> None:
     assert [c[0] for c in live.calls] == ["start", "switch", "stop", "start"]
 
 
+async def test_asked_again_while_the_phone_rings_rings_it_once() -> None:
+    """A second click while the supervisor's phone still rings answers the session in
+    progress; nothing is stopped or rung again."""
+    live = Live(LEGS)
+    first = await spy_on_call(Store(), live, "sup", SpyIn(agent="2001"), "PJSIP/3001")
+    again = await spy_on_call(Store(), live, "sup", SpyIn(agent="2001"), "PJSIP/3001")
+    assert again is first and first.state == "ringing"
+    assert live.calls == [("start", "2001", "PJSIP/2001-0000002a", "listen", "PJSIP/3001")]
+
+
 async def test_refusals_ring_nothing() -> None:
     """No call on the agent's phone: ``no_call``; no phone: ``no_phone``; unknown agent:
     ``agent_not_found``; stopping with no session: ``no_spy``."""

@@ -3,6 +3,9 @@ the statistics kept record by record, as random sequences among all other events
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -14,12 +17,16 @@ from acd.domain import (
     LogStats,
     QueueConfig,
     QueueEvent,
+    QueueLogRecord,
     QueueRefused,
     Router,
     stats_from_log,
 )
+from acd.reports import Interval, interval_bounds, interval_report
 
 from .test_router_properties import CONFIGS, RouterMachine, skill_sets
+
+SITE = ZoneInfo("America/Sao_Paulo")
 
 
 class SupervisorMachine(RouterMachine):
@@ -55,12 +62,24 @@ class SupervisorMachine(RouterMachine):
     @precondition(lambda self: any(c.state == "waiting" for c in self.calls.values()))
     @rule(index=st.integers(0, 10))
     def front(self, index: int) -> None:
-        """Moved to the front, a caller is the next of his queue and keeps his join time."""
+        """Moved to the front, a caller is the next of his queue and keeps his join time; a
+        change of his priority is one PRIORITY record (his place before, old and new
+        priority)."""
         call_id = self.pick(self.ids("call", "waiting"), index)
         call = self.calls[call_id]
+        place, before = self.router.position(call_id), call.priority
+        self.log += self.router.drain_log()
         call.priority = self.router.move_to_front(call_id, self.now)
         assert self.router.waiting_calls(call.queue)[0] == call_id
         assert self.router.position(call_id) == 1
+        records = self.router.drain_log()
+        if call.priority == before:
+            assert records == [], "a caller left as he was was logged as moved"
+        else:
+            assert [(r.event, r.data[:2], r.data[4:]) for r in records] == [
+                (QueueEvent.PRIORITY, ("front", str(place)), (str(before), str(call.priority)))
+            ]
+        self.log += records
 
     @rule(index=st.integers(0, 10), skills=skill_sets)
     def skills(self, index: int, skills: dict[str, int]) -> None:
@@ -114,3 +133,36 @@ def test_moved_caller_is_answered_with_his_whole_wait() -> None:
     stats = router.stats(40.0).queues
     assert stats["b"].asa == 32.0
     assert stats["a"].overflowed == 1 and stats["a"].offered == 1
+
+
+def test_moved_to_front_is_in_the_queue_log_and_leaves_the_figures_alone() -> None:
+    """The third of three callers moved to the front after 40 s: one PRIORITY record says it
+    (key ``front``, he was 3rd, joined 3rd, waited 40 s, priority 0 -> 1, who did it is in the
+    audit log); it reads back from its line; the statistics and the interval report are those
+    of the same log without it (no caller offered, answered or left twice). Asked again,
+    nothing more is logged."""
+    router = Router([QueueConfig(name="a", service_level_seconds=30)])
+    start = 1_773_200_000.0  # 2026-03-11 00:53 in Sao Paulo
+    for i, call in enumerate(("c1", "c2", "c3")):
+        router.call_arrived(call, "a", start + i * 10)
+    router.move_to_front("c3", start + 60)
+    router.move_to_front("c3", start + 61)
+    router.login("ag", {}, start + 70)
+    router.agent_answered("c3", start + 72)
+    router.call_ended("c3", start + 100)
+    log = router.drain_log()
+    [moved] = [r for r in log if r.event is QueueEvent.PRIORITY]
+    assert (moved.time, moved.call_id, moved.queue, moved.agent) == (start + 60, "c3", "a", "NONE")
+    assert moved.data == ("front", "3", "3", "40.000", "0", "1")
+    assert QueueLogRecord.from_line(moved.to_line()) == moved
+    without = [r for r in log if r is not moved]
+    configs = {"a": router.queues["a"].config}
+    now = start + 200
+    assert stats_from_log(log, configs, now) == stats_from_log(without, configs, now)
+    assert stats_from_log(log, configs, now).queues["a"].asa == 52.0  # c3 waited 52 s
+    day = datetime.fromtimestamp(start, SITE).date()
+    bounds = interval_bounds(day, day, SITE, Interval.MIN15)
+    report = interval_report(log, configs, bounds, now)
+    assert report == interval_report(without, configs, bounds, now)
+    [row] = [r for r in report.queues if r.offered]
+    assert (row.offered, row.answered, row.answered_in_target) == (3, 1, 0)

@@ -13,8 +13,11 @@ from atende.auth import Role
 from atende.wiring import Engine
 from telephony.twin import Twin
 from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
+from tests.integration.conftest import eventually
 
 PASSWORD = "a-long-password-1"
+#: a supervisor's phone in the twin (it answers): listening to a call rings it
+SPY_PHONE = "Local/3001@agents"
 
 
 @dataclass
@@ -58,3 +61,24 @@ async def api(database_url: str) -> AsyncIterator[Api]:
         await http.close()
         await engine.stop()
         await twin.stop()
+
+
+async def agent_on_a_call(api: Api) -> str:
+    """Agent 2001 logs in and takes a sales caller; his bridged leg's name."""
+    status, _ = await api.call("POST", "/api/acd/agents/2001/login", "supervisor")
+    assert status == 200
+    api.twin.set_agent_phone("Local/2001@agents", answer=True, delay=0.5)
+    caller = await api.twin.place_inbound_call("1133330001", "5511999990001", "Maria")
+    assert caller is not None
+
+    def bridged() -> list[str]:
+        return [
+            c.name
+            for c in api.twin.channels()
+            if c.name.startswith("Local/2001@agents-") and c.bridge
+        ]
+
+    await eventually(lambda: len(bridged()) == 1, timeout=15)
+    leg = bridged()[0]
+    await eventually(lambda: api.engine.spy.agent_leg("Local/2001@agents") == leg)
+    return leg

@@ -143,7 +143,7 @@ async def test_actions_apply_live_and_are_audited(api: Api) -> None:
         if "EXITWITHKEY" in events:
             break
         await api.twin.pbx.pause(None, 1)
-    assert events[:3] == ["ENTERQUEUE", "EXITWITHKEY", "ENTERQUEUE"]
+    assert events[:4] == ["ENTERQUEUE", "PRIORITY", "EXITWITHKEY", "ENTERQUEUE"]
     sup = {"role": "supervisor"}
     rows = [
         (e.actor, e.action, e.outcome, e.target, e.details)

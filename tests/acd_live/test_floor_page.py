@@ -10,7 +10,7 @@ from playwright.async_api import expect
 from redis.asyncio import Redis
 
 from atende.audit import AuditLog
-from tests.acd_live.conftest import PASSWORD, Api
+from tests.acd_live.conftest import PASSWORD, SPY_PHONE, Api, agent_on_a_call
 from tests.conftest import REDIS_URL
 from tests.integration.conftest import eventually
 
@@ -146,7 +146,8 @@ async def test_banner_when_asterisk_is_down_and_its_return(api: Api, browser: An
 
 async def test_supervisor_pauses_an_agent_and_moves_a_caller(api: Api, browser: Any) -> None:
     """From the page: pause an agent with a reason, move a waiting caller to another queue and
-    to the front; the engine applies each and writes an audit row for each."""
+    to the front; the engine applies each and writes an audit row for each. Skills the engine
+    refuses are said so in the page's language, and left as they were."""
     await api.call("POST", "/api/acd/agents/2001/login", "agent")
     watched = await signed_in(api, browser)
     page = watched.page
@@ -158,6 +159,10 @@ async def test_supervisor_pauses_an_agent_and_moves_a_caller(api: Api, browser: 
     await expect(agent).to_contain_text("em pausa (lunch)")
     acd = api.engine.acd
     assert acd is not None and acd.router.agent("2001").pause_reason == "lunch"
+    await agent.locator("input.skills").fill("sales:muito")
+    await agent.locator("button.save-skills").click()
+    await expect(page.locator("#action-error")).to_have_text("Recusado: valores inválidos.")
+    assert acd.router.agent("2001").skills == {"sales": 3}
 
     callers = [
         await api.twin.place_inbound_call("1133330002", number, "Rui")
@@ -224,3 +229,69 @@ async def test_expired_session_asks_to_sign_in_once(api: Api, browser: Any) -> N
     await page.click("#logout")
     await page.locator("#login").wait_for(state="visible", timeout=10000)
     await context.close()
+
+
+async def test_supervisor_listens_whispers_and_stops_from_the_page(api: Api, browser: Any) -> None:
+    """On an agent's call the page offers listen, whisper and barge. Without a phone, and on
+    an agent whose phone still rings (no call in progress), the page says why nothing rang.
+    With his phone set, listening rings it into the twin's ChanSpy on the agent's leg and the
+    page shows the session (also in English); whisper switches the same ChanSpy; stop ends it
+    and the page says so. Each attempt is in the audit log."""
+    api.twin.set_agent_phone("Local/2002@agents", answer=False)
+    await api.call("POST", "/api/acd/agents/2002/login", "supervisor")
+    watched = await signed_in(api, browser)
+    page = watched.page
+    ringing = await api.twin.place_inbound_call("1133330002", "5511999990005", "Rui")
+    assert ringing is not None
+    agent2 = page.locator('#agents tbody tr[data-key="2002"]')
+    await agent2.locator("button.spy-listen").wait_for(timeout=15000)
+    error = page.locator("#action-error")
+    await agent2.locator("button.spy-listen").click()
+    await expect(error).to_contain_text("você não tem telefone cadastrado", timeout=10000)
+    status, _ = await api.call("PATCH", "/api/users/supervisor", "admin", {"phone": SPY_PHONE})
+    assert status == 200
+    await agent2.locator("button.spy-listen").click()
+    await expect(error).to_contain_text("o agente 2002 não tem chamada em andamento", timeout=10000)
+    assert await page.locator("#spy").is_hidden()
+    assert not [c for c in api.twin.channels() if c.context == "spy"]
+
+    leg = await agent_on_a_call(api)
+    agent = page.locator('#agents tbody tr[data-key="2001"]')
+    await agent.locator("button.spy-listen").click()
+    panel = page.locator("#spy")
+    await expect(panel).to_have_attribute("data-state", "spying", timeout=15000)
+    await expect(panel).to_contain_text("Você está ouvindo a chamada do agente 2001")
+    assert await error.inner_text() == ""
+    assert [(s.spyee, s.mode) for s in api.twin.spies()] == [(leg, "listen")]
+    await expect(agent).to_contain_text("supervisor ouvindo")
+    await expect(agent.locator("button.spy-listen")).to_have_attribute("aria-pressed", "true")
+
+    await page.select_option("#lang", "en")
+    await expect(panel).to_contain_text("You are listening to agent 2001's call")
+    await agent.locator("button.spy-whisper").click()
+    await expect(panel).to_contain_text("whispering to agent 2001", timeout=15000)
+    await eventually(lambda: [(s.spyee, s.mode) for s in api.twin.spies()] == [(leg, "whisper")])
+    spyer = api.twin.spies()[0].spyer
+
+    await panel.locator("#spy-stop").click()
+    await expect(panel).to_have_attribute("data-state", "ended", timeout=15000)
+    await expect(panel).to_contain_text("Listening to agent 2001's call ended: you stopped it.")
+    await eventually(lambda: not any(c.name == spyer for c in api.twin.channels()))
+    assert api.twin.spies() == []
+    assert await agent.locator("button.spy-stop").count() == 0
+    await page.select_option("#lang", "pt-BR")
+
+    rows = [
+        (e.action, e.outcome, e.target)
+        for e in await AuditLog(api.engine.db).entries()
+        if e.action.startswith("spy_")
+    ]
+    assert rows == [
+        ("spy_started", "no_phone", "2002"),
+        ("spy_started", "no_call", "2002"),
+        ("spy_started", "accepted", "2001"),
+        ("spy_mode_changed", "accepted", "2001"),
+        ("spy_stopped", "accepted", "2001"),
+    ]
+    assert watched.polls == [] and len(watched.sockets) == 1
+    assert api.twin.hangup(ringing.name) and api.twin.hangup(leg)

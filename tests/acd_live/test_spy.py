@@ -3,35 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from atende.audit import AuditLog
+from tests.acd_live.conftest import SPY_PHONE as PHONE
 from tests.acd_live.conftest import Api
+from tests.acd_live.conftest import agent_on_a_call as _agent_on_a_call
 from tests.integration.conftest import eventually
 from tests.web.openapi_check import conforms
-
-PHONE = "Local/3001@agents"
-
-
-async def _agent_on_a_call(api: Api) -> str:
-    """Agent 2001 logs in and takes a sales caller; his bridged leg's name."""
-    status, _ = await api.call("POST", "/api/acd/agents/2001/login", "supervisor")
-    assert status == 200
-    api.twin.set_agent_phone("Local/2001@agents", answer=True, delay=0.5)
-    caller = await api.twin.place_inbound_call("1133330001", "5511999990001", "Maria")
-    assert caller is not None
-
-    def bridged() -> list[str]:
-        return [
-            c.name
-            for c in api.twin.channels()
-            if c.name.startswith("Local/2001@agents-") and c.bridge
-        ]
-
-    await eventually(lambda: len(bridged()) == 1, timeout=15)
-    leg = bridged()[0]
-    await eventually(lambda: api.engine.spy.agent_leg("Local/2001@agents") == leg)
-    return leg
 
 
 async def _spy(api: Api) -> dict[str, Any]:
@@ -183,3 +163,25 @@ async def test_stopped_while_ringing_and_not_answered(api: Api) -> None:
     spy = api.engine.spy
     await eventually(lambda: spy.last("supervisor").state == "ended", timeout=15)  # type: ignore[union-attr]
     assert spy.last("supervisor").ended_reason == "no_answer"  # type: ignore[union-attr]
+
+
+async def test_two_quick_clicks_ring_the_phone_once(api: Api) -> None:
+    """Two listen requests sent together (a double click): one session, one call to the
+    supervisor's phone, one ChanSpy; the second is audited ``unchanged``."""
+    leg = await _agent_on_a_call(api)
+    body = {"agent": "2001", "phone": PHONE}
+    answers = await asyncio.gather(
+        *(api.call("POST", "/api/supervisor/spy", "supervisor", body) for _ in range(2))
+    )
+    assert [status for status, _ in answers] == [202, 202]
+    assert len({out["spy"]["spy_id"] for _, out in answers}) == 1
+    await eventually(lambda: [(s.spyee, s.mode) for s in api.twin.spies()] == [(leg, "listen")])
+    phones = {c.name.split(";")[0] for c in api.twin.channels() if c.name.startswith(PHONE)}
+    assert len(phones) == 1, phones
+    status, _ = await api.call("POST", "/api/supervisor/spy/stop", "supervisor")
+    assert status == 202
+    assert [(a, o) for _, a, o, _ in await _audit(api)] == [
+        ("spy_started", "accepted"),
+        ("spy_started", "unchanged"),
+        ("spy_stopped", "accepted"),
+    ]

@@ -37,13 +37,15 @@ async def test_outbox_depth_and_dead_letters_are_counted_at_scrape(database_url:
 
 
 async def test_readiness_names_what_is_missing(database_url: str) -> None:
-    """A reachable database is ready; a FastAGI server not started is 'not listening'; a
-    disposed-of engine pointing at nothing is unreachable."""
+    """A reachable database is ready; without Redis the check says it is not used; a FastAGI
+    server not started is 'not listening'; a disposed-of engine pointing at nothing is
+    unreachable."""
     db = make_engine(database_url)
     agi = AgiServer({}, host="127.0.0.1", port=0)
     try:
         checks = {c.name: c for c in await Readiness(db, AsteriskLink([]), agi, None).checks()}
         assert checks["database"].ok and checks["redis"].ok
+        assert checks["redis"].reason == "not used: live state in-process"
         assert (checks["fastagi"].ok, checks["fastagi"].reason) == (False, "not listening")
         await agi.start()
         checks = {c.name: c for c in await Readiness(db, AsteriskLink([]), agi, None).checks()}

@@ -14,6 +14,42 @@ const T = {
     live_calls: "Chamadas ao vivo", server: "Servidor", where: "Onde", channels: "Canais",
     no_calls: "Nenhuma chamada agora.", pause: "Pausar", unpause: "Liberar",
     logout: "Deslogar", save_skills: "Salvar habilidades", move: "Mover", front: "Para a frente",
+    listen: "Ouvir", whisper: "Sussurrar", barge: "Intervir", spy_stop: "Parar escuta",
+    spy_doing: {
+      listen: (a) => `ouvindo a chamada do agente ${a}`,
+      whisper: (a) => `sussurrando para o agente ${a} (o cliente não ouve)`,
+      barge: (a) => `em conferência na chamada do agente ${a} (agente e cliente ouvem)`,
+    },
+    spy_ringing: (s, doing) => `Chamando seu telefone ${s.phone}: ao atender, você estará ${doing}.`,
+    spy_on: (s, doing) => `Você está ${doing}; telefone ${s.phone}.`,
+    spy_ended: (s, why) => `Escuta da chamada do agente ${s.agent} encerrada: ${why}.`,
+    spied_by: (who, doing) => `${who} ${doing}`,
+    spied: { listen: "ouvindo", whisper: "sussurrando", barge: "em conferência" },
+    spy_reasons: {
+      stopped: "você a encerrou", no_answer: "seu telefone não atendeu",
+      call_ended: "a chamada do agente terminou", hung_up: "você desligou o telefone",
+      target_gone: "a chamada terminou antes de a escuta começar",
+      replaced: "outra escuta começou", unavailable: "o Asterisk não pôde ser alcançado",
+      refused: "o Asterisk recusou chamar seu telefone",
+    },
+    spy_errors: {
+      no_call: (a) => `Escuta recusada: o agente ${a} não tem chamada em andamento (nada foi tocado no seu telefone).`,
+      no_phone: () => "Escuta recusada: você não tem telefone cadastrado. Peça a um administrador que cadastre o seu telefone no seu usuário.",
+      no_spy: () => "Você não está ouvindo nenhuma chamada.",
+      asterisk_unavailable: () => "Escuta recusada: o Asterisk não está acessível (nada foi tocado).",
+      agent_not_found: (a) => `Escuta recusada: o agente ${a} não existe.`,
+    },
+    errors: {
+      call_state_conflict: "Recusado: o cliente não está mais aguardando nessa fila.",
+      call_not_found: "Recusado: essa chamada já não existe.",
+      queue_refused: "Recusado: a fila de destino não aceita o cliente agora (cheia ou sem agentes).",
+      illegal_transition: "Recusado: o agente não pode fazer isso no estado em que está.",
+      agent_not_found: "Recusado: agente desconhecido.",
+      skill_invalid: "Recusado: habilidades inválidas (use nome:nível, separados por espaço).",
+      invalid_request: "Recusado: valores inválidos.",
+      acd_not_ready: "O ACD ainda está iniciando; tente de novo em instantes.",
+      forbidden: "Seu perfil não pode fazer isso.",
+    },
     period: (p) => `hoje desde ${p.from.slice(11, 16)} (${p.time_zone})`,
     down: (l, at) => `${l.kind === "redis" ? "Redis" : l.kind === "acd" ? "ACD" : "Asterisk " + l.name} fora do ar${at ? " desde " + at : ""}: os dados marcados em cinza não são confiáveis.`,
     offline: "Sem conexão com o motor; reconectando...",
@@ -34,6 +70,42 @@ const T = {
     where: "Where", channels: "Channels", no_calls: "No calls right now.", pause: "Pause",
     unpause: "Unpause", logout: "Log out", save_skills: "Save skills", move: "Move",
     front: "To the front",
+    listen: "Listen", whisper: "Whisper", barge: "Barge", spy_stop: "Stop listening",
+    spy_doing: {
+      listen: (a) => `listening to agent ${a}'s call`,
+      whisper: (a) => `whispering to agent ${a} (the caller does not hear)`,
+      barge: (a) => `barged into agent ${a}'s call (agent and caller hear you)`,
+    },
+    spy_ringing: (s, doing) => `Calling your phone ${s.phone}: once you answer you will be ${doing}.`,
+    spy_on: (s, doing) => `You are ${doing}; phone ${s.phone}.`,
+    spy_ended: (s, why) => `Listening to agent ${s.agent}'s call ended: ${why}.`,
+    spied_by: (who, doing) => `${who} ${doing}`,
+    spied: { listen: "listening", whisper: "whispering", barge: "barged in" },
+    spy_reasons: {
+      stopped: "you stopped it", no_answer: "your phone did not answer",
+      call_ended: "the agent's call ended", hung_up: "you hung up your phone",
+      target_gone: "the call ended before the listening began",
+      replaced: "another listening began", unavailable: "Asterisk could not be reached",
+      refused: "Asterisk refused to call your phone",
+    },
+    spy_errors: {
+      no_call: (a) => `Listening refused: agent ${a} has no call in progress (your phone was not rung).`,
+      no_phone: () => "Listening refused: you have no phone. Ask an admin to set your phone on your user.",
+      no_spy: () => "You are not listening to any call.",
+      asterisk_unavailable: () => "Listening refused: Asterisk cannot be reached (nothing was rung).",
+      agent_not_found: (a) => `Listening refused: there is no agent ${a}.`,
+    },
+    errors: {
+      call_state_conflict: "Refused: the caller is no longer waiting in that queue.",
+      call_not_found: "Refused: that call no longer exists.",
+      queue_refused: "Refused: the target queue does not take the caller now (full or no agents).",
+      illegal_transition: "Refused: the agent cannot do that in his current state.",
+      agent_not_found: "Refused: unknown agent.",
+      skill_invalid: "Refused: invalid skills (write name:level, separated by spaces).",
+      invalid_request: "Refused: invalid values.",
+      acd_not_ready: "The ACD is still starting; try again in a moment.",
+      forbidden: "Your role may not do that.",
+    },
     period: (p) => `today since ${p.from.slice(11, 16)} (${p.time_zone})`,
     down: (l, at) => `${l.kind === "redis" ? "Redis" : l.kind === "acd" ? "ACD" : "Asterisk " + l.name} is down${at ? " since " + at : ""}: what is greyed out cannot be vouched for.`,
     offline: "No connection to the engine; reconnecting...",
@@ -53,6 +125,9 @@ let signedIn = false;
 let reconnect = null;
 let clockTimer = null;
 let connected = false;
+let myName = null;  // the signed-in supervisor
+let spyShown = null;  // his spy session as the floor last showed it
+let spyEnded = null;  // his session that ended since (why it ended is shown)
 const chosen = {};  // what the supervisor picked in a row's select, kept across redraws
 
 function remembered(select, key) {
@@ -75,6 +150,7 @@ async function api(path, options = {}) {
   if (!res.ok) {
     const err = new Error(body.error ? body.error.message : res.statusText);
     err.status = res.status;
+    err.code = body.error ? body.error.code : null;
     throw err;
   }
   return body;
@@ -86,6 +162,7 @@ function showLogin() {
   if (clockTimer) { clearInterval(clockTimer); clockTimer = null; }
   if (socket) { const s = socket; socket = null; s.close(); }
   floor = {};
+  myName = null; spyShown = null; spyEnded = null;
   $("#login").hidden = false;
   $("#floor").hidden = true;
   $("#logout").hidden = true;
@@ -161,7 +238,7 @@ function button(text, cls, onClick) {
 async function act(path, body) {
   $("#action-error").textContent = "";
   try { await api(path, { method: "POST", body: JSON.stringify(body || {}) }); }
-  catch (e) { $("#action-error").textContent = e.message; }
+  catch (e) { $("#action-error").textContent = t("errors")[e.code] || e.message; }
   if (document.activeElement) document.activeElement.blur();  // the rows may be redrawn again
   render();
 }
@@ -211,8 +288,45 @@ function renderQueues(frozen) {
   $("#period").textContent = period ? t("period")(period) : "";
 }
 
+function ownSpy() { return myName ? (floor.spies || {})[myName] || null : null; }
+
+async function spy(agent, mode) {  // listen, whisper or barge (a new mode on the same call switches)
+  $("#action-error").textContent = "";
+  spyEnded = null;
+  try { await api("/api/supervisor/spy", { method: "POST", body: JSON.stringify({ agent, mode }) }); }
+  catch (e) { $("#action-error").textContent = spyError(e, agent); }
+  if (document.activeElement) document.activeElement.blur();
+  render();
+}
+
+async function stopSpy() {
+  $("#action-error").textContent = "";
+  try { await api("/api/supervisor/spy/stop", { method: "POST", body: "{}" }); }
+  catch (e) { $("#action-error").textContent = spyError(e, ""); }
+  render();
+}
+
+function spyError(e, agent) {
+  const say = t("spy_errors")[e.code];
+  return say ? say(agent) : t("errors")[e.code] || e.message;
+}
+
+function spyButtons(a) {  // on an agent's call: listen, whisper, barge; stop on the one listened to
+  const mine = ownSpy();
+  const here = mine && mine.agent === a.agent;
+  const out = ["listen", "whisper", "barge"].map((mode) => {
+    const b = button(t(mode), "spy-" + mode, () => spy(a.agent, mode));
+    b.dataset.mode = mode;
+    b.setAttribute("aria-pressed", String(Boolean(here && mine.mode === mode)));
+    return b;
+  });
+  if (here) out.push(button(t("spy_stop"), "spy-stop", () => stopSpy()));
+  return out;
+}
+
 function agentActions(a) {
   const cell = document.createElement("td");
+  if (a.call) cell.append(...spyButtons(a));
   if (a.state === "paused") cell.appendChild(button(t("unpause"), "unpause", () => act(`/api/acd/agents/${a.agent}/unpause`)));
   else if (["available", "wrap_up"].includes(a.state)) {
     const reason = document.createElement("select");
@@ -233,12 +347,43 @@ function agentActions(a) {
   return cell;
 }
 
+function spiedBy(agent) {  // "· supervisor ouvindo" for each supervisor on the agent's call
+  return rows("spies").filter((s) => s.agent === agent && s.state === "spying")
+    .map((s) => " · " + t("spied_by")(s.supervisor, t("spied")[s.mode])).join("");
+}
+
+function renderSpy() {  // the supervisor's own session: ringing, spying, or why it ended
+  const mine = ownSpy();
+  if (mine) { spyShown = mine; spyEnded = null; }
+  else if (spyShown) {
+    spyShown = null;
+    api("/api/supervisor/spy").then((body) => {
+      if (!ownSpy() && body.spy && body.spy.spy_id && body.spy.state === "ended") {
+        spyEnded = body.spy;
+        renderSpy();
+      }
+    }).catch(() => { /* signed out, or the engine is away: the banner says so */ });
+  }
+  const panel = $("#spy");
+  const text = $("#spy-text");
+  panel.dataset.state = mine ? mine.state : spyEnded ? "ended" : "";
+  $("#spy-stop").hidden = !mine;
+  if (mine) {
+    const doing = t("spy_doing")[mine.mode](mine.agent);
+    text.textContent = (mine.state === "spying" ? t("spy_on") : t("spy_ringing"))(mine, doing);
+  } else if (spyEnded) {
+    const why = t("spy_reasons")[spyEnded.ended_reason] || spyEnded.ended_reason || "";
+    text.textContent = t("spy_ended")(spyEnded, why);
+  } else text.textContent = "";
+  panel.hidden = !mine && !spyEnded;
+}
+
 function renderAgents(frozen) {
   if (editing("#agents")) return;  // never pull an input from under the supervisor's fingers
   $("#agents tbody").replaceChildren(...rows("agents").sort((a, b) => a.agent.localeCompare(b.agent)).map((a) => {
     const row = tr(a.agent, [
       td(a.agent), td(Object.entries(a.skills).map(([k, v]) => k + ":" + v).join(" ")),
-      td(label(a.state) + (a.pause_reason ? " (" + a.pause_reason + ")" : "")),
+      td(label(a.state) + (a.pause_reason ? " (" + a.pause_reason + ")" : "") + spiedBy(a.agent)),
       clockCell(a.since, frozen), td(a.call || ""), td(String(a.calls)), agentActions(a),
     ], frozen ? "stale" : "");
     row.dataset.state = a.state;
@@ -287,6 +432,7 @@ function render() {
   const redis = (floor.links || {}).redis;
   const frozen = acdDown || lost || (redis && !redis.up ? redis.since : null);
   renderBanner();
+  renderSpy();
   renderQueues(acdDown || lost);
   renderAgents(frozen);
   renderWaiting(acdDown || lost);
@@ -323,6 +469,7 @@ async function start() {
       return;
     }
     signedIn = true;
+    myName = me.username;
     $("#who").textContent = me.username + " (" + me.role + ")";
     $("#login").hidden = true;
     $("#logout").hidden = false;
@@ -350,6 +497,8 @@ $("#logout").addEventListener("click", async () => {
   try { await api("/api/logout", { method: "POST" }); } catch (e) { /* signed out already */ }
   showLogin();
 });
+
+$("#spy-stop").addEventListener("click", () => stopSpy());
 
 $("#lang").addEventListener("change", (ev) => { lang = ev.target.value; localStorage.setItem(langKey, lang); translate(); });
 
