@@ -180,8 +180,7 @@ async def test_two_quick_clicks_ring_the_phone_once(api: Api) -> None:
     assert len(phones) == 1, phones
     status, _ = await api.call("POST", "/api/supervisor/spy/stop", "supervisor")
     assert status == 202
-    assert [(a, o) for _, a, o, _ in await _audit(api)] == [
-        ("spy_started", "accepted"),
-        ("spy_started", "unchanged"),
-        ("spy_stopped", "accepted"),
-    ]
+    audited = [(a, o) for _, a, o, _ in await _audit(api)]
+    # the two requests' rows may be written in either order
+    assert sorted(audited[:2]) == [("spy_started", "accepted"), ("spy_started", "unchanged")]
+    assert audited[2:] == [("spy_stopped", "accepted")]

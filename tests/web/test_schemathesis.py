@@ -71,7 +71,7 @@ async def test_generated_requests_find_no_5xx_and_no_answer_off_schema(
         "--exclude-path",
         "/api/logout",
         "--workers",
-        "2",
+        "1",  # hypothesis describes strategies with ast.parse, which Python 3.11 breaks in threads
         "--seed",
         "12",
         "--generation-database",

@@ -235,12 +235,14 @@ function button(text, cls, onClick) {
   return b;
 }
 
-async function act(path, body) {
+async function act(path, body) {  // true when the engine took the action
   $("#action-error").textContent = "";
+  let done = true;
   try { await api(path, { method: "POST", body: JSON.stringify(body || {}) }); }
-  catch (e) { $("#action-error").textContent = t("errors")[e.code] || e.message; }
+  catch (e) { $("#action-error").textContent = t("errors")[e.code] || e.message; done = false; }
   if (document.activeElement) document.activeElement.blur();  // the rows may be redrawn again
   render();
+  return done;
 }
 
 function editing(table) {  // an input or select of ``table`` the supervisor is using
@@ -337,12 +339,14 @@ function agentActions(a) {
   }
   if (["available", "paused"].includes(a.state)) cell.appendChild(button(t("logout"), "logout-agent", () => act(`/api/acd/agents/${a.agent}/logout`)));
   const skills = document.createElement("input");
+  const draft = "skills:" + a.agent;  // what the supervisor typed survives the rows' redrawing
   skills.className = "skills"; skills.size = 14;
-  skills.value = Object.entries(a.skills).map(([k, v]) => k + ":" + v).join(" ");
-  cell.append(skills, button(t("save_skills"), "save-skills", () => {
+  skills.value = chosen[draft] ?? Object.entries(a.skills).map(([k, v]) => k + ":" + v).join(" ");
+  skills.addEventListener("input", () => { chosen[draft] = skills.value; });
+  cell.append(skills, button(t("save_skills"), "save-skills", async () => {
     const parsed = {};
     skills.value.split(/\s+/).filter(Boolean).forEach((pair) => { const [k, v] = pair.split(":"); parsed[k] = Number(v); });
-    act(`/api/acd/agents/${a.agent}/skills`, { skills: parsed });
+    if (await act(`/api/acd/agents/${a.agent}/skills`, { skills: parsed })) { delete chosen[draft]; render(); }
   }));
   return cell;
 }
