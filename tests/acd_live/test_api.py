@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from openapi_spec_validator import validate
 
 from acd.domain import QueueLogRecord
@@ -210,6 +211,8 @@ async def test_put_is_a_full_replace_and_patch_keeps_other_fields(api: Api) -> N
     assert out["error"]["fields"][0]["field"] == "ring_timeout"
 
 
+# about the ring, not the database: one kind is enough
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_queue_change_while_an_agent_rings_keeps_the_ring(api: Api) -> None:
     """Changing queues (PUT suporte unchanged, PUT and PATCH vendas) while 2001 rings for a
     vendas caller: the ring goes on to an answer by 2001 (no RINGCANCELED, RINGNOANSWER or

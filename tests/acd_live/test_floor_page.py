@@ -14,7 +14,11 @@ from tests.acd_live.conftest import PASSWORD, SPY_PHONE, Api, agent_on_a_call
 from tests.conftest import REDIS_URL
 from tests.integration.conftest import eventually
 
-pytestmark = pytest.mark.browser
+# the pages' work is the same on either database (the API tests run both): SQLite here
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 class Watched:

@@ -88,6 +88,12 @@ DROPPED: dict[str, frozenset[str]] = {
 }
 
 
+def _grouped(names: list[str]) -> list[object]:
+    """Scenario names as parameters grouped by scenario: under ``--dist loadgroup`` a
+    scenario's tests run in one process and share its replay (run once, see the driver)."""
+    return [pytest.param(n, marks=pytest.mark.xdist_group(n)) for n in names]
+
+
 def _masked(messages: list[Msg], fields: frozenset[str]) -> list[Msg]:
     """DialBegin with the racing fields masked."""
     if not fields:
@@ -105,7 +111,7 @@ def _connections(scenario: ProductScenario) -> list[str]:
     return [n for n in names if n]
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name", _grouped(list(SCENARIOS)))
 async def test_twin_matches_product_trace(name: str) -> None:
     """Each channel, bridge and action of every recorded connection sees the same messages,
     fields and values in the same order as on Asterisk."""
@@ -125,7 +131,7 @@ async def test_twin_matches_product_trace(name: str) -> None:
     assert not problems, f"{len(problems)} streams differ\n" + "\n".join(problems[:6])
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name", _grouped(list(SCENARIOS)))
 async def test_twin_answers_each_product_action_with_the_same_messages(name: str) -> None:
     """Between one action and the next the twin sends the same messages as Asterisk did
     (within such a phase the interleaving of channels is Asterisk's thread race)."""
@@ -156,7 +162,7 @@ async def test_twin_answers_each_product_action_with_the_same_messages(name: str
             want_start, got_start = want_end, got_end
 
 
-@pytest.mark.parametrize("name", [n for n in SCENARIOS if load_agi(n)])
+@pytest.mark.parametrize("name", _grouped([n for n in SCENARIOS if load_agi(n)]))
 async def test_product_agi_sessions_match_trace(name: str) -> None:
     """The FastAGI environment and every answer are the ones Asterisk gave."""
     result = await replayed_product(SCENARIOS[name])

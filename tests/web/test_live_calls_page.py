@@ -8,7 +8,11 @@ import pytest
 
 from tests.web.conftest import PASSWORDS, WebServer
 
-pytestmark = pytest.mark.browser
+# the pages' work is the same on either database (the API tests run both): SQLite here
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 async def test_supervisor_signs_in_and_sees_calls(web_server: WebServer, browser: Any) -> None:

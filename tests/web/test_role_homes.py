@@ -9,7 +9,11 @@ import pytest
 
 from tests.web.conftest import PASSWORDS, WebServer
 
-pytestmark = pytest.mark.browser
+# the pages' work is the same on either database (the API tests run both): SQLite here
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
 
 
 async def _sign_in(browser: Any, url: str, role: str) -> Any:
