@@ -203,11 +203,12 @@ OPERATIONS: tuple[Operation, ...] = (
 
 def add_campaign_routes(app: web.Application, campaigns: CampaignsWeb) -> None:
     """Register the campaign endpoints (campaigns, uploads, telecobrança lists) on ``app``."""
+    from atende.web.campaign_leads_api import OPERATIONS as LEADS
     from atende.web.campaign_uploads_api import OPERATIONS as UPLOADS
     from atende.web.collection_lists_api import OPERATIONS as COLLECTION
 
     app[CAMPAIGNS] = campaigns
-    for op in (*OPERATIONS, *UPLOADS, *COLLECTION):
+    for op in (*OPERATIONS, *LEADS, *UPLOADS, *COLLECTION):
         op.route(app)
 
     async def stop_uploads(_: web.Application) -> None:
