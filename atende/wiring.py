@@ -192,7 +192,11 @@ class Engine:
                 access_log=self.settings.http_access_log,
                 spy=self.spy,
                 campaigns=CampaignsWeb(
-                    self.db, dialer=self.dialer, figures=self.dialer, erp=erp_api.port
+                    self.db,
+                    dialer=self.dialer,
+                    figures=self.dialer,
+                    erp=erp_api.port,
+                    preview=self.dialer,
                 ),
                 desk=self.desk,
                 floor=self.floor,

@@ -265,8 +265,52 @@ class PersonReached:
     priority: int
 
 
+@dataclass(frozen=True)
+class PreviewOffer:
+    """A preview campaign's lead held for one agent, who dials it (his phone first) or skips
+    it."""
+
+    campaign_id: str
+    agent: str
+    lead_id: int
+    name: str
+    number: str
+    state: str
+    customer_id: str | None
+    caller_id: str  # the number the customer will see
+
+
+class PreviewLeads(Protocol):
+    """Preview campaigns as the agent's desktop uses them (the dialer runtime implements it)."""
+
+    def preview_offer(self, agent_id: str) -> PreviewOffer | None:
+        """The lead held for the agent, else the next one for him (None: none now)."""
+        ...
+
+    def preview_skip(self, agent_id: str, lead_id: int) -> None:
+        """Pass over the offered lead (``no_preview_lead`` when it is not his)."""
+        ...
+
+    async def preview_dial(self, agent_id: str, lead_id: int) -> str:
+        """Dial the offered lead, his phone first; the attempt's id."""
+        ...
+
+
 class AgentHandoff(Protocol):
     """The ACD as the dialer uses it (``campaigns.dialer.acd_handoff`` adapts ``InboundAcd``)."""
+
+    def agent_serves(self, agent_id: str, queue: str) -> bool:
+        """Whether the agent is logged in with the queue's skills and available (preview
+        offers go to him)."""
+        ...
+
+    async def agent_dial(
+        self, agent_id: str, number: str, customer_id: str | None, variables: Mapping[str, str]
+    ) -> str:
+        """Ring the agent's phone; his answer dials ``number`` (the ACD's click-to-call, with
+        the campaign's ``variables``); the Originate's ActionID. The ACD's refusals
+        (``agent_busy``...) are raised as they are."""
+        ...
 
     def queue_agents(self, queue: str) -> QueueAgentsView:
         """Agents able to take the queue's calls now."""

@@ -206,9 +206,10 @@ def add_campaign_routes(app: web.Application, campaigns: CampaignsWeb) -> None:
     from atende.web.campaign_leads_api import OPERATIONS as LEADS
     from atende.web.campaign_uploads_api import OPERATIONS as UPLOADS
     from atende.web.collection_lists_api import OPERATIONS as COLLECTION
+    from atende.web.preview_api import OPERATIONS as PREVIEW
 
     app[CAMPAIGNS] = campaigns
-    for op in (*OPERATIONS, *LEADS, *UPLOADS, *COLLECTION):
+    for op in (*OPERATIONS, *LEADS, *UPLOADS, *COLLECTION, *PREVIEW):
         op.route(app)
 
     async def stop_uploads(_: web.Application) -> None:

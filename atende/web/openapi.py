@@ -19,6 +19,7 @@ from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
 from atende.web.openapi_ops import Operation, document, operation_of
+from atende.web.preview_api import OPERATIONS as PREVIEW_OPERATIONS
 from atende.web.security import allow
 
 WITH_DOCS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -48,7 +49,7 @@ def core_operations() -> list[Operation]:
 
 TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
           *CAMPAIGN_OPERATIONS, *LEAD_OPERATIONS, *UPLOAD_OPERATIONS,
-          *COLLECTION_OPERATIONS)  # fmt: skip
+          *COLLECTION_OPERATIONS, *PREVIEW_OPERATIONS)  # fmt: skip
 
 
 def document_all() -> dict[str, Any]:

@@ -32,12 +32,13 @@ from campaigns.dialer.originate import (
 from campaigns.dialer.plan import DialingPlan
 from campaigns.domain.anatel import ShortCallCounter
 from campaigns.domain.errors import CampaignError
-from campaigns.port import AgentHandoff, CampaignFigures, PersonReached
+from campaigns.port import AgentHandoff, CampaignFigures, PersonReached, PreviewOffer
 from telephony.calls.changes import (
     AmdResult,
     CallBridged,
     CallEnded,
     ChannelHungUp,
+    DialEnded,
     OriginateResult,
 )
 from telephony.link import AsteriskLink
@@ -124,6 +125,12 @@ class Dialer:
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._lock = asyncio.Lock()
+        # preview: the lead held for each agent, the call each agent is placing (attempt),
+        # the leads each agent skipped per campaign, the click-to-call ActionIDs
+        self._offers: dict[str, PreviewOffer] = {}
+        self._placing: dict[str, str] = {}
+        self._skipped: dict[tuple[str, str], set[int]] = {}
+        self._preview_actions: dict[str, tuple[str, PreviewOffer]] = {}
 
     # ------------------------------------------------------------------ life cycle
     async def open(self) -> None:
@@ -163,20 +170,17 @@ class Dialer:
                 return
             plan = await self.plans.plan(campaign_id)
             plan.presented_number  # noqa: B018 (raises caller_id_not_0303)
-            if plan.mode == "preview":
-                raise CampaignError(
-                    "preview_not_dialled", "agents dial preview campaigns themselves"
-                )
             leads = await self.store.leads(plan)
             core = DialerCore(plan, leads, self._now(), short_calls=self.short_calls)
             self.runs[campaign_id] = _Run(core)
             log.info("dialer_campaign_started", campaign=campaign_id, leads=len(leads))
 
     async def pause(self, campaign_id: int | str) -> None:
-        """No new calls; calls in progress go on."""
+        """No new calls (no preview lead offered); calls in progress go on."""
         run = self.runs.get(str(campaign_id))
         if run is not None:  # a campaign the dialer does not run has nothing to pause
             run.core.pause()
+            self._withdraw_offers(str(campaign_id))
         log.info("dialer_campaign_paused", campaign=str(campaign_id), running=run is not None)
 
     async def stop(self, campaign_id: int | str) -> None:
@@ -184,6 +188,7 @@ class Dialer:
         run = self.runs.get(str(campaign_id))
         if run is not None:
             run.core.stop()
+            self._withdraw_offers(str(campaign_id))
         log.info("dialer_campaign_stopped", campaign=str(campaign_id), running=run is not None)
 
     # ------------------------------------------------------------------ DialerFigures
@@ -200,6 +205,124 @@ class Dialer:
     def all_figures(self) -> list[CampaignFigures]:
         """Every campaign run since the start."""
         return [f for c in sorted(self.runs) if (f := self.figures(c)) is not None]
+
+    # ------------------------------------------------------------------ preview
+    def preview_offer(self, agent_id: str) -> PreviewOffer | None:
+        """The lead held for the agent, else the next one of a running preview campaign of a
+        queue he serves (held for him from now on); None when there is none, or while he
+        places a call or is not available."""
+        held = self._offers.get(agent_id)
+        if held is not None:
+            return held
+        if agent_id in self._placing:
+            return None
+        now = self._now()
+        for campaign_id, run in sorted(self.runs.items()):
+            core = run.core
+            if core.plan.mode != "preview" or core.status != "running":
+                continue
+            if not self.handoff.agent_serves(agent_id, core.plan.queue):
+                continue
+            taken = core.offer(now, self._skipped.get((campaign_id, agent_id), ()))
+            if taken is None:
+                continue
+            lead, number = taken
+            offer = PreviewOffer(
+                campaign_id=campaign_id,
+                agent=agent_id,
+                lead_id=lead.lead_id,
+                name=lead.name,
+                number=number,
+                state=lead.state,
+                customer_id=lead.customer_id or None,
+                caller_id=core.plan.presented_number,
+            )
+            self._offers[agent_id] = offer
+            log.info("dialer_preview_offered", campaign=campaign_id, agent=agent_id,
+                     lead=lead.lead_id)  # fmt: skip
+            return offer
+        return None
+
+    def _held(self, agent_id: str, lead_id: int) -> tuple[PreviewOffer, _Run]:
+        offer = self._offers.get(agent_id)
+        run = self.runs.get(offer.campaign_id) if offer is not None else None
+        if offer is None or run is None or offer.lead_id != lead_id:
+            raise CampaignError("no_preview_lead", f"lead {lead_id} is not offered to you")
+        return offer, run
+
+    def preview_skip(self, agent_id: str, lead_id: int) -> None:
+        """The agent passes over the lead he was offered: back in line for the others, not
+        offered to him again in this run; ``no_preview_lead`` when it is not his."""
+        offer, run = self._held(agent_id, lead_id)
+        del self._offers[agent_id]
+        run.core.release(lead_id)
+        self._skipped.setdefault((offer.campaign_id, agent_id), set()).add(lead_id)
+        log.info("dialer_preview_skipped", campaign=offer.campaign_id, agent=agent_id,
+                 lead=lead_id)  # fmt: skip
+
+    async def preview_dial(self, agent_id: str, lead_id: int) -> str:
+        """The agent dials the lead he was offered: his phone rings, his answer dials the
+        lead with the campaign's caller id (the ACD's click-to-call); the attempt's id. The
+        ACD's refusals (``agent_busy``...) are raised and the lead stays his."""
+        offer, run = self._held(agent_id, lead_id)
+        core = run.core
+        attempt = core.agent_dialled(lead_id, offer.number, agent_id, self._now())
+        self._attempts[attempt] = offer.campaign_id
+        self._placing[agent_id] = attempt
+        del self._offers[agent_id]
+        variables = {
+            "CAMPAIGN_ID": offer.campaign_id,
+            "LEAD_ID": str(lead_id),
+            "CAMPAIGN_CALLERID": offer.caller_id,
+        }
+        try:
+            action_id = await self.handoff.agent_dial(
+                agent_id, offer.number, offer.customer_id, variables
+            )
+        except BaseException:
+            self._offers[agent_id] = offer
+            self._placing.pop(agent_id, None)
+            self._attempts.pop(attempt, None)
+            core.agent_not_reached(attempt)
+            raise
+        self._preview_actions[action_id] = (attempt, offer)
+        log.info("dialer_preview_dialled", campaign=offer.campaign_id, agent=agent_id,
+                 lead=lead_id, attempt=attempt)  # fmt: skip
+        return attempt
+
+    def _agent_answered(self, record: OriginateResult) -> None:
+        attempt, offer = self._preview_actions.pop(record.action_id)
+        run = self.runs.get(offer.campaign_id)
+        if run is None:
+            return
+        if record.success and record.linkedid:
+            run.calls[attempt] = record.linkedid
+            self._by_call[record.linkedid] = attempt
+            return
+        # his phone did not answer: no attempt; the lead is his to dial or skip again
+        self._attempts.pop(attempt, None)
+        self._placing.pop(offer.agent, None)
+        if run.core.agent_not_reached(attempt) is not None:
+            self._offers[offer.agent] = offer
+        log.info("dialer_preview_agent_missed", agent=offer.agent, lead=offer.lead_id)
+
+    def _customer_dial_ended(
+        self, run: _Run, attempt: str, record: DialEnded, now: datetime
+    ) -> None:
+        call = run.core.attempts.get(attempt)
+        if call is None or not call.agent or not record.source:
+            return  # a dialer call's agent leg; the Originate of the agent's phone
+        outcome = run.core.customer_dial_ended(attempt, record.status, now)
+        if outcome is not None:
+            self._finished(run, attempt, outcome)
+
+    def _withdraw_offers(self, campaign_id: str) -> None:
+        run = self.runs.get(campaign_id)
+        for agent, offer in list(self._offers.items()):
+            if offer.campaign_id == campaign_id:
+                del self._offers[agent]
+                if run is not None:
+                    run.core.release(offer.lead_id)
 
     # ------------------------------------------------------------------ the task
     async def _loop(self) -> None:
@@ -246,6 +369,8 @@ class Dialer:
                     self._amd(found[0], found[1], record, now)
             elif found is None:
                 continue
+            elif isinstance(record, DialEnded):
+                self._customer_dial_ended(found[0], found[1], record, now)
             elif isinstance(record, CallBridged):
                 found[0].core.connected(found[1], now)
             elif isinstance(record, ChannelHungUp):
@@ -254,6 +379,9 @@ class Dialer:
                 self._ended(found[0], found[1], now)
 
     def _originated(self, record: OriginateResult, now: datetime) -> None:
+        if record.action_id in self._preview_actions:
+            self._agent_answered(record)
+            return
         if not record.action_id.startswith(ACTION_PREFIX):
             return
         attempt = record.action_id.removeprefix(ACTION_PREFIX)
@@ -312,6 +440,9 @@ class Dialer:
 
     def _finished(self, run: _Run, attempt: str, outcome: Outcome | None) -> None:
         self._attempts.pop(attempt, None)
+        for agent, placing in list(self._placing.items()):
+            if placing == attempt:
+                del self._placing[agent]
         run.cancelled.discard(attempt)
         linkedid = run.calls.pop(attempt, None)
         if linkedid is not None:
