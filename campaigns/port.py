@@ -266,6 +266,20 @@ class PersonReached:
 
 
 @dataclass(frozen=True)
+class ScheduledCallback:
+    """A callback to place at ``due_at``: for ``agent``, or anyone (``agent`` None)."""
+
+    id: int
+    number: str
+    due_at: datetime
+    agent: str | None
+    campaign_id: str
+    lead_id: int | None
+    name: str
+    note: str
+
+
+@dataclass(frozen=True)
 class PreviewOffer:
     """A preview campaign's lead held for one agent, who dials it (his phone first) or skips
     it."""
@@ -277,7 +291,10 @@ class PreviewOffer:
     number: str
     state: str
     customer_id: str | None
-    caller_id: str  # the number the customer will see
+    caller_id: str  # the number the customer will see ("" : the site's)
+    callback_id: int | None = None  # a scheduled callback (lead_id 0 when it has no lead)
+    due_at: datetime | None = None
+    note: str = ""
 
 
 class PreviewLeads(Protocol):
@@ -287,12 +304,31 @@ class PreviewLeads(Protocol):
         """The lead held for the agent, else the next one for him (None: none now)."""
         ...
 
-    def preview_skip(self, agent_id: str, lead_id: int) -> None:
-        """Pass over the offered lead (``no_preview_lead`` when it is not his)."""
+    async def preview_skip(self, agent_id: str, lead_id: int, callback_id: int | None) -> None:
+        """Pass over the offered lead or callback (``no_preview_lead`` when it is not his)."""
         ...
 
-    async def preview_dial(self, agent_id: str, lead_id: int) -> str:
-        """Dial the offered lead, his phone first; the attempt's id."""
+    async def preview_dial(self, agent_id: str, lead_id: int, callback_id: int | None) -> str:
+        """Dial the offered lead or callback, his phone first; the attempt's id ("" for a
+        callback of no campaign lead)."""
+        ...
+
+    async def schedule_callback(
+        self,
+        agent_id: str,
+        call_id: str | None,
+        at: datetime,
+        anyone: bool,
+        note: str,
+        known: PreviewOffer | None = None,
+    ) -> ScheduledCallback:
+        """A callback of the agent's call (a dialer call ``call_id``, else his last preview
+        lead; ``known``: another call's number) at ``at``, for him or anyone (``no_call``,
+        ``callback_in_past``)."""
+        ...
+
+    def callbacks_of(self, agent_id: str) -> list[ScheduledCallback]:
+        """Callbacks still to place that the agent may get: his and anyone's."""
         ...
 
 
@@ -302,6 +338,10 @@ class AgentHandoff(Protocol):
     def agent_serves(self, agent_id: str, queue: str) -> bool:
         """Whether the agent is logged in with the queue's skills and available (preview
         offers go to him)."""
+        ...
+
+    def agent_free(self, agent_id: str) -> bool:
+        """Whether the agent is logged in, available and on no call (callbacks go to him)."""
         ...
 
     async def agent_dial(

@@ -29,7 +29,7 @@ log = structlog.get_logger("atende.campaigns")
 NOT_FOUND = frozenset({"campaign_not_found", "list_not_found", "upload_unknown"})
 CONFLICT = frozenset(
     {"campaign_exists", "illegal_transition", "campaign_running", "campaign_stopped", "no_lists",
-     "no_preview_lead"}
+     "no_preview_lead", "no_call"}
 )  # fmt: skip
 UNAVAILABLE = frozenset({"erp_unavailable", "dialer_unavailable"})
 

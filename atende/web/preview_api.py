@@ -1,7 +1,9 @@
-"""``/api/agent/preview``: preview campaigns on the agent's desktop. The signed-in agent is
-offered the next lead of a running preview campaign of a queue he serves (while he is
-available), with the customer's view when the lead is a known customer; he dials it (his
-phone rings first, then the lead with the campaign's caller id) or skips it.
+"""``/api/agent/preview`` and ``/api/agent/callbacks``: preview campaigns and scheduled
+callbacks on the agent's desktop. The signed-in agent is offered (while he is available) a
+callback now due for him or anyone, else the next lead of a running preview campaign of a
+queue he serves, with the customer's view when the lead is a known customer; he dials it (his
+phone rings first, then the lead with the campaign's caller id) or skips it. From a call he
+schedules a callback at a date and time, for himself or anyone.
 
 Role ``agent`` only; an agent sees and dials only the lead held for him (409
 ``no_preview_lead`` otherwise). The ACD's refusals of the call keep their codes
@@ -11,10 +13,12 @@ Role ``agent`` only; an agent sees and dials only the lead held for him (409
 from __future__ import annotations
 
 import functools
+from datetime import datetime
+from typing import TypeVar
 
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from acd.domain import AcdError
 from atende.auth import Role
@@ -24,11 +28,12 @@ from atende.web.campaign_support import campaign_errors, ctx
 from atende.web.errors import ApiError, acd_error, invalid_request
 from atende.web.openapi_ops import Operation
 from atende.web.security import Handler, allow
-from campaigns.port import PreviewLeads, PreviewOffer
+from campaigns.port import PreviewLeads, PreviewOffer, ScheduledCallback
 from crm_sync.domain.view import CustomerView
 
 log = structlog.get_logger("atende.web")
 TAGS = ("agent preview",)
+M = TypeVar("M", bound=BaseModel)
 
 
 class PreviewLeadOut(BaseModel):
@@ -41,6 +46,9 @@ class PreviewLeadOut(BaseModel):
     state: str
     customer_id: str | None
     caller_id: str
+    callback_id: int | None = None
+    due_at: datetime | None = None
+    note: str = ""
 
 
 class PreviewOut(BaseModel):
@@ -51,10 +59,40 @@ class PreviewOut(BaseModel):
 
 
 class PreviewLeadIn(BaseModel):
-    """The lead the agent acts on (the one offered to him)."""
+    """The lead or the callback the agent acts on (the one offered to him)."""
 
     model_config = ConfigDict(extra="forbid")
-    lead_id: int = Field(ge=1)
+    lead_id: int = Field(default=0, ge=0)
+    callback_id: int | None = Field(default=None, ge=1)
+
+
+class CallbackIn(BaseModel):
+    """A callback of the agent's call: when (with its time zone), for him or anyone."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: AwareDatetime
+    anyone: bool = False
+    note: str = Field(default="", max_length=512)
+    call_id: str | None = Field(default=None, max_length=128)
+
+
+class CallbackOut(BaseModel):
+    """A scheduled callback."""
+
+    id: int
+    number: str
+    due_at: datetime
+    agent: str | None
+    campaign_id: str
+    lead_id: int | None
+    name: str
+    note: str
+
+
+class CallbacksOut(BaseModel):
+    """The callbacks still to place that the agent may get (his and anyone's)."""
+
+    callbacks: list[CallbackOut]
 
 
 class PreviewDialled(BaseModel):
@@ -84,13 +122,13 @@ def preview_errors(handler: Handler) -> Handler:
     return call
 
 
-async def _lead_in(request: web.Request) -> int:
+async def _read(request: web.Request, model: type[M]) -> M:
     try:
         raw = await request.json()
     except ValueError:
         raise ApiError(400, "invalid_json", "request body is not JSON") from None
     try:
-        return PreviewLeadIn.model_validate(raw).lead_id
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise invalid_request(exc) from None
 
@@ -125,7 +163,8 @@ async def get_preview(request: web.Request) -> web.Response:
     lead = PreviewLeadOut(
         campaign_id=offer.campaign_id, lead_id=offer.lead_id, name=offer.name,
         number=offer.number, state=offer.state, customer_id=offer.customer_id,
-        caller_id=offer.caller_id,
+        caller_id=offer.caller_id, callback_id=offer.callback_id, due_at=offer.due_at,
+        note=offer.note,
     )  # fmt: skip
     out = PreviewOut(lead=lead, view=await _view(request, agent, offer))
     return web.json_response(out.model_dump(mode="json"))
@@ -137,9 +176,9 @@ async def get_preview(request: web.Request) -> web.Response:
 async def post_dial(request: web.Request) -> web.Response:
     """POST /api/agent/preview/dial: dial the offered lead; the agent's phone rings first,
     his answer dials the lead with the campaign's caller id."""
-    lead_id = await _lead_in(request)
+    body = await _read(request, PreviewLeadIn)
     agent = await signed_in_agent(request)
-    attempt = await _preview(request).preview_dial(agent, lead_id)
+    attempt = await _preview(request).preview_dial(agent, body.lead_id, body.callback_id)
     return web.json_response(PreviewDialled(attempt=attempt).model_dump(mode="json"), status=202)
 
 
@@ -148,11 +187,51 @@ async def post_dial(request: web.Request) -> web.Response:
 async def post_skip(request: web.Request) -> web.StreamResponse:
     """POST /api/agent/preview/skip: pass over the offered lead (others may get it); the
     answer is the next lead, if any."""
-    lead_id = await _lead_in(request)
+    body = await _read(request, PreviewLeadIn)
     agent = await signed_in_agent(request)
-    preview = _preview(request)
-    preview.preview_skip(agent, lead_id)
+    await _preview(request).preview_skip(agent, body.lead_id, body.callback_id)
     return await get_preview(request)
+
+
+def _known_call(request: web.Request, agent: str, call_id: str | None) -> PreviewOffer | None:
+    """One of the agent's calls the desk knows (an inbound call): its number and customer."""
+    desk = request.app.get(DESK)
+    call = desk.calls.get(call_id) if desk is not None and call_id else None
+    if call is None or call.agent != agent or not call.caller:
+        return None
+    return PreviewOffer("", agent, 0, "", call.caller, "", call.customer(), "")
+
+
+def _callback_out(c: ScheduledCallback) -> CallbackOut:
+    return CallbackOut(
+        id=c.id, number=c.number, due_at=c.due_at, agent=c.agent, campaign_id=c.campaign_id,
+        lead_id=c.lead_id, name=c.name, note=c.note,
+    )  # fmt: skip
+
+
+@allow(Role.AGENT)
+@campaign_errors
+async def post_callback(request: web.Request) -> web.Response:
+    """POST /api/agent/callbacks: schedule a callback of the agent's call (``call_id``, else
+    his last preview lead) at ``at``, for him or ``anyone``; offered on the desk once due."""
+    body = await _read(request, CallbackIn)
+    agent = await signed_in_agent(request)
+    known = _known_call(request, agent, body.call_id)
+    made = await _preview(request).schedule_callback(
+        agent, body.call_id, body.at, body.anyone, body.note, known
+    )
+    return web.json_response(_callback_out(made).model_dump(mode="json"), status=201)
+
+
+@allow(Role.AGENT)
+@campaign_errors
+async def get_callbacks(request: web.Request) -> web.Response:
+    """GET /api/agent/callbacks: the callbacks still to place that the agent may get (his
+    and anyone's), earliest first."""
+    agent = await signed_in_agent(request)
+    found = _preview(request).callbacks_of(agent)
+    out = CallbacksOut(callbacks=[_callback_out(c) for c in found])
+    return web.json_response(out.model_dump(mode="json"))
 
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -163,6 +242,11 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "POST", "/api/agent/preview/skip", post_skip, body=PreviewLeadIn, response=PreviewOut,
+        refusals=(409, 503), tags=TAGS,
+    ),
+    Operation("GET", "/api/agent/callbacks", get_callbacks, response=CallbacksOut, tags=TAGS),
+    Operation(
+        "POST", "/api/agent/callbacks", post_callback, 201, CallbackIn, CallbackOut,
         refusals=(409, 503), tags=TAGS,
     ),
 )  # fmt: skip

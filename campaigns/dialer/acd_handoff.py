@@ -41,7 +41,11 @@ class AcdHandoff:
 
     def agent_serves(self, agent_id: str, queue: str) -> bool:
         """Logged in with the queue's skills, available and not placing a call."""
-        if not self.acd.agent_serves(agent_id, queue):
+        return self.acd.agent_serves(agent_id, queue) and self.agent_free(agent_id)
+
+    def agent_free(self, agent_id: str) -> bool:
+        """Logged in, available and on no call."""
+        if agent_id not in self.acd.agents or agent_id not in self.acd.router.agents:
             return False
         view = self.acd.router.agent(agent_id)
         return view.state is AgentState.AVAILABLE and self.acd.current_call(agent_id) is None

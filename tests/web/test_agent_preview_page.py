@@ -1,8 +1,9 @@
-"""Preview campaigns on the agent's desk in a real headless Chromium, against the engine on the
-Asterisk twin: the campaign manager starts a preview campaign; the agent, available, is offered
-its leads one at a time, skips one, sees the next with its customer's view and dials it: his
-phone rings first, then the lead, who sees the campaign's caller id; the call ends and the lead
-is ``done`` in the campaign's lead list."""
+"""Preview campaigns and scheduled callbacks on the agent's desk in a real headless Chromium,
+against the engine on the Asterisk twin: the campaign manager starts a preview campaign; the
+agent, available, is offered its leads one at a time, skips one, sees the next with its
+customer's view and dials it: his phone rings first, then the lead, who sees the campaign's
+caller id; in the call he schedules a callback; the call ends and the lead is ``done`` in the
+campaign's lead list; once due the callback is offered to him and he dials it."""
 
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"}
         async with self.http.request(method, self.base + path, json=body, headers=headers) as r:
             return r.status, await r.json()
+
+
+#: a time (epoch ms) as the value of a datetime-local input in the browser's zone
+LOCAL_MINUTE = """(ms) => {
+  const d = new Date(ms); const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`
+    + `T${p(d.getHours())}:${p(d.getMinutes())}`; }"""
 
 
 def opening_clock() -> Callable[[], float]:
@@ -157,6 +165,15 @@ async def test_an_agent_in_preview_mode_dials_a_lead(stack: Stack, browser: Any)
     presented = {c.caller_id_num for c in stack.twin.channels() if c.name.startswith("Local/55")}
     assert "030312345678" in presented
     await page.locator("#call-panel[data-direction=outbound]").wait_for(timeout=30000)
+    # in the call: a callback in two minutes (dialer time), for him
+    dialer = stack.engine.dialer
+    assert dialer is not None
+    due = dialer.clock() + 120
+    local = await page.evaluate(LOCAL_MINUTE, (due // 60 + 1) * 60 * 1000)
+    await page.fill("#callback-form input[name=at]", local)
+    await page.fill("#callback-form input[name=note]", "Quer falar com o gerente")
+    await page.click("#callback-form button[type=submit]")
+    await page.locator("#callback-status", has_text="Retorno agendado").wait_for(timeout=10000)
     assert stack.twin.hangup(agent.name)  # the agent puts the phone down
 
     for _ in range(300):
@@ -165,3 +182,36 @@ async def test_an_agent_in_preview_mode_dials_a_lead(stack: Stack, browser: Any)
         await asyncio.sleep(0.1)
     assert await _lead_status(stack, cid, "Cafe Central") == ("done", "reached")
     assert await _lead_status(stack, cid, "Bia Souza") == ("new", "new")
+
+    status, body = await stack.call("GET", "/api/agent/callbacks", "agent")
+    assert status == 200 and len(body["callbacks"]) == 1
+    callback = body["callbacks"][0]
+    assert (callback["agent"], callback["number"], callback["lead_id"] is not None) == (
+        "2001", "+55" + CAFE, True,
+    )  # fmt: skip
+    await asyncio.sleep(3)  # not due yet: the desk offers nothing (Bia was skipped)
+    assert await page.locator("#preview-panel").is_hidden()
+    ahead = dialer.clock
+    dialer.clock = lambda: ahead() + 600  # ten minutes later
+    offer = page.locator(f"#preview-panel[data-callback='{callback['id']}']:not([hidden])")
+    await offer.wait_for(timeout=15000)
+    assert "Quer falar com o gerente" in await page.locator("#preview-lead").inner_text()
+    assert "Retorno agendado" in await page.locator("#preview-title").inner_text()
+    await page.click("#btn-preview-dial")
+    await page.locator("#state-status", has_text="Ligando").wait_for(timeout=10000)
+    for _ in range(300):
+        if lead_leg() is not None and lead_leg().bridge:
+            break
+        await asyncio.sleep(0.1)
+    assert lead_leg() is not None and lead_leg().bridge, "the callback did not reach the lead"
+    agent = next(c for c in stack.twin.channels() if c.name.startswith("Local/2001@agents"))
+    assert stack.twin.hangup(agent.name)
+    for _ in range(300):
+        status, body = await stack.call("GET", f"/api/campaigns/{cid}/leads", "gestor")
+        cafe_lead = next(x for x in body["leads"] if x["name"] == "Cafe Central")
+        if cafe_lead["attempts"] == {"human": 2}:
+            break
+        await asyncio.sleep(0.1)
+    assert cafe_lead["attempts"] == {"human": 2}
+    status, body = await stack.call("GET", "/api/agent/callbacks", "agent")
+    assert body["callbacks"] == []  # placed
