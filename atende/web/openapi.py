@@ -11,6 +11,7 @@ from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
 from atende.web.agent_api import OPERATIONS as AGENT_OPERATIONS
 from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
+from atende.web.campaign_figures_stream import OPERATIONS as STREAM_OPERATIONS
 from atende.web.campaign_leads_api import OPERATIONS as LEAD_OPERATIONS
 from atende.web.campaign_uploads_api import OPERATIONS as UPLOAD_OPERATIONS
 from atende.web.campaigns_api import OPERATIONS as CAMPAIGN_OPERATIONS
@@ -48,7 +49,7 @@ def core_operations() -> list[Operation]:
 
 
 TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
-          *CAMPAIGN_OPERATIONS, *LEAD_OPERATIONS, *UPLOAD_OPERATIONS,
+          *CAMPAIGN_OPERATIONS, *LEAD_OPERATIONS, *STREAM_OPERATIONS, *UPLOAD_OPERATIONS,
           *COLLECTION_OPERATIONS, *PREVIEW_OPERATIONS)  # fmt: skip
 
 
