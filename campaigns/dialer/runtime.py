@@ -55,6 +55,8 @@ log = structlog.get_logger("campaigns.dialer")
 
 EARLY_KEPT = 1000
 RECENT_KEPT = 5000
+OFFER_UNWATCHED = 60.0
+"""Seconds an offer stays held once its agent's desk stopped asking (the page was closed)."""
 
 
 def _scheduled(c: Callback) -> ScheduledCallback:
@@ -151,6 +153,7 @@ class Dialer:
         self._callbacks: dict[int, Callback] = {}
         self._recent: OrderedDict[str, PreviewOffer] = OrderedDict()  # linkedid -> lead
         self._last_lead: dict[str, PreviewOffer] = {}  # agent -> last lead he dialled
+        self._asked: dict[str, float] = {}  # agent -> when his desk last asked (monotonic)
 
     # ------------------------------------------------------------------ life cycle
     async def open(self) -> None:
@@ -233,6 +236,7 @@ class Dialer:
         """The lead held for the agent, else (while he is available) a callback due for him or
         anyone, else the next lead of a running preview campaign of a queue he serves (held
         for him from now on); None when there is none."""
+        self._asked[agent_id] = time.monotonic()
         held = self._offers.get(agent_id)
         if held is not None:
             return held
@@ -582,8 +586,22 @@ class Dialer:
             short_call=outcome.short_call,
         )
 
+    def _release_unwatched(self) -> None:
+        """Offers whose agent's desk stopped asking (closed) go back in line."""
+        now = time.monotonic()
+        for agent, offer in list(self._offers.items()):
+            if now - self._asked.get(agent, now) < OFFER_UNWATCHED:
+                continue
+            del self._offers[agent]
+            run = self.runs.get(offer.campaign_id)
+            if offer.callback_id is None and run is not None:
+                run.core.release(offer.lead_id)
+            log.info("dialer_preview_unwatched", agent=agent, lead=offer.lead_id,
+                     callback=offer.callback_id)  # fmt: skip
+
     async def _tick(self) -> None:
         now = self._now()
+        self._release_unwatched()
         in_use = sum(len(run.core.attempts) for run in self.runs.values())
         for campaign_id, run in list(self.runs.items()):
             await self._abandon_due(run, now)
