@@ -212,11 +212,14 @@ def _callback_out(c: ScheduledCallback) -> CallbackOut:
 @allow(Role.AGENT)
 @campaign_errors
 async def post_callback(request: web.Request) -> web.Response:
-    """POST /api/agent/callbacks: schedule a callback of the agent's call (``call_id``, else
-    his last preview lead) at ``at``, for him or ``anyone``; offered on the desk once due."""
+    """POST /api/agent/callbacks: schedule a callback of the agent's call (``call_id``, one of
+    his calls, else his last preview lead) at ``at``, for him or ``anyone``; offered on the
+    desk once due."""
     body = await _read(request, CallbackIn)
     agent = await signed_in_agent(request)
     known = _known_call(request, agent, body.call_id)
+    if body.call_id is not None and known is None:
+        raise ApiError(409, "no_call", "that call is not one of yours")
     made = await _preview(request).schedule_callback(
         agent, body.call_id, body.at, body.anyone, body.note, known
     )

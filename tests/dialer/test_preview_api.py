@@ -23,10 +23,11 @@ async def test_agents_share_a_preview_campaign_and_a_callback_for_anyone(
 ) -> None:
     """Ana gets the first lead, Bob the second; Bob may not dial Ana's (409
     ``no_preview_lead``); Ana dials hers, the line is busy: the lead is ``retry``
-    (``retry_busy``). A callback in the past is refused (``callback_in_past``); one in a
-    minute for anyone (Ana's last lead) is listed for both; Bob skips his lead and gets the
-    next one; he skips it too and, the minute passed, gets the callback, which he dials. The
-    campaign manager may not use the agent's endpoints."""
+    (``retry_busy``). A callback of a call that is not hers is refused (``no_call``), one in
+    the past too (``callback_in_past``); one in a minute for anyone (Ana's last lead) is
+    listed for both; Bob skips his lead and gets the next one; he skips it too and, the
+    minute passed, gets the callback, which he dials. The campaign manager may not use the
+    agent's endpoints."""
     rows = [[f"Cliente {n}", phone(n), "SP"] for n in range(3)]
     assert await upload_leads(database_url, "prev", rows, tmp_path) == 3
     async with running_dialer(database_url, None, agents=2, talk_time=4.0) as stack:
@@ -90,6 +91,9 @@ async def test_agents_share_a_preview_campaign_and_a_callback_for_anyone(
 
             dialer = stack.dialer
             now = dialer.clock()
+            not_hers = {"at": _iso(now + 60), "call_id": "dialer-1-1-1"}
+            status, body = await call("ana", "POST", "/api/agent/callbacks", not_hers)
+            assert (status, body["error"]["code"]) == (409, "no_call")
             past = {"at": _iso(now - 60)}
             status, body = await call("ana", "POST", "/api/agent/callbacks", past)
             assert (status, body["error"]["code"]) == (422, "callback_in_past")
