@@ -15,8 +15,8 @@ import aiohttp
 from campaigns.dialer.core import Agents
 from campaigns.dialer.sql import SqlDialerStore
 from tests.campaigns.web import campaign_server
+from tests.dialer.leads_world import campaign_with_leads, stored_dialler
 from tests.dialer.stack import OPENING
-from tests.dialer.test_lead_status import _campaign_with_leads, _dialler
 
 STREAM = {"Accept": "text/event-stream"}
 
@@ -36,7 +36,7 @@ async def test_figures_come_at_once_and_on_change(database_url: str) -> None:
     """The stream's first event says four leads to dial; once the dialer finishes one (an
     agent reached it) the next event says three, with one ``done``."""
     async with campaign_server(database_url) as client:
-        cid = await _campaign_with_leads(client)
+        cid = await campaign_with_leads(client)
         headers = {"Authorization": f"Bearer {client.tokens['campaign_manager']}", **STREAM}
         url = f"{client.base}/api/campaigns/{cid}/figures/events"
         async with client.http.get(url, headers=headers) as response:
@@ -46,7 +46,7 @@ async def test_figures_come_at_once_and_on_change(database_url: str) -> None:
             first = await anext(events)
             assert (first["remaining_leads"], first["source"]) == (4, "stored")
 
-            core = await _dialler(client, cid)
+            core = await stored_dialler(client, cid)
             attempt = core.tick(OPENING, Agents(free=1)).dial[0].attempt_id
             core.answered(attempt, OPENING)
             core.amd(attempt, "HUMAN", "HUMAN-800-800", OPENING)
@@ -64,7 +64,7 @@ async def test_a_plain_get_reads_once_and_refusals(database_url: str) -> None:
     """Without ``Accept: text/event-stream`` the figures come once as JSON; an unknown
     campaign is 404 ``campaign_not_found``; an agent is refused (403)."""
     async with campaign_server(database_url) as client:
-        cid = await _campaign_with_leads(client)
+        cid = await campaign_with_leads(client)
         status, body = await client.call("GET", f"/api/campaigns/{cid}/figures/events")
         assert (status, body["remaining_leads"]) == (200, 4)
         status, body = await client.call("GET", "/api/campaigns/999/figures/events")

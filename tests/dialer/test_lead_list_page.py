@@ -16,8 +16,8 @@ from atende.db import upgrade
 from campaigns.dialer.core import Agents
 from campaigns.dialer.sql import SqlDialerStore
 from tests.campaigns.web import PASSWORD, campaign_server
+from tests.dialer.leads_world import campaign_with_leads, stored_dialler
 from tests.dialer.stack import OPENING
-from tests.dialer.test_lead_status import _campaign_with_leads, _dialler
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,8 @@ async def test_manager_sees_each_leads_status(tmp_path: Path, browser: Any) -> N
     url = f"sqlite+aiosqlite:///{tmp_path / 'leads.db'}"
     await asyncio.to_thread(upgrade, url)
     async with campaign_server(url) as server:
-        cid = await _campaign_with_leads(server)
-        core = await _dialler(server, cid)
+        cid = await campaign_with_leads(server)
+        core = await stored_dialler(server, cid)
         store = SqlDialerStore(server.engine)
         attempts = {d.lead_id: d.attempt_id for d in core.tick(OPENING, Agents(free=3)).dial}
         first, second, third = sorted(attempts)

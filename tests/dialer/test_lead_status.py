@@ -11,16 +11,12 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from campaigns.dialer.core import Agents, DialerCore
-from campaigns.dialer.plan import StoredPlans
+from campaigns.dialer.core import Agents
 from campaigns.dialer.sql import SqlDialerStore
-from campaigns.sql.campaign_store import SqlCampaignStore
 from campaigns.sql.tables import leads
 from tests.campaigns.web import Client, campaign_server
-from tests.dialer.stack import OPENING, phone
-
-CAMPAIGN = {"name": "Ativo Dez", "kind": "televendas", "queue": "ativo",
-            "caller_id": "0303 1234 5678"}  # fmt: skip
+from tests.dialer.leads_world import campaign_with_leads, stored_dialler
+from tests.dialer.stack import OPENING
 
 
 @pytest.fixture
@@ -28,27 +24,6 @@ async def client(database_url: str) -> AsyncIterator[Client]:
     """The web app with the campaign endpoints (no dialer: figures come from storage)."""
     async with campaign_server(database_url) as c:
         yield c
-
-
-async def _campaign_with_leads(client: Client) -> int:
-    """A campaign and its list of four São Paulo leads (Ana, Bia, Caio, Duda, in that order)."""
-    _, made = await client.call("POST", "/api/campaigns", CAMPAIGN)
-    cid = int(made["id"])
-    rows = ["Nome;Telefone;UF"] + [
-        f"{name};{phone(n)};SP" for n, name in enumerate(("Ana", "Bia", "Caio", "Duda"))
-    ]
-    data = "\r\n".join(rows).encode()
-    status, up = await client.upload("dez", "dez.csv", data, f"?campaign={cid}")
-    assert status == 202, up
-    assert (await client.finished(up["id"]))["leads_added"] == 4
-    return cid
-
-
-async def _dialler(client: Client, cid: int, at_hours: float = 0) -> DialerCore:
-    """The campaign as the dialer loads it at its start (``at_hours`` after the opening)."""
-    plan = await StoredPlans(SqlCampaignStore(client.engine)).plan(str(cid))
-    stored = await SqlDialerStore(client.engine).leads(plan)
-    return DialerCore(plan, stored, OPENING + timedelta(hours=at_hours))
 
 
 async def _leads(client: Client, cid: int, query: str = "") -> dict[str, dict[str, object]]:
@@ -65,9 +40,9 @@ async def test_dialled_leads_end_final_or_due_and_stay_so_after_a_restart(
     shows each status, reason, attempts and next try; lists and stored figures count three
     leads still to call; the dialer started again (a restart) knows the same: three left,
     only Duda dialable at once, Bia and Caio once their cool-downs pass, never Ana."""
-    cid = await _campaign_with_leads(client)
+    cid = await campaign_with_leads(client)
     now = OPENING
-    core = await _dialler(client, cid)
+    core = await stored_dialler(client, cid)
     orders = core.tick(now, Agents(free=3))
     ids = {d.lead_id: d.attempt_id for d in orders.dial}
     assert len(ids) == 3
@@ -115,11 +90,11 @@ async def test_dialled_leads_end_final_or_due_and_stay_so_after_a_restart(
         "stored", 3, {"done": 1},
     )  # fmt: skip
 
-    again = await _dialler(client, cid)  # the engine restarted
+    again = await stored_dialler(client, cid)  # the engine restarted
     assert again.figures(now).remaining_leads == 3
     first = again.tick(now + timedelta(minutes=5), Agents(free=4))
     assert [names[d.lead_id] for d in first.dial] == ["Duda"]
-    later = await _dialler(client, cid, at_hours=5)
+    later = await stored_dialler(client, cid, at_hours=5)
     due = later.tick(OPENING + timedelta(hours=5), Agents(free=4))
     assert sorted(names[d.lead_id] for d in due.dial) == ["Bia", "Caio", "Duda"]
 
@@ -128,8 +103,8 @@ async def test_settled_leads_are_not_dialled_and_reopened_ones_are(client: Clien
     """A telecobrança refresh settles Bia (she paid) while the dialer has her due for a retry:
     the dialer's next result leaves her settled and the dialer does not call her; it reopens
     Ana (a broken promise) after she was reached: she is dialled afresh."""
-    cid = await _campaign_with_leads(client)
-    core = await _dialler(client, cid)
+    cid = await campaign_with_leads(client)
+    core = await stored_dialler(client, cid)
     orders = core.tick(OPENING, Agents(free=2))
     names = {r.id: r.name for r in await _lead_rows(client)}
     attempts = {names[d.lead_id]: d.attempt_id for d in orders.dial}
@@ -150,7 +125,7 @@ async def test_settled_leads_are_not_dialled_and_reopened_ones_are(client: Clien
 
     async with client.engine.begin() as conn:  # the refresh: Ana broke her promise
         await conn.execute(leads.update().where(leads.c.id == ids["Ana"]).values(status="new"))
-    later = await _dialler(client, cid, at_hours=5)
+    later = await stored_dialler(client, cid, at_hours=5)
     assert later.figures(OPENING).remaining_leads == 3  # Ana, Caio, Duda
     due = later.tick(OPENING + timedelta(hours=5), Agents(free=4))
     assert sorted(names[d.lead_id] for d in due.dial) == ["Ana", "Caio", "Duda"]
