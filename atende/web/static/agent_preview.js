@@ -132,7 +132,8 @@
     const desk = Agent.desk;
     const me = desk.me;
     if (!desk.signedIn || state.busy) return;
-    if (!state.lead && (!me || me.state !== "available")) { draw(null); return; }
+    if (!me || me.state === "logged_out") { draw(null); return; }  // a held lead is let go
+    if (!state.lead && me.state !== "available") { draw(null); return; }
     try {
       draw(await Agent.api("/api/agent/preview"));
     } catch (err) {
