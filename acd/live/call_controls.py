@@ -29,7 +29,6 @@ actions (:mod:`acd.live.call_actions`) and only then updates the router and the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -379,7 +378,7 @@ class CallControls(Leases):
         agent_id: str,
         number: str,
         customer_id: str | None = None,
-        variables: Mapping[str, str] | None = None,
+        variables: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Ring the agent's phone; his answer dials ``number`` through [outbound] (with
         ``variables`` on the agent's channel: a preview campaign's)."""

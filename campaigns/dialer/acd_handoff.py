@@ -54,5 +54,5 @@ class AcdHandoff:
         self, agent_id: str, number: str, customer_id: str | None, variables: Mapping[str, str]
     ) -> str:
         """The ACD's click-to-call with the campaign's variables; its ActionID."""
-        placed = await self.acd.click_to_call(agent_id, number, customer_id, variables)
+        placed = await self.acd.click_to_call(agent_id, number, customer_id, dict(variables))
         return str(placed["action_id"])
