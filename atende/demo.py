@@ -131,56 +131,6 @@ async def seed_demo_campaign(engine: AsyncEngine, now: datetime) -> None:
     await start_campaign(store, AuditAdapter(engine), None, campaign.id, "demo", now)
 
 
-#: The demo's preview campaign: demo customers offered one at a time to the vendas agents
-#: (``agent2001``'s desk), who see the customer and dial or skip.
-DEMO_PREVIEW = "Previa demo"
-DEMO_PREVIEW_LIST = "demo-previa"
-DEMO_PREVIEW_LEADS = 20
-
-
-async def seed_demo_preview(engine: AsyncEngine, now: datetime) -> None:
-    """The preview campaign over the first demo customers with a phone, started (once)."""
-    store = SqlCampaignStore(engine)
-    if any(c.name == DEMO_PREVIEW for c in await store.all()):
-        return
-    customers = TABLES[e.Customer].c
-    async with engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(customers.code, customers.store, customers.name, customers.phone)
-                .where(customers.phone != "")
-                .order_by(customers.code, customers.store)
-                .limit(DEMO_PREVIEW_LEADS)
-            )
-        ).all()
-    if not rows:
-        return
-    lines = ["Nome;Telefone;customer_id"] + [
-        f"{r.name.replace(';', ' ')};{r.phone};{r.code}-{r.store}" for r in rows
-    ]
-    path = await asyncio.to_thread(_write_temp, "\r\n".join(lines) + "\r\n")
-    try:
-        request = UploadRequest(DEMO_PREVIEW_LIST, "demo-previa.csv", file_sha256(path))
-        result = await upload_list(
-            SqlListStore(engine), open_rows(path), request, clock=lambda: datetime.now(UTC)
-        )
-    finally:
-        await asyncio.to_thread(path.unlink, True)
-    fields = CampaignIn(
-        name=DEMO_PREVIEW, kind="televendas", queue="vendas", caller_id="0303 1122 3344",
-        profile="BR", mode="preview", list_ids=[result.upload.list_id],
-    )  # fmt: skip
-    campaign = await create_campaign(store, SqlListStore(engine), fields, now)
-    await start_campaign(store, AuditAdapter(engine), None, campaign.id, "demo", now)
-
-
-def _write_temp(text: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix="atende-demo-leads-", suffix=".csv")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    return Path(name)
-
-
 def _demo_leads_file(leads: int) -> Path:
     lines = ["Nome;Telefone;UF"] + [
         f"Cliente Demo {n};11 9{6100_0000 + n:08d};SP" for n in range(1, leads + 1)
@@ -232,6 +182,8 @@ async def seed(settings: Settings) -> None:
             )
         await seed_demo_campaign(engine, datetime.now(UTC))
         if settings.erp_adapter == "embedded":
+            from atende.demo_preview import seed_demo_preview
+
             await seed_demo_preview(engine, datetime.now(UTC))
     finally:
         await engine.dispose()
