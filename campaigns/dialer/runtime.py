@@ -154,6 +154,8 @@ class Dialer:
         self._recent: OrderedDict[str, PreviewOffer] = OrderedDict()  # linkedid -> lead
         self._last_lead: dict[str, PreviewOffer] = {}  # agent -> last lead he dialled
         self._asked: dict[str, float] = {}  # agent -> when his desk last asked (monotonic)
+        self._dialling_callbacks: set[int] = set()  # the agent's phone rings for them
+        self._closing: list[tuple[int, str]] = []  # placed callbacks to store as dialled
 
     # ------------------------------------------------------------------ life cycle
     async def open(self) -> None:
@@ -169,6 +171,10 @@ class Dialer:
             self._unsubscribe()
         if self._task is not None:
             await cancel_and_wait([self._task])
+        try:
+            await self._close_callbacks()
+        except Exception:
+            log.exception("dialer_callbacks_not_stored", n=len(self._closing))
         for campaign_id, run in self.runs.items():
             try:
                 await self.store.record(campaign_id, run.done, self._now())
@@ -244,6 +250,7 @@ class Dialer:
             return None
         now = self._now()
         taken = {o.callback_id for o in self._offers.values() if o.callback_id is not None}
+        taken |= self._dialling_callbacks
         due = next_due(self._callbacks.values(), agent_id, now, taken)
         if due is not None and self.handoff.agent_free(agent_id):
             return self._hold(agent_id, self._callback_offer(agent_id, due))
@@ -352,12 +359,9 @@ class Dialer:
                 run.core.agent_not_reached(attempt)
             raise
         self._last_lead[agent_id] = offer
-        if offer.callback_id is not None:
-            self._callbacks.pop(offer.callback_id, None)
-            if self.callbacks is not None:
-                await self.callbacks.close(offer.callback_id, DIALLED, agent_id, now)
-        if attempt:
-            self._preview_actions[action_id] = (attempt, offer)
+        if offer.callback_id is not None:  # closed once the agent's phone answers
+            self._dialling_callbacks.add(offer.callback_id)
+        self._preview_actions[action_id] = (attempt, offer)
         log.info("dialer_preview_dialled", campaign=offer.campaign_id, agent=agent_id,
                  lead=offer.lead_id, callback=callback_id, attempt=attempt)  # fmt: skip
         return attempt
@@ -365,19 +369,33 @@ class Dialer:
     def _agent_answered(self, record: OriginateResult) -> None:
         attempt, offer = self._preview_actions.pop(record.action_id)
         run = self.runs.get(offer.campaign_id)
-        if run is None:
+        if offer.callback_id is not None:
+            self._dialling_callbacks.discard(offer.callback_id)
+        if record.success:
+            if offer.callback_id is not None:  # placed: stored as dialled at the next tick
+                self._callbacks.pop(offer.callback_id, None)
+                self._closing.append((offer.callback_id, offer.agent))
+            if run is not None and attempt and record.linkedid:
+                run.calls[attempt] = record.linkedid
+                self._by_call[record.linkedid] = attempt
+            if record.linkedid:
+                self._remember(record.linkedid, offer)
             return
-        if record.success and record.linkedid:
-            run.calls[attempt] = record.linkedid
-            self._by_call[record.linkedid] = attempt
-            self._remember(record.linkedid, offer)
-            return
-        # his phone did not answer: no attempt; the lead is his to dial or skip again
-        self._attempts.pop(attempt, None)
+        # his phone did not answer: no attempt; the lead (or callback) is his to dial or skip
         self._placing.pop(offer.agent, None)
-        if run.core.agent_not_reached(attempt) is not None and offer.callback_id is None:
-            self._offers[offer.agent] = offer
-        log.info("dialer_preview_agent_missed", agent=offer.agent, lead=offer.lead_id)
+        if run is not None and attempt:
+            self._attempts.pop(attempt, None)
+            run.core.agent_not_reached(attempt)
+        self._offers[offer.agent] = offer
+        log.info("dialer_preview_agent_missed", agent=offer.agent, lead=offer.lead_id,
+                 callback=offer.callback_id)  # fmt: skip
+
+    async def _close_callbacks(self) -> None:
+        """Store the callbacks placed since the last tick as dialled."""
+        while self._closing and self.callbacks is not None:
+            callback_id, agent = self._closing[0]
+            await self.callbacks.close(callback_id, DIALLED, agent, self._now())
+            self._closing.pop(0)
 
     def _customer_dial_ended(
         self, run: _Run, attempt: str, record: DialEnded, now: datetime
@@ -602,6 +620,10 @@ class Dialer:
     async def _tick(self) -> None:
         now = self._now()
         self._release_unwatched()
+        try:
+            await self._close_callbacks()
+        except Exception:  # kept for the next tick
+            log.exception("dialer_callbacks_not_stored", n=len(self._closing))
         in_use = sum(len(run.core.attempts) for run in self.runs.values())
         for campaign_id, run in list(self.runs.items()):
             await self._abandon_due(run, now)

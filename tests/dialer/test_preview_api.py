@@ -117,7 +117,11 @@ async def test_agents_share_a_preview_campaign_and_a_callback_for_anyone(
             status, body = await call("bob", "POST", "/api/agent/preview/dial",
                                       {"callback_id": made_cb["id"]})  # fmt: skip
             assert status == 202, body
-            _, listed = await call("ana", "GET", "/api/agent/callbacks")
+            for _ in range(300):  # placed once Bob's phone answers
+                _, listed = await call("ana", "GET", "/api/agent/callbacks")
+                if listed["callbacks"] == []:
+                    break
+                await asyncio.sleep(0.1)
             assert listed["callbacks"] == []
 
             status, body = await call("gestor", "GET", "/api/agent/preview")

@@ -21,6 +21,7 @@ import pytest
 from acd.domain import QueueConfig
 from atende.auth import Role
 from atende.wiring import Engine
+from campaigns.dialer.callbacks import SqlCallbackStore
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.taxid import cnpj_check_digits
 from erp_bridge.embedded.seed import add_records
@@ -215,3 +216,10 @@ async def test_an_agent_in_preview_mode_dials_a_lead(stack: Stack, browser: Any)
     assert cafe_lead["attempts"] == {"human": 2}
     status, body = await stack.call("GET", "/api/agent/callbacks", "agent")
     assert body["callbacks"] == []  # placed
+    store = SqlCallbackStore(stack.engine.db)
+    for _ in range(100):  # stored at the dialer's next tick
+        rows = await store.all()
+        if rows[0]["status"] == "dialled":
+            break
+        await asyncio.sleep(0.1)
+    assert (rows[0]["status"], rows[0]["done_by"], rows[0]["agent"]) == ("dialled", "2001", "2001")
