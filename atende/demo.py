@@ -182,6 +182,10 @@ async def seed(settings: Settings) -> None:
                 username=username,
             )
         await seed_demo_campaign(engine, datetime.now(UTC))
+        if settings.erp_adapter == "embedded":
+            from atende.demo_preview import seed_demo_preview
+
+            await seed_demo_preview(engine, datetime.now(UTC))
     finally:
         await engine.dispose()
 

@@ -28,6 +28,7 @@ from atende.web.campaign_support import CampaignsWeb
 from atende.web.erp_support import ErpApi
 from atende.web.sessions import sign_in_policy
 from campaigns.dialer.acd_handoff import AcdHandoff
+from campaigns.dialer.callbacks import SqlCallbackStore
 from campaigns.dialer.originate import DialerDialplan
 from campaigns.dialer.plan import StoredPlans
 from campaigns.dialer.runtime import Dialer, PlanSource
@@ -196,7 +197,11 @@ class Engine:
                 access_log=self.settings.http_access_log,
                 spy=self.spy,
                 campaigns=CampaignsWeb(
-                    self.db, dialer=self.dialer, figures=self.dialer, erp=erp_api.port
+                    self.db,
+                    dialer=self.dialer,
+                    figures=self.dialer,
+                    erp=erp_api.port,
+                    preview=self.dialer,
                 ),
                 desk=self.desk,
                 floor=self.floor,
@@ -250,6 +255,7 @@ class Engine:
             dialplan=DialerDialplan(channel=settings.dialer_channel),
             tick_interval=settings.dialer_tick_interval,
             max_lines=settings.dialer_max_lines,
+            callbacks=SqlCallbackStore(self.db),
         )
         await self.dialer.open()
         stored = await SqlCampaignStore(self.db).all()

@@ -265,8 +265,92 @@ class PersonReached:
     priority: int
 
 
+@dataclass(frozen=True)
+class ScheduledCallback:
+    """A callback to place at ``due_at``: for ``agent``, or anyone (``agent`` None)."""
+
+    id: int
+    number: str
+    due_at: datetime
+    agent: str | None
+    campaign_id: str
+    lead_id: int | None
+    name: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PreviewOffer:
+    """A preview campaign's lead held for one agent, who dials it (his phone first) or skips
+    it."""
+
+    campaign_id: str
+    agent: str
+    lead_id: int
+    name: str
+    number: str
+    state: str
+    customer_id: str | None
+    caller_id: str  # the number the customer will see ("" : the site's)
+    callback_id: int | None = None  # a scheduled callback (lead_id 0 when it has no lead)
+    due_at: datetime | None = None
+    note: str = ""
+
+
+class PreviewLeads(Protocol):
+    """Preview campaigns as the agent's desktop uses them (the dialer runtime implements it)."""
+
+    def preview_offer(self, agent_id: str) -> PreviewOffer | None:
+        """The lead held for the agent, else the next one for him (None: none now)."""
+        ...
+
+    async def preview_skip(self, agent_id: str, lead_id: int, callback_id: int | None) -> None:
+        """Pass over the offered lead or callback (``no_preview_lead`` when it is not his)."""
+        ...
+
+    async def preview_dial(self, agent_id: str, lead_id: int, callback_id: int | None) -> str:
+        """Dial the offered lead or callback, his phone first; the attempt's id ("" for a
+        callback of no campaign lead)."""
+        ...
+
+    async def schedule_callback(
+        self,
+        agent_id: str,
+        call_id: str | None,
+        at: datetime,
+        anyone: bool,
+        note: str,
+        known: PreviewOffer | None = None,
+    ) -> ScheduledCallback:
+        """A callback of the agent's call (a dialer call ``call_id``, else his last preview
+        lead; ``known``: another call's number) at ``at``, for him or anyone (``no_call``,
+        ``callback_in_past``)."""
+        ...
+
+    def callbacks_of(self, agent_id: str) -> list[ScheduledCallback]:
+        """Callbacks still to place that the agent may get: his and anyone's."""
+        ...
+
+
 class AgentHandoff(Protocol):
     """The ACD as the dialer uses it (``campaigns.dialer.acd_handoff`` adapts ``InboundAcd``)."""
+
+    def agent_serves(self, agent_id: str, queue: str) -> bool:
+        """Whether the agent is logged in with the queue's skills and available (preview
+        offers go to him)."""
+        ...
+
+    def agent_free(self, agent_id: str) -> bool:
+        """Whether the agent is logged in, available and on no call (callbacks go to him)."""
+        ...
+
+    async def agent_dial(
+        self, agent_id: str, number: str, customer_id: str | None, variables: Mapping[str, str]
+    ) -> str:
+        """Ring the agent's phone; his answer dials ``number`` (the ACD's click-to-call, with
+        the campaign's ``variables``); the Originate's ActionID. The ACD's refusals
+        (``agent_busy``...) are raised as they are."""
+        ...
 
     def queue_agents(self, queue: str) -> QueueAgentsView:
         """Agents able to take the queue's calls now."""

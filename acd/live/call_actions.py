@@ -21,6 +21,7 @@ Every method raises :class:`acd.domain.errors.AsteriskUnavailable` (or
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from acd.domain.errors import AsteriskUnavailable, TransferUnavailable
@@ -111,14 +112,18 @@ class CallActions:
                 {"Action": "PlayDTMF", "Channel": channel, "Digit": digit, "Duration": "200"}
             )
 
-    async def click_to_call(self, interface: str, number: str, agent: str) -> str:
+    async def click_to_call(
+        self, interface: str, number: str, agent: str, variables: Mapping[str, str] | None = None
+    ) -> str:
         """Async Originate of the agent's phone into ``[outbound]`` (the customer is dialled at
-        his answer); its ActionID."""
+        his answer); its ActionID. ``variables`` (a preview campaign's ``CAMPAIGN_ID``,
+        ``LEAD_ID``, ``CAMPAIGN_CALLERID``) are set on the agent's channel."""
         action_id = f"atende-click-{uuid.uuid4().hex[:16]}"
+        pairs = {"ATENDE_CLICK_TO_CALL": agent, **(variables or {})}
         await self._send(
             {"Action": "Originate", "ActionID": action_id, "Channel": interface,
              "Context": self.contexts.outbound, "Exten": number, "Priority": "1",
              "Async": "true", "Timeout": "30000", "CallerID": f'"Atende" <{number}>',
-             "Variable": f"ATENDE_CLICK_TO_CALL={agent}"}
+             "Variable": ",".join(f"{k}={v}" for k, v in pairs.items())}
         )  # fmt: skip
         return action_id

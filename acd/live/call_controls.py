@@ -374,9 +374,14 @@ class CallControls(Leases):
 
     # ------------------------------------------------------------------ click-to-call
     async def click_to_call(
-        self, agent_id: str, number: str, customer_id: str | None = None
+        self,
+        agent_id: str,
+        number: str,
+        customer_id: str | None = None,
+        variables: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Ring the agent's phone; his answer dials ``number`` through [outbound]."""
+        """Ring the agent's phone; his answer dials ``number`` through [outbound] (with
+        ``variables`` on the agent's channel: a preview campaign's)."""
         if not NUMBER.fullmatch(number):
             raise UnknownTarget(f"{number!r} is not a phone number")
         async with self._lock:
@@ -392,7 +397,7 @@ class CallControls(Leases):
             decisions = self.router.pause(agent_id, OUTBOUND, now)
             try:
                 action_id = await self.actions.click_to_call(
-                    self.agents[agent_id].interface, number.lstrip("+"), agent_id
+                    self.agents[agent_id].interface, number.lstrip("+"), agent_id, variables
                 )
             except AcdError:
                 await self._run(decisions + self._back_from_outbound(agent_id, before))

@@ -108,6 +108,14 @@ class OutboundCalls(TrackerRecords):
             await self._run(decisions)
             return True
 
+    def agent_serves(self, agent_id: str, queue: str) -> bool:
+        """Whether the agent is logged in with the skills of ``queue`` (preview offers)."""
+        config = self.router.configs.get(queue)
+        if config is None or agent_id not in self.agents or agent_id not in self.router.agents:
+            return False
+        view = self.router.agent(agent_id)
+        return all(view.skills.get(skill, 0) >= level for skill, level in config.skills.items())
+
     def queue_agents(self, queue: str) -> QueueAgents:
         """The queue's agents for the dialer's pacer (logged-in agents with its skills)."""
         config = self.router.configs.get(queue)

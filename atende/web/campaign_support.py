@@ -20,7 +20,7 @@ from atende.web.errors import ApiError
 from atende.web.security import Handler
 from campaigns.domain.campaign import CampaignInvalid
 from campaigns.domain.errors import CampaignError
-from campaigns.port import DialerControl, DialerFigures
+from campaigns.port import DialerControl, DialerFigures, PreviewLeads
 from campaigns.sql.campaign_store import SqlCampaignStore
 from campaigns.sql.store import SqlListStore
 
@@ -28,8 +28,9 @@ log = structlog.get_logger("atende.campaigns")
 
 NOT_FOUND = frozenset({"campaign_not_found", "list_not_found", "upload_unknown"})
 CONFLICT = frozenset(
-    {"campaign_exists", "illegal_transition", "campaign_running", "campaign_stopped", "no_lists"}
-)
+    {"campaign_exists", "illegal_transition", "campaign_running", "campaign_stopped", "no_lists",
+     "no_preview_lead", "no_call"}
+)  # fmt: skip
 UNAVAILABLE = frozenset({"erp_unavailable", "dialer_unavailable"})
 
 
@@ -93,6 +94,7 @@ class CampaignsWeb:
     figures: DialerFigures | None = None
     clock: Callable[[], datetime] = _utcnow
     erp: Any = None  # an ErpPort, for the telecobrança lists
+    preview: PreviewLeads | None = None  # the dialer's preview campaigns (agents' desktop)
     uploads: UploadTasks = field(default_factory=UploadTasks)
 
     @property

@@ -203,14 +203,19 @@ OPERATIONS: tuple[Operation, ...] = (
 
 def add_campaign_routes(app: web.Application, campaigns: CampaignsWeb) -> None:
     """Register the campaign endpoints (campaigns, uploads, telecobrança lists) on ``app``."""
+    from atende.web.campaign_figures_stream import OPERATIONS as STREAM
+    from atende.web.campaign_figures_stream import end_streams_at_shutdown
+    from atende.web.campaign_leads_api import OPERATIONS as LEADS
     from atende.web.campaign_uploads_api import OPERATIONS as UPLOADS
     from atende.web.collection_lists_api import OPERATIONS as COLLECTION
+    from atende.web.preview_api import OPERATIONS as PREVIEW
 
     app[CAMPAIGNS] = campaigns
-    for op in (*OPERATIONS, *UPLOADS, *COLLECTION):
+    for op in (*OPERATIONS, *LEADS, *STREAM, *UPLOADS, *COLLECTION, *PREVIEW):
         op.route(app)
 
     async def stop_uploads(_: web.Application) -> None:
         await campaigns.uploads.close()
 
     app.on_cleanup.append(stop_uploads)
+    end_streams_at_shutdown(app)

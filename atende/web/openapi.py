@@ -11,6 +11,8 @@ from atende.auth import Role
 from atende.web.acd_api import OPERATIONS as ACD_OPERATIONS
 from atende.web.agent_api import OPERATIONS as AGENT_OPERATIONS
 from atende.web.call_control_api import OPERATIONS as CALL_CONTROL_OPERATIONS
+from atende.web.campaign_figures_stream import OPERATIONS as STREAM_OPERATIONS
+from atende.web.campaign_leads_api import OPERATIONS as LEAD_OPERATIONS
 from atende.web.campaign_uploads_api import OPERATIONS as UPLOAD_OPERATIONS
 from atende.web.campaigns_api import OPERATIONS as CAMPAIGN_OPERATIONS
 from atende.web.collection_lists_api import OPERATIONS as COLLECTION_OPERATIONS
@@ -18,6 +20,7 @@ from atende.web.crm_api import OPERATIONS as CRM_OPERATIONS
 from atende.web.openapi_core import LiveCalls, LoginIn, LoginOut, Me, SignedOut
 from atende.web.openapi_erp import erp_operations
 from atende.web.openapi_ops import Operation, document, operation_of
+from atende.web.preview_api import OPERATIONS as PREVIEW_OPERATIONS
 from atende.web.security import allow
 
 WITH_DOCS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -46,7 +49,8 @@ def core_operations() -> list[Operation]:
 
 
 TABLES = (*ACD_OPERATIONS, *AGENT_OPERATIONS, *CALL_CONTROL_OPERATIONS, *CRM_OPERATIONS,
-          *CAMPAIGN_OPERATIONS, *UPLOAD_OPERATIONS, *COLLECTION_OPERATIONS)  # fmt: skip
+          *CAMPAIGN_OPERATIONS, *LEAD_OPERATIONS, *STREAM_OPERATIONS, *UPLOAD_OPERATIONS,
+          *COLLECTION_OPERATIONS, *PREVIEW_OPERATIONS)  # fmt: skip
 
 
 def document_all() -> dict[str, Any]:

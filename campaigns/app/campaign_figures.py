@@ -1,5 +1,6 @@
 """Use case: the live figures of a campaign: the dialer's while it runs the campaign, else
-what is stored (leads still to call, leads by result)."""
+what is stored: leads still to call (never dialled, or due for a retry) and the others by
+status (``done`` by the dialer, ``settled`` off a telecobrança list)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ async def campaign_figures(
         abandon_cap=campaign.max_abandon_rate,
         short_calls=0,
         short_call_cap=profile.short_call_cap if profile.requires_0303 else 0,
-        remaining_leads=statuses.get("new", 0),
-        results={k: v for k, v in sorted(statuses.items()) if k != "new"},
+        remaining_leads=statuses.get("new", 0) + statuses.get("retry", 0),
+        results={k: v for k, v in sorted(statuses.items()) if k not in ("new", "retry")},
         source="stored",
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from acd.domain import AgentState
 from acd.live import InboundAcd, OutboundAnswered
 from campaigns.port import PersonReached, QueueAgentsView
 
@@ -35,3 +38,21 @@ class AcdHandoff:
     async def withdraw(self, call_id: str) -> bool:
         """Out of the queue unless already answered by an agent."""
         return await self.acd.withdraw(call_id)
+
+    def agent_serves(self, agent_id: str, queue: str) -> bool:
+        """Logged in with the queue's skills, available and not placing a call."""
+        return self.acd.agent_serves(agent_id, queue) and self.agent_free(agent_id)
+
+    def agent_free(self, agent_id: str) -> bool:
+        """Logged in, available and on no call."""
+        if agent_id not in self.acd.agents or agent_id not in self.acd.router.agents:
+            return False
+        view = self.acd.router.agent(agent_id)
+        return view.state is AgentState.AVAILABLE and self.acd.current_call(agent_id) is None
+
+    async def agent_dial(
+        self, agent_id: str, number: str, customer_id: str | None, variables: Mapping[str, str]
+    ) -> str:
+        """The ACD's click-to-call with the campaign's variables; its ActionID."""
+        placed = await self.acd.click_to_call(agent_id, number, customer_id, dict(variables))
+        return str(placed["action_id"])

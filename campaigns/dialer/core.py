@@ -35,6 +35,14 @@ from campaigns.domain.pacing import (
 from campaigns.domain.retry import Result, RetryDecision
 from campaigns.port import CampaignFigures
 
+#: DialEnd statuses of a preview call's customer leg that was not answered
+AGENT_DIAL_FAILED = {
+    "BUSY": Result.BUSY,
+    "NOANSWER": Result.NO_ANSWER,
+    "CANCEL": Result.NO_ANSWER,  # the agent hung up while it rang
+    "CONGESTION": Result.FAILED,
+    "CHANUNAVAIL": Result.FAILED,
+}
 #: OriginateResponse reasons (AST_CONTROL_*) of a call that was not answered
 NOT_ANSWERED = {"3": Result.NO_ANSWER, "5": Result.BUSY, "8": Result.FAILED}
 PRIOR_ANSWER_RATE = 0.3
@@ -69,6 +77,7 @@ class Attempt:
     amd_cause: str = ""
     result: Result | None = None
     cancelled: bool = False  # hung up by the pacer while ringing
+    agent: str = ""  # preview: the agent who dials it (his phone first)
 
 
 @dataclass(frozen=True)
@@ -312,6 +321,50 @@ class DialerCore:
         self.results[result.value] += 1
         decision = self.book.result(attempt.lead_id, result, now)
         return Outcome(attempt, result, decision, short)
+
+    # ------------------------------------------------------------------ preview
+    def offer(self, now: datetime, skipped: Iterable[int] = ()) -> tuple[DialLead, str] | None:
+        """A preview campaign's next lead for an agent (held for him, not dialled): the lead
+        and the phone to dial; None when no lead may be dialled now. ``skipped``: leads the
+        agent passed over."""
+        if self.status != "running" or self.plan.mode != "preview":
+            return None
+        taken = self.book.take(now, 1, exclude=set(skipped))
+        if not taken:
+            return None
+        lead, phone = taken[0]
+        return lead, phone.number
+
+    def release(self, lead_id: int) -> None:
+        """An offered lead the agent skipped (or could not dial): back in line."""
+        self.book.release(lead_id)
+
+    def agent_dialled(self, lead_id: int, number: str, agent: str, now: datetime) -> str:
+        """The agent dials an offered lead (his phone first): the attempt's id."""
+        attempt_id = f"{self.plan.campaign_id}-{lead_id}-{next(self._ids)}"
+        self.attempts[attempt_id] = Attempt(
+            attempt_id, lead_id, number, self.plan.presented_number, now, agent=agent
+        )
+        return attempt_id
+
+    def agent_not_reached(self, attempt_id: str) -> int | None:
+        """The agent's phone did not take the call: no attempt made; the lead (returned) is
+        his to dial or skip again."""
+        attempt = self.attempts.pop(attempt_id, None)
+        if attempt is None:
+            return None
+        return attempt.lead_id
+
+    def customer_dial_ended(self, attempt_id: str, status: str, now: datetime) -> Outcome | None:
+        """The customer's leg of a preview call: ``ANSWER`` connects him to the agent; busy,
+        no answer or a failure ends the attempt (retried by the rules)."""
+        attempt = self.attempts.get(attempt_id)
+        if attempt is None or attempt.stage is not Stage.RINGING:
+            return None
+        if status.upper() == "ANSWER":
+            attempt.stage, attempt.answered_at, attempt.connected_at = (Stage.CONNECTED, now, now)
+            return None
+        return self._finish(attempt, AGENT_DIAL_FAILED.get(status.upper(), Result.FAILED), now)
 
     # ------------------------------------------------------------------ control, figures
     def pause(self) -> None:

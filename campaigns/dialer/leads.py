@@ -9,7 +9,7 @@ their order (list order, retries by due time).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,13 +75,17 @@ class LeadBook:
                 return phone
         return None
 
-    def take(self, at: datetime, count: int) -> list[tuple[DialLead, LeadPhone]]:
+    def take(
+        self, at: datetime, count: int, exclude: Collection[int] = ()
+    ) -> list[tuple[DialLead, LeadPhone]]:
         """Up to ``count`` dialable leads (marked in flight), fresh ones in order first,
-        then retries by due time."""
+        then retries by due time; none of ``exclude``."""
         out: list[tuple[DialLead, LeadPhone]] = []
         for lead in self._in_order():
             if len(out) >= count:
                 break
+            if lead.lead_id in exclude:
+                continue
             phone = self.dialable(lead, at)
             if phone is not None:
                 lead.in_flight = True

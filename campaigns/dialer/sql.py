@@ -4,6 +4,12 @@ Leads come from the campaign's lists (``campaign_lists`` by id or name, else the
 uploaded for the campaign) with their phones in order; ``campaign_dial_state`` keeps what the
 dialer learnt per lead and campaign (attempts by result, retry time, 72 h guard, final), and
 ``campaign_dial_attempts`` one row per finished call.
+
+The lead's own ``status`` (``campaign_leads.status``), which the lists and the stored figures
+count, follows in the same transaction: ``retry`` (the dialer will call again) or ``done``
+(final). A ``settled`` lead (a telecobrança customer who paid) is not dialled; a lead whose
+dial state is final but whose status is ``new`` again was reopened (a broken promise): it is
+dialled afresh, the 72 h guard after an abandon kept.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from campaigns.dialer.leads import DialLead, LeadPhone
 from campaigns.dialer.plan import DialingPlan
 from campaigns.domain.retry import Result
 from campaigns.sql.tables import dial_attempts, dial_state, leads, lists, phones
+
+NEW, RETRY, DONE, SETTLED = "new", "retry", "done", "settled"
+"""``campaign_leads.status``: still to call (never dialled, or due again), finished, paid off."""
 
 CUSTOMER_FIELDS = ("customer_id", "cliente", "codigo_cliente")
 """Custom fields naming the ERP customer of a lead (else its external id)."""
@@ -85,7 +94,11 @@ class SqlDialerStore:
                 customer_id=_customer(row),
             )
             state = states.get(row.id)
-            if state is not None:
+            if row.status == SETTLED:
+                lead.final, lead.reason = True, SETTLED
+            elif state is not None and state.status == "final" and row.status == NEW:
+                lead.last_abandoned_at = _aware(state.last_abandoned_at)  # reopened
+            elif state is not None:
                 lead.attempts = Counter({Result(k): int(v) for k, v in state.attempts.items()})
                 lead.final, lead.reason = state.status == "final", state.reason
                 lead.not_before, lead.next_phone = _aware(state.not_before), state.next_phone
@@ -101,6 +114,7 @@ class SqlDialerStore:
             return
         attempt_rows = []
         state_rows: dict[int, dict[str, Any]] = {}
+        finished: dict[str, list[int]] = {RETRY: [], DONE: []}
         for outcome, lead in done:
             a = outcome.attempt
             attempt_rows.append(
@@ -130,6 +144,8 @@ class SqlDialerStore:
                 "last_abandoned_at": lead.last_abandoned_at,
                 "updated_at": now,
             }
+        for lead_id, row in state_rows.items():
+            finished[DONE if row["status"] == "final" else RETRY].append(lead_id)
         async with self._engine.begin() as conn:
             await conn.execute(dial_attempts.insert(), attempt_rows)
             await conn.execute(
@@ -139,6 +155,13 @@ class SqlDialerStore:
                 )
             )
             await conn.execute(dial_state.insert(), list(state_rows.values()))
+            for status, ids in finished.items():
+                if ids:  # a lead settled meanwhile stays settled
+                    await conn.execute(
+                        leads.update()
+                        .where(leads.c.id.in_(ids), leads.c.status != SETTLED)
+                        .values(status=status)
+                    )
 
     async def attempts(self, campaign_id: str) -> list[dict[str, Any]]:
         """The campaign's finished attempts, oldest first."""
@@ -157,3 +180,50 @@ class SqlDialerStore:
                 sa.select(dial_state).where(dial_state.c.campaign == campaign_id)
             )
             return {r.lead_id: dict(r._mapping) for r in rows}
+
+
+async def campaign_leads(
+    engine: AsyncEngine,
+    campaign_id: str,
+    list_ids: Sequence[int],
+    *,
+    status: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """The leads of a campaign's lists in id order (``after`` the id given), each with its
+    status and what the campaign's dialer left of it: last reason, attempts by result, when
+    it may be dialled again."""
+    state = dial_state.alias("s")
+    query = (
+        sa.select(
+            leads.c.id, leads.c.list_id, leads.c.name, leads.c.state, leads.c.status,
+            state.c.reason, state.c.attempts, state.c.not_before, state.c.updated_at,
+        )
+        .select_from(
+            leads.outerjoin(
+                state, sa.and_(state.c.lead_id == leads.c.id, state.c.campaign == campaign_id)
+            )
+        )
+        .where(leads.c.list_id.in_(list(list_ids)), leads.c.id > after)
+        .order_by(leads.c.id)
+        .limit(limit)
+    )  # fmt: skip
+    if status is not None:
+        query = query.where(leads.c.status == status)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [
+        {
+            "id": r.id,
+            "list_id": r.list_id,
+            "name": r.name,
+            "state": r.state,
+            "status": r.status,
+            "reason": r.reason or r.status,
+            "attempts": dict(r.attempts or {}),
+            "next_try": _aware(r.not_before) if r.status == RETRY else None,
+            "updated_at": _aware(r.updated_at),
+        }
+        for r in rows
+    ]

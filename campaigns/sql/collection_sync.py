@@ -58,7 +58,9 @@ async def sync_collection(
         else:
             kept += 1
         await conn.execute(leads.update().where(leads.c.id == row.id).values(**values))
-    settle = [r.id for key, r in mine.items() if key not in wanted and r.status == CALLABLE]
+    settle = [
+        r.id for key, r in mine.items() if key not in wanted and r.status in (CALLABLE, "retry")
+    ]
     for start in range(0, len(settle), 900):
         await conn.execute(
             leads.update().where(leads.c.id.in_(settle[start : start + 900])).values(status=SETTLED)

@@ -118,7 +118,8 @@ class SqlListStore:
 
     async def lists(self, ids: Iterable[int] | None = None) -> list[ListSummary]:
         """Every list (or those of ``ids``) with its leads in all and still to call."""
-        remaining = sa.func.sum(sa.case((leads.c.status == "new", 1), else_=0))
+        to_call = leads.c.status.in_(("new", "retry"))  # never dialled, or due again
+        remaining = sa.func.sum(sa.case((to_call, 1), else_=0))
         query = (
             sa.select(lists, sa.func.count(leads.c.id).label("n"), remaining.label("left"))
             .select_from(lists.outerjoin(leads, leads.c.list_id == lists.c.id))

@@ -138,3 +138,23 @@ dial_attempts = sa.Table(
     sa.Column("short_call", sa.Boolean, nullable=False),
     sa.Index("ix_campaign_dial_attempts_campaign", "campaign", "ended_at"),
 )
+
+callbacks = sa.Table(
+    "campaign_callbacks",
+    campaign_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("campaign", sa.String(128), nullable=False, server_default=""),
+    sa.Column("lead_id", sa.Integer, nullable=True),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("customer_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("due_at", _TS, nullable=False),
+    sa.Column("agent", sa.String(64), nullable=True),  # None: anyone
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", _TS, nullable=False),
+    sa.Column("note", sa.String(512), nullable=False, server_default=""),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | dialled | skipped
+    sa.Column("done_by", sa.String(64), nullable=True),
+    sa.Column("done_at", _TS, nullable=True),
+    sa.Index("ix_campaign_callbacks_status_due", "status", "due_at"),
+)

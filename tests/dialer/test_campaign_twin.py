@@ -1,7 +1,7 @@
 """A progressive and a predictive campaign through the twin over TCP: 20 agents, a list of
 leads, the product's dialplan. Every lead dialled ends final or due for a retry, the abandon
 rate stays under the cap, answered people reach agents, the 72 h rule and the calling window
-hold, and every attempt is stored."""
+hold, and every attempt is stored with the lead's status, the same after a restart."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from atende.db import make_engine
+from campaigns.dialer.core import DialerCore
 from campaigns.dialer.plan import DialingPlan
 from campaigns.dialer.sql import SqlDialerStore
 from campaigns.domain.profiles import BR
@@ -125,6 +126,19 @@ async def test_campaign_dials_every_lead_within_the_rules(
         dialled_at = _aware(attempt["dialled_at"])
         assert BR.window.allows(dialled_at, ("America/Sao_Paulo",), "SP")
     assert figures.remaining_leads == dialable + len(not_dialled) - humans
+    # the leads' own status says the same, and so does the campaign loaded after a restart
+    db = make_engine(database_url)
+    try:
+        async with db.connect() as conn:
+            statuses = dict((await conn.execute(sa.select(leads.c.id, leads.c.status))).all())
+        reloaded = await SqlDialerStore(db).leads(_plan(campaign, mode))
+    finally:
+        await db.dispose()
+    for attempt in attempts:
+        assert statuses[attempt["lead_id"]] == ("done" if attempt["result"] == "human" else "retry")
+    assert sum(1 for s in statuses.values() if s in ("new", "retry")) == figures.remaining_leads
+    again = DialerCore(_plan(campaign, mode), reloaded, OPENING).figures(OPENING)
+    assert again.remaining_leads == figures.remaining_leads
 
 
 def _aware(value: object) -> datetime:

@@ -54,6 +54,7 @@ let chosen = null;  // id of the campaign whose figures are shown
 let lastUpload = null;
 let lastFigures = null;
 let figuresTimer = null;
+let figuresStream = null;  // the chosen campaign's figures, pushed
 
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => T[lang][key] ?? key;
@@ -145,8 +146,20 @@ function choose(id) {
   renderCampaigns();
   $("#figures").hidden = false;
   clearInterval(figuresTimer);
+  figuresTimer = null;
+  if (figuresStream) figuresStream.close();
   refreshFigures();
-  figuresTimer = setInterval(refreshFigures, 2000);
+  // pushed by the engine (Server-Sent Events) on every change; polled if the stream fails
+  figuresStream = new EventSource(`/api/campaigns/${id}/figures/events`);
+  figuresStream.addEventListener("figures", (ev) => {
+    const f = JSON.parse(ev.data);
+    if (f.campaign_id === chosen) showFigures(f);
+  });
+  figuresStream.addEventListener("error", () => {
+    if (figuresStream && figuresStream.readyState === EventSource.CLOSED && figuresTimer === null) {
+      figuresTimer = setInterval(refreshFigures, 2000);
+    }
+  });
 }
 
 function pct(x) { return (x * 100).toFixed(1) + "%"; }
