@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,11 +57,30 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["ATENDE_PASSWORD_HASH_COST"] = "minimal"
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # one migrated file per test process, made on first use
+
+
+def migrated_sqlite(path: Path) -> str:
+    """The URL of a new SQLite file at ``path`` holding the migrated schema: a copy of a file
+    migrated once per test process (the engine's own upgrade at start then finds nothing to
+    do). Tests of the migrations on empty files build their URLs themselves."""
+    from atende.db import upgrade
+
+    if not _SQLITE_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="atende-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        with ThreadPoolExecutor(1) as thread:  # Alembic runs its own event loop
+            thread.submit(upgrade, f"sqlite+aiosqlite:///{folder / 'atende.db'}").result()
+        _SQLITE_TEMPLATE.append(folder / "atende.db")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SQLITE_TEMPLATE[0], path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @dataclass
 class Templates:
     """Migrated databases to copy, and the PostgreSQL databases to drop off the tests' path."""
 
-    sqlite_file: Path
     postgresql_name: str
     dropper: ThreadPoolExecutor
 
@@ -69,20 +90,18 @@ class Templates:
 
 
 @pytest.fixture(scope="session")
-def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
-    """One migrated database of each kind per test process, made once: each test gets a copy
-    (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), so the migrations
-    run once per process instead of once per test."""
+def migrated_templates() -> Iterator[Templates]:
+    """One migrated PostgreSQL database per test process, made once: each test gets a copy
+    (``CREATE DATABASE ... TEMPLATE``; SQLite files are copied by :func:`migrated_sqlite`), so
+    the migrations run once per process instead of once per test."""
     from atende.db import upgrade
 
-    sqlite_file = tmp_path_factory.mktemp("template") / "atende.db"
-    upgrade(f"sqlite+aiosqlite:///{sqlite_file}")
     name = f"atende_tpl_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
     dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
     try:
         upgrade(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-        yield Templates(sqlite_file, name, dropper)
+        yield Templates(name, dropper)
     finally:
         dropper.shutdown(wait=True)
         asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -94,9 +113,7 @@ def database_url(
 ) -> Iterator[str]:
     """An empty, migrated database of each kind; dropped after the test."""
     if request.param == "sqlite":
-        path = tmp_path / "atende.db"
-        shutil.copyfile(migrated_templates.sqlite_file, path)
-        yield f"sqlite+aiosqlite:///{path}"
+        yield migrated_sqlite(tmp_path / "atende.db")
         return
     name = f"atende_t_{uuid.uuid4().hex[:12]}"
     template = migrated_templates.postgresql_name

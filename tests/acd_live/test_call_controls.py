@@ -20,6 +20,7 @@ from atende.auth import Role
 from atende.wiring import Engine
 from telephony.twin import ChannelInfo, Twin
 from telephony.twin.wire import get
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
 from tests.integration.conftest import eventually
 
@@ -97,7 +98,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     """Twin (product dialplan, atxfer feature code) + engine; agents 2001 (sales), 2002
     (support), 2003 (billing) logged in, signed in as ana, bruno and carla; queues with 60 s
     wrap-up."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, four_queues(wrap_up_seconds=60), AGENTS)
     twin = product_twin(0.05)
     twin.pbx.features = {"atxfer": "*2"}

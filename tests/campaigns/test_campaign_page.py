@@ -14,6 +14,7 @@ import pytest
 from playwright.async_api import expect
 
 from atende.db import upgrade
+from tests.conftest import migrated_sqlite
 
 from .helpers import cpf
 from .web import PASSWORD, campaign_server
@@ -34,7 +35,7 @@ async def test_manager_uploads_starts_and_watches(tmp_path: Path, browser: Any) 
     campaign starts; its figures read 2 leads to dial, 0.0% abandons of a 3.0% cap and the
     Anatel short-call cap; a second list moves the leads to dial to 5; English is one
     choice away."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'page.db'}"
+    url = migrated_sqlite(tmp_path / "page.db")
     await asyncio.to_thread(upgrade, url)
     async with campaign_server(url) as server:
         context = await browser.new_context(accept_downloads=True)

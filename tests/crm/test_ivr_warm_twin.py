@@ -13,6 +13,7 @@ from atende.wiring import Engine
 from crm_sync.domain.view import CallView
 from erp_bridge.embedded.seed import add_records
 from telephony.twin import AmiUser, Twin, TwinConfig
+from tests.conftest import migrated_sqlite
 from tests.crm.conftest import WatchedErp, world
 from tests.integration.conftest import Stack, engine_settings
 
@@ -22,7 +23,7 @@ async def engine_and_twin(tmp_path: Path) -> AsyncIterator[Stack]:
     """Twin + engine on a SQLite file with the small ERP world loaded (in-process cache)."""
     twin = Twin(TwinConfig(ami_port=0, users={"atende": AmiUser("atende")}, time_scale=0.1))
     port = await twin.start()
-    settings = engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'engine.db'}")
+    settings = engine_settings(port, migrated_sqlite(tmp_path / "engine.db"))
     engine = Engine(settings)
     await engine.start()
     await add_records(engine.db, world())

@@ -18,7 +18,7 @@ from atende.auth import Role
 from atende.wiring import Engine
 from erp_bridge.embedded.seed import add_records
 from telephony.twin import Twin
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, migrated_sqlite
 from tests.crm.conftest import world
 from tests.integration.acd_stack import acd_settings, product_twin, seed_acd
 
@@ -112,7 +112,7 @@ class Desk:
 async def desk(tmp_path: Path, redis_prefix: str) -> AsyncIterator[Desk]:
     """Twin + engine; agent 2001 (sales) is user ana, 2002 (support) is bia; sup is a
     supervisor. Nobody is logged in to the ACD."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    url = migrated_sqlite(tmp_path / "desk.db")
     await seed_acd(url, queues(), {"2001": {"sales": 3}, "2002": {"support": 3}})
     twin = product_twin(0.05)
     port = await twin.start()

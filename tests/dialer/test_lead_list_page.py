@@ -16,6 +16,7 @@ from atende.db import upgrade
 from campaigns.dialer.core import Agents
 from campaigns.dialer.sql import SqlDialerStore
 from tests.campaigns.web import PASSWORD, campaign_server
+from tests.conftest import migrated_sqlite
 from tests.dialer.leads_world import campaign_with_leads, stored_dialler
 from tests.dialer.stack import OPENING
 
@@ -29,7 +30,7 @@ async def test_manager_sees_each_leads_status(tmp_path: Path, browser: Any) -> N
     page's lead list shows each status (Caio still being dialled: new, Duda new), the retry filter
     shows Bia alone, and the figures read three leads to dial; once Caio is reached, the
     figures pushed to the page read two."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'leads.db'}"
+    url = migrated_sqlite(tmp_path / "leads.db")
     await asyncio.to_thread(upgrade, url)
     async with campaign_server(url) as server:
         cid = await campaign_with_leads(server)

@@ -12,6 +12,7 @@ import pytest
 from atende.settings import AmiServer, Settings, load_settings
 from atende.wiring import Engine
 from telephony.twin import AmiUser, Twin, TwinConfig
+from tests.conftest import migrated_sqlite
 
 TIME_SCALE = 0.1
 
@@ -51,7 +52,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     """Twin (AMI on an ephemeral port) + engine (SQLite file) wired to each other."""
     twin = Twin(TwinConfig(ami_port=0, users={"atende": AmiUser("atende")}, time_scale=TIME_SCALE))
     port = await twin.start()
-    settings = engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'engine.db'}")
+    settings = engine_settings(port, migrated_sqlite(tmp_path / "engine.db"))
     engine = Engine(settings)
     await engine.start()
     twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)

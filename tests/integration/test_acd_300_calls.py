@@ -21,7 +21,7 @@ from telephony.twin.traffic import (
     plan_inbound,
 )
 from telephony.twin.wire import get
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, migrated_sqlite
 from tests.integration.acd_stack import (
     DID_QUEUES,
     QUEUE_SKILLS,
@@ -69,7 +69,7 @@ async def test_300_calls_end_answered_by_skill_or_abandoned(
     engine's lag. Callers who hung up in the IVR before being routed are counted apart by
     the twin, by no queue."""
     agents = _agents()
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, four_queues(), agents)
     lines = [InboundLine(did, calls_per_minute=3, mean_patience=60) for did in DID_QUEUES]
     profiles = {

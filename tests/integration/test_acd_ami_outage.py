@@ -19,6 +19,7 @@ import pytest
 from acd.domain import QueueConfig
 from atende.wiring import Engine
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import acd_settings, product_twin, seed_acd
 from tests.integration.conftest import eventually
 from tests.integration.tcp_proxy import CuttableProxy
@@ -66,7 +67,7 @@ class Outage:
 @pytest.fixture
 async def outage(tmp_path: Path) -> AsyncIterator[Outage]:
     """Queue vendas (ring timeout 1 s, wrap-up 1 s), agent 2001; the twin at real time."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1}, ring_timeout=1, wrap_up_seconds=1)]
     await seed_acd(url, queues, {"2001": {"sales": 3}})
     twin = product_twin(1.0)

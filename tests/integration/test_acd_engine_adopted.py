@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from acd.domain import QueueLogRecord
 from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, migrated_sqlite
 from tests.integration.acd_process import (
     engine_env,
     engine_process,
@@ -56,8 +56,8 @@ async def test_dead_engine_callers_and_agents_are_adopted(
     callers in their order with their join times, the talking call still with 2001 (on call),
     rewrites their owner in Redis, then serves them in order. 2001 never has two phone legs,
     and each caller has one ENTERQUEUE across both engines' queue logs."""
-    url_a = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
-    url_b = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    url_a = migrated_sqlite(tmp_path / "a.db")
+    url_b = migrated_sqlite(tmp_path / "b.db")
     await seed_acd(url_a, four_queues(), {"2001": {"sales": 3}})
     await seed_acd(url_b, four_queues(), {})  # B routes no agent of its own
     token_a, token_b = await supervisor_token(url_a), await supervisor_token(url_b)

@@ -10,7 +10,7 @@ from structlog.testing import capture_logs
 
 from acd.domain import AgentState, QueueConfig
 from atende.wiring import Engine
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, migrated_sqlite
 from tests.integration.acd_stack import acd_settings, product_twin, seed_acd
 from tests.integration.conftest import eventually
 
@@ -25,8 +25,8 @@ async def test_a_share_adopted_while_alive_is_routed_by_the_adopter_only(
     share was adopted (``acd_share_lost``): the caller leaves a's router (HANDOVER) and a's
     agent, once unpaused, is not offered him; b connects him, and a's queue log for him ends
     with the HANDOVER (a never offered him)."""
-    url_a = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
-    url_b = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    url_a = migrated_sqlite(tmp_path / "a.db")
+    url_b = migrated_sqlite(tmp_path / "b.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     await seed_acd(url_a, queues, {"2002": {"sales": 1}})
     await seed_acd(url_b, queues, {"2001": {"sales": 1}})

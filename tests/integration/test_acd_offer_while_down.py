@@ -12,6 +12,7 @@ import pytest
 from acd.domain import QueueConfig
 from atende.wiring import Engine
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import acd_settings, product_twin, seed_acd
 from tests.integration.conftest import eventually
 from tests.integration.tcp_proxy import CuttableProxy
@@ -23,7 +24,7 @@ VENDAS = "1133330001"
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[tuple[Twin, Engine, CuttableProxy]]:
     """Queue vendas (ring timeout 1 s), agent 2001; the engine's AMI link through a proxy."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(
         url,
         [QueueConfig(name="vendas", skills={"sales": 1}, ring_timeout=1)],

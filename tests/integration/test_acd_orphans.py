@@ -13,6 +13,7 @@ import aiohttp
 from acd.domain import QueueConfig
 from atende.wiring import Engine
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_process import (
     engine_env,
     engine_process,
@@ -38,7 +39,7 @@ async def test_callers_arriving_while_the_engine_is_down_are_queued_by_did(
     on the FastAGI port: the dialplan sends them all to hold with ROUTE=queue:vendas. The
     engine then starts: each is queued in his DID's queue, in arrival order, with the time he
     arrived as join time, and logged ENTERQUEUE once."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, four_queues(), {})
     twin = product_twin(0.05)
     port = await twin.start()
@@ -82,7 +83,7 @@ async def test_caller_in_the_ivr_when_the_engine_is_killed_is_served(
     """A caller is in the IVR menu (a DID without a menu of its own: greeting, then a key)
     when the engine is SIGKILLed; the FastAGI session is cut and the dialplan puts him on hold
     with ROUTE=queue:vendas. The restarted engine adopts him and an agent answers him."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, [QueueConfig(name="vendas", skills={"sales": 1})], {"2001": {"sales": 3}})
     token = await supervisor_token(url)
     twin = product_twin(1.0)  # the menu's greeting and key wait take seconds

@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 from acd.domain import QueueConfig
 from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
 
@@ -31,7 +32,7 @@ async def test_callers_past_capacity_wait_on_hold_and_are_queued_once_level(
     neither. D hangs up while kept: he counts as an abandon (ENTERQUEUE + ABANDON). A hangs
     up: the ACD is level (``acd_overload_ended``) and C, still on hold, is queued with the time
     his routing reached the ACD and connected to the agent A had."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     with capture_logs() as logs:
         async with running_acd(url, queues, AGENTS, acd_max_calls=2) as (twin, engine):

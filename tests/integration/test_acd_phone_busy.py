@@ -9,6 +9,7 @@ from structlog.testing import capture_logs
 
 from acd.domain import QueueConfig
 from telephony.twin.pbx import OriginateRequest
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
 
@@ -20,7 +21,7 @@ async def test_an_agent_busy_on_a_call_the_engine_did_not_route_is_held(tmp_path
     and he answers. The engine pauses him ``phone busy`` (``acd_agent_phone_busy``); a vendas
     caller then waits rather than being offered to him. Once that call ends he is unpaused
     and the caller is connected to him."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     with capture_logs() as logs:
         async with running_acd(url, queues, {"2001": {"sales": 1}}) as (twin, engine):

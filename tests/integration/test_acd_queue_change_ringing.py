@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import four_queues, running_acd
 from tests.integration.conftest import eventually
 
@@ -13,7 +14,7 @@ async def test_queue_change_while_an_agent_rings_keeps_the_ring(tmp_path: Path) 
     """A vendas caller rings 2001 (DialBegin, then MusicOnHoldStart on the caller); the
     queues are set again, unchanged: no Redirect cancels the Dial (no DialEnd CANCEL), 2001
     answers and talks to him, and the queue counts one answered call, no ring-no-answer."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = four_queues(ring_timeout=60)
     async with running_acd(url, queues, {"2001": {"sales": 3}, "2002": {"sales": 2}}) as (
         twin,

@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 from acd.domain import QueueConfig
 from acd.live import AgentConfig, InboundAcd
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
 
@@ -78,7 +79,7 @@ async def test_redis_outage_leaves_no_stuck_agent_and_is_refilled(tmp_path: Path
     memory; an agent logs in, pauses, unpauses and logs out without an error; Redis restarts
     empty: the agents hash is written again, no call is left in it or in the engine, both
     agents are free, and a caller after that is served as usual."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     port = _fixed_port()
     queues = [QueueConfig(name="vendas", skills={"sales": 1}, wrap_up_seconds=0)]
     agents = {"2001": {"sales": 3}, "2002": {"sales": 3}}

@@ -12,6 +12,7 @@ import aiohttp
 from acd.domain import QueueConfig
 from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_process import (
     engine_env,
     engine_process,
@@ -29,7 +30,7 @@ async def test_sigkill_and_restart_keeps_callers_and_agents(
 ) -> None:
     """Two agents talk, two callers wait; the engine is killed and restarted: the waiting callers
     keep their place and join time, the agents stay on their calls, then everyone is served."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, [QueueConfig(name="vendas", skills={"sales": 1})], {
         "2001": {"sales": 3}, "2002": {"sales": 3},
     })  # fmt: skip

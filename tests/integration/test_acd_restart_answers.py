@@ -10,7 +10,7 @@ from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
 from atende.wiring import Engine
 from telephony.twin import Twin
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, migrated_sqlite
 from tests.integration.acd_stack import acd_settings, four_queues, product_twin, seed_acd
 from tests.integration.conftest import eventually
 
@@ -26,7 +26,7 @@ async def test_answer_while_the_engine_is_down_gets_connect_and_completion(
     """The engine stops while 2001's phone rings; 2001 answers meanwhile. The next engine finds
     them bridged: the call is connected (CONNECT logged), 2001 is on the call, and when the
     caller hangs up the call is completed and 2001 goes through wrap-up back to available."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, four_queues(ring_timeout=60, wrap_up_seconds=1), {"2001": {"sales": 3}})
     twin = product_twin(0.05)
     port = await twin.start()

@@ -14,6 +14,7 @@ from acd.domain import QueueLogRecord
 from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_process import (
     engine_env,
     engine_process,
@@ -111,7 +112,7 @@ async def test_two_engines_never_give_one_agent_two_calls(
     """40 callers shared by two engines (round-robin FastAGI) on one Redis: at every twin event
     each agent has at most one phone leg, the queue logs show no overlapping calls, every caller
     is served or abandons."""
-    urls = [f"sqlite+aiosqlite:///{tmp_path / f'engine{n}.db'}" for n in (1, 2)]
+    urls = [migrated_sqlite(tmp_path / f"engine{n}.db") for n in (1, 2)]
     for url in urls:
         await seed_acd(url, four_queues(), AGENTS)
     token = await supervisor_token(urls[0])

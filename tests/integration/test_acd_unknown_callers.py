@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from acd.domain import QueueConfig
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
 from tests.integration.fake_agi import VENDAS, fake_environment
@@ -35,7 +36,7 @@ async def test_real_callers_are_queued_while_fake_agi_sessions_are_open(tmp_path
     holds each while it waits for its channel, then refuses it); then three real callers
     arrive: they are queued while the fake sessions are still open, and the fake callers are
     never queued."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     async with running_acd(url, queues, {}) as (twin, engine):
         assert engine.acd is not None
@@ -63,7 +64,7 @@ async def test_real_callers_are_queued_while_fake_agi_sessions_are_open(tmp_path
 async def test_callers_who_hang_up_before_the_acd_sees_them_still_count(tmp_path: Path) -> None:
     """A caller routed to vendas whose call has already ended when the ACD takes him (the ACD
     lagging behind) counts as offered and abandoned: ENTERQUEUE then ABANDON."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     async with running_acd(url, queues, {}) as (twin, engine):
         assert engine.acd is not None

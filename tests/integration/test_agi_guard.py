@@ -16,6 +16,7 @@ from telephony.known_channels import KnownChannelCheck
 from telephony.link import AsteriskLink
 from telephony.twin import AmiUser, Twin, TwinConfig
 from telephony.twin.pbx import OriginateRequest
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import running_acd
 from tests.integration.conftest import eventually
 from tests.integration.fake_agi import VENDAS, fake_environment
@@ -43,7 +44,7 @@ async def test_session_from_an_address_not_allowed_is_refused(tmp_path: Path) ->
     """With the default setting (the AMI server's host, 127.0.0.1, and loopback ::1), a
     session from 127.0.0.2 is closed before any command and logged with its reason; a real
     caller's session from 127.0.0.1 still runs the IVR and the caller is queued."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     with capture_logs() as logs:
         async with running_acd(url, queues, {}) as (twin, engine):
@@ -63,7 +64,7 @@ async def test_fake_sessions_are_refused_while_real_callers_are_queued(tmp_path:
     """20 well-formed sessions for channels Asterisk does not have arrive with 3 real
     callers: every fake is closed without a command and logged ``channel_unknown``; the real
     callers are queued in vendas, which counts exactly them."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     queues = [QueueConfig(name="vendas", skills={"sales": 1})]
     with capture_logs() as logs:
         async with running_acd(url, queues, {}, agi_channel_wait=2.0) as (twin, engine):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from atende.wiring import Engine, run_engine
 from telephony.twin import AmiUser, Twin, TwinConfig
+from tests.conftest import migrated_sqlite
 from tests.integration.conftest import Stack, engine_settings, eventually
 
 
@@ -73,7 +74,7 @@ async def test_wrong_secret_stops_the_engine_with_a_clear_error(tmp_path: Path) 
     )
     port = await twin.start()
     try:
-        settings = engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'e.db'}", "wrong")
+        settings = engine_settings(port, migrated_sqlite(tmp_path / "e.db"), "wrong")
         assert await run_engine(settings) == 3
     finally:
         await twin.stop()
@@ -84,7 +85,7 @@ async def test_engine_start_does_not_need_asterisk_up(tmp_path: Path) -> None:
     twin = Twin(TwinConfig(ami_port=0, users={"atende": AmiUser("atende")}))
     port = await twin.start()
     await twin.stop()
-    engine = Engine(engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'e.db'}"))
+    engine = Engine(engine_settings(port, migrated_sqlite(tmp_path / "e.db")))
     await engine.start()
     try:
         assert not engine.link.synced("pbx1")
@@ -107,7 +108,7 @@ async def test_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        settings = engine_settings(port, f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+        settings = engine_settings(port, migrated_sqlite(tmp_path / "e.db"))
         settings = settings.model_copy(update={"http_port": taken.getsockname()[1]})
         try:
             assert await run_engine(settings) == 2

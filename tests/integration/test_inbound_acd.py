@@ -12,6 +12,7 @@ from acd.live.sql import AcdConfigStore
 from atende.db import make_engine
 from atende.wiring import Engine
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import (
     AcdStack,
     acd_settings,
@@ -28,7 +29,7 @@ AGENTS = {"2001": {"sales": 3}, "2002": {"support": 2}, "2003": {"sales": 1}}
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[AcdStack]:
     """Twin at 1/20 of real time; agents 2001 (sales 3), 2002 (support 2), 2003 (sales 1)."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     async with running_acd(url, four_queues(), AGENTS, acd_vip_callers=["5511000000099"]) as (
         twin,
         engine,
@@ -141,7 +142,7 @@ async def test_restart_while_ringing_a_missed_call_waits_again(
     engine finds the caller back on hold: he waits again (same join time) and is served."""
     from tests.conftest import REDIS_URL
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, four_queues(ring_timeout=10), {"2001": {"sales": 3}})
     twin = product_twin(0.05)
     port = await twin.start()
@@ -192,7 +193,7 @@ async def test_calls_ending_while_the_engine_is_down_are_logged(
     COMPLETECALLER and ABANDON for them, and its statistics count both."""
     from tests.conftest import REDIS_URL
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, four_queues(), {"2001": {"sales": 3}})
     twin = product_twin(0.05)
     port = await twin.start()

@@ -15,6 +15,7 @@ from acd.domain import QueueConfig
 from atende.auth import Role
 from atende.wiring import Engine
 from telephony.twin import AmiUser, Twin, TwinConfig
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import running_acd
 from tests.integration.private_redis import PrivateRedis
 
@@ -52,7 +53,7 @@ async def ops(tmp_path: Path) -> AsyncIterator[Ops]:
     await redis.start()
     queues = [QueueConfig(name="vendas", skills={"sales": 1}),
               QueueConfig(name="suporte", skills={"support": 1})]  # fmt: skip
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}"
+    url = migrated_sqlite(tmp_path / "ops.db")
     try:
         async with running_acd(
             url, queues, {"2001": {"sales": 1}}, TIME_SCALE, redis_url=redis.url

@@ -12,6 +12,7 @@ import pytest
 from acd.domain import AgentConfig, EscalationStep, QueueConfig
 from atende.wiring import Engine
 from telephony.twin import ChannelInfo
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import (
     AcdStack,
     acd_settings,
@@ -57,7 +58,7 @@ class CallbackStack(AcdStack):
 async def cb(tmp_path: Path) -> AsyncIterator[CallbackStack]:
     """Twin at 1/20 of real time; ``suporte`` offers a callback after 1 s; its only agent
     (2002) is logged out at the start."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     agents = {"2001": {"sales": 3}, "2002": {"support": 2}}
     async with running_acd(url, callback_queues(), agents) as (twin, engine):
         assert engine.acd is not None
@@ -149,7 +150,7 @@ async def test_a_waiting_callback_survives_an_engine_restart(
     the customer back: answered 1, abandoned 0."""
     from tests.conftest import REDIS_URL
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    url = migrated_sqlite(tmp_path / "acd.db")
     await seed_acd(url, callback_queues(), {"2002": {"support": 2}})
     twin = product_twin(0.05)
     port = await twin.start()

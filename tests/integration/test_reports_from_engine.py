@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from atende.auth import Role
+from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import AcdStack, four_queues, running_acd
 from tests.integration.conftest import eventually
 
@@ -18,7 +19,7 @@ async def test_day_report_matches_what_the_engine_saw(tmp_path: Path) -> None:
     """One caller to suporte answered by 2002 (who hangs up), one to cobranca (no agent with
     the skill) who gives up: the day rows say so, agree with the live statistics, and 2002's
     agent rows show the call, talk and signed-in time."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'reports.db'}"
+    url = migrated_sqlite(tmp_path / "reports.db")
     async with running_acd(url, four_queues(), {"2002": {"support": 2}}) as (twin, engine):
         stack = AcdStack(twin, engine)
         twin.set_agent_phone("Local/2002@agents", answer=True, delay=0.2, talk_time=10)

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from atende.db import upgrade
+from tests.conftest import migrated_sqlite
 from tests.reports.conftest import PASSWORD, report_server
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ async def test_supervisor_reads_the_day_in_charts_and_table_and_exports_it(
     drawn by the locally served uPlot (no request leaves the engine); the CSV and XLSX exports
     download with the same figures; the staffing form gives the Erlang C reference (14 agents,
     20 scheduled) and takes the day's volume as a forecast; English is one choice away."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'reports.db'}"
+    url = migrated_sqlite(tmp_path / "reports.db")
     await asyncio.to_thread(upgrade, url)
     async with report_server(url) as server:
         context = await browser.new_context(accept_downloads=True)

@@ -24,6 +24,7 @@ from erp_bridge.domain import entities as e
 from erp_bridge.domain.taxid import cnpj_check_digits
 from erp_bridge.embedded.seed import add_records
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.crm.conftest import world
 from tests.integration.acd_stack import QUEUE_SKILLS, acd_settings, product_twin, seed_acd
 
@@ -93,7 +94,7 @@ async def later_wrap_up_end(page: Any, at_least: float) -> bool:
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     """Twin + engine (SQLite) with the small ERP world; agent 2001 is user ``agent``, 2002 is
     ``agent2``; queues carry disposition codes and ring long enough for a slow answer."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}"
+    url = migrated_sqlite(tmp_path / "desk.db")
     queues = [
         QueueConfig(name=q, skills={s: 1}, ring_timeout=600, wrap_up_seconds=60, dispositions=CODES)
         for q, s in QUEUE_SKILLS.items()

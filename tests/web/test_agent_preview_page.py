@@ -26,6 +26,7 @@ from erp_bridge.domain import entities as e
 from erp_bridge.domain.taxid import cnpj_check_digits
 from erp_bridge.embedded.seed import add_records
 from telephony.twin import Twin
+from tests.conftest import migrated_sqlite
 from tests.dialer.stack import OPENING, upload_leads
 from tests.integration.acd_stack import acd_settings, product_twin, seed_acd
 
@@ -71,7 +72,7 @@ def opening_clock() -> Callable[[], float]:
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     """Twin + engine (SQLite) with Cafe Central in the ERP; agent 2001 (user ``agent``) serves
     the campaign's queue; the list ``previa-list`` holds Bia and Cafe Central, in that order."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'preview.db'}"
+    url = migrated_sqlite(tmp_path / "preview.db")
     await seed_acd(url, [QueueConfig(name=QUEUE, skills={"sales": 1})], {"2001": {"sales": 3}})
     rows = [["Bia Souza", BIA, "SP", ""], ["Cafe Central", CAFE, "SP", "000003-01"]]
     header = "Nome;Telefone;UF;customer_id"
