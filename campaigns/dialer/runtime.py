@@ -251,8 +251,13 @@ class Dialer:
         now = self._now()
         taken = {o.callback_id for o in self._offers.values() if o.callback_id is not None}
         taken |= self._dialling_callbacks
+        # a callback waits while its lead is being dialled (pacer, another agent's preview)
+        taken |= {c.id for c in self._callbacks.values() if self._lead_in_flight(c)}
         due = next_due(self._callbacks.values(), agent_id, now, taken)
         if due is not None and self.handoff.agent_free(agent_id):
+            lead = self._callback_lead(due)
+            if lead is not None:  # held for the agent: nobody else dials it meanwhile
+                lead.in_flight = True
             return self._hold(agent_id, self._callback_offer(agent_id, due))
         for campaign_id, run in sorted(self.runs.items()):
             core = run.core
@@ -283,9 +288,24 @@ class Dialer:
                  lead=offer.lead_id, callback=offer.callback_id)  # fmt: skip
         return offer
 
+    def _callback_lead(self, callback: Callback) -> DialLead | None:
+        """The lead of a running campaign the callback calls back (None: no such lead)."""
+        run = self.runs.get(callback.campaign)
+        return run.core.book.leads.get(callback.lead_id or 0) if run is not None else None
+
+    def _lead_in_flight(self, callback: Callback) -> bool:
+        lead = self._callback_lead(callback)
+        return lead is not None and lead.in_flight
+
+    def _release_callback_lead(self, offer: PreviewOffer) -> None:
+        """A callback offer not dialled: its lead may be dialled by others again."""
+        run = self.runs.get(offer.campaign_id)
+        if run is not None and offer.lead_id in run.core.book.leads:
+            run.core.release(offer.lead_id)
+
     def _callback_offer(self, agent_id: str, due: Callback) -> PreviewOffer:
         run = self.runs.get(due.campaign)
-        lead = run.core.book.leads.get(due.lead_id or 0) if run is not None else None
+        lead = self._callback_lead(due)
         return PreviewOffer(
             campaign_id=due.campaign,
             agent=agent_id,
@@ -320,6 +340,7 @@ class Dialer:
         del self._offers[agent_id]
         if offer.callback_id is not None:
             self._callbacks.pop(offer.callback_id, None)
+            self._release_callback_lead(offer)
             if self.callbacks is not None:
                 await self.callbacks.close(offer.callback_id, SKIPPED, agent_id, self._now())
         else:
@@ -612,7 +633,9 @@ class Dialer:
                 continue
             del self._offers[agent]
             run = self.runs.get(offer.campaign_id)
-            if offer.callback_id is None and run is not None:
+            if offer.callback_id is not None:
+                self._release_callback_lead(offer)
+            elif run is not None:
                 run.core.release(offer.lead_id)
             log.info("dialer_preview_unwatched", agent=agent, lead=offer.lead_id,
                      callback=offer.callback_id)  # fmt: skip

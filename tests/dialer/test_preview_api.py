@@ -26,8 +26,8 @@ async def test_agents_share_a_preview_campaign_and_a_callback_for_anyone(
     (``retry_busy``). A callback of a call that is not hers is refused (``no_call``), one in
     the past too (``callback_in_past``); one in a minute for anyone (Ana's last lead) is
     listed for both; Bob skips his lead and gets the next one; he skips it too and, the
-    minute passed, gets the callback, which he dials. The campaign manager may not use the
-    agent's endpoints."""
+    minute passed, gets the callback (its lead held for him), which he dials. The campaign
+    manager may not use the agent's endpoints."""
     rows = [[f"Cliente {n}", phone(n), "SP"] for n in range(3)]
     assert await upload_leads(database_url, "prev", rows, tmp_path) == 3
     async with running_dialer(database_url, None, agents=2, talk_time=4.0) as stack:
@@ -114,6 +114,9 @@ async def test_agents_share_a_preview_campaign_and_a_callback_for_anyone(
             status, cb = await call("bob", "POST", "/api/agent/preview/skip",
                                     {"lead_id": nxt["lead"]["lead_id"]})  # fmt: skip
             assert status == 200 and cb["lead"]["callback_id"] == made_cb["id"]
+            # the lead is Bob's while the callback is offered to him: no pacer or other
+            # agent's preview dials it meanwhile
+            assert dialer.runs[str(cid)].core.book.leads[ana_lead].in_flight
             status, body = await call("bob", "POST", "/api/agent/preview/dial",
                                       {"callback_id": made_cb["id"]})  # fmt: skip
             assert status == 202, body
