@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -48,6 +49,10 @@ log = structlog.get_logger("atende.wiring")
 
 ROUTED_BACKLOG = 10_000
 
+#: a task run beside the engine's own (``make demo``'s simulated agents): built from the
+#: started engine, cancelled when it stops
+Companion = Callable[["Engine"], Coroutine[Any, Any, None]]
+
 
 class Engine:
     """Every long-lived part of the engine, started and stopped together."""
@@ -57,8 +62,10 @@ class Engine:
         settings: Settings,
         campaign_plans: PlanSource | None = None,
         dial_on_start: Sequence[int | str] = (),
+        companions: Sequence[Companion] = (),
     ) -> None:
         self.settings = settings
+        self.companions = tuple(companions)
         self.dial_on_start: tuple[int | str, ...] = tuple(dial_on_start)  # started with it
         self.db = make_engine(settings.database_url)
         #: where the dialer reads campaigns (the stored ones; tests may give their own)
@@ -165,7 +172,7 @@ class Engine:
         await self.spy.open()
         await self._start_dialer()
         assert self.acd is not None
-        self.desk = AgentDesk(self.acd, self.crm.views, self.acd_config, self.db)
+        self.desk = AgentDesk(self.acd, self.crm.views, self.acd_config, self.db, controls=self.acd)
         self.screen_pop = ScreenPop(self.desk, self.acd.feed)
         await self.screen_pop.start()
         assert self.acd is not None
@@ -177,6 +184,8 @@ class Engine:
         outbox = OutboxWorker(self.db, erp).run(asyncio.Event())
         self._tasks.append(asyncio.create_task(outbox, name="erp-outbox"))
         self._tasks.append(asyncio.create_task(self.crm.run(asyncio.Event()), name="crm"))
+        for companion in self.companions:
+            self._tasks.append(asyncio.create_task(companion(self), name="companion"))
         erp_api = ErpApi(erp, self.db, self.erp.embedded)
         self._runner = web.AppRunner(
             build_app(
@@ -284,10 +293,11 @@ async def run_engine(
     stop: asyncio.Event | None = None,
     campaign_plans: PlanSource | None = None,
     dial_on_start: Sequence[int | str] = (),
+    companions: Sequence[Companion] = (),
 ) -> int:
     """Run the engine until SIGINT/SIGTERM (or ``stop``)."""
     stop = stop or _stop_on_signals()
-    engine = Engine(settings, campaign_plans, dial_on_start)
+    engine = Engine(settings, campaign_plans, dial_on_start, companions)
     try:
         await engine.start()
     except AmiAuthenticationError as exc:

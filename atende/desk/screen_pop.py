@@ -84,8 +84,8 @@ class ScreenPop:
             )
             self._spawn(self._offer(call))
         elif event.kind in ("answered", "ended") and event.call_id:
-            known = desk.calls.get(event.call_id)
-            if known is not None and known.agent == event.agent_id:
+            known = desk.calls.of(event.agent_id, event.call_id)
+            if known is not None:
                 if event.kind == "answered":
                     known.answered_at = event.at
                     self._spawn(self._send_view(known))

@@ -265,8 +265,8 @@ const Agent = (() => {
     $("#call-panel").dataset.callId = call.call_id;
     $("#call-panel").dataset.direction = call.direction;
     $("#call-panel").dataset.callState = call.state;
-    const talking = call.state === "connected";
-    const own = call.state === "dialing";  // his click-to-call: hang-up and DTMF only
+    const own = Boolean(call.click_to_call) || call.state === "dialing";  // his click-to-call: hang-up and DTMF only
+    const talking = call.state === "connected" && !own;
     document.querySelectorAll("#controls button, #transfer button, #keypad button").forEach((b) => { b.disabled = !talking && !own; });
     ["#btn-hold", "#btn-unhold"].forEach((sel) => { $(sel).disabled = !talking; });
     $("#transfer").hidden = own;
