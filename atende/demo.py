@@ -177,10 +177,13 @@ async def seed_demo_campaign(engine: AsyncEngine, now: datetime) -> None:
     await start_campaign(store, AuditAdapter(engine), None, campaign.id, "demo", now)
 
 
-def _demo_leads_file(leads: int) -> Path:
-    lines = ["Nome;Telefone;UF"] + [
-        f"Cliente Demo {n};11 9{6100_0000 + n:08d};SP" for n in range(1, leads + 1)
-    ]
+def _demo_leads_file(leads: int, customers: list[tuple[str, str]]) -> Path:
+    """The leads: demo numbers (the twin's customers); each names a seeded customer
+    (``codigo_cliente`` CODE-STORE, popped on the agent's desk) when the ERP has some."""
+    lines = ["Nome;Telefone;UF;codigo_cliente"]
+    for n in range(1, leads + 1):
+        key, name = customers[(n - 1) % len(customers)] if customers else ("", f"Cliente Demo {n}")
+        lines.append(f"{name};11 9{6100_0000 + n:08d};SP;{key}")
     fd, name = tempfile.mkstemp(prefix="atende-demo-leads-", suffix=".csv")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write("\r\n".join(lines) + "\r\n")
@@ -189,7 +192,7 @@ def _demo_leads_file(leads: int) -> Path:
 
 async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
     """Upload the demo campaign's list (the same bytes every time: added once); its id."""
-    path = await asyncio.to_thread(_demo_leads_file, leads)
+    path = await asyncio.to_thread(_demo_leads_file, leads, await _customers(engine))
     try:
         request = UploadRequest(DEMO_LIST, "demo-leads.csv", file_sha256(path))
         result = await upload_list(
@@ -198,6 +201,16 @@ async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
     finally:
         await asyncio.to_thread(path.unlink, True)
     return result.upload.list_id
+
+
+async def _customers(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """``(CODE-STORE, name)`` of the seeded customers, in code order (none: empty)."""
+    table = TABLES[e.Customer].c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(table.code, table.store, table.name).order_by(table.code, table.store)
+        )
+        return [(f"{code}-{store}", name.replace(";", " ")) for code, store, name in rows]
 
 
 async def seed(settings: Settings) -> None:

@@ -35,6 +35,7 @@ class DeskCall:
     ended_at: float | None = None
     disposition: GivenDisposition | None = None
     outcome_ref: str = ""
+    lead_customer: str | None = None  # a dialer call: its lead's customer id
 
     def customer(self) -> str | None:
         """The call's customer: the one picked, else the only candidate."""

@@ -80,6 +80,7 @@ class ScreenPop:
                     event.caller,
                     event.entered_at if event.entered_at is not None else event.at,
                     event.at,
+                    lead_customer=event.customer_id,
                 )
             )
             self._spawn(self._offer(call))
@@ -112,11 +113,14 @@ class ScreenPop:
             log.exception("agent_desk_job_failed")
 
     async def _offer(self, call: DeskCall) -> None:
-        """Look the caller up and send the offer (view or candidates)."""
+        """Look the caller up and send the offer (view or candidates): a dialer call whose
+        lead names its customer pops that customer; else the caller's number is looked up."""
         view: dict[str, Any] | None = None
         customers: list[CustomerRef] = []
         views = self.desk.views
-        if views is not None and call.caller:
+        if views is not None and call.lead_customer:
+            view, customers = await self._lead_customer(call)
+        if views is not None and call.caller and not customers:
             try:
                 found = await views.by_phone(call.caller)
                 customers = [
@@ -125,9 +129,12 @@ class ScreenPop:
                     )
                     for c in found.candidates
                 ]
-                if len(found.candidates) == 1:
-                    first = found.candidates[0]
-                    view = await views.view_document(first.code, first.store)
+                lead_code = lead_code_of(call.lead_customer)
+                if lead_code is not None:  # the lead named a code without its store
+                    customers = [c for c in customers if c.customer_id.startswith(lead_code + "-")]
+                if len(customers) == 1:
+                    code, _, store = customers[0].customer_id.partition("-")
+                    view = await views.view_document(code, store)
             except (CrmError, ErpError) as err:
                 log.info("screen_pop_lookup_failed", linkedid=call.call_id, code=err.code)
         self.desk.calls.found(call, customers)
@@ -142,6 +149,23 @@ class ScreenPop:
         )
         log.info("screen_pop_sent", linkedid=call.call_id, agent=call.agent, found=len(customers))
         self.desk.push_state(call.agent)
+
+    async def _lead_customer(
+        self, call: DeskCall
+    ) -> tuple[dict[str, Any] | None, list[CustomerRef]]:
+        """The view of the customer the dialer's lead names (``CODE-STORE`` or
+        ``CODE/STORE``); nothing when it names no store or no customer the ERP knows."""
+        views, key = self.desk.views, split_customer(call.lead_customer or "")
+        if views is None or key is None:
+            return None, []
+        code, store = key
+        try:
+            view = await views.view_document(code, store)
+        except (CrmError, ErpError) as err:
+            log.info("screen_pop_lead_customer_failed", linkedid=call.call_id, code=err.code)
+            return None, []
+        name = str((view.get("registration") or {}).get("name", ""))
+        return view, [CustomerRef(customer_id=customer_key(code, store), store=store, name=name)]
 
     async def _send_view(self, call: DeskCall) -> None:
         """Send the call's customer's view (read again: the answer, an outcome...)."""
@@ -160,6 +184,23 @@ class ScreenPop:
     async def _ended(self, call: DeskCall) -> None:
         await record_call(self.desk, call)
         await self._send_view(call)
+
+
+def split_customer(text: str) -> tuple[str, str] | None:
+    """``("000123", "01")`` from a lead's ``000123-01`` or ``000123/01``; None without a
+    store."""
+    for sep in ("-", "/"):
+        code, found, store = text.strip().partition(sep)
+        if found and code.strip() and store.strip():
+            return code.strip(), store.strip()
+    return None
+
+
+def lead_code_of(text: str | None) -> str | None:
+    """The customer code a lead names without its store (``000123``), else None."""
+    if not text or split_customer(text) is not None:
+        return None
+    return text.strip() or None
 
 
 async def record_call(desk: AgentDesk, call: DeskCall) -> None:
