@@ -270,6 +270,7 @@ class AgentCall(BaseModel):
         "agent's phone), dialing (the customer's), connected"
     )
     click_to_call: bool = Field(False, description="the agent's own call placed from his desk")
+    held: bool = Field(False, description="the agent put the caller on hold")
     entered_at: float
     answered_at: float | None
     ended_at: float | None

@@ -235,6 +235,7 @@ class CallControls(Leases):
             call.held, call.held_leg = True, channel
             await self.store.save_call(call)
             log.info("acd_call_held", linkedid=call.call_id, agent=agent_id)
+            self._tell("state", agent_id)  # his desk shows the call held
             return {"call_id": call.call_id, "held": True}
 
     async def unhold_call(self, agent_id: str) -> dict[str, Any]:
@@ -247,6 +248,7 @@ class CallControls(Leases):
             call.held = False
             await self.store.save_call(call)
             log.info("acd_call_unheld", linkedid=call.call_id, agent=agent_id)
+            self._tell("state", agent_id)
             return {"call_id": call.call_id, "held": False}
 
     # ------------------------------------------------------------------ transfers

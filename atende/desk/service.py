@@ -90,6 +90,9 @@ class AgentDesk:
             if known is not None:
                 status.call.customers = list(known.customers)
                 status.call.disposition = known.disposition
+            if self.controls is not None and status.call.state == "connected":
+                seen = self.controls.call_controls_state(agent_id)
+                status.call.held = bool(seen["held"]) and seen["call_id"] == status.call.call_id
         elif self.controls is not None and status.state != "logged_out":
             status.call = self._click_to_call(agent_id)
         return status
