@@ -36,7 +36,7 @@ from acd.live.sql import AcdConfigStore
 from atende.auth import Role, users
 from atende.db import make_engine, upgrade
 from atende.settings import AmiServer, load_settings
-from atende.wiring import Engine
+from atende.wiring import Engine, settle_memory
 from crm_sync.app.customer_views import CustomerViews
 from crm_sync.port import Entry
 from erp_bridge.domain import entities as e
@@ -244,6 +244,7 @@ async def push(args: argparse.Namespace) -> None:
     )
     engine = Engine(settings)
     await engine.start()
+    settle_memory()  # as ``atende serve`` does once started
     twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))  # one per agent
     sockets = Sockets()

@@ -20,6 +20,7 @@ from acd.live.feed import AgentEvent, AgentFeed
 from atende.desk.calls import DeskCall, customer_key
 from atende.desk.service import AgentDesk, utc
 from crm_sync.app.interactions import record_interaction
+from crm_sync.app.warm_up import Ready, WarmUp
 from crm_sync.domain.errors import CrmError
 from crm_sync.domain.interactions import Interaction
 from erp_bridge.domain.errors import ErpError
@@ -28,15 +29,22 @@ from telephony.tasks import cancel_and_wait
 log = structlog.get_logger("atende.desk")
 
 BACKLOG = 20_000
+JOIN_WARM_UP = 1.0  # seconds an offer waits for its number's warm-up under way, at most
 LOOKUPS = 2_000  # customer lookups running at once at most
 
 
 class ScreenPop:
     """The feed's consumer (``start``/``stop`` own its tasks)."""
 
-    def __init__(self, desk: AgentDesk, feed: AgentFeed) -> None:
+    def __init__(
+        self,
+        desk: AgentDesk,
+        feed: AgentFeed,
+        warm_up: WarmUp | None = None,
+    ) -> None:
         self.desk = desk
         self._feed = feed
+        self._warm_up = warm_up  # the pops of the numbers the IVR just warmed (in the process)
         self._inbox: asyncio.Queue[AgentEvent] = asyncio.Queue(BACKLOG)
         self._task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
@@ -83,7 +91,12 @@ class ScreenPop:
                     lead_customer=event.customer_id,
                 )
             )
-            self._spawn(self._offer(call))
+            ready = self._warm_up.ready(call.caller) if self._warm_up and call.caller else None
+            warmed = self._warmed(call, ready)
+            if warmed is not None:  # the fast path: sent now, nothing to read
+                self._send_offer(call, *warmed)
+            else:
+                self._spawn(self._offer(call))
         elif event.kind in ("answered", "ended") and event.call_id:
             known = desk.calls.of(event.agent_id, event.call_id)
             if known is not None:
@@ -120,6 +133,12 @@ class ScreenPop:
         views = self.desk.views
         if views is not None and call.lead_customer:
             view, customers = await self._lead_customer(call)
+        elif self._warm_up is not None and call.caller:  # its warm-up may be under way
+            warmed = self._warmed(call, await self._warm_up.ready_soon(call.caller, JOIN_WARM_UP))
+            if warmed is not None:
+                self._send_offer(call, *warmed)
+                self.desk.push_state(call.agent)
+                return
         if views is not None and call.caller and not customers:
             try:
                 found = await views.by_phone(call.caller)
@@ -137,6 +156,32 @@ class ScreenPop:
                     view = await views.view_document(code, store)
             except (CrmError, ErpError) as err:
                 log.info("screen_pop_lookup_failed", linkedid=call.call_id, code=err.code)
+        self._send_offer(call, view, customers)
+        self.desk.push_state(call.agent)
+
+    @staticmethod
+    def _warmed(
+        call: DeskCall, ready: Ready | None
+    ) -> tuple[dict[str, Any] | None, list[CustomerRef]] | None:
+        """The offer's view and candidates from the IVR's warm-up of the caller's number,
+        when it is in the process and recent (None: read them)."""
+        if ready is None or call.lead_customer:
+            return None
+        customers = [
+            CustomerRef(customer_id=customer_key(c.code, c.store), store=c.store, name=c.name)
+            for c in ready.lookup.candidates
+        ]
+        view = None
+        if len(ready.lookup.candidates) == 1:
+            first = ready.lookup.candidates[0]
+            view = ready.documents.get(f"{first.code}:{first.store}")
+            if view is None:
+                return None
+        return view, customers
+
+    def _send_offer(
+        self, call: DeskCall, view: dict[str, Any] | None, customers: list[CustomerRef]
+    ) -> None:
         self.desk.calls.found(call, customers)
         self.desk.send(
             call.agent,
@@ -148,7 +193,6 @@ class ScreenPop:
             },
         )
         log.info("screen_pop_sent", linkedid=call.call_id, agent=call.agent, found=len(customers))
-        self.desk.push_state(call.agent)
 
     async def _lead_customer(
         self, call: DeskCall
