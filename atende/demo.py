@@ -19,15 +19,16 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acd.domain import EscalationStep, QueueConfig
+from acd.domain import DispositionCode, EscalationStep, QueueConfig
 from acd.live.sql import AcdConfigStore
 from atende.auth import Role, UserStore
 from atende.db import make_engine, upgrade
+from atende.demo_hands import DemoHands
 from atende.passwords import PasswordPool
 from atende.settings import Settings
 from atende.user_admin import UserAdmin
 from atende.web.campaign_support import AuditAdapter
-from atende.wiring import run_engine
+from atende.wiring import Engine, run_engine
 from campaigns.app.create_campaign import create_campaign
 from campaigns.app.start_campaign import start_campaign
 from campaigns.app.upload_list import UploadRequest, upload_list
@@ -62,20 +63,65 @@ DEMO_DIDS = {
     "1133330003": "cobranca",
     "1133330004": "retencao",
 }
+
+
+def _codes(*pairs: tuple[str, str]) -> tuple[DispositionCode, ...]:
+    return tuple(DispositionCode(code=code, label=label) for code, label in pairs)
+
+
+RETORNAR = ("retornar", "Retornar depois")
+#: Each demo queue's disposition codes (pt-BR labels): an agent leaves wrap-up by giving one.
+DEMO_DISPOSITIONS = {
+    "vendas": _codes(
+        ("venda", "Venda realizada"),
+        ("orcamento", "Orçamento enviado"),
+        ("sem_interesse", "Sem interesse"),
+        RETORNAR,
+    ),
+    "suporte": _codes(
+        ("resolvido", "Resolvido"),
+        ("chamado_aberto", "Chamado aberto"),
+        ("encaminhado", "Encaminhado ao técnico"),
+    ),
+    "cobranca": _codes(
+        ("promessa", "Promessa de pagamento"),
+        ("ja_pagou", "Já pagou"),
+        ("recusa", "Recusou negociar"),
+        RETORNAR,
+    ),
+    "retencao": _codes(
+        ("retido", "Cliente retido"),
+        ("cancelamento", "Cancelamento"),
+        RETORNAR,
+    ),
+}
 DEMO_QUEUES = [
-    QueueConfig(name="vendas", skills={"sales": 1}, wrap_up_seconds=5, weight=1),
+    QueueConfig(
+        name="vendas",
+        skills={"sales": 1},
+        wrap_up_seconds=5,
+        weight=1,
+        dispositions=DEMO_DISPOSITIONS["vendas"],
+    ),
     QueueConfig(
         name="suporte",
         skills={"support": 3},
         wrap_up_seconds=5,
         escalation=(EscalationStep(after=20, relax={"support": 1}),),
+        dispositions=DEMO_DISPOSITIONS["suporte"],
     ),
-    QueueConfig(name="cobranca", skills={"billing": 1}, wrap_up_seconds=5),
+    QueueConfig(
+        name="cobranca",
+        skills={"billing": 1},
+        wrap_up_seconds=5,
+        dispositions=DEMO_DISPOSITIONS["cobranca"],
+    ),
     QueueConfig(
         name="retencao",
         skills={"retention": 2},
         wrap_up_seconds=5,
         escalation=(EscalationStep(after=30, add_queue_agents=("vendas",)),),
+        dispositions=DEMO_DISPOSITIONS["retencao"],
     ),
 ]
 #: Ten agents with mixed skills; their phones are ``Local/<ext>@agents`` in the twin.
@@ -132,10 +178,13 @@ async def seed_demo_campaign(engine: AsyncEngine, now: datetime) -> None:
     await start_campaign(store, AuditAdapter(engine), None, campaign.id, "demo", now)
 
 
-def _demo_leads_file(leads: int) -> Path:
-    lines = ["Nome;Telefone;UF"] + [
-        f"Cliente Demo {n};11 9{6100_0000 + n:08d};SP" for n in range(1, leads + 1)
-    ]
+def _demo_leads_file(leads: int, customers: list[tuple[str, str]]) -> Path:
+    """The leads: demo numbers (the twin's customers); each names a seeded customer
+    (``codigo_cliente`` CODE-STORE, popped on the agent's desk) when the ERP has some."""
+    lines = ["Nome;Telefone;UF;codigo_cliente"]
+    for n in range(1, leads + 1):
+        key, name = customers[(n - 1) % len(customers)] if customers else ("", f"Cliente Demo {n}")
+        lines.append(f"{name};11 9{6100_0000 + n:08d};SP;{key}")
     fd, name = tempfile.mkstemp(prefix="atende-demo-leads-", suffix=".csv")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write("\r\n".join(lines) + "\r\n")
@@ -144,7 +193,7 @@ def _demo_leads_file(leads: int) -> Path:
 
 async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
     """Upload the demo campaign's list (the same bytes every time: added once); its id."""
-    path = await asyncio.to_thread(_demo_leads_file, leads)
+    path = await asyncio.to_thread(_demo_leads_file, leads, await _customers(engine))
     try:
         request = UploadRequest(DEMO_LIST, "demo-leads.csv", file_sha256(path))
         result = await upload_list(
@@ -153,6 +202,16 @@ async def seed_demo_leads(engine: AsyncEngine, leads: int = DEMO_LEADS) -> int:
     finally:
         await asyncio.to_thread(path.unlink, True)
     return result.upload.list_id
+
+
+async def _customers(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """``(CODE-STORE, name)`` of the seeded customers, in code order (none: empty)."""
+    table = TABLES[e.Customer].c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(table.code, table.store, table.name).order_by(table.code, table.store)
+        )
+        return [(f"{code}-{store}", name.replace(";", " ")) for code, store, name in rows]
 
 
 async def seed(settings: Settings) -> None:
@@ -251,6 +310,12 @@ async def _start_twin(settings: Settings, callers: Path | None) -> asyncio.subpr
     return proc
 
 
+async def demo_hands(engine: Engine) -> None:
+    """The simulated agents' dispositions (:mod:`atende.demo_hands`), beside the engine."""
+    assert engine.desk is not None
+    await DemoHands(engine.desk).run()
+
+
 async def run_demo(settings: Settings) -> int:
     """Run the demo until interrupted."""
     await seed(settings)
@@ -274,7 +339,9 @@ async def run_demo(settings: Settings) -> int:
     )
     plans_db = make_engine(settings.database_url)
     try:
-        return await run_engine(settings, campaign_plans=DemoPlans(plans_db))
+        return await run_engine(
+            settings, campaign_plans=DemoPlans(plans_db), companions=[demo_hands]
+        )
     finally:
         await plans_db.dispose()
         if callers_file is not None:

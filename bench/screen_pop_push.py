@@ -2,12 +2,15 @@
 
 The engine (ACD, IVR, customer view on real Redis, the seeded embedded ERP, the web server)
 runs against the Asterisk twin (real AMI and FastAGI over TCP). Every agent is logged in and
-holds a WebSocket (``/api/agent/ws``, bearer token). Callers whose number names one seeded
+holds a WebSocket (``/api/agent/ws``, bearer token), opened by ``screen_pop_clients.py`` in a
+process of its own, as the agents' browsers are. Callers whose number names one seeded
 customer call the sales number; for each call, the time from the ACD's reservation of an agent
-(its agent feed, in the same process) to that agent's socket receiving the ``offer`` with the
-customer's view is measured, in three cases of the same run:
+(its agent feed, in the engine's process) to that agent's socket receiving the ``offer`` with
+the customer's view (the system-wide monotonic clock of both processes) is measured, in three
+cases of the same run:
 
-* hit: the caller's number and view are in the cache (as after the IVR's warm-up);
+* hit: the caller's number and view are in the cache and the IVR's warm-up of the number runs
+  as in production (the offer takes what it read, or joins it when it is still under way);
 * miss: the customer was invalidated and nothing warms it: the screen-pop reads the ERP and
   fills the cache;
 * ERP each time: the desktop reads through a cache that keeps nothing.
@@ -21,13 +24,17 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import json
+import os
+import sys
 import tempfile
 import time
 import uuid
+from asyncio.subprocess import PIPE
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-import aiohttp
 import sqlalchemy as sa
 
 from acd.domain import QueueConfig
@@ -36,7 +43,7 @@ from acd.live.sql import AcdConfigStore
 from atende.auth import Role, users
 from atende.db import make_engine, upgrade
 from atende.settings import AmiServer, load_settings
-from atende.wiring import Engine
+from atende.wiring import Engine, settle_memory
 from crm_sync.app.customer_views import CustomerViews
 from crm_sync.port import Entry
 from erp_bridge.domain import entities as e
@@ -127,8 +134,12 @@ async def _tokens(engine: Engine, agents: int) -> list[str]:
     ]
 
 
+CLIENTS = Path(__file__).with_name("screen_pop_clients.py")
+
+
 class Sockets:
-    """Every agent's socket and the latency of each offer it receives."""
+    """The agents' sockets (``screen_pop_clients.py``, another process, as browsers are) and
+    the latency of each offer they receive, on the system-wide monotonic clock."""
 
     def __init__(self) -> None:
         self.reserved: dict[str, float] = {}
@@ -137,25 +148,35 @@ class Sockets:
         self.done = asyncio.Event()
         self.wanted = 0
         self.tasks: list[asyncio.Task[None]] = []
+        self.clients: asyncio.subprocess.Process | None = None
 
     def on_event(self, event: AgentEvent) -> None:
         """The ACD's feed (sync, in the ACD's task): the moment it reserves an agent."""
         if event.kind == "reserved" and event.call_id:
-            self.reserved.setdefault(event.call_id, time.perf_counter())
+            self.reserved.setdefault(event.call_id, time.monotonic())
 
-    async def read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in ws:
-            if message.type is not aiohttp.WSMsgType.TEXT:
-                continue
-            data: dict[str, Any] = message.json()
-            if data["type"] != "offer":
-                continue
-            call_id = data["call"]["call_id"]
+    async def open(self, url: str, tokens: list[str]) -> None:
+        """Start the clients' process; return once every socket is open."""
+        self.clients = await asyncio.create_subprocess_exec(
+            sys.executable, str(CLIENTS), stdin=PIPE, stdout=PIPE, limit=1 << 20
+        )
+        assert self.clients.stdin is not None and self.clients.stdout is not None
+        self.clients.stdin.write(json.dumps({"url": url, "tokens": tokens}).encode() + b"\n")
+        await self.clients.stdin.drain()
+        line = await self.clients.stdout.readline()
+        if not line or json.loads(line).get("ready") != len(tokens):
+            raise SystemExit(f"the agents' sockets did not open: {line!r}")
+        self.tasks.append(asyncio.create_task(self._read(self.clients.stdout)))
+
+    async def _read(self, lines: asyncio.StreamReader) -> None:
+        while line := await lines.readline():
+            data: dict[str, Any] = json.loads(line)
+            call_id = data["call"]
             began = self.reserved.get(call_id)
             if began is None or call_id in self.latency:
                 continue
-            self.latency[call_id] = time.perf_counter() - began
-            if data["view"] is None:
+            self.latency[call_id] = data["at"] - began
+            if not data["view"]:
                 self.without_view.append(call_id)
             if len(self.latency) >= self.wanted:
                 self.done.set()
@@ -181,13 +202,13 @@ class LoopWatch:
         self._wall, self._cpu = time.perf_counter(), time.process_time()
         self.task = asyncio.create_task(self._watch())
 
-    def report(self, agents: int) -> str:
+    def report(self) -> str:
         share = (time.process_time() - self._cpu) / (time.perf_counter() - self._wall)
         if self.task is not None:
             self.task.cancel()
         return (
             f"event loop lag p50 {_pct(self.lags, 0.5):.2f} ms, p99 {_pct(self.lags, 0.99):.2f}"
-            f" ms; this process used {share:.0%} of one core (engine, twin and {agents} clients)"
+            f" ms; this process used {share:.0%} of one core (engine and twin)"
         )
 
 
@@ -244,19 +265,18 @@ async def push(args: argparse.Namespace) -> None:
     )
     engine = Engine(settings)
     await engine.start()
+    settle_memory()  # as ``atende serve`` does once started
     twin.pbx.agi_address = ("127.0.0.1", engine.agi.port)
-    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))  # one per agent
     sockets = Sockets()
     try:
         assert engine.acd is not None and engine.desk is not None
         await engine.acd.wait_ready(60)
         engine.acd.feed.subscribe(sockets.on_event)
         base = f"ws://127.0.0.1:{engine.http_port}/api/agent/ws"
-        for token in await _tokens(engine, args.agents):
-            ws = await http.ws_connect(base, headers={"Authorization": f"Bearer {token}"})
-            sockets.tasks.append(asyncio.create_task(sockets.read(ws)))
+        await sockets.open(base, await _tokens(engine, args.agents))
         print(
-            f"{args.agents} agents logged in and on WebSockets; {per_case} calls per case, "
+            f"{args.agents} agents logged in and on WebSockets (another process); "
+            f"{per_case} calls per case, "
             f"{args.rate:g} a second; cache {'Redis' if args.redis else 'in-process'}"
         )
         views = engine.crm.views
@@ -287,13 +307,20 @@ async def push(args: argparse.Namespace) -> None:
         if hits:
             p99 = _pct(hits, 0.99)
             print(f"goal p99 < 50 ms on a hit: {'met' if p99 < 50 else 'NOT met'} ({p99:.2f} ms)")
-        print(watch.report(args.agents))
+        print(watch.report())
+        one, five, fifteen = os.getloadavg()
+        print(
+            f"machine load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min) "
+            f"on {os.cpu_count()} cores: the figures hold for that load"
+        )
         if sockets.without_view:
             print(f"offers without a view: {len(sockets.without_view)}")
     finally:
         for task in sockets.tasks:
             task.cancel()
-        await http.close()
+        if sockets.clients is not None and sockets.clients.returncode is None:
+            sockets.clients.kill()
+            await sockets.clients.wait()
         await engine.stop()
         await twin.stop()
         if args.redis:

@@ -47,8 +47,7 @@ def agent_status(acd: LiveAcd, agent_id: str) -> AgentStatus:
         config = acd.router.configs.get(facts["queue"])
         codes = config.dispositions if config is not None else ()
         call = AgentCall(
-            **facts,
-            direction="inbound",
+            **{"direction": "inbound", **facts},
             dispositions=[CodeLabel(code=d.code, label=d.label) for d in codes],
         )
     return AgentStatus(

@@ -75,6 +75,12 @@ class OutboundView(BaseModel):
 
     number: str
     customer_id: str | None = None
+    state: Literal["ringing", "dialing", "connected"] = Field(
+        "ringing",
+        description="ringing: the agent's phone; dialing: the customer's; connected: answered",
+    )
+    placed_at: float | None = None
+    answered_at: float | None = Field(None, description="when the agent answered")
 
 
 class CallControlsView(BaseModel):

@@ -261,11 +261,16 @@ class GivenDisposition(BaseModel):
 class AgentCall(BaseModel):
     """The agent's current call (kept through its wrap-up)."""
 
-    call_id: str
+    call_id: str = Field(description="the call's id ('' while a click-to-call rings the agent)")
     queue: str
-    caller: str
+    caller: str = Field(description="the caller's number (the number called by a click-to-call)")
     direction: str = Field(description="inbound | outbound")
-    state: str = Field(description="offered | ringing | connected | ended")
+    state: str = Field(
+        description="offered | ringing | connected | ended; a click-to-call: ringing (the "
+        "agent's phone), dialing (the customer's), connected"
+    )
+    click_to_call: bool = Field(False, description="the agent's own call placed from his desk")
+    held: bool = Field(False, description="the agent put the caller on hold")
     entered_at: float
     answered_at: float | None
     ended_at: float | None

@@ -178,7 +178,14 @@ class AcdBase:
             return
         self.feed.publish(
             AgentEvent(
-                kind, agent_id, self.clock(), call.call_id, call.queue, call.caller, call.entered_at
+                kind,
+                agent_id,
+                self.clock(),
+                call.call_id,
+                call.queue,
+                call.caller,
+                call.entered_at,
+                call.customer_id,
             )
         )
 

@@ -29,7 +29,7 @@ actions (:mod:`acd.live.call_actions`) and only then updates the router and the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -56,6 +56,7 @@ log = structlog.get_logger("acd.live")
 NUMBER = re.compile(r"\+?[0-9]{3,20}")
 DIGITS = re.compile(r"[0-9*#]{1,32}")
 _EXTEN = re.compile(r"[0-9]{2,}")
+UP = "6"  # an Asterisk channel state: answered
 
 
 @dataclass
@@ -68,6 +69,8 @@ class OutboundCall:
     paused_before: str | None
     customer_id: str | None = None
     linkedid: str | None = None
+    placed_at: float = 0.0
+    answered_at: float | None = None  # the agent answered (Asterisk then dials the customer)
 
 
 @dataclass
@@ -107,10 +110,27 @@ class CallControls(Leases):
             "state": call.state.value if call else ("outbound" if outbound else None),
             "held": bool(call and call.held),
             "transfer": {"type": consult.kind, "value": consult.target} if consult else None,
-            "outbound": {"number": outbound.number, "customer_id": outbound.customer_id}
+            "outbound": {
+                "number": outbound.number,
+                "customer_id": outbound.customer_id,
+                "state": self._outbound_state(outbound),
+                "placed_at": outbound.placed_at,
+                "answered_at": outbound.answered_at,
+            }
             if outbound
             else None,
         }
+
+    def _outbound_state(self, outbound: OutboundCall) -> str:
+        """``ringing`` (the agent's phone), ``dialing`` (the customer's), ``connected``."""
+        if outbound.linkedid is None:
+            return "ringing"
+        tracked = self.link.tracker.call(self.server, outbound.linkedid)
+        if tracked is not None:
+            for ch in self.link.tracker.call_channels(tracked):
+                if ch.dialled_by is not None and ch.state == UP:
+                    return "connected"
+        return "dialing"
 
     def _connected(self, agent_id: str) -> StoredCall:
         self._logged_in(agent_id)
@@ -215,6 +235,7 @@ class CallControls(Leases):
             call.held, call.held_leg = True, channel
             await self.store.save_call(call)
             log.info("acd_call_held", linkedid=call.call_id, agent=agent_id)
+            self._tell("state", agent_id)  # his desk shows the call held
             return {"call_id": call.call_id, "held": True}
 
     async def unhold_call(self, agent_id: str) -> dict[str, Any]:
@@ -227,6 +248,7 @@ class CallControls(Leases):
             call.held = False
             await self.store.save_call(call)
             log.info("acd_call_unheld", linkedid=call.call_id, agent=agent_id)
+            self._tell("state", agent_id)
             return {"call_id": call.call_id, "held": False}
 
     # ------------------------------------------------------------------ transfers
@@ -306,6 +328,10 @@ class CallControls(Leases):
             self._wrapping[agent] = call.call_id
         else:
             await self.store.release(agent, call.call_id)
+        # his call is over for him: he keeps seeing it (as it was) through his wrap-up
+        mine = replace(call, ended_at=now, state=CallState.WRAP_UP, held=False, held_leg=None)
+        self.agent_calls[agent] = mine
+        self._tell("ended", agent, mine)
         log.info("acd_call_transferred", linkedid=call.call_id, agent=agent, kind=kind,
                  target=value, routed=route and kind != "number")  # fmt: skip
         if kind == "number" or not route:
@@ -402,7 +428,7 @@ class CallControls(Leases):
             except AcdError:
                 await self._run(decisions + self._back_from_outbound(agent_id, before))
                 raise
-            placed = OutboundCall(agent_id, number, action_id, before, customer_id)
+            placed = OutboundCall(agent_id, number, action_id, before, customer_id, placed_at=now)
             self._outbound[agent_id] = placed
             await self._run(decisions)
             log.info("acd_click_to_call", agent=agent_id, action_id=action_id)
@@ -433,6 +459,8 @@ class CallControls(Leases):
                 if outbound is not None:
                     if record.success and record.linkedid:
                         outbound.linkedid = record.linkedid
+                        outbound.answered_at = self.clock()
+                        self._tell("state", outbound.agent)  # his desk shows the call placed
                         log.info("acd_outbound_agent_answered", agent=outbound.agent,
                                  linkedid=record.linkedid)  # fmt: skip
                     else:

@@ -21,7 +21,8 @@ EventKind = Literal["reserved", "ringing", "answered", "ended", "state"]
 
 @dataclass(frozen=True, slots=True)
 class AgentEvent:
-    """One change for one agent; call events carry the call's queue, caller and join time."""
+    """One change for one agent; call events carry the call's queue, caller and join time
+    (and the customer of a dialer call's lead)."""
 
     kind: EventKind
     agent_id: str
@@ -30,6 +31,7 @@ class AgentEvent:
     queue: str = ""
     caller: str = ""
     entered_at: float | None = None
+    customer_id: str | None = None  # the dialer's lead's customer (``CODE-STORE`` or a code)
 
 
 Subscriber = Callable[[AgentEvent], None]

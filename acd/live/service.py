@@ -573,8 +573,9 @@ class InboundAcd(CallControls):
 
     # ------------------------------------------------------------------ queries
     def agent_call(self, agent_id: str) -> dict[str, Any] | None:
-        """The agent's current (or last) call: ``call_id, queue, caller, state`` (offered,
-        ringing, connected, ended), ``entered_at, answered_at, ended_at``; None if none."""
+        """The agent's current (or last) call: ``call_id, queue, caller, direction, state``
+        (offered, ringing, connected, ended), ``entered_at, answered_at, ended_at``; None if
+        none."""
         call = self.agent_calls.get(agent_id)
         if call is None or call.agent != agent_id:
             return None
@@ -587,6 +588,7 @@ class InboundAcd(CallControls):
             "call_id": call.call_id,
             "queue": call.queue,
             "caller": call.caller,
+            "direction": call.direction,
             "state": state,
             "entered_at": call.entered_at,
             "answered_at": call.answered_at,

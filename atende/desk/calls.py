@@ -35,6 +35,7 @@ class DeskCall:
     ended_at: float | None = None
     disposition: GivenDisposition | None = None
     outcome_ref: str = ""
+    lead_customer: str | None = None  # a dialer call: its lead's customer id
 
     def customer(self) -> str | None:
         """The call's customer: the one picked, else the only candidate."""
@@ -44,24 +45,39 @@ class DeskCall:
 
 
 class DeskCalls:
-    """Calls by id and, per agent, the customers of his calls of the day (bounded)."""
+    """Calls by id (the latest offer of each) and by agent (a transferred call stays, for the
+    agent who transferred it, the call he wraps up), and per agent the customers of his calls
+    of the day (bounded)."""
 
     def __init__(self, kept: int = 50_000) -> None:
         self._calls: dict[str, DeskCall] = {}
+        self._by_agent: dict[tuple[str, str], DeskCall] = {}  # (agent, call) -> his offer
         self._customers: dict[str, dict[str, str]] = {}  # agent -> customer -> day
         self._kept = kept
 
     def reserved(self, call: DeskCall) -> DeskCall:
-        """A new offer of ``call.call_id`` to ``call.agent`` (an earlier offer is replaced)."""
+        """A new offer of ``call.call_id`` to ``call.agent`` (an earlier offer to him is
+        replaced; another agent's is kept as his)."""
         self._calls.pop(call.call_id, None)
         self._calls[call.call_id] = call
+        key = (call.agent, call.call_id)
+        earlier = self._by_agent.pop(key, None)
+        if earlier is not None and not call.customers:  # offered again: same customers
+            call.customers, call.chosen = earlier.customers, earlier.chosen
+        self._by_agent[key] = call
         while len(self._calls) > self._kept:
             self._calls.pop(next(iter(self._calls)))
+        while len(self._by_agent) > self._kept:
+            self._by_agent.pop(next(iter(self._by_agent)))
         return call
 
     def get(self, call_id: str) -> DeskCall | None:
-        """The call, if the desktop saw it offered."""
+        """The call's latest offer, if the desktop saw it offered."""
         return self._calls.get(call_id)
+
+    def of(self, agent: str, call_id: str) -> DeskCall | None:
+        """``agent``'s offer of ``call_id`` (still his after he transferred it)."""
+        return self._by_agent.get((agent, call_id))
 
     def found(self, call: DeskCall, customers: list[CustomerRef]) -> None:
         """The screen-pop's candidates of ``call``: they become the agent's customers."""

@@ -96,7 +96,7 @@ async def give_disposition(
 ) -> DispositionOut:
     """Store the disposition of ``body.call_id``; ``call_unknown`` 404, ``not_your_call`` 403,
     ``unknown_disposition`` / ``disposition_taken`` 409. Nothing is stored when refused."""
-    call = desk.calls.get(body.call_id)
+    call = desk.calls.of(agent_id, body.call_id) or desk.calls.get(body.call_id)
     async with desk.db.begin() as conn:
         if call is None or call.agent != agent_id:
             handlers = await call_handlers(conn, body.call_id)
@@ -136,8 +136,8 @@ async def disposed(
 ) -> None:
     """After a disposition is stored: the wrap-up held for it ends, the interaction gets it,
     the agent's sockets get his state."""
-    call = desk.calls.get(call_id)
-    if call is not None and call.agent == agent_id:
+    call = desk.calls.of(agent_id, call_id)
+    if call is not None:
         call.disposition = GivenDisposition(code=code, note=note)
         call.outcome_ref = outcome_id or ""
         if call.ended_at is not None:

@@ -20,6 +20,7 @@ from acd.live.feed import AgentEvent, AgentFeed
 from atende.desk.calls import DeskCall, customer_key
 from atende.desk.service import AgentDesk, utc
 from crm_sync.app.interactions import record_interaction
+from crm_sync.app.warm_up import Ready, WarmUp
 from crm_sync.domain.errors import CrmError
 from crm_sync.domain.interactions import Interaction
 from erp_bridge.domain.errors import ErpError
@@ -28,15 +29,22 @@ from telephony.tasks import cancel_and_wait
 log = structlog.get_logger("atende.desk")
 
 BACKLOG = 20_000
+JOIN_WARM_UP = 1.0  # seconds an offer waits for its number's warm-up under way, at most
 LOOKUPS = 2_000  # customer lookups running at once at most
 
 
 class ScreenPop:
     """The feed's consumer (``start``/``stop`` own its tasks)."""
 
-    def __init__(self, desk: AgentDesk, feed: AgentFeed) -> None:
+    def __init__(
+        self,
+        desk: AgentDesk,
+        feed: AgentFeed,
+        warm_up: WarmUp | None = None,
+    ) -> None:
         self.desk = desk
         self._feed = feed
+        self._warm_up = warm_up  # the pops of the numbers the IVR just warmed (in the process)
         self._inbox: asyncio.Queue[AgentEvent] = asyncio.Queue(BACKLOG)
         self._task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
@@ -80,12 +88,18 @@ class ScreenPop:
                     event.caller,
                     event.entered_at if event.entered_at is not None else event.at,
                     event.at,
+                    lead_customer=event.customer_id,
                 )
             )
-            self._spawn(self._offer(call))
+            ready = self._warm_up.ready(call.caller) if self._warm_up and call.caller else None
+            warmed = self._warmed(call, ready)
+            if warmed is not None:  # the fast path: sent now, nothing to read
+                self._send_offer(call, *warmed)
+            else:
+                self._spawn(self._offer(call))
         elif event.kind in ("answered", "ended") and event.call_id:
-            known = desk.calls.get(event.call_id)
-            if known is not None and known.agent == event.agent_id:
+            known = desk.calls.of(event.agent_id, event.call_id)
+            if known is not None:
                 if event.kind == "answered":
                     known.answered_at = event.at
                     self._spawn(self._send_view(known))
@@ -112,11 +126,20 @@ class ScreenPop:
             log.exception("agent_desk_job_failed")
 
     async def _offer(self, call: DeskCall) -> None:
-        """Look the caller up and send the offer (view or candidates)."""
+        """Look the caller up and send the offer (view or candidates): a dialer call whose
+        lead names its customer pops that customer; else the caller's number is looked up."""
         view: dict[str, Any] | None = None
         customers: list[CustomerRef] = []
         views = self.desk.views
-        if views is not None and call.caller:
+        if views is not None and call.lead_customer:
+            view, customers = await self._lead_customer(call)
+        elif self._warm_up is not None and call.caller:  # its warm-up may be under way
+            warmed = self._warmed(call, await self._warm_up.ready_soon(call.caller, JOIN_WARM_UP))
+            if warmed is not None:
+                self._send_offer(call, *warmed)
+                self.desk.push_state(call.agent)
+                return
+        if views is not None and call.caller and not customers:
             try:
                 found = await views.by_phone(call.caller)
                 customers = [
@@ -125,11 +148,40 @@ class ScreenPop:
                     )
                     for c in found.candidates
                 ]
-                if len(found.candidates) == 1:
-                    first = found.candidates[0]
-                    view = await views.view_document(first.code, first.store)
+                lead_code = lead_code_of(call.lead_customer)
+                if lead_code is not None:  # the lead named a code without its store
+                    customers = [c for c in customers if c.customer_id.startswith(lead_code + "-")]
+                if len(customers) == 1:
+                    code, _, store = customers[0].customer_id.partition("-")
+                    view = await views.view_document(code, store)
             except (CrmError, ErpError) as err:
                 log.info("screen_pop_lookup_failed", linkedid=call.call_id, code=err.code)
+        self._send_offer(call, view, customers)
+        self.desk.push_state(call.agent)
+
+    @staticmethod
+    def _warmed(
+        call: DeskCall, ready: Ready | None
+    ) -> tuple[dict[str, Any] | None, list[CustomerRef]] | None:
+        """The offer's view and candidates from the IVR's warm-up of the caller's number,
+        when it is in the process and recent (None: read them)."""
+        if ready is None or call.lead_customer:
+            return None
+        customers = [
+            CustomerRef(customer_id=customer_key(c.code, c.store), store=c.store, name=c.name)
+            for c in ready.lookup.candidates
+        ]
+        view = None
+        if len(ready.lookup.candidates) == 1:
+            first = ready.lookup.candidates[0]
+            view = ready.documents.get(f"{first.code}:{first.store}")
+            if view is None:
+                return None
+        return view, customers
+
+    def _send_offer(
+        self, call: DeskCall, view: dict[str, Any] | None, customers: list[CustomerRef]
+    ) -> None:
         self.desk.calls.found(call, customers)
         self.desk.send(
             call.agent,
@@ -141,7 +193,23 @@ class ScreenPop:
             },
         )
         log.info("screen_pop_sent", linkedid=call.call_id, agent=call.agent, found=len(customers))
-        self.desk.push_state(call.agent)
+
+    async def _lead_customer(
+        self, call: DeskCall
+    ) -> tuple[dict[str, Any] | None, list[CustomerRef]]:
+        """The view of the customer the dialer's lead names (``CODE-STORE`` or
+        ``CODE/STORE``); nothing when it names no store or no customer the ERP knows."""
+        views, key = self.desk.views, split_customer(call.lead_customer or "")
+        if views is None or key is None:
+            return None, []
+        code, store = key
+        try:
+            view = await views.view_document(code, store)
+        except (CrmError, ErpError) as err:
+            log.info("screen_pop_lead_customer_failed", linkedid=call.call_id, code=err.code)
+            return None, []
+        name = str((view.get("registration") or {}).get("name", ""))
+        return view, [CustomerRef(customer_id=customer_key(code, store), store=store, name=name)]
 
     async def _send_view(self, call: DeskCall) -> None:
         """Send the call's customer's view (read again: the answer, an outcome...)."""
@@ -160,6 +228,23 @@ class ScreenPop:
     async def _ended(self, call: DeskCall) -> None:
         await record_call(self.desk, call)
         await self._send_view(call)
+
+
+def split_customer(text: str) -> tuple[str, str] | None:
+    """``("000123", "01")`` from a lead's ``000123-01`` or ``000123/01``; None without a
+    store."""
+    for sep in ("-", "/"):
+        code, found, store = text.strip().partition(sep)
+        if found and code.strip() and store.strip():
+            return code.strip(), store.strip()
+    return None
+
+
+def lead_code_of(text: str | None) -> str | None:
+    """The customer code a lead names without its store (``000123``), else None."""
+    if not text or split_customer(text) is not None:
+        return None
+    return text.strip() or None
 
 
 async def record_call(desk: AgentDesk, call: DeskCall) -> None:

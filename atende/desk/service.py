@@ -17,8 +17,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acd.app.agent_status import agent_status
-from acd.app.models import AgentStatus
-from acd.app.ports import ConfigStore, LiveAcd
+from acd.app.models import AgentCall, AgentStatus, CustomerRef
+from acd.app.ports import CallControlPort, ConfigStore, LiveAcd
 from atende.desk.calls import DeskCall, DeskCalls, customer_key
 from crm_sync.app.customer_views import CustomerViews
 from crm_sync.domain.view import CustomerView
@@ -54,9 +54,12 @@ class AgentDesk:
         config: ConfigStore,
         db: AsyncEngine,
         *,
+        controls: CallControlPort | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.acd = acd
+        self.controls = controls  # the agent's click-to-call shows as his call
+        self._names: dict[str, str] = {}  # customer id -> name, of the views agents opened
         self.views = views
         self.config = config
         self.db = db
@@ -83,11 +86,41 @@ class AgentDesk:
         """The agent's state and call, with the call's customers and disposition."""
         status = agent_status(self.acd, agent_id)
         if status.call is not None:
-            known = self.calls.get(status.call.call_id)
-            if known is not None and known.agent == agent_id:
+            known = self.calls.of(agent_id, status.call.call_id)
+            if known is not None:
                 status.call.customers = list(known.customers)
                 status.call.disposition = known.disposition
+            if self.controls is not None and status.call.state == "connected":
+                seen = self.controls.call_controls_state(agent_id)
+                status.call.held = bool(seen["held"]) and seen["call_id"] == status.call.call_id
+        elif self.controls is not None and status.state != "logged_out":
+            status.call = self._click_to_call(agent_id)
         return status
+
+    def _click_to_call(self, agent_id: str) -> AgentCall | None:
+        """The agent's click-to-call under way as his call (None: none)."""
+        out = self.controls.call_controls_state(agent_id) if self.controls else {}
+        placed = out.get("outbound")
+        if not placed:
+            return None
+        customer = placed.get("customer_id")
+        customers = []
+        if customer:
+            store = customer.partition("-")[2]
+            name = self._names.get(customer, "")
+            customers.append(CustomerRef(customer_id=customer, store=store, name=name))
+        return AgentCall(
+            call_id=out.get("call_id") or "",
+            queue="",
+            caller=placed["number"],
+            direction="outbound",
+            state=placed.get("state") or "ringing",
+            click_to_call=True,
+            entered_at=placed.get("placed_at") or self.clock(),
+            answered_at=placed.get("answered_at"),
+            ended_at=None,
+            customers=customers,
+        )
 
     def call_body(self, call: DeskCall) -> dict[str, Any]:
         """``call`` as ``me.call`` shows it (from the ACD while it has it)."""
@@ -171,10 +204,14 @@ class AgentDesk:
         key = customer_key(code, store)
         await self.check_customer(agent_id, code, store)
         call = self.status(agent_id).call
-        known = self.calls.get(call.call_id) if call is not None else None
+        known = self.calls.of(agent_id, call.call_id) if call is not None else None
         if known is not None and any(c.customer_id == key for c in known.customers):
             known.chosen = key
-        return await self.views.view(code, store)
+        view = await self.views.view(code, store)
+        self._names[key] = view.registration.name
+        while len(self._names) > 10_000:
+            self._names.pop(next(iter(self._names)))
+        return view
 
 
 def utc(epoch: float) -> datetime:

@@ -108,6 +108,11 @@ class CustomerViews:
         self.clock = clock
         self._orders = recent_orders
         self._calls = last_interactions
+        self._invalidated: list[Callable[[str], None]] = []
+
+    def on_invalidate(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener("CODE:STORE")`` (it must only take note) on each invalidation."""
+        self._invalidated.append(listener)
 
     async def read_from_erp(self, code: str, store: str) -> CustomerView:
         """The view assembled now from the ERP and the interactions (no cache)."""
@@ -200,4 +205,6 @@ class CustomerViews:
 
     async def invalidate(self, code: str, store: str) -> None:
         """The customer changed: its view and the lookups naming it are read again next time."""
+        for listener in self._invalidated:
+            listener(customer_id(code, store))
         await self.safe_cache.invalidate(customer_id(code, store))

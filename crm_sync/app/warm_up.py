@@ -4,13 +4,23 @@
 session and must not wait on the ERP); :meth:`WarmUp.run` owns a bounded number of workers that
 do the ERP reads. A full queue drops the request with a log line (the view is then read on
 the screen-pop, a miss).
+
+A warmed caller's number also keeps its lookup and its customers' view documents in the
+process for :data:`READY_FOR` seconds (:meth:`WarmUp.ready`): the screen-pop that follows
+sends them with no cache round trip. An invalidation seen by this engine drops them at once;
+one seen by another engine only through the cache, so with several engines the pop before
+the ring may be up to that long behind a change (the view sent on answer is read again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -23,6 +33,19 @@ from erp_bridge.domain.errors import ErpError
 log = structlog.get_logger("crm_sync.warm_up")
 
 
+READY_FOR = 30.0  # seconds a warmed number's pop is kept in the process
+READY_KEPT = 10_000  # numbers kept at most
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A warmed number's lookup and the view document of each candidate (``CODE:STORE``)."""
+
+    lookup: Lookup
+    documents: dict[str, dict[str, Any]]
+    at: float
+
+
 @dataclass(frozen=True)
 class _Job:
     by: str  # "phone" or "tax_id"
@@ -33,11 +56,60 @@ class _Job:
 class WarmUp:
     """The warm-up queue and its workers, plus :meth:`view_for_call`."""
 
-    def __init__(self, views: CustomerViews, *, backlog: int = 1000, workers: int = 2) -> None:
+    def __init__(
+        self,
+        views: CustomerViews,
+        *,
+        backlog: int = 1000,
+        workers: int = 2,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.views = views
         self._queue: asyncio.Queue[_Job] = asyncio.Queue(backlog)
         self._workers = workers
         self._pending: set[tuple[str, str]] = set()
+        self._ready: OrderedDict[str, Ready] = OrderedDict()  # E.164 number -> its pop
+        self._warming: dict[str, asyncio.Event] = {}  # numbers being warmed -> set when done
+        self._monotonic = monotonic
+        views.on_invalidate(self._forget)
+
+    def ready(self, number: str) -> Ready | None:
+        """The pop of a number warmed in the last :data:`READY_FOR` seconds (no I/O)."""
+        try:
+            e164 = caller_number(number)
+        except ErpError:
+            return None
+        found = self._ready.get(e164)
+        if found is None or self._monotonic() - found.at > READY_FOR:
+            return None
+        return found
+
+    async def ready_soon(self, number: str, wait: float) -> Ready | None:
+        """:meth:`ready`, waiting up to ``wait`` seconds for a warm-up of the number under way
+        (the screen-pop then joins it instead of reading the cache again)."""
+        found = self.ready(number)
+        if found is not None:
+            return found
+        try:
+            warming = self._warming.get(caller_number(number))
+        except ErpError:
+            return None
+        if warming is None:
+            return None
+        try:
+            async with asyncio.timeout(wait):
+                await warming.wait()
+        except TimeoutError:
+            return None
+        return self.ready(number)
+
+    def _forget(self, customer: str) -> None:
+        """``customer`` (``CODE:STORE``) changed: drop the pops naming him."""
+        for number, ready in list(self._ready.items()):
+            if customer in ready.documents or any(
+                f"{c.code}:{c.store}" == customer for c in ready.lookup.candidates
+            ):
+                del self._ready[number]
 
     def warm(self, number: str, call_id: str = "") -> bool:
         """Enqueue reading the customers of a caller's number; False when the number is not a
@@ -68,6 +140,8 @@ class WarmUp:
             log.warning("customer_warm_dropped", by=job.by, call_id=job.call_id)
             return False
         self._pending.add((job.by, job.key))
+        if job.by == "phone":
+            self._warming.setdefault(job.key, asyncio.Event())
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -94,9 +168,29 @@ class WarmUp:
                 log.exception("customer_warm_crashed", by=job.by, call_id=job.call_id)
             finally:
                 self._pending.discard((job.by, job.key))
+                self._warmed(job)
                 self._queue.task_done()
 
+    def _warmed(self, job: _Job) -> None:
+        """Wake whoever waits for this number's warm-up (done or failed)."""
+        if job.by == "phone":
+            warming = self._warming.pop(job.key, None)
+            if warming is not None:
+                warming.set()
+
     async def _warm(self, job: _Job) -> None:
+        found = await self._lookup(job.by, job.key)
+        documents = {
+            f"{c.code}:{c.store}": await self.views.view_document(c.code, c.store)
+            for c in found.candidates
+        }
+        fresh = not found.stale and not any(d.get("stale") for d in documents.values())
+        if job.by == "phone" and found.candidates and fresh:
+            self._ready.pop(job.key, None)
+            self._ready[job.key] = Ready(found, documents, self._monotonic())
+            while len(self._ready) > READY_KEPT:
+                self._ready.popitem(last=False)
+        self._warmed(job)  # the screen-pop may go on; the call's note follows
         if job.call_id:
             await self.views.safe_cache.put(
                 f"call:{job.call_id}",
@@ -104,9 +198,6 @@ class WarmUp:
                 self.views.clock(),
                 {},
             )
-        found = await self._lookup(job.by, job.key)
-        for c in found.candidates:
-            await self.views.view(c.code, c.store)
         log.info("customer_warmed", by=job.by, call_id=job.call_id, found=len(found.candidates))
 
     async def drained(self) -> None:

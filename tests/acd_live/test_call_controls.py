@@ -382,10 +382,10 @@ async def test_click_to_call_rings_the_agent_then_the_customer(desk: Desk) -> No
     placing = desk.agent("2001")
     assert (placing["state"], placing["pause_reason"]) == ("on_call", "outbound call")
     view = await desk.get("ana", "/controls")
-    assert (view["state"], view["outbound"]) == (
-        "outbound",
-        {"number": "5511988880001", "customer_id": "000123"},
-    )
+    assert view["state"] == "outbound"
+    placed = view["outbound"]
+    assert (placed["number"], placed["customer_id"]) == ("5511988880001", "000123")
+    assert placed["state"] in ("ringing", "dialing", "connected")
 
     def customer_bridged() -> bool:
         """the customer's leg shares a bridge with the agent's phone"""

@@ -323,3 +323,30 @@ async def test_the_warm_up_queue_is_bounded_and_drops_with_a_log(sqlite_erp: Emb
     assert erp.reads == 0
     await _warmed(warm)
     assert erp.reads == 2 + 3  # two lookups, three customers' positions
+
+
+async def test_a_warmed_number_pops_from_the_process_until_its_customer_changes(
+    sqlite_erp: EmbeddedErp, cache: ViewCache
+) -> None:
+    """Nothing warmed: no pop in the process. A screen-pop that comes while the number's
+    warm-up is under way joins it and gets the lookup and the view documents it read (no read
+    of its own); then the pop is at hand at once; an invalidation of the customer drops it
+    (the next pop reads the cache again)."""
+    erp = WatchedErp(sqlite_erp)
+    views = views_on(erp, cache)
+    warm = WarmUp(views)
+    assert warm.ready(OTHER_PHONE) is None
+    assert await warm.ready_soon(OTHER_PHONE, 0.1) is None  # nothing under way: no wait
+    assert warm.warm(OTHER_PHONE, call_id="c9") is True
+    joining = asyncio.create_task(warm.ready_soon(OTHER_PHONE, 60))
+    await _warmed(warm)
+    joined = await joining
+    assert joined is not None
+    ((key, document),) = joined.documents.items()
+    assert [(c.code, c.store) for c in joined.lookup.candidates] == [("000002", "01")]
+    assert key == "000002:01" and document["registration"]["name"] == "Maria Souza"
+    reads = erp.reads
+    assert warm.ready(OTHER_PHONE) is joined
+    assert erp.reads == reads
+    await views.invalidate("000002", "01")
+    assert warm.ready(OTHER_PHONE) is None

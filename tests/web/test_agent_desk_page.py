@@ -296,3 +296,61 @@ async def test_agent_pauses_promises_opens_a_ticket_and_calls_back(
     await page.locator("#call-panel").wait_for(state="hidden", timeout=10000)
     await page.click("#btn-logout")
     await page.locator("#state[data-state=logged_out]").wait_for(timeout=10000)
+
+
+def _bridged_with(twin: Twin, name: str) -> set[str]:
+    """Names of the channels sharing ``name``'s bridge (``name`` excluded)."""
+    me = next((c for c in twin.channels() if c.name == name), None)
+    if me is None or me.bridge is None:
+        return set()
+    return {c.name for c in twin.channels() if c.bridge == me.bridge} - {name}
+
+
+async def test_agent_holds_the_call_and_takes_it_back(desk: Desk, browser: Any) -> None:
+    """From the page, the agent puts Cafe Central on hold: the caller hears music in
+    [call-hold] away from the agent's leg, the page says the call is on hold and offers
+    "Retomar" instead of "Em espera"; the keypad is refused while held, with the reason;
+    "Retomar" bridges the caller with the same leg of the agent again and the page shows the
+    call in progress."""
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=20)
+    page = await browser.new_page()
+    await page.goto(desk.base + "/agent.html")
+    await page.fill("input[name=username]", "agent")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("#login button[type=submit]")
+    await page.click("#btn-login")
+    await page.locator("#state[data-state=available]").wait_for(timeout=10000)
+    await page.locator("#link[data-link=up]").wait_for(state="attached", timeout=10000)
+    caller = await desk.twin.place_inbound_call("1133330001", CAFE, "Cafe")
+    assert caller is not None
+    await page.locator("#call-panel[data-call-state=connected]").wait_for(timeout=30000)
+    for _ in range(200):  # the twin bridges the two legs as the engine learns the answer
+        legs = _bridged_with(desk.twin, caller.name)
+        if legs:
+            break
+        await asyncio.sleep(0.05)
+    (agent_leg,) = legs
+    assert await page.locator("#btn-unhold").is_hidden()
+
+    await page.click("#btn-hold")
+    await page.locator("#call-panel[data-held=true]").wait_for(timeout=15000)
+    assert "em espera" in await page.locator("#call-info").inner_text()
+    assert await page.locator("#btn-hold").is_hidden()
+    for _ in range(200):
+        held = next(c for c in desk.twin.channels() if c.name == caller.name)
+        if (held.context, held.application, held.bridge) == ("call-hold", "MusicOnHold", None):
+            break
+        await asyncio.sleep(0.05)
+    assert (held.context, held.application, held.bridge) == ("call-hold", "MusicOnHold", None)
+    await page.click('#keypad button[data-digit="1"]')
+    await page.locator("#call-error", has_text="espera").wait_for(timeout=10000)
+
+    await page.click("#btn-unhold")
+    await page.locator("#call-panel[data-held=false]").wait_for(timeout=15000)
+    assert "em conversa" in await page.locator("#call-info").inner_text()
+    assert await page.locator("#btn-unhold").is_hidden()
+    for _ in range(200):
+        if _bridged_with(desk.twin, caller.name) == {agent_leg}:
+            break
+        await asyncio.sleep(0.05)
+    assert _bridged_with(desk.twin, caller.name) == {agent_leg}

@@ -17,6 +17,7 @@ const Agent = (() => {
     outbound: null, // the number of the agent's click-to-call under way
     outboundSeen: false, // the ACD has paused the agent for that call
     callId: null, // the call on screen
+    callKey: null, // its id, or one key for a click-to-call (no id until the agent answers)
     candidates: [], // customers of the call's number
     customer: null, // "CODE-STORE" on screen
     view: null, // its view document
@@ -236,7 +237,10 @@ const Agent = (() => {
 
   // -- the call ---------------------------------------------------------------------------
   function newCall(call) {
-    if (!call || call.call_id === desk.callId) return;
+    // a click-to-call is one call from its first ring (no id yet) to its end
+    const key = call && (call.click_to_call ? "click-to-call:" + call.caller : call.call_id);
+    if (!call || key === desk.callKey) return;
+    desk.callKey = key;
     desk.callId = call.call_id;
     desk.candidates = call.customers || [];
     desk.customer = null;
@@ -259,16 +263,19 @@ const Agent = (() => {
     AgentView.facts($("#call-info"), [
       ["queue", f.queue, call.queue], ["caller", f.caller, call.caller],
       ["direction", f.direction, tt.directions[call.direction] || call.direction],
-      ["state", f.state, tt.call_states[call.state] || call.state],
+      ["state", f.state, call.held ? tt.call_states.held : (tt.call_states[call.state] || call.state)],
       ["since", f.since, new Date((call.answered_at || call.entered_at) * 1000).toLocaleTimeString()],
     ]);
     $("#call-panel").dataset.callId = call.call_id;
     $("#call-panel").dataset.direction = call.direction;
     $("#call-panel").dataset.callState = call.state;
-    const talking = call.state === "connected";
-    const own = call.state === "dialing";  // his click-to-call: hang-up and DTMF only
+    $("#call-panel").dataset.held = call.held ? "true" : "false";
+    const own = Boolean(call.click_to_call) || call.state === "dialing";  // his click-to-call: hang-up and DTMF only
+    const talking = call.state === "connected" && !own;
     document.querySelectorAll("#controls button, #transfer button, #keypad button").forEach((b) => { b.disabled = !talking && !own; });
     ["#btn-hold", "#btn-unhold"].forEach((sel) => { $(sel).disabled = !talking; });
+    show("#btn-hold", !call.held);
+    show("#btn-unhold", Boolean(call.held));
     $("#transfer").hidden = own;
     const codes = call.dispositions || [];
     options($("#disposition select[name=code]"), codes, true);

@@ -32,7 +32,7 @@ const AGENT_TEXT = {
       reserved: "chamada a caminho", ringing: "tocando", on_call: "em atendimento",
       wrap_up: "pós-atendimento",
     },
-    call_states: { offered: "oferecida", ringing: "tocando", connected: "em conversa", ended: "encerrada", dialing: "ligação sua" },
+    call_states: { offered: "oferecida", ringing: "tocando", connected: "em conversa", ended: "encerrada", dialing: "chamando o cliente", held: "em espera" },
     directions: { inbound: "receptiva", outbound: "ativa" },
     link: { up: "", down: "(reconectando…)" },
     facts: {
@@ -106,7 +106,7 @@ const AGENT_TEXT = {
       logged_out: "logged out", available: "available", paused: "paused",
       reserved: "call on its way", ringing: "ringing", on_call: "on a call", wrap_up: "wrap-up",
     },
-    call_states: { offered: "offered", ringing: "ringing", connected: "talking", ended: "ended", dialing: "your own call" },
+    call_states: { offered: "offered", ringing: "ringing", connected: "talking", ended: "ended", dialing: "calling the customer", held: "on hold" },
     directions: { inbound: "inbound", outbound: "outbound" },
     link: { up: "", down: "(reconnecting…)" },
     facts: {

@@ -1,0 +1,81 @@
+"""What ``GET /api/agent/me`` shows as the agent's call beyond a plain inbound call: the call
+he transferred away (he still wraps it up and gives its disposition), and the click-to-call he
+placed from the customer's view (its state, number and customer). Engine and product twin over
+TCP, real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.desk.conftest import DEADLINE, MARIA, SALES_DID, Desk, Person
+from tests.web.openapi_check import conforms
+
+
+async def _me_until(person: Person, wanted: Any) -> dict[str, Any]:
+    """``/api/agent/me`` read again until ``wanted(me)`` (generous deadline, not a timing)."""
+    async with asyncio.timeout(DEADLINE):
+        while True:
+            status, me = await person.call("GET", "/api/agent/me")
+            assert status == 200, me
+            if wanted(me):
+                return me
+            await asyncio.sleep(0.1)
+
+
+async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: Desk) -> None:
+    """Ana talks to Maria (sales, codes required) and blind-transfers her to suporte, where
+    Bia takes her: Ana, in wrap-up, still sees the call (ended, Maria, the sales codes) and
+    gives it its disposition, which makes her available; Bia's offer of the same call is hers.
+    Then Ana calls Maria back from the view: ``me.call`` is her click-to-call with Maria's
+    number and customer, ringing her phone, then dialing or connected; her hang-up ends it."""
+    ana, bia = await desk.sign_in("ana"), await desk.sign_in("bia")
+    await ana.call("POST", "/api/agent/login")
+    await bia.call("POST", "/api/agent/login")
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=10, talk_time=600)
+    desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
+    caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
+    assert caller is not None
+    await _me_until(ana, lambda me: (me["call"] or {}).get("state") == "connected")
+
+    target = {"type": "queue", "value": "suporte"}
+    status, out = await ana.call(
+        "POST", "/api/agent/call/transfer", {"mode": "blind", "target": target}
+    )
+    assert status == 202, out
+    me = await _me_until(ana, lambda me: me["state"] == "wrap_up")
+    _, spec = await ana.call("GET", "/api/openapi.json")
+    conforms(spec, "/api/agent/me", "get", 200, me)
+    call = me["call"]
+    assert call is not None, "the call he transferred is the call he wraps up"
+    assert (call["call_id"], call["state"], call["queue"]) == (caller.linkedid, "ended", "vendas")
+    assert [c["name"] for c in call["customers"]] == ["Maria Souza"]
+    assert [d["code"] for d in call["dispositions"]] == ["sale", "no_interest"]
+    bia_me = await _me_until(bia, lambda me: me["call"] is not None)
+    assert (bia_me["call"]["call_id"], bia_me["call"]["queue"]) == (caller.linkedid, "suporte")
+    status, out = await ana.call("POST", "/api/agent/available")
+    assert (status, out["error"]["code"]) == (409, "disposition_required")
+
+    body = {"call_id": caller.linkedid, "code": "no_interest", "note": "quer suporte"}
+    status, out = await ana.call("POST", "/api/agent/call/disposition", body)
+    assert status == 201, out
+    assert (out["agent"]["state"], out["agent"]["call"]) == ("available", None)
+
+    desk.twin.set_customer(MARIA, "human", delay=1)
+    status, view = await ana.call("GET", "/api/agent/customers/000002-01/view")
+    assert (status, view["registration"]["name"]) == (200, "Maria Souza")
+    body = {"number": MARIA, "customer_id": "000002-01"}
+    status, out = await ana.call("POST", "/api/agent/call/originate", body)
+    assert status == 202, out
+    me = await _me_until(ana, lambda me: me["call"] is not None)
+    conforms(spec, "/api/agent/me", "get", 200, me)
+    call = me["call"]
+    assert (call["click_to_call"], call["direction"], call["caller"]) == (True, "outbound", MARIA)
+    assert call["customers"] == [{"customer_id": "000002-01", "store": "01", "name": "Maria Souza"}]
+    assert call["state"] in ("ringing", "dialing", "connected")
+    me = await _me_until(ana, lambda me: (me["call"] or {}).get("state") == "connected")
+    assert me["call"]["call_id"] and me["call"]["answered_at"] is not None
+    status, out = await ana.call("POST", "/api/agent/call/hangup")
+    assert status == 202, out
+    me = await _me_until(ana, lambda me: me["call"] is None)
+    assert me["state"] == "available"
