@@ -77,6 +77,7 @@ class AgentView:
     wrap_until: float | None = None  # the end of his wrap-up's timer (in wrap-up only)
     wrap_held: bool = False  # in wrap-up until the call gets its disposition
     pause_after: str | None = None  # pause reason asked for once the call is over
+    wrap_call: str | None = None  # the call his wrap-up is for (in wrap-up only)
 
 
 def _finite(value: object) -> float:
@@ -731,6 +732,7 @@ class Router:
             a.agent_id, a.state, a.state_since, a.call_id, a.pause_reason,
             a.last_pause_reason, a.profile.as_dict(),
             a.wrap_until if a.state is A.WRAP_UP else None, a.wrap_held, a.pause_after,
+            a.wrap_call if a.state is A.WRAP_UP else None,
         )  # fmt: skip
 
     def waiting_calls(self, queue: str) -> list[str]:

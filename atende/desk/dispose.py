@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acd.app.models import AgentStatus, GivenDisposition
-from acd.domain import AcdError
+from acd.domain import AcdError, AgentState
 from acd.live.sql import acd_queue_log
 from atende.desk.screen_pop import record_call
 from atende.desk.service import AgentDesk, Refused
@@ -106,20 +106,23 @@ async def give_disposition(
                 raise Refused(403, "not_your_call", "an agent may only dispose of his calls")
             call = None
         await check_code(desk, conn, body.call_id, call.queue if call else None, body.code)
-        if await disposition_of(conn, body.call_id) is not None:
-            raise Refused(409, "disposition_taken", "the call has its disposition already")
-        outcome_id = None
-        if outcome is not None:
-            outcome_id = await record_call_outcome(conn, outcome, now=now)
-        await add_disposition(
-            conn,
-            call_id=body.call_id,
-            agent=username,
-            code=body.code,
-            notes=body.note,
-            outcome_id=outcome_id,
-            now=now,
-        )
+        taken = await disposition_of(conn, body.call_id) is not None
+        if not taken:
+            outcome_id = None
+            if outcome is not None:
+                outcome_id = await record_call_outcome(conn, outcome, now=now)
+            await add_disposition(
+                conn,
+                call_id=body.call_id,
+                agent=username,
+                code=body.code,
+                notes=body.note,
+                outcome_id=outcome_id,
+                now=now,
+            )
+    if taken:  # one per call: given by the agent who transferred it; his wrap-up may end
+        await release_disposed_wrap_up(desk, agent_id)
+        raise Refused(409, "disposition_taken", "the call has its disposition already")
     log.info("call_disposed", linkedid=body.call_id, agent=agent_id, code=body.code)
     await disposed(desk, agent_id, body.call_id, body.code, body.note, outcome_id)
     return DispositionOut(
@@ -129,6 +132,20 @@ async def give_disposition(
         outcome_id=outcome_id,
         agent=desk.status(agent_id),
     )
+
+
+async def release_disposed_wrap_up(desk: AgentDesk, agent_id: str) -> None:
+    """A wrap-up held for a call that has its disposition already (one per call: the agent
+    who transferred the call to him gave it) ends, as if he had given it."""
+    view = desk.acd.router.agent(agent_id)
+    if view.state is not AgentState.WRAP_UP or not view.wrap_held or view.wrap_call is None:
+        return
+    async with desk.db.connect() as conn:
+        given = await disposition_of(conn, view.wrap_call)
+    if given is not None:
+        log.info("wrap_up_released_disposed", linkedid=view.wrap_call, agent=agent_id)
+        await desk.acd.disposition_given(agent_id, view.wrap_call)
+        desk.push_state(agent_id)
 
 
 async def disposed(

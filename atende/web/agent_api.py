@@ -24,7 +24,12 @@ from acd.app.pause_agent import pause_agent
 from acd.domain import AcdError
 from acd.live import AcdNotReady
 from atende.auth import Role
-from atende.desk.dispose import DispositionIn, DispositionOut, give_disposition
+from atende.desk.dispose import (
+    DispositionIn,
+    DispositionOut,
+    give_disposition,
+    release_disposed_wrap_up,
+)
 from atende.desk.service import AgentDesk, NotAnAgent, NotYourCustomer, Refused, utc
 from atende.web.acd_api import _body
 from atende.web.crm_api import _customer, crm_errors
@@ -128,6 +133,7 @@ async def desk_available(request: web.Request) -> web.Response:
 async def _make_available(request: web.Request) -> web.Response:
     agent_id = await signed_in_agent(request)
     desk = desk_of(request)
+    await release_disposed_wrap_up(desk, agent_id)  # a transferred call disposed already
     await make_available(desk.acd, agent_id)
     return _status(desk.status(agent_id))
 

@@ -79,3 +79,40 @@ async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: D
     assert status == 202, out
     me = await _me_until(ana, lambda me: me["call"] is None)
     assert me["state"] == "available"
+
+
+async def test_agent_given_a_transferred_call_leaves_its_wrap_up(desk: Desk) -> None:
+    """Ana (sales) blind-transfers Maria to Bia (given sales by the supervisor) and gives the
+    call its one disposition; when Maria hangs up, Bia's wrap-up of that vendas call (codes
+    required) is not stuck: her disposition is refused as taken, and she becomes available."""
+    ana, bia, sup = await desk.sign_in("ana"), await desk.sign_in("bia"), await desk.sign_in("sup")
+    status, out = await sup.call(
+        "POST", "/api/acd/agents/2002/skills", {"skills": {"support": 3, "sales": 1}}
+    )
+    assert status == 200, out
+    await ana.call("POST", "/api/agent/login")
+    await bia.call("POST", "/api/agent/login")
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=10, talk_time=600)
+    desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
+    caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
+    assert caller is not None
+    await _me_until(ana, lambda me: (me["call"] or {}).get("state") == "connected")
+    target = {"type": "agent", "value": "2002"}
+    status, out = await ana.call(
+        "POST", "/api/agent/call/transfer", {"mode": "blind", "target": target}
+    )
+    assert status == 202, out
+    await _me_until(ana, lambda me: me["state"] == "wrap_up")
+    body = {"call_id": caller.linkedid, "code": "sale", "note": ""}
+    status, out = await ana.call("POST", "/api/agent/call/disposition", body)
+    assert status == 201, out
+    await _me_until(bia, lambda me: (me["call"] or {}).get("state") == "connected")
+    for channel in desk.twin.channels():  # Maria hangs up
+        if channel.uniqueid == caller.linkedid:
+            desk.twin.hangup(channel.name)
+    me = await _me_until(bia, lambda me: me["state"] == "wrap_up")
+    assert me["call"]["call_id"] == caller.linkedid
+    status, out = await bia.call("POST", "/api/agent/call/disposition", body)
+    assert (status, out["error"]["code"]) == (409, "disposition_taken")
+    me = await _me_until(bia, lambda me: me["state"] != "wrap_up")
+    assert me["state"] == "available"
