@@ -461,6 +461,8 @@ class Dialer:
         if at.tzinfo is None or at < now:
             raise CampaignError("callback_in_past", "a callback is for a time still to come")
         ref = self._recent.get(call_id) if call_id else self._last_lead.get(agent_id)
+        if ref is not None and ref.agent != agent_id:
+            ref = None  # another agent's call
         ref = ref or known
         if ref is None:
             raise CampaignError("no_call", "no call of yours to call back")
