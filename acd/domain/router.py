@@ -328,9 +328,7 @@ class Router:
         now = self._time(now)
         q = self.queues[call.queue]
         agent = self.agents[call.agent_id or ""]
-        agent.move(A.AVAILABLE, now, "stop ringing", _RINGING)
         del q.offered[call_id]
-        agent.call_id = None
         call.state = CallState.WAITING
         call.agent_id = None
         q.line.add(call)
@@ -338,9 +336,13 @@ class Router:
             now, call_id, q.name, agent.agent_id, QueueEvent.RINGCANCELED,
             secs(now - call.offered_at),
         )  # fmt: skip
+        # steps due meanwhile apply first (an overflow may offer the call in its new queue),
+        # while the agent is not free yet: then he gets the best call for him, in fair order
+        decisions = self._step(call, now, [])
+        agent.move(A.AVAILABLE, now, "stop ringing", _RINGING)
+        agent.call_id = None
         self._index.free(agent)
-        decisions = self._step(call, now, [])  # steps due meanwhile apply now
-        decisions += self._offer_to_agent(agent, now)  # the best call for him, in fair order
+        decisions += self._offer_to_agent(agent, now)
         if self.calls.get(call_id) is call and call.state is CallState.WAITING:
             offer = self._offer_to_call(call, now)
             if offer:

@@ -472,3 +472,24 @@ TestRouterProperties = RouterMachine.TestCase
 TestRouterProperties.__doc__ = (
     "Random sequences of agent and call events keep every routing invariant and the stats."
 )
+
+
+def test_withdrawn_offer_whose_step_overflows_keeps_fair_order() -> None:
+    """Found by the state machine: an offer withdrawn after its call's final step came due
+    (the call overflows as it goes back in line) gives the freed agent the best call in fair
+    order, never a second call while reserved."""
+    state = RouterMachine()
+    state.team(team=[{}, {"a": 3, "b": 2}])
+    state.arrive(priority=0, queue="q1")
+    state.advance(dt=0.5)
+    state.reconfigure(variant=2)
+    state.restore(priority=0, queue="q1", waited=2.0)
+    for _ in range(5):
+        state.advance(dt=0.5)
+    state.advance(dt=3.0)
+    state.withdraw(index=0)
+    state.no_free_agent_left_idle_beside_a_matching_call()
+    state.one_call_per_agent()
+    state.priority_then_first_come_first_served()
+    state.stats_rebuilt_from_the_log_equal_live_stats()
+    state.teardown()
