@@ -132,6 +132,26 @@ async def test_several_customers_on_one_number_are_all_candidates(
     assert [c.name for c in (await views.by_phone(OTHER_PHONE)).candidates] == ["Maria Souza"]
 
 
+async def test_lookups_of_one_number_at_once_share_one_erp_search(
+    sqlite_erp: EmbeddedErp, cache: ViewCache
+) -> None:
+    """The IVR's warm-up and the screen-pop look the same unknown caller up at the same time:
+    the ERP is searched once and both get its answer (nobody); a lookup after that searches
+    again (an unknown number is not cached), and a known number asked twice at once gets
+    its customer in both answers from one search."""
+    erp = WatchedErp(sqlite_erp)
+    views = views_on(erp, cache)
+    first, second = await asyncio.gather(
+        views.by_phone("11 3333-0000"), views.by_phone("+55 11 3333-0000")
+    )
+    assert (first.candidates, second.candidates, erp.reads) == ([], [], 1)
+    assert (await views.by_phone("11 3333-0000")).candidates == []
+    assert erp.reads == 2
+    both = await asyncio.gather(views.by_phone(OTHER_PHONE), views.by_phone(OTHER_PHONE))
+    assert [[c.name for c in found.candidates] for found in both] == [["Maria Souza"]] * 2
+    assert erp.reads == 3
+
+
 async def test_an_erp_change_read_from_the_feed_refreshes_the_view(
     sqlite_erp: EmbeddedErp, cache: ViewCache
 ) -> None:
