@@ -17,7 +17,7 @@ from crm_sync.domain.errors import CrmError
 from crm_sync.domain.lookup import caller_number, normalize_tax_id
 from crm_sync.domain.view import Candidate, CustomerView, Lookup, assemble_view, marked_stale
 from crm_sync.port import CacheUnavailable, CustomerRecords, Entry, InteractionStore, ViewCache
-from erp_bridge.port import CustomerRef, ErpPort
+from erp_bridge.port import ErpPort
 from erp_bridge.protheus.client import ProtheusUnavailable
 
 log = structlog.get_logger("crm_sync")
@@ -109,9 +109,9 @@ class CustomerViews:
         self.clock = clock
         self._orders = recent_orders
         self._calls = last_interactions
-        #: ERP searches running, by cache key: a second lookup of the same key meanwhile (the
-        #: screen-pop while the IVR's warm-up reads) waits for that answer, not a second read
-        self._finding: dict[str, asyncio.Future[list[CustomerRef]]] = {}
+        #: lookups running, by cache key: a second lookup of the same key meanwhile (the
+        #: screen-pop while the IVR's warm-up reads) waits for that answer, no second read
+        self._looking: dict[str, asyncio.Future[Lookup]] = {}
 
     async def read_from_erp(self, code: str, store: str) -> CustomerView:
         """The view assembled now from the ERP and the interactions (no cache)."""
@@ -169,11 +169,42 @@ class CustomerViews:
     async def _lookup(
         self, key: str, shown: str, *, phone: str | None = None, tax_id: str | None = None
     ) -> Lookup:
+        """The lookup of ``key``, shared with one of the same key already running."""
+        running = self._looking.get(key)
+        if running is not None:
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not running.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # the first lookup was cancelled, not us: look up ourselves
+        future: asyncio.Future[Lookup] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieved)
+        self._looking[key] = future
+        try:
+            found = await self._lookup_now(key, shown, phone, tax_id)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as err:
+            future.set_exception(err)
+            raise
+        else:
+            future.set_result(found)
+            return found
+        finally:
+            if self._looking.get(key) is future:
+                del self._looking[key]
+
+    async def _lookup_now(
+        self, key: str, shown: str, phone: str | None, tax_id: str | None
+    ) -> Lookup:
         entry = await self.safe_cache.get(key)
         if entry is not None and entry.fresh:
             return Lookup.model_validate_json(entry.data)
         try:
-            refs = await self._find(key, phone, tax_id)
+            refs = await self.erp.find_customers(phone=phone, tax_id=tax_id)
         except ERP_DOWN as err:
             if entry is None:
                 log.warning("customer_lookup_unavailable", key=key, error=type(err).__name__)
@@ -202,41 +233,12 @@ class CustomerViews:
             await self.safe_cache.put(key, found.model_dump_json(), self.clock(), generations)
         return found
 
-    async def _find(self, key: str, phone: str | None, tax_id: str | None) -> list[CustomerRef]:
-        """The ERP's search, shared with a lookup of the same key already reading it."""
-        running = self._finding.get(key)
-        if running is not None:
-            try:
-                return await asyncio.shield(running)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not running.cancelled() or (task is not None and task.cancelling()):
-                    raise
-                # the first reader was cancelled, not us: read ourselves
-        future: asyncio.Future[list[CustomerRef]] = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_retrieved)
-        self._finding[key] = future
-        try:
-            refs = await self.erp.find_customers(phone=phone, tax_id=tax_id)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as err:
-            future.set_exception(err)
-            raise
-        else:
-            future.set_result(refs)
-            return refs
-        finally:
-            if self._finding.get(key) is future:
-                del self._finding[key]
-
     async def invalidate(self, code: str, store: str) -> None:
         """The customer changed: its view and the lookups naming it are read again next time."""
         await self.safe_cache.invalidate(customer_id(code, store))
 
 
-def _retrieved(future: asyncio.Future[list[CustomerRef]]) -> None:
-    """A search that failed with no one else waiting is not reported as never retrieved."""
+def _retrieved(future: asyncio.Future[Lookup]) -> None:
+    """A lookup that failed with no one else waiting is not reported as never retrieved."""
     if not future.cancelled():
         future.exception()
