@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from atende.logs import configure_logging
 
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level, cache=args.command == "serve")
     from atende.auth import AuthError
 
     try:

@@ -26,8 +26,12 @@ def _redact_secrets(
     return event_dict
 
 
-def configure_logging(fmt: str = "auto", level: str = "info") -> None:
-    """Configure structlog and the stdlib root logger (idempotent)."""
+def configure_logging(fmt: str = "auto", level: str = "info", *, cache: bool = False) -> None:
+    """Configure structlog and the stdlib root logger (idempotent).
+
+    ``cache`` (the long-running engine) binds each module's logger once, at its first use,
+    instead of at every line; a later :func:`configure_logging` then no longer reaches the
+    loggers already used, so commands run in-process (tests) leave it off."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -48,5 +52,5 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=cache,
     )

@@ -74,7 +74,7 @@ def engine_child(profile: str | None) -> int:
     from atende.wiring import run_engine
 
     settings = load_settings()
-    configure_logging(settings.log_format, settings.log_level)  # as ``atende serve``
+    configure_logging(settings.log_format, settings.log_level, cache=True)  # as ``atende serve``
     if not profile:
         return asyncio.run(run_engine(settings))
     import cProfile

@@ -1,10 +1,11 @@
 """The Asterisk link: AMI clients for every server, the call tracker, and the event queue.
 
-Clients only translate and enqueue (a bounded :class:`asyncio.Queue`, never blocking the reader).
-One consumer task owned by the link drains the queue in order, applies each event to the
-:class:`CallTracker` and hands the resulting change records to the subscribed listeners. When the
-queue is full an event is dropped, counted, and the server is resynced (``CoreShowChannels``) once
-the queue has room again, so the tracker never stays wrong.
+Clients only translate and enqueue (an :class:`asyncio.Queue` holding the events of each read,
+bounded by the number of events, never blocking the reader). One consumer task owned by the link
+drains the queue in order, applies each event to the :class:`CallTracker` and hands the
+resulting change records to the subscribed listeners. When the queue is full an event is dropped,
+counted, and the server is resynced (``CoreShowChannels``) once the queue has room again, so the
+tracker never stays wrong.
 """
 
 from __future__ import annotations
@@ -32,14 +33,14 @@ log = structlog.get_logger("telephony.link")
 
 Listener = Callable[[Sequence[TrackerRecord]], Awaitable[None] | None]
 
-#: most queued items the consumer applies before handing their records to the listeners
+#: most queued events the consumer applies before handing their records to the listeners
 _BATCH = 256
 
 
-@dataclass(slots=True)  # not frozen: built once per event, and frozen __init__ is slower
-class _Event:
+@dataclass(slots=True)  # not frozen: built once per read, and frozen __init__ is slower
+class _Events:
     server: str
-    event: AmiMessage
+    events: list[AmiMessage]
     at: float
 
 
@@ -87,7 +88,10 @@ class AsteriskLink:
         self._tracker = tracker or CallTracker()
         self._clock = clock
         self._show_ended_for = show_ended_for
-        self._queue: asyncio.Queue[_Event | _Resync] = asyncio.Queue(maxsize=queue_size)
+        self._queue: asyncio.Queue[_Events | _Resync] = asyncio.Queue()
+        #: most events (a resync counts one) queued at once, and how many are queued
+        self.queue_size = queue_size
+        self._queued = 0
         self._listeners: list[Listener] = []
         self._consumer: asyncio.Task[None] | None = None
         self._needs_resync: set[str] = set()
@@ -252,25 +256,31 @@ class AsteriskLink:
 
     # ------------------------------------------------------------------ sink (clients call these)
 
-    def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
-        """Enqueue an event without blocking; when full, drop it and schedule a resync."""
-        try:
-            self._queue.put_nowait(_Event(server, event, received_at))
-        except asyncio.QueueFull:
-            self.dropped_events += 1
+    def ami_events(self, server: str, events: list[AmiMessage], received_at: float) -> None:
+        """Enqueue a read's events without blocking; those that find the queue full are
+        dropped and a resync is scheduled."""
+        room = self.queue_size - self._queued
+        if room < len(events):
+            self.dropped_events += len(events) - max(room, 0)
+            events = events[: max(room, 0)]
             if server not in self._needs_resync:
                 self._needs_resync.add(server)
-                log.error("ami_event_queue_full", server=server, size=self._queue.maxsize)
+                log.error("ami_event_queue_full", server=server, size=self.queue_size)
+            if not events:
+                return
+        self._queued += len(events)
+        self._queue.put_nowait(_Events(server, events, received_at))
 
     def ami_resynced(
         self, server: str, channels: list[AmiMessage], requested_at: float, received_at: float
     ) -> None:
         """Enqueue a resync; it is applied in order with the events around it."""
-        try:
-            self._queue.put_nowait(_Resync(server, channels, requested_at, received_at))
-        except asyncio.QueueFull:
+        if self._queued >= self.queue_size:
             self.dropped_events += 1
             self._needs_resync.add(server)
+            return
+        self._queued += 1
+        self._queue.put_nowait(_Resync(server, channels, requested_at, received_at))
 
     def ami_connection_changed(self, server: str, connected: bool) -> None:
         """Log connection changes (the resync that follows a login carries the state)."""
@@ -283,32 +293,45 @@ class AsteriskLink:
 
     async def _consume(self) -> None:
         """Apply queued items in order; what is already queued is taken in one batch (up to
-        ``_BATCH``) and its records go to the listeners in one call."""
+        about ``_BATCH`` events) and its records go to the listeners in one call."""
         queue = self._queue
         while True:
             batch = [await queue.get()]
-            while len(batch) < _BATCH and not queue.empty():
-                batch.append(queue.get_nowait())
+            size = _size(batch[0])
+            while size < _BATCH and not queue.empty():
+                item = queue.get_nowait()
+                batch.append(item)
+                size += _size(item)
             records: list[TrackerRecord] = []
             for item in batch:
+                if isinstance(item, _Events):
+                    self._apply_events(item, records)
+                    continue
                 try:
                     records.extend(self._apply(item))
                 except Exception:
                     log.exception("ami_event_apply_failed", server=item.server)
+            self._queued -= size
             try:
                 if records:
                     await self._notify(records)
             finally:
                 for _ in batch:
                     queue.task_done()
-            if self._needs_resync and queue.qsize() < queue.maxsize // 2:
+            if self._needs_resync and self._queued < self.queue_size // 2:
                 for server in sorted(self._needs_resync):
                     self._clients[server].request_resync()
                 self._needs_resync.clear()
 
-    def _apply(self, item: _Event | _Resync) -> Sequence[TrackerRecord]:
-        if isinstance(item, _Event):
-            return self._tracker.apply(item.server, item.event, item.at)
+    def _apply_events(self, item: _Events, records: list[TrackerRecord]) -> None:
+        apply, server, at = self._tracker.apply, item.server, item.at
+        for event in item.events:
+            try:
+                records.extend(apply(server, event, at))
+            except Exception:
+                log.exception("ami_event_apply_failed", server=server)
+
+    def _apply(self, item: _Resync) -> Sequence[TrackerRecord]:
         diff = self._tracker.resync(item.server, item.channels, item.at, since=item.requested_at)
         if self._clients[item.server].connected:
             self._synced[item.server].set()
@@ -337,3 +360,8 @@ class AsteriskLink:
                     await result
             except Exception:
                 log.exception("call_listener_failed", listener=repr(listener))
+
+
+def _size(item: _Events | _Resync) -> int:
+    """Queue places an item takes: its events (a resync takes one)."""
+    return len(item.events) if isinstance(item, _Events) else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -56,8 +56,8 @@ class StoredCall:
     held_leg: str | None = None  # the agent's leg while held (unhold bridges it back)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for the store."""
-        data = asdict(self)
+        """Plain data for the store (every field is a plain value: no deep copy needed)."""
+        data = {name: getattr(self, name) for name in _CALL_FIELDS}
         data["state"] = self.state.value
         return data
 
@@ -72,6 +72,9 @@ class StoredCall:
         """The offer is over without an answer: the caller waits again."""
         self.state, self.agent, self.rung_at, self.agent_leg = CallState.WAITING, None, None, None
         self.dial_answered_at, self.caller_left = None, False
+
+
+_CALL_FIELDS = tuple(f.name for f in fields(StoredCall))
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 Records come from the router (``drain_log``) and from the adapters for calls the router does
 not hold (restored busy calls). A caller re-entered after a restart is logged ``ENTERQUEUE``
-once. Batches go to the writer (the SQL table) in one owned task, in order; under traffic (a
-batch of ``BUSY_BATCH`` records or more) at most one per ``interval`` (0.2 s), so records are
-gathered into fewer transactions; otherwise at once. "Today" is the day in the site's time
-zone; the statistics are folded record by record as records arrive
-(:class:`acd.domain.LogStats`), never recomputed from the whole day on a query.
+once. Batches go to the writer (the SQL table) in one owned task, in order, at most one per
+``interval`` (0.2 s): the first records after a quiet spell are written at once, records that
+come within ``interval`` of the last write are gathered into the next transaction. "Today"
+is the day in the site's time zone; the statistics are folded record by record as records
+arrive (:class:`acd.domain.LogStats`), never recomputed from the whole day on a query.
 """
 
 from __future__ import annotations
@@ -43,8 +43,6 @@ def period(now: float, zone: ZoneInfo) -> dict[str, str]:
 
 
 DAY = 86400.0
-#: a batch this large means traffic: the next write waits for the rest of ``interval``
-BUSY_BATCH = 20
 
 
 class QueueLogBook:
@@ -135,11 +133,11 @@ class QueueLogBook:
     async def run(self) -> None:
         """Write batches as they come; :meth:`close` ends it after the rest."""
         loop = asyncio.get_running_loop()
-        last, busy = float("-inf"), False
+        last = float("-inf")
         while True:
             item = await self._queue.get()
             wait = last + self.interval - loop.time()
-            if item is not None and busy and wait > 0:
+            if item is not None and wait > 0:
                 await asyncio.sleep(wait)  # a busy engine writes fewer, larger batches
             batch = [] if item is None else item
             done = item is None
@@ -149,7 +147,7 @@ class QueueLogBook:
                 batch += more or []
             if batch:
                 await self._write(batch)
-                last, busy = loop.time(), len(batch) >= BUSY_BATCH
+                last = loop.time()
             if done:
                 return
 

@@ -33,7 +33,6 @@ except ImportError:  # pragma: no cover
     pass
 
 T = TypeVar("T")
-BUSY_BATCH = 20
 UNKNOWN = "?"  # a reservation that could not be read
 
 
@@ -46,11 +45,10 @@ class StoreWriter:
         self.store = store
         self.engine_id = engine_id
         self.retry = retry
-        #: under traffic (a batch of ``BUSY_BATCH`` writes or more) at most one batch per
-        #: ``interval`` s, changes meanwhile joining the next one; else written at once
+        #: at most one batch per ``interval`` s: the first change after a quiet spell is
+        #: written at once, changes meanwhile join the next batch
         self.interval = interval
         self._written_at = float("-inf")
-        self._busy = False
         self.agents: dict[str, StoredAgent] = {}
         self.calls: dict[str, StoredCall] = {}
         self.reserved: dict[str, str] = {}  # agent -> our call
@@ -261,7 +259,7 @@ class StoreWriter:
                     continue
                 loop = asyncio.get_running_loop()
                 wait = self._written_at + self.interval - loop.time()
-                if self._busy and wait > 0:
+                if wait > 0:
                     await asyncio.sleep(wait)
                 self._written_at = loop.time()
                 await self.write_pending()
@@ -281,7 +279,6 @@ class StoreWriter:
             beat=self._beat,
         )
         reserves = self._reserves
-        self._busy = len(batch.agents) + len(batch.calls) + len(batch.releases) >= BUSY_BATCH
         self._dirty_agents, self._dirty_calls, self._releases = {}, {}, []
         self._beat, self._reserves = None, []
         for agent_id, call_id, owner in reserves:

@@ -39,11 +39,11 @@ class MeteredAsteriskLink(AsteriskLink):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.ami_events: Counter[str] = Counter()
+        self.ami_event_counts: Counter[str] = Counter()
 
-    def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
-        self.ami_events[server] += 1
-        super().ami_event(server, event, received_at)
+    def ami_events(self, server: str, events: list[AmiMessage], received_at: float) -> None:
+        self.ami_event_counts[server] += len(events)
+        super().ami_events(server, events, received_at)
 
 
 class LoopLag:
@@ -155,7 +155,7 @@ class EngineMetrics:
         events = CounterMetricFamily(
             "atende_ami_events", "AMI events received (rate() gives events/s)", labels=["server"]
         )
-        counts = getattr(self.link, "ami_events", Counter())
+        counts = getattr(self.link, "ami_event_counts", Counter())
         for s in self.link.status():
             connected.add_metric([s["server"]], 1 if s["connected"] else 0)
             reconnects.add_metric([s["server"]], max(0, s["logins"] - 1))

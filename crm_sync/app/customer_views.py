@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,6 +31,12 @@ ERP_DOWN: tuple[type[BaseException], ...] = (
     OperationalError,
     InterfaceError,
 )
+
+
+#: default seconds an unknown number is answered from memory (see ``CustomerViews``)
+UNKNOWN_FOR = 10.0
+#: unknown numbers remembered before the expired ones are dropped
+UNKNOWN_KEPT = 10_000
 
 
 def _utcnow() -> datetime:
@@ -99,6 +106,7 @@ class CustomerViews:
         clock: Callable[[], datetime] = _utcnow,
         recent_orders: int = 5,
         last_interactions: int = 10,
+        unknown_for: float = UNKNOWN_FOR,
     ) -> None:
         self.erp = erp
         self.cache = cache
@@ -109,6 +117,14 @@ class CustomerViews:
         self._orders = recent_orders
         self._calls = last_interactions
         self._invalidated: list[Callable[[str], None]] = []
+        #: lookups running, by cache key: a second lookup of the same key meanwhile (the
+        #: screen-pop while the IVR's warm-up reads) waits for that answer, no second read
+        self._looking: dict[str, asyncio.Future[Lookup]] = {}
+        #: seconds a number (or tax id) the ERP found nobody for is answered "nobody" without
+        #: asking again (the screen-pop just after the IVR's warm-up); any invalidation
+        #: (an ERP change read from the feed, an outcome) forgets them all
+        self.unknown_for = unknown_for
+        self._unknown: dict[str, datetime] = {}
 
     def on_invalidate(self, listener: Callable[[str], None]) -> None:
         """Call ``listener("CODE:STORE")`` (it must only take note) on each invalidation."""
@@ -170,6 +186,42 @@ class CustomerViews:
     async def _lookup(
         self, key: str, shown: str, *, phone: str | None = None, tax_id: str | None = None
     ) -> Lookup:
+        """The lookup of ``key``, shared with one of the same key already running."""
+        running = self._looking.get(key)
+        if running is not None:
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not running.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # the first lookup was cancelled, not us: look up ourselves
+        future: asyncio.Future[Lookup] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieved)
+        self._looking[key] = future
+        try:
+            found = await self._lookup_now(key, shown, phone, tax_id)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as err:
+            future.set_exception(err)
+            raise
+        else:
+            future.set_result(found)
+            return found
+        finally:
+            if self._looking.get(key) is future:
+                del self._looking[key]
+
+    async def _lookup_now(
+        self, key: str, shown: str, phone: str | None, tax_id: str | None
+    ) -> Lookup:
+        nobody_at = self._unknown.get(key)
+        if nobody_at is not None:
+            if (self.clock() - nobody_at).total_seconds() < self.unknown_for:
+                return Lookup(key=shown, candidates=[])
+            del self._unknown[key]
         entry = await self.safe_cache.get(key)
         if entry is not None and entry.fresh:
             return Lookup.model_validate_json(entry.data)
@@ -197,14 +249,34 @@ class CustomerViews:
                 for r in refs
             ],
         )
-        if found.candidates:  # an unknown number is asked again next time
+        if found.candidates:
             names = [customer_id(c.code, c.store) for c in found.candidates]
             generations = {n: await self.safe_cache.generation(n) for n in names}
             await self.safe_cache.put(key, found.model_dump_json(), self.clock(), generations)
+        elif self.unknown_for > 0:  # not cached: asked again once ``unknown_for`` has passed
+            self._remember_unknown(key)
         return found
 
+    def _remember_unknown(self, key: str) -> None:
+        now = self.clock()
+        if len(self._unknown) >= UNKNOWN_KEPT:
+            self._unknown = {
+                k: at
+                for k, at in self._unknown.items()
+                if (now - at).total_seconds() < self.unknown_for
+            }
+        self._unknown[key] = now
+
     async def invalidate(self, code: str, store: str) -> None:
-        """The customer changed: its view and the lookups naming it are read again next time."""
+        """The customer changed: its view and the lookups naming it are read again next time
+        (and every number or tax id found unknown, which may name him now)."""
+        self._unknown.clear()
         for listener in self._invalidated:
             listener(customer_id(code, store))
         await self.safe_cache.invalidate(customer_id(code, store))
+
+
+def _retrieved(future: asyncio.Future[Lookup]) -> None:
+    """A lookup that failed with no one else waiting is not reported as never retrieved."""
+    if not future.cancelled():
+        future.exception()

@@ -3,6 +3,8 @@ check digits (the ERP's own check, not a copy)."""
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from erp_bridge.domain.errors import ErpError
@@ -11,6 +13,7 @@ from erp_bridge.domain.taxid import normalize_tax_id
 __all__ = ["caller_number", "normalize_tax_id"]
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a call looks its number up several times
 def caller_number(raw: str, region: str = "BR") -> str:
     """The caller's number in E.164, or ``phone_invalid`` (anonymous, short, not a number)."""
     try:

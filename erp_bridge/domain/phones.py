@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from erp_bridge.domain.errors import ErpError
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a call looks its number up several times
 def normalize_phone(raw: str, region: str = "BR") -> str:
     """E.164 form of a phone number, or ``phone_invalid``."""
     try:

@@ -31,6 +31,29 @@ from erp_bridge.port import (
 )
 
 
+def _customer_search(where: Any) -> Any:
+    """The customers (as :class:`CustomerRef` fields) matching ``where``."""
+    c = C[e.Customer]
+    columns = (c.code, c.store, c.name, c.tax_id, c.phone, c.risk, c.blocked)
+    return sa.select(*columns).where(where)
+
+
+# built once (the statement's cache key too); the number or tax id is the ``key`` parameter
+_CONTACT = C[e.CustomerContact]
+_BY_PHONE = _customer_search(
+    sa.or_(
+        C[e.Customer].phone == sa.bindparam("key"),
+        C[e.Customer].phone2 == sa.bindparam("key"),
+        sa.tuple_(C[e.Customer].code, C[e.Customer].store).in_(
+            sa.select(_CONTACT.customer_code, _CONTACT.customer_store).where(
+                _CONTACT.phone == sa.bindparam("key")
+            )
+        ),
+    )
+)
+_BY_TAX_ID = _customer_search(C[e.Customer].tax_id == sa.bindparam("key"))
+
+
 class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
     """Implements :class:`erp_bridge.port.ErpPort` on the engine's database."""
 
@@ -40,24 +63,15 @@ class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
         self, *, phone: str | None = None, tax_id: str | None = None
     ) -> list[CustomerRef]:
         """Customers by phone (E.164 after parsing with Brazil as default) or by CPF/CNPJ."""
-        c = C[e.Customer]
         if tax_id:
-            where: Any = c.tax_id == normalize_tax_id(tax_id)
+            query, key = _BY_TAX_ID, normalize_tax_id(tax_id)
         elif phone:
-            e164 = normalize_phone(phone)
-            k = C[e.CustomerContact]
-            by_contact = sa.select(k.customer_code, k.customer_store).where(k.phone == e164)
-            where = sa.or_(
-                c.phone == e164, c.phone2 == e164, sa.tuple_(c.code, c.store).in_(by_contact)
-            )
+            query, key = _BY_PHONE, normalize_phone(phone)
         else:
             raise ErpError("search_empty", "give a phone or a tax id")
         async with self.read() as uow:
-            found = await uow.load(e.Customer, where)
-        return [
-            CustomerRef(x.code, x.store, x.name, x.tax_id, x.phone, x.risk, x.blocked)
-            for x in sorted(found, key=lambda x: (x.code, x.store))
-        ]
+            rows = (await uow.conn.execute(query, {"key": key})).all()
+        return [CustomerRef(*row) for row in sorted(rows, key=lambda r: (r.code, r.store))]
 
     async def contacts(self, code: str, store: str) -> list[e.CustomerContact]:
         """The contacts of a customer store, by name."""

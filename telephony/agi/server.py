@@ -64,6 +64,7 @@ class AgiServer:
         self._sessions: set[asyncio.Task[None]] = set()
         self._allowed_entries = None if allowed_peers is None else list(allowed_peers)
         self._allowed: list[IpNetwork] | None = None
+        self._verdicts: dict[str, bool] = {}  # address -> allowed (the same few Asterisks)
         self._accept_check = accept
         for name, route in (routes or {}).items():
             self.add_route(name, route)
@@ -100,6 +101,7 @@ class AgiServer:
             raise RuntimeError("the FastAGI server is already started")
         if self._allowed_entries is not None:
             self._allowed = await _networks(self._allowed_entries)
+            self._verdicts.clear()
         self._server = await asyncio.start_server(
             self._accept,
             self.host,
@@ -183,6 +185,15 @@ class AgiServer:
     def _allowed_address(self, address: str) -> bool:
         if self._allowed is None:
             return True
+        verdict = self._verdicts.get(address)
+        if verdict is None:
+            if len(self._verdicts) >= 1024:
+                self._verdicts.clear()
+            verdict = self._verdicts[address] = self._check_address(address)
+        return verdict
+
+    def _check_address(self, address: str) -> bool:
+        assert self._allowed is not None
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:

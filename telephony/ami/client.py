@@ -42,8 +42,9 @@ log = structlog.get_logger("telephony.ami.client")
 class AmiEventSink(Protocol):
     """Where a client hands what it reads. Methods must return at once and never raise."""
 
-    def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
-        """An event that answers no pending action (OriginateResponse is handed here too)."""
+    def ami_events(self, server: str, events: list[AmiMessage], received_at: float) -> None:
+        """The events of one read, in order, that are not part of a pending action's answer
+        (OriginateResponse is handed here too)."""
 
     def ami_resynced(
         self, server: str, channels: list[AmiMessage], requested_at: float, received_at: float
@@ -451,20 +452,28 @@ class AmiClient:
 
     def _data_received(self, data: bytes) -> None:
         received_at = self._clock()
+        events: list[AmiMessage] = []
         for msg in self._parser.feed(data):
+            if "ActionID" not in msg and "Event" in msg:  # most events: no action's answer
+                events.append(msg)
+                continue
             try:
-                self._dispatch(msg, received_at)
+                if self._dispatch(msg):
+                    events.append(msg)
             except Exception:
                 self._log.exception("ami_message_dispatch_failed", message=msg.name)
+        if events:
+            self._to_sink(events, received_at)
 
-    def _dispatch(self, msg: AmiMessage, received_at: float) -> None:
+    def _dispatch(self, msg: AmiMessage) -> bool:
+        """Apply ``msg`` to the pending actions; True when it goes to the sink as well."""
         event = msg.get("Event")
         action_id = msg.get("ActionID")
         pending = self._pending.get(action_id) if action_id is not None else None
         if event is None:
             if pending is not None and pending.response is None:
                 self._on_response(pending, msg)
-            return
+            return False
         if pending is not None:
             if event == pending.wait_event:
                 pending.final = msg
@@ -474,8 +483,8 @@ class AmiClient:
                     self._resolve(pending, complete=msg)
                 else:
                     pending.events.append(msg)
-                return
-        self._to_sink(msg, received_at)
+                return False
+        return True
 
     def _on_response(self, pending: _Pending, msg: AmiMessage) -> None:
         pending.response = msg
@@ -501,8 +510,8 @@ class AmiClient:
             ActionResult(pending.response, pending.events, complete, pending.final)
         )
 
-    def _to_sink(self, msg: AmiMessage, received_at: float) -> None:
+    def _to_sink(self, events: list[AmiMessage], received_at: float) -> None:
         try:
-            self._sink.ami_event(self.name, msg, received_at)
+            self._sink.ami_events(self.name, events, received_at)
         except Exception:
-            self._log.exception("ami_sink_failed", what="event", event=msg.name)
+            self._log.exception("ami_sink_failed", what="event", events=len(events))

@@ -31,8 +31,8 @@ class Sink:
         self.states: list[bool] = []
         self.changed = asyncio.Event()
 
-    def ami_event(self, server: str, event: AmiMessage, received_at: float) -> None:
-        self.events.append(event)
+    def ami_events(self, server: str, events: list[AmiMessage], received_at: float) -> None:
+        self.events += events
         self.changed.set()
 
     def ami_resynced(

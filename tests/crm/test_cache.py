@@ -132,6 +132,45 @@ async def test_several_customers_on_one_number_are_all_candidates(
     assert [c.name for c in (await views.by_phone(OTHER_PHONE)).candidates] == ["Maria Souza"]
 
 
+async def test_lookups_of_one_number_at_once_share_one_erp_search(
+    sqlite_erp: EmbeddedErp, cache: ViewCache
+) -> None:
+    """The IVR's warm-up and the screen-pop look the same unknown caller up at the same time:
+    the ERP is searched once and both get its answer (nobody); a known number asked twice at
+    once gets its customer in both answers from one search."""
+    erp = WatchedErp(sqlite_erp)
+    views = views_on(erp, cache)
+    first, second = await asyncio.gather(
+        views.by_phone("11 3333-0000"), views.by_phone("+55 11 3333-0000")
+    )
+    assert (first.candidates, second.candidates, erp.reads) == ([], [], 1)
+    both = await asyncio.gather(views.by_phone(OTHER_PHONE), views.by_phone(OTHER_PHONE))
+    assert [[c.name for c in found.candidates] for found in both] == [["Maria Souza"]] * 2
+    assert erp.reads == 2
+
+
+async def test_an_unknown_number_is_asked_again_after_a_short_while_or_a_change(
+    sqlite_erp: EmbeddedErp, cache: ViewCache
+) -> None:
+    """An unknown caller found by the warm-up is answered "nobody" without a second ERP search
+    for the screen-pop that follows; once ``unknown_for`` seconds have passed, or once an ERP
+    change of any customer was read, the number is searched again; nobody is cached."""
+    erp = WatchedErp(sqlite_erp)
+    clock = Clock(ERP_NOW)
+    views = views_on(erp, cache, clock)
+    assert (await views.by_phone("11 3333-0000")).candidates == []
+    clock.advance(views.unknown_for - 1)
+    again = await views.by_phone("+55 11 3333-0000")
+    assert (again.key, again.candidates, again.stale, erp.reads) == ("+551133330000", [], False, 1)
+    clock.advance(1)
+    assert (await views.by_phone("11 3333-0000")).candidates == []
+    assert erp.reads == 2
+    await views.invalidate("000002", "01")
+    assert (await views.by_phone("11 3333-0000")).candidates == []
+    assert erp.reads == 3
+    assert await cache.get("phone:+551133330000") is None
+
+
 async def test_an_erp_change_read_from_the_feed_refreshes_the_view(
     sqlite_erp: EmbeddedErp, cache: ViewCache
 ) -> None:
