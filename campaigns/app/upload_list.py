@@ -25,7 +25,7 @@ from campaigns.port import DialList, ListStore, Upload, UploadCounts
 
 log = structlog.get_logger("campaigns.upload")
 
-BATCH_ROWS = 2000
+BATCH_ROWS = 10_000
 
 
 @dataclass(frozen=True)

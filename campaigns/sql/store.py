@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +69,40 @@ def _among(conn: AsyncConnection, column: Any, values: Sequence[str]) -> Any:
     if conn.dialect.name == "postgresql":
         return column == sa.any_(sa.literal(list(values), type_=ARRAY(sa.String)))
     return column.in_(values)
+
+
+_SQLITE_KNOWN_KEYS = (
+    "SELECT lead_key FROM campaign_leads WHERE scope = ? "
+    "AND lead_key IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_KNOWN_PHONES = (
+    "SELECT number FROM campaign_lead_phones WHERE scope = ? "
+    "AND number IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_DO_NOT_CALL = (
+    "SELECT number, register FROM campaign_do_not_call "
+    "WHERE number IN (SELECT value FROM json_each(?)) ORDER BY number, register"
+)
+
+
+async def _known_sqlite(
+    conn: AsyncConnection, scope: str, key_list: list[str], phone_list: list[str]
+) -> tuple[set[str], set[str], dict[str, str]]:
+    """``known`` on SQLite: each lookup one statement with the values as one JSON array."""
+    found_keys: set[str] = set()
+    found_phones: set[str] = set()
+    registers: dict[str, str] = {}
+    if key_list:
+        rows = await conn.exec_driver_sql(_SQLITE_KNOWN_KEYS, (scope, json.dumps(key_list)))
+        found_keys.update(key for (key,) in rows)
+    if phone_list:
+        numbers = json.dumps(phone_list)
+        rows = await conn.exec_driver_sql(_SQLITE_KNOWN_PHONES, (scope, numbers))
+        found_phones.update(number for (number,) in rows)
+        hits: Any = await conn.exec_driver_sql(_SQLITE_DO_NOT_CALL, (numbers,))
+        for number, register in hits:
+            registers.setdefault(number, register)
+    return found_keys, found_phones, registers
 
 
 def _upload(row: Any) -> Upload:
@@ -180,29 +215,33 @@ class SqlListStore:
     async def known(
         self, scope: str, keys: Iterable[str], phones_: Iterable[str]
     ) -> tuple[set[str], set[str], dict[str, str]]:
-        """Keys and phones already in ``scope``; phones on a do-not-call register."""
+        """Keys and phones already in ``scope``; phones on a do-not-call register.
+
+        One statement per lookup whatever the batch's size, its values passed as one
+        parameter: an array on PostgreSQL (``= ANY``), a JSON array on SQLite
+        (``IN (SELECT value FROM json_each(?))``, which walks the same unique indexes).
+        """
         key_list, phone_list = sorted(set(keys)), sorted(set(phones_))
         found_keys: set[str] = set()
         found_phones: set[str] = set()
         registers: dict[str, str] = {}
         async with self._engine.connect() as conn:
-            if conn.dialect.name == "postgresql":  # one array parameter per lookup
-                key_parts: Iterable[Sequence[str]] = [key_list] if key_list else []
-                phone_parts: Iterable[Sequence[str]] = [phone_list] if phone_list else []
-            else:
-                key_parts, phone_parts = _chunks(key_list), _chunks(phone_list)
-            for part in key_parts:
+            if conn.dialect.name == "sqlite":
+                return await _known_sqlite(conn, scope, key_list, phone_list)
+            if key_list:
                 q = sa.select(leads.c.lead_key).where(
-                    leads.c.scope == scope, _among(conn, leads.c.lead_key, part)
+                    leads.c.scope == scope, _among(conn, leads.c.lead_key, key_list)
                 )
                 found_keys.update((await conn.execute(q)).scalars())
-            for part in phone_parts:
+            if phone_list:
                 q = sa.select(phones.c.number).where(
-                    phones.c.scope == scope, _among(conn, phones.c.number, part)
+                    phones.c.scope == scope, _among(conn, phones.c.number, phone_list)
                 )
                 found_phones.update((await conn.execute(q)).scalars())
-                q2 = sa.select(do_not_call.c.number, do_not_call.c.register).where(
-                    _among(conn, do_not_call.c.number, part)
+                q2 = (
+                    sa.select(do_not_call.c.number, do_not_call.c.register)
+                    .where(_among(conn, do_not_call.c.number, phone_list))
+                    .order_by(do_not_call.c.number, do_not_call.c.register)
                 )
                 for number, register in (await conn.execute(q2)).all():
                     registers.setdefault(number, register)
