@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from campaigns.domain.cells import MAX_CELL_CHARS, clean, neutralise
+from campaigns.domain.cells import FORMULA_START, MAX_CELL_CHARS, clean, neutralise
 from campaigns.domain.errors import CampaignError
 from campaigns.domain.phones import Phone, PhoneProblem, normalise_phone
 from erp_bridge.domain.errors import TaxIdError
@@ -43,6 +43,7 @@ _BY_HEADER = {alias: target for target, aliases in _SYNONYMS.items() for alias i
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UF = re.compile(r"[A-Z]{2}")
 _SEPARATORS = re.compile(r"[;,/|]")
+_FORMULA_FIRST = frozenset("".join(FORMULA_START))
 
 
 def header_key(text: str) -> str:
@@ -51,13 +52,16 @@ def header_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
 
 
-_PHONE, _CUSTOM, _FIELD = 0, 1, 2
+_PHONE, _CUSTOM, _TEXT, _FIELD = 0, 1, 2, 3
+_SHOWN_AS_TEXT = ("external_id", "name", "city")  # kept as typed, formulas neutralised
 
 
 def _kind(target: str) -> int:
     if target == "phone":
         return _PHONE
-    return _CUSTOM if target.startswith("custom:") else _FIELD
+    if target.startswith("custom:"):
+        return _CUSTOM
+    return _TEXT if target in _SHOWN_AS_TEXT else _FIELD
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class ColumnMap:
     @cached_property
     def plan(self) -> tuple[tuple[int, int, str, str], ...]:
         """``(index, kind, key, name)`` of every used column, for :func:`validate_row`: kind
-        ``_PHONE``, ``_CUSTOM`` (key: the custom field) or ``_FIELD`` (key: the lead field)."""
+        ``_PHONE``, ``_CUSTOM`` (key: the custom field), ``_TEXT`` (a lead field shown as
+        typed, formulas neutralised) or ``_FIELD`` (another lead field)."""
         return tuple(
             (index, _kind(target), target[7:] if _kind(target) == _CUSTOM else target, name)
             for index, target, name in self.used
@@ -201,10 +206,13 @@ def validate_row(
                 phones_raw.extend((name, p) for p in _SEPARATORS.split(text) if p.strip())
             else:
                 phones_raw.append((name, text))
-        elif kind == _CUSTOM:
-            custom[key] = neutralise(text)
         else:
-            values[key] = text
+            if kind != _FIELD and text[0] in _FORMULA_FIRST:
+                text = neutralise(text)
+            if kind == _CUSTOM:
+                custom[key] = text
+            else:
+                values[key] = text
     if width > len(columns.targets) and any(clean(c) for c in cells[len(columns.targets) :]):
         problems.append(
             Problem(line, "(row)", "extra_cells", "more cells than header columns", loaded=True)
@@ -256,12 +264,12 @@ def validate_row(
         line=line,
         key=tax_id or phones[0].number,
         phones=tuple(phones),
-        external_id=neutralise(values.get("external_id", "")),
-        name=neutralise(values.get("name", "")),
+        external_id=values.get("external_id", ""),
+        name=values.get("name", ""),
         tax_id=tax_id,
         email=email,
         state=state,
-        city=neutralise(values.get("city", "")),
+        city=values.get("city", ""),
         custom=custom,
     )
     return RowResult(lead, tuple(problems))

@@ -62,6 +62,7 @@ def _zones_of(prefix: str) -> tuple[str, ...]:
     return ()
 
 
+@lru_cache(maxsize=128)
 def _ddd_zones(ddd: str) -> tuple[str, ...] | None:
     """The zones of every Brazilian number of the DDD, or ``None`` when the data gives some
     numbers of the DDD other zones than the rest (those are looked up number by number).
