@@ -32,11 +32,21 @@ class Same:
     value: Any
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """Values of a column already in the driver's form (no bind processor run on them)."""
+
+    values: Sequence[Any]
+
+
+_json_text = json.JSONEncoder().encode  # what the JSON type's bind processor makes of a value
+
+
 async def _insert_many(
     conn: AsyncConnection, table: sa.Table, count: int, columns: Mapping[str, Any]
 ) -> None:
-    """Insert ``count`` rows given column by column (a sequence per column, or :class:`Same`)
-    with one driver ``executemany`` (``COPY`` on PostgreSQL).
+    """Insert ``count`` rows given column by column (a sequence per column, :class:`Same` or
+    :class:`Encoded`) with one driver ``executemany`` (``COPY`` on PostgreSQL).
 
     The statement is compiled once for the connection's dialect and the values pass through
     each column type's own bind processor, which is what SQLAlchemy's executemany does per
@@ -52,6 +62,8 @@ async def _insert_many(
         given = columns[key]
         if isinstance(given, Same):
             values.append(repeat(given.value if proc is None else proc(given.value), count))
+        elif isinstance(given, Encoded):
+            values.append(given.values)
         else:
             values.append(given if proc is None else [proc(v) for v in given])
     params = list(zip(*values, strict=False))
@@ -271,7 +283,7 @@ class SqlListStore:
             "state": [lead.state for lead in batch],
             "city": [lead.city for lead in batch],
             "timezone": [lead.timezone for lead in batch],
-            "custom": [lead.custom for lead in batch],
+            "custom": Encoded([_json_text(lead.custom) if lead.custom else "{}" for lead in batch]),
             "status": Same("new"),
             "created_at": Same(now),
         }
