@@ -76,12 +76,21 @@ async def _insert_many(
     await conn.exec_driver_sql(str(compiled), params)
 
 
-def _among(conn: AsyncConnection, column: Any, values: Sequence[str]) -> Any:
-    """``column IN values``: on PostgreSQL ``= ANY(array)`` (one parameter, one plan)."""
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.literal(list(values), type_=ARRAY(sa.String)))
-    return column.in_(values)
-
+# PostgreSQL: each lookup one statement built once, its values one array parameter. (An
+# array literal built per call leaves a reference cycle holding the batch's values, which
+# only the garbage collector's rare full walks free.)
+_VALUES = sa.bindparam("values", type_=ARRAY(sa.String))
+_PG_KNOWN_KEYS = sa.select(leads.c.lead_key).where(
+    leads.c.scope == sa.bindparam("scope"), leads.c.lead_key == sa.any_(_VALUES)
+)
+_PG_KNOWN_PHONES = sa.select(phones.c.number).where(
+    phones.c.scope == sa.bindparam("scope"), phones.c.number == sa.any_(_VALUES)
+)
+_PG_DO_NOT_CALL = (
+    sa.select(do_not_call.c.number, do_not_call.c.register)
+    .where(do_not_call.c.number == sa.any_(_VALUES))
+    .order_by(do_not_call.c.number, do_not_call.c.register)
+)
 
 _SQLITE_KNOWN_KEYS = (
     "SELECT lead_key FROM campaign_leads WHERE scope = ? "
@@ -241,21 +250,13 @@ class SqlListStore:
             if conn.dialect.name == "sqlite":
                 return await _known_sqlite(conn, scope, key_list, phone_list)
             if key_list:
-                q = sa.select(leads.c.lead_key).where(
-                    leads.c.scope == scope, _among(conn, leads.c.lead_key, key_list)
-                )
-                found_keys.update((await conn.execute(q)).scalars())
+                rows = await conn.execute(_PG_KNOWN_KEYS, {"scope": scope, "values": key_list})
+                found_keys.update(rows.scalars())
             if phone_list:
-                q = sa.select(phones.c.number).where(
-                    phones.c.scope == scope, _among(conn, phones.c.number, phone_list)
-                )
-                found_phones.update((await conn.execute(q)).scalars())
-                q2 = (
-                    sa.select(do_not_call.c.number, do_not_call.c.register)
-                    .where(_among(conn, do_not_call.c.number, phone_list))
-                    .order_by(do_not_call.c.number, do_not_call.c.register)
-                )
-                for number, register in (await conn.execute(q2)).all():
+                values = {"scope": scope, "values": phone_list}
+                found_phones.update((await conn.execute(_PG_KNOWN_PHONES, values)).scalars())
+                hits = await conn.execute(_PG_DO_NOT_CALL, {"values": phone_list})
+                for number, register in hits.all():
                     registers.setdefault(number, register)
         return found_keys, found_phones, registers
 
