@@ -131,3 +131,14 @@ def test_odd_digits_in_a_tax_id_are_refused(raw: str) -> None:
     columns = map_columns(["Nome", "Telefone", "CPF"])
     result = validate_row(2, ["Ana", "11987654321", raw], columns)
     assert result.lead is None and [p.reason for p in result.problems] == ["tax_id_invalid"]
+
+
+def test_every_brazilian_zone_key_as_phonenumbers_reads_it() -> None:
+    """Numbers starting with each Brazilian key of the time-zone data (those that set a zone
+    for part of a DDD included), 10 and 11 digits: same validity, E.164 and zones."""
+    keys = sorted(k for k in TIMEZONE_DATA if k.startswith("55") and len(k) > 3)
+    assert len(keys) > 300
+    for key in keys:
+        for length in (10, 11):
+            raw = (key[2:] + "3456789012")[:length]
+            assert _ours(raw) == _parser_says(raw), raw
