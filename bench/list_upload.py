@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import sys
@@ -78,6 +79,7 @@ async def run(url: str, rows: int, folder: Path) -> None:
             last[0] = time.perf_counter()
             print(f"  {counts.rows_read:,} rows read", flush=True)
 
+    load_before = os.getloadavg()[0]
     started, cpu_started = time.perf_counter(), time.process_time()
     request = UploadRequest("bench", path.name, file_sha256(path), "bench")
     result = await upload_list(
@@ -93,6 +95,8 @@ async def run(url: str, rows: int, folder: Path) -> None:
           f"{c.rows_rejected:,} rejected rows, {c.problems:,} problems")  # fmt: skip
     print(f"  CPU of this process: {cpu:.1f} s (wall time counts a busy machine; this does "
           f"not; the database server's own CPU is apart)")  # fmt: skip
+    print(f"  load average of the machine (1 min): {load_before:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end ({os.cpu_count()} CPUs)")  # fmt: skip
     print(f"  peak memory (max RSS of the process): {peak:.0f} MB "
           f"(before the upload: {rss_before:.0f} MB)")  # fmt: skip
     print(f"  goal: under 60 s ({'met' if elapsed < 60 else 'NOT met'}), "

@@ -9,8 +9,10 @@ different file repeating leads adds only the new ones (lead key and phone, per s
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -25,7 +27,44 @@ from campaigns.port import DialList, ListStore, Upload, UploadCounts
 
 log = structlog.get_logger("campaigns.upload")
 
-BATCH_ROWS = 2000
+BATCH_ROWS = 10_000
+
+
+YOUNG_COLLECTION_THRESHOLD = 100_000
+"""Allocations between the garbage collector's young collections while uploads run."""
+
+
+class _Collections:
+    """Fewer garbage collections while uploads run (process-wide, restored after the last).
+
+    A list's rows make many small objects that live for one batch; at the default threshold
+    (700) the collector runs thousands of times per 1,000,000 rows and, each time enough
+    objects have survived, walks every object of the process (a quarter of the upload's
+    CPU). Counting 100,000 allocations between young collections makes those walks rare;
+    memory is not held longer (objects are freed by reference counting, the collector only
+    finds cycles).
+    """
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.saved = gc.get_threshold()
+
+    @contextmanager
+    def fewer(self) -> Iterator[None]:
+        if self.users == 0:
+            self.saved = gc.get_threshold()
+            if 0 < self.saved[0] < YOUNG_COLLECTION_THRESHOLD:  # 0: collection is off
+                gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *self.saved[1:])
+        self.users += 1
+        try:
+            yield
+        finally:
+            self.users -= 1
+            if self.users == 0:
+                gc.set_threshold(*self.saved)
+
+
+_collections = _Collections()
 
 
 @dataclass(frozen=True)
@@ -134,6 +173,19 @@ async def load_upload(
     batch_rows: int = BATCH_ROWS,
 ) -> UploadResult:
     """Validate and load the rows of a begun upload, batch by batch."""
+    with _collections.fewer():
+        return await _load(store, source, started, region, clock, progress, batch_rows)
+
+
+async def _load(
+    store: ListStore,
+    source: RowSource,
+    started: StartedUpload,
+    region: str,
+    clock: Callable[[], datetime],
+    progress: Callable[[UploadCounts], None] | None,
+    batch_rows: int,
+) -> UploadResult:
     dial_list, upload_id = started.dial_list, started.upload_id
     reasons: Counter[str] = Counter()
     counts = UploadCounts()

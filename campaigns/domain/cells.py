@@ -7,7 +7,8 @@ import re
 MAX_CELL_CHARS = 1000
 """A cell longer than this is refused (the row is rejected with ``cell_too_large``)."""
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell."""
 _NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
 
 
@@ -17,7 +18,7 @@ def neutralise(value: str) -> str:
     Plain signed numbers (``-12.5``) are left alone; everything else starting with
     ``= + - @`` or a tab/carriage return is prefixed with ``'`` (OWASP's CSV injection advice).
     """
-    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+    if value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

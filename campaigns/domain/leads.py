@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from campaigns.domain.cells import MAX_CELL_CHARS, clean, neutralise
+from campaigns.domain.cells import FORMULA_START, MAX_CELL_CHARS, clean, neutralise
 from campaigns.domain.errors import CampaignError
 from campaigns.domain.phones import Phone, PhoneProblem, normalise_phone
 from erp_bridge.domain.errors import TaxIdError
@@ -43,12 +43,25 @@ _BY_HEADER = {alias: target for target, aliases in _SYNONYMS.items() for alias i
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UF = re.compile(r"[A-Z]{2}")
 _SEPARATORS = re.compile(r"[;,/|]")
+_FORMULA_FIRST = frozenset("".join(FORMULA_START))
 
 
 def header_key(text: str) -> str:
     """Header compared without accents, case or punctuation (``Telefone 1`` = ``telefone_1``)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+_PHONE, _CUSTOM, _TEXT, _FIELD = 0, 1, 2, 3
+_SHOWN_AS_TEXT = ("external_id", "name", "city")  # kept as typed, formulas neutralised
+
+
+def _kind(target: str) -> int:
+    if target == "phone":
+        return _PHONE
+    if target.startswith("custom:"):
+        return _CUSTOM
+    return _TEXT if target in _SHOWN_AS_TEXT else _FIELD
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,16 @@ class ColumnMap:
             (index, target, self.header[index] or f"column_{index + 1}")
             for index, target in enumerate(self.targets)
             if target is not None
+        )
+
+    @cached_property
+    def plan(self) -> tuple[tuple[int, int, str, str], ...]:
+        """``(index, kind, key, name)`` of every used column, for :func:`validate_row`: kind
+        ``_PHONE``, ``_CUSTOM`` (key: the custom field), ``_TEXT`` (a lead field shown as
+        typed, formulas neutralised) or ``_FIELD`` (another lead field)."""
+        return tuple(
+            (index, _kind(target), target[7:] if _kind(target) == _CUSTOM else target, name)
+            for index, target, name in self.used
         )
 
     @property
@@ -122,9 +145,12 @@ class Problem:
     loaded: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Lead:
-    """A valid lead: key for duplicates (tax id, else first phone), phones in E.164."""
+    """A valid lead: key for duplicates (tax id, else first phone), phones in E.164.
+
+    Not frozen (a frozen dataclass pays ``object.__setattr__`` per field, 2 s of a
+    1,000,000-row upload); treat it as a value and change it with ``dataclasses.replace``."""
 
     line: int
     key: str
@@ -164,42 +190,51 @@ def validate_row(
     custom: dict[str, str] = {}
     problems: list[Problem] = []
     width = len(cells)
-    for index, target, name in columns.used:
-        text = clean(cells[index]) if index < width else ""
-        if len(text) > MAX_CELL_CHARS:
-            reason = f"{len(text)} characters; at most {MAX_CELL_CHARS} per cell"
-            return _rejected(Problem(line, name, "cell_too_large", reason, _short(text)))
-        if not text:
+    for index, kind, key, name in columns.plan:
+        if index < width:
+            cell = cells[index]
+            text = cell.strip() if type(cell) is str else clean(cell)
+            if not text:
+                continue
+            if len(text) > MAX_CELL_CHARS:
+                reason = f"{len(text)} characters; at most {MAX_CELL_CHARS} per cell"
+                return _rejected(Problem(line, name, "cell_too_large", reason, _short(text)))
+        else:
             continue
-        if target == "phone":
+        if kind == _PHONE:
             if _SEPARATORS.search(text):
                 phones_raw.extend((name, p) for p in _SEPARATORS.split(text) if p.strip())
             else:
                 phones_raw.append((name, text))
-        elif target.startswith("custom:"):
-            custom[target[7:]] = neutralise(text)
         else:
-            values[target] = text
-    if len(cells) > len(columns.targets) and any(clean(c) for c in cells[len(columns.targets) :]):
+            if kind != _FIELD and text[0] in _FORMULA_FIRST:
+                text = neutralise(text)
+            if kind == _CUSTOM:
+                custom[key] = text
+            else:
+                values[key] = text
+    if width > len(columns.targets) and any(clean(c) for c in cells[len(columns.targets) :]):
         problems.append(
             Problem(line, "(row)", "extra_cells", "more cells than header columns", loaded=True)
         )
     tax_id = ""
-    if values.get("tax_id"):
+    raw_tax_id = values.get("tax_id")
+    if raw_tax_id:
         try:
-            tax_id = normalize_tax_id(values["tax_id"])
+            tax_id = normalize_tax_id(raw_tax_id)
         except TaxIdError as err:
             return _rejected(
-                Problem(line, "tax_id", "tax_id_invalid", err.message, _short(values["tax_id"]))
+                Problem(line, "tax_id", "tax_id_invalid", err.message, _short(raw_tax_id))
             )
     phones: list[Phone] = []
+    numbers: list[str] = []
     for name, raw in phones_raw:
         try:
             phone = normalise_phone(raw.strip(), region)
         except PhoneProblem as err:
             problems.append(Problem(line, name, err.reason, str(err), _short(raw), loaded=True))
             continue
-        if phone.number in {p.number for p in phones}:
+        if phone.number in numbers:
             continue
         if len(phones) == MAX_PHONES:
             problems.append(
@@ -207,6 +242,7 @@ def validate_row(
             )
             break
         phones.append(phone)
+        numbers.append(phone.number)
     if not phones:
         bad = [p for p in problems if p.reason == "phone_invalid"]
         message = "no valid phone in the row" if bad else "the row has no phone"
@@ -228,12 +264,12 @@ def validate_row(
         line=line,
         key=tax_id or phones[0].number,
         phones=tuple(phones),
-        external_id=neutralise(values.get("external_id", "")),
-        name=neutralise(values.get("name", "")),
+        external_id=values.get("external_id", ""),
+        name=values.get("name", ""),
         tax_id=tax_id,
         email=email,
         state=state,
-        city=neutralise(values.get("city", "")),
+        city=values.get("city", ""),
         custom=custom,
     )
     return RowResult(lead, tuple(problems))

@@ -1,9 +1,10 @@
 """Dialable phones: E.164 with libphonenumber, and the time zones of the number.
 
 Brazilian numbers written as spreadsheets have them (``(11) 98765-4321``, ``11987654321``)
-take a fast path that builds the ``PhoneNumber`` directly instead of running the parser's
-regular expressions; everything else goes through ``phonenumbers.parse``. Both end in
-``is_valid_number``, so the fast path accepts exactly what the parser would.
+take a fast path judged from the number's shape (first five digits and length, memoised) and
+its DDD's zones, instead of running the parser's regular expressions for every row;
+everything else goes through ``phonenumbers.parse``. The fast path accepts, formats and
+places in time zones exactly what the parser would (tests compare them).
 """
 
 from __future__ import annotations
@@ -38,34 +39,6 @@ class PhoneProblem(ValueError):
         self.reason = reason
 
 
-@lru_cache(maxsize=65536)
-def _valid_br_shape(prefix5: str, length: int) -> bool:
-    """Validity of a Brazilian national number of 10 or 11 digits from its first five.
-
-    libphonenumber's Brazilian patterns (fixed line, mobile, toll free, premium, shared cost)
-    decide on at most the first five digits and then the length; the memo saves the pattern
-    matching for every number after the first of its shape (checked against the parser for
-    every DDD in the tests).
-    """
-    sample = phonenumbers.PhoneNumber(
-        country_code=55, national_number=int(prefix5.ljust(length, "0"))
-    )
-    return bool(phonenumbers.is_valid_number(sample))
-
-
-def _parse(raw: str, region: str) -> tuple[phonenumbers.PhoneNumber, bool]:
-    """The number and whether it is already known valid (fast path)."""
-    digits = raw.translate(_PUNCTUATION)
-    if region == "BR" and digits.isdigit() and len(digits) in (10, 11) and digits[0] != "0":
-        if not _valid_br_shape(digits[:5], len(digits)):
-            raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
-        return phonenumbers.PhoneNumber(country_code=55, national_number=int(digits)), True
-    try:
-        return phonenumbers.parse(raw, region), False
-    except phonenumbers.NumberParseException as err:
-        raise PhoneProblem("phone_invalid", f"{raw!r} is not a phone number") from err
-
-
 #: every leading part of a prefix the time-zone data knows: a number's digits past the longest
 #: such part cannot change its zones, so the memo below is keyed on that part only
 _KEY_PARTS = frozenset(key[:n] for key in TIMEZONE_DATA for n in range(1, len(key) + 1))
@@ -89,10 +62,59 @@ def _zones_of(prefix: str) -> tuple[str, ...]:
     return ()
 
 
+@lru_cache(maxsize=128)
+def _ddd_zones(ddd: str) -> tuple[str, ...] | None:
+    """The zones of every Brazilian number of the DDD, or ``None`` when the data gives some
+    numbers of the DDD other zones than the rest (those are looked up number by number).
+
+    A number of the DDD takes the zones of a key that extends ``55`` + DDD, or else of the
+    longest key that is a prefix of ``55`` + DDD: when all of those agree, the DDD decides.
+    """
+    head = "55" + ddd
+    found = {_zones_of(key) for key in TIMEZONE_DATA if key.startswith(head)}
+    found.add(zones_for_prefix(head))
+    return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=65536)
+def _br_shape(prefix5: str, length: int) -> tuple[bool, tuple[str, ...] | None]:
+    """Validity of a Brazilian national number of 10 or 11 digits from its first five, and the
+    zones of its DDD (``None``: ask per number).
+
+    libphonenumber's Brazilian patterns (fixed line, mobile, toll free, premium, shared cost)
+    decide on at most the first five digits and then the length; the memo saves the pattern
+    matching for every number after the first of its shape (tests compare the result with
+    the parser's for every DDD and for generated numbers in any spreadsheet format).
+    """
+    sample = phonenumbers.PhoneNumber(
+        country_code=55, national_number=int(prefix5.ljust(length, "0"))
+    )
+    valid = bool(phonenumbers.is_valid_number(sample))
+    return valid, (_ddd_zones(prefix5[:2]) if valid else None)
+
+
 def normalise_phone(raw: str, region: str = "BR") -> Phone:
-    """The E.164 phone of ``raw`` (national numbers read in ``region``) and its zones."""
-    number, valid = _parse(raw, region)
-    if not valid and not phonenumbers.is_valid_number(number):
+    """The E.164 phone of ``raw`` (national numbers read in ``region``) and its zones.
+
+    A Brazilian national number of 10 or 11 ASCII digits (punctuation aside, no leading 0)
+    is judged from its shape (:func:`_br_shape`): its E.164 form is ``+55`` and the digits,
+    which is what ``format_number`` makes of it. Anything else goes through
+    ``phonenumbers.parse``.
+    """
+    if region == "BR":
+        digits = raw.translate(_PUNCTUATION)
+        if len(digits) in (10, 11) and digits.isascii() and digits.isdigit() and digits[0] != "0":
+            valid, zones = _br_shape(digits[:5], len(digits))
+            if not valid:
+                raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
+            if zones is None:
+                zones = zones_for_prefix("55" + digits[: TIMEZONE_LONGEST_PREFIX - 2])
+            return Phone("+55" + digits, zones)
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as err:
+        raise PhoneProblem("phone_invalid", f"{raw!r} is not a phone number") from err
+    if not phonenumbers.is_valid_number(number):
         raise PhoneProblem("phone_invalid", f"{raw!r} is not a valid phone number")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164, zones_for_prefix(e164[1 : 1 + TIMEZONE_LONGEST_PREFIX]))

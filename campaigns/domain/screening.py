@@ -56,22 +56,25 @@ def screen(
             rejected += 1
             continue
         kept = []
-        row_problems = list(row.problems)
+        row_problems: list[Problem] = []
         for phone in lead.phones:
-            register = do_not_call.get(phone.number)
+            number = phone.number
+            register = do_not_call.get(number)
             if register is not None:
                 row_problems.append(
                     Problem(lead.line, "phone", "do_not_call", f"on register {register}",
-                            phone.number, True)
+                            number, True)
                 )  # fmt: skip
-            elif phone.number in phones_seen:
+            elif number in phones_seen:
                 row_problems.append(
                     Problem(lead.line, "phone", "duplicate_phone",
-                            "phone already belongs to another lead", phone.number, True)
+                            "phone already belongs to another lead", number, True)
                 )  # fmt: skip
             else:
                 kept.append(phone)
+                phones_seen.add(number)  # nothing is added when no phone is kept
         if not kept:
+            problems.extend(_unloaded(row.problems))
             problems.extend(_unloaded(row_problems))
             problems.append(
                 Problem(lead.line, "phone", "no_phone_left",
@@ -80,8 +83,8 @@ def screen(
             rejected += 1
             continue
         keys.add(lead.key)
-        phones_seen.update(p.number for p in kept)
         leads.append(replace(lead, phones=tuple(kept)) if len(kept) < len(lead.phones) else lead)
+        problems.extend(row.problems)
         problems.extend(row_problems)
     return Screened(leads, problems, rejected)
 

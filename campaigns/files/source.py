@@ -150,7 +150,7 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> RowSource:
                     continue
                 line = previous + 1
                 previous = reader.line_num
-                if cells and any(c.strip() for c in cells):
+                if "".join(cells).strip():  # a row of blank cells is no row
                     yield line, list(cells)
         finally:
             handle.close()

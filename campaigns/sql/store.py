@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,11 +32,21 @@ class Same:
     value: Any
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """Values of a column already in the driver's form (no bind processor run on them)."""
+
+    values: Sequence[Any]
+
+
+_json_text = json.JSONEncoder().encode  # what the JSON type's bind processor makes of a value
+
+
 async def _insert_many(
     conn: AsyncConnection, table: sa.Table, count: int, columns: Mapping[str, Any]
 ) -> None:
-    """Insert ``count`` rows given column by column (a sequence per column, or :class:`Same`)
-    with one driver ``executemany`` (``COPY`` on PostgreSQL).
+    """Insert ``count`` rows given column by column (a sequence per column, :class:`Same` or
+    :class:`Encoded`) with one driver ``executemany`` (``COPY`` on PostgreSQL).
 
     The statement is compiled once for the connection's dialect and the values pass through
     each column type's own bind processor, which is what SQLAlchemy's executemany does per
@@ -51,6 +62,8 @@ async def _insert_many(
         given = columns[key]
         if isinstance(given, Same):
             values.append(repeat(given.value if proc is None else proc(given.value), count))
+        elif isinstance(given, Encoded):
+            values.append(given.values)
         else:
             values.append(given if proc is None else [proc(v) for v in given])
     params = list(zip(*values, strict=False))
@@ -63,11 +76,54 @@ async def _insert_many(
     await conn.exec_driver_sql(str(compiled), params)
 
 
-def _among(conn: AsyncConnection, column: Any, values: Sequence[str]) -> Any:
-    """``column IN values``: on PostgreSQL ``= ANY(array)`` (one parameter, one plan)."""
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.literal(list(values), type_=ARRAY(sa.String)))
-    return column.in_(values)
+# PostgreSQL: each lookup one statement built once, its values one array parameter. (An
+# array literal built per call leaves a reference cycle holding the batch's values, which
+# only the garbage collector's rare full walks free.)
+_VALUES = sa.bindparam("values", type_=ARRAY(sa.String))
+_PG_KNOWN_KEYS = sa.select(leads.c.lead_key).where(
+    leads.c.scope == sa.bindparam("scope"), leads.c.lead_key == sa.any_(_VALUES)
+)
+_PG_KNOWN_PHONES = sa.select(phones.c.number).where(
+    phones.c.scope == sa.bindparam("scope"), phones.c.number == sa.any_(_VALUES)
+)
+_PG_DO_NOT_CALL = (
+    sa.select(do_not_call.c.number, do_not_call.c.register)
+    .where(do_not_call.c.number == sa.any_(_VALUES))
+    .order_by(do_not_call.c.number, do_not_call.c.register)
+)
+
+_SQLITE_KNOWN_KEYS = (
+    "SELECT lead_key FROM campaign_leads WHERE scope = ? "
+    "AND lead_key IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_KNOWN_PHONES = (
+    "SELECT number FROM campaign_lead_phones WHERE scope = ? "
+    "AND number IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_DO_NOT_CALL = (
+    "SELECT number, register FROM campaign_do_not_call "
+    "WHERE number IN (SELECT value FROM json_each(?)) ORDER BY number, register"
+)
+
+
+async def _known_sqlite(
+    conn: AsyncConnection, scope: str, key_list: list[str], phone_list: list[str]
+) -> tuple[set[str], set[str], dict[str, str]]:
+    """``known`` on SQLite: each lookup one statement with the values as one JSON array."""
+    found_keys: set[str] = set()
+    found_phones: set[str] = set()
+    registers: dict[str, str] = {}
+    if key_list:
+        rows = await conn.exec_driver_sql(_SQLITE_KNOWN_KEYS, (scope, json.dumps(key_list)))
+        found_keys.update(key for (key,) in rows)
+    if phone_list:
+        numbers = json.dumps(phone_list)
+        rows = await conn.exec_driver_sql(_SQLITE_KNOWN_PHONES, (scope, numbers))
+        found_phones.update(number for (number,) in rows)
+        hits: Any = await conn.exec_driver_sql(_SQLITE_DO_NOT_CALL, (numbers,))
+        for number, register in hits:
+            registers.setdefault(number, register)
+    return found_keys, found_phones, registers
 
 
 def _upload(row: Any) -> Upload:
@@ -181,31 +237,27 @@ class SqlListStore:
     async def known(
         self, scope: str, keys: Iterable[str], phones_: Iterable[str]
     ) -> tuple[set[str], set[str], dict[str, str]]:
-        """Keys and phones already in ``scope``; phones on a do-not-call register."""
+        """Keys and phones already in ``scope``; phones on a do-not-call register.
+
+        One statement per lookup whatever the batch's size, its values passed as one
+        parameter: an array on PostgreSQL (``= ANY``), a JSON array on SQLite
+        (``IN (SELECT value FROM json_each(?))``, which walks the same unique indexes).
+        """
         key_list, phone_list = sorted(set(keys)), sorted(set(phones_))
         found_keys: set[str] = set()
         found_phones: set[str] = set()
         registers: dict[str, str] = {}
         async with self._engine.connect() as conn:
-            if conn.dialect.name == "postgresql":  # one array parameter per lookup
-                key_parts: Iterable[Sequence[str]] = [key_list] if key_list else []
-                phone_parts: Iterable[Sequence[str]] = [phone_list] if phone_list else []
-            else:
-                key_parts, phone_parts = _chunks(key_list), _chunks(phone_list)
-            for part in key_parts:
-                q = sa.select(leads.c.lead_key).where(
-                    leads.c.scope == scope, _among(conn, leads.c.lead_key, part)
-                )
-                found_keys.update((await conn.execute(q)).scalars())
-            for part in phone_parts:
-                q = sa.select(phones.c.number).where(
-                    phones.c.scope == scope, _among(conn, phones.c.number, part)
-                )
-                found_phones.update((await conn.execute(q)).scalars())
-                q2 = sa.select(do_not_call.c.number, do_not_call.c.register).where(
-                    _among(conn, do_not_call.c.number, part)
-                )
-                for number, register in (await conn.execute(q2)).all():
+            if conn.dialect.name == "sqlite":
+                return await _known_sqlite(conn, scope, key_list, phone_list)
+            if key_list:
+                rows = await conn.execute(_PG_KNOWN_KEYS, {"scope": scope, "values": key_list})
+                found_keys.update(rows.scalars())
+            if phone_list:
+                values = {"scope": scope, "values": phone_list}
+                found_phones.update((await conn.execute(_PG_KNOWN_PHONES, values)).scalars())
+                hits = await conn.execute(_PG_DO_NOT_CALL, {"values": phone_list})
+                for number, register in hits.all():
                     registers.setdefault(number, register)
         return found_keys, found_phones, registers
 
@@ -233,7 +285,7 @@ class SqlListStore:
             "state": [lead.state for lead in batch],
             "city": [lead.city for lead in batch],
             "timezone": [lead.timezone for lead in batch],
-            "custom": [lead.custom for lead in batch],
+            "custom": Encoded([_json_text(lead.custom) if lead.custom else "{}" for lead in batch]),
             "status": Same("new"),
             "created_at": Same(now),
         }

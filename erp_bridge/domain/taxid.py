@@ -9,40 +9,45 @@ from erp_bridge.domain.errors import TaxIdError
 
 _NON_DIGITS = re.compile(r"[.\-/\s]")
 
+# Weights of the base digits for the first and the second check digit; the second check
+# digit also weighs the first one by 2. CPF: 10..2 then 11..2; CNPJ: 5..2,9..2 then
+# 6,5..2,9..2.
+_CPF_W1 = tuple(range(10, 1, -1))
+_CPF_W2 = tuple(range(11, 2, -1))
+_CNPJ_W1 = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
+_CNPJ_W2 = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3)
 
-def _digit(digits: str, weights: range | list[int]) -> int:
-    if len(digits) != len(weights):
-        raise ValueError("one weight per digit")
-    if digits.isascii():  # the usual case, without a Python-level loop: '0' is byte 48
-        total = sum(map(mul, digits.encode(), weights)) - 48 * sum(weights)
+
+def _check_pair(base: str, w1: tuple[int, ...], w2: tuple[int, ...]) -> str:
+    if len(base) != len(w1):
+        raise ValueError(f"{len(w1)} digits expected")
+    if base.isascii():  # the usual case, without a Python-level loop: '0' is byte 48
+        codes = base.encode()
+        first_sum = sum(map(mul, codes, w1)) - 48 * sum(w1)
+        second_sum = sum(map(mul, codes, w2)) - 48 * sum(w2)
     else:
-        total = sum(int(d) * w for d, w in zip(digits, weights, strict=True))
-    rest = total % 11
-    return 0 if rest < 2 else 11 - rest
+        values = [int(d) for d in base]
+        first_sum, second_sum = sum(map(mul, values, w1)), sum(map(mul, values, w2))
+    rest = first_sum % 11
+    first = 0 if rest < 2 else 11 - rest
+    rest = (second_sum + 2 * first) % 11
+    return f"{first}{0 if rest < 2 else 11 - rest}"
 
 
 def cpf_check_digits(base9: str) -> str:
     """The two check digits of the first nine CPF digits."""
-    first = _digit(base9, range(10, 1, -1))
-    second = _digit(base9 + str(first), range(11, 1, -1))
-    return f"{first}{second}"
-
-
-_CNPJ_W1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
-_CNPJ_W2 = [6, *_CNPJ_W1]
+    return _check_pair(base9, _CPF_W1, _CPF_W2)
 
 
 def cnpj_check_digits(base12: str) -> str:
     """The two check digits of the first twelve CNPJ digits."""
-    first = _digit(base12, _CNPJ_W1)
-    second = _digit(base12 + str(first), _CNPJ_W2)
-    return f"{first}{second}"
+    return _check_pair(base12, _CNPJ_W1, _CNPJ_W2)
 
 
 def normalize_tax_id(raw: str) -> str:
     """Digits of a valid CPF or CNPJ (punctuation allowed), else :class:`TaxIdError`."""
     digits = _NON_DIGITS.sub("", raw or "")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise TaxIdError(f"tax id {raw!r} has characters other than digits and . - /")
     if len(digits) == 11:
         kind, base, check = "CPF", digits[:9], cpf_check_digits(digits[:9])

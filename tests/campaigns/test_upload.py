@@ -4,6 +4,7 @@ nothing lost or doubled, do-not-call registers honoured, the report written."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,7 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from atende.db import make_engine
-from campaigns.app.upload_list import UploadRequest, UploadResult, upload_list
+from campaigns.app.upload_list import (
+    YOUNG_COLLECTION_THRESHOLD,
+    UploadRequest,
+    UploadResult,
+    upload_list,
+)
 from campaigns.app.upload_report import write_report
 from campaigns.domain.errors import CampaignError
 from campaigns.files.source import file_sha256, open_rows
@@ -160,9 +166,11 @@ async def test_file_broken_midway_keeps_what_was_read(engine: AsyncEngine, tmp_p
     good = path.read_bytes()
     middle = len(good) // 2 // 2 * 2
     path.write_bytes(good[:middle] + b"\x00\xdc" + good[middle:])  # a lone low surrogate
+    collector = gc.get_threshold()
     with pytest.raises(CampaignError) as err:
         await _upload(engine, path, batch_rows=1000)
     assert err.value.code == "file_unreadable"
+    assert gc.get_threshold() == collector  # the upload's collector setting is undone
     async with engine.connect() as conn:
         kept = (await conn.execute(sa.select(sa.func.count()).select_from(leads))).scalar()
         status = (
@@ -173,3 +181,20 @@ async def test_file_broken_midway_keeps_what_was_read(engine: AsyncEngine, tmp_p
     repaired = await _upload(engine, path, batch_rows=1000)
     assert repaired.upload.counts.leads_added == 6000 - kept
     assert repaired.upload.reasons == {"duplicate": kept}
+
+
+async def test_collector_runs_less_while_a_list_loads(engine: AsyncEngine, tmp_path: Path) -> None:
+    """While rows load, the garbage collector waits for 100,000 allocations between young
+    collections; afterwards the process has its own setting back."""
+    before = gc.get_threshold()
+    seen: list[int] = []
+    rows = [["Nome", "Telefone"]] + [[f"L{i}", f"1198765{i:04d}"] for i in range(7)]
+    path = write_csv(tmp_path / "a.csv", rows)
+    request = UploadRequest("l1", path.name, file_sha256(path), "c1")
+    result = await upload_list(
+        SqlListStore(engine), open_rows(path), request, clock=lambda: NOW, batch_rows=3,
+        progress=lambda counts: seen.append(gc.get_threshold()[0]),
+    )  # fmt: skip
+    assert result.upload.counts.leads_added == 7
+    assert seen == [max(YOUNG_COLLECTION_THRESHOLD, before[0])] * 3
+    assert gc.get_threshold() == before
