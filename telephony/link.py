@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
@@ -92,6 +93,10 @@ class AsteriskLink:
         #: most events (a resync counts one) queued at once, and how many are queued
         self.queue_size = queue_size
         self._queued = 0
+        #: per server, linkedids with events read and not handed to the listeners yet, and how
+        #: many resyncs are queued (the ACD acts on no timer of such a call meanwhile)
+        self._unapplied: dict[str, Counter[str]] = {s.name: Counter() for s in servers}
+        self._resyncs_queued: Counter[str] = Counter()
         self._listeners: list[Listener] = []
         self._consumer: asyncio.Task[None] | None = None
         self._needs_resync: set[str] = set()
@@ -269,6 +274,11 @@ class AsteriskLink:
             if not events:
                 return
         self._queued += len(events)
+        unapplied = self._unapplied[server]
+        for event in events:
+            linkedid = event.get("Linkedid")
+            if linkedid:
+                unapplied[linkedid] += 1
         self._queue.put_nowait(_Events(server, events, received_at))
 
     def ami_resynced(
@@ -280,6 +290,7 @@ class AsteriskLink:
             self._needs_resync.add(server)
             return
         self._queued += 1
+        self._resyncs_queued[server] += 1
         self._queue.put_nowait(_Resync(server, channels, requested_at, received_at))
 
     def ami_connection_changed(self, server: str, connected: bool) -> None:
@@ -316,12 +327,36 @@ class AsteriskLink:
                 if records:
                     await self._notify(records)
             finally:
-                for _ in batch:
+                for item in batch:
+                    self._applied(item)
                     queue.task_done()
             if self._needs_resync and self._queued < self.queue_size // 2:
                 for server in sorted(self._needs_resync):
                     self._clients[server].request_resync()
                 self._needs_resync.clear()
+
+    def unapplied_calls(self, server: str) -> frozenset[str] | None:
+        """Linkedids with events of ``server`` read from Asterisk and not handed to the
+        listeners yet (a timer of such a call waits for them); None while a resync of the
+        server is queued (any call's state may change with it)."""
+        if self._resyncs_queued[server]:
+            return None
+        return frozenset(self._unapplied.get(server, ()))
+
+    def _applied(self, item: _Events | _Resync) -> None:
+        """``item`` reached the listeners (or failed): its calls are not pending any more."""
+        if isinstance(item, _Resync):
+            self._resyncs_queued[item.server] -= 1
+            return
+        unapplied = self._unapplied[item.server]
+        for event in item.events:
+            linkedid = event.get("Linkedid")
+            if linkedid:
+                left = unapplied[linkedid] - 1
+                if left > 0:
+                    unapplied[linkedid] = left
+                else:
+                    unapplied.pop(linkedid, None)
 
     def _apply_events(self, item: _Events, records: list[TrackerRecord]) -> None:
         apply, server, at = self._tracker.apply, item.server, item.at

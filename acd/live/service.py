@@ -359,12 +359,18 @@ class InboundAcd(CallControls):
             if not self._link_current():
                 continue  # no timer acted on while Asterisk's side is unknown
             try:
+                unapplied = self.link.unapplied_calls(self.server)
+                if unapplied is None:
+                    continue  # a resync is queued: any call's state may change with it
                 async with self._lock:
                     now = self.clock()
                     await self.store.beat(self.engine_id, now)
-                    if self._working or self._inbox:
-                        # a timer of a call whose records are still queued waits for them
-                        held = self.router.due_calls(now) & self._pending_calls()
+                    if self._working or self._inbox or unapplied:
+                        # a timer of a call whose records (or Asterisk's events, still in the
+                        # link's queue) are not applied yet waits for them
+                        pending = self._pending_calls()
+                        pending |= {self._callback_legs.get(c, c) for c in unapplied} | unapplied
+                        held = self.router.due_calls(now) & pending
                         if held:
                             log.debug("acd_tick_held", calls=len(held))
                             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -244,6 +245,11 @@ async def test_queue_change_while_an_agent_rings_keeps_the_ring(api: Api) -> Non
     idle_before = agents["2003"]["in_state_seconds"]
     _, queues = await api.call("GET", "/api/acd/queues", "supervisor")
     configs = {q["config"]["name"]: q["config"] for q in queues["queues"]}
+    for _ in range(200):  # the queue log is written in paced batches: wait for what is done
+        book = {(r.event, r.agent) for r in await api.engine.acd_config.queue_log()}
+        if {("ADDMEMBER", "2001"), ("ADDMEMBER", "2003"), ("ENTERQUEUE", "NONE")} <= book:
+            break
+        await asyncio.sleep(0.05)
     changed_at = len(await api.engine.acd_config.queue_log())
     suporte = {k: v for k, v in configs["suporte"].items() if k != "name"}
     assert (await api.call("PUT", "/api/acd/queues/suporte", "supervisor", suporte))[0] == 200

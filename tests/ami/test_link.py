@@ -215,3 +215,46 @@ async def test_originate_through_the_link_and_clean_stop(
         if t.get_name().startswith(("ami-", "asterisk-link")) and not t.done()
     ]
     assert mine == []
+
+
+async def test_events_not_yet_applied_name_their_calls(
+    scripted_ami: Any, trace: Callable[[str], Any]
+) -> None:
+    """While a listener is still busy with earlier records, the events read after them are
+    held in the link's queue: their calls are reported unapplied (the ACD acts on no timer of
+    them meanwhile), and no longer once the listeners have had them."""
+    peer = await scripted_ami()
+    link = AsteriskLink(servers(peer), reconnect_base_delay=0.05)
+    seen = Recorder()
+    busy = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def slow(records: Sequence[TrackerRecord]) -> None:
+        if any(isinstance(r, CallerOnHold) for r in records):
+            busy.set()
+            await go_on.wait()
+
+    link.subscribe(seen)
+    link.subscribe(slow)
+    await link.start()
+    try:
+        await seen.wait_for(lambda: len(seen.of(ResyncDiff)) == 1)
+        await link.drain()
+        assert link.unapplied_calls("pbx1") == frozenset()
+        abandoned = trace("inbound_abandoned")
+        until_hold = abandoned.chunks_until("MusicOnHoldStart")
+        for data in until_hold:
+            await peer.push(data)
+        await asyncio.wait_for(busy.wait(), 5)
+        (held,) = seen.of(CallerOnHold)
+        for _, data in abandoned.recv_chunks[len(until_hold) + 1 :]:
+            await peer.push(data)
+        async with asyncio.timeout(5):
+            while held.linkedid not in (link.unapplied_calls("pbx1") or ()):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        go_on.set()
+        await seen.wait_for(lambda: len(seen.of(CallEnded)) == 1)
+        await link.drain()
+        assert link.unapplied_calls("pbx1") == frozenset()
+    finally:
+        await link.stop()
