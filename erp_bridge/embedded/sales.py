@@ -39,7 +39,9 @@ class SalesDesk(ErpStore):
             log.info("erp_order_created", order=result.order, status=result.status)
             return result
 
-        return await self._once(idempotency_key, "sales_order", ReleaseResult, work)
+        return await self._once(
+            idempotency_key, "sales_order", ReleaseResult, work, order_number=True
+        )
 
     async def _order_stock(self, uow: UnitOfWork, req: OrderRequest) -> list[tuple[str, str]]:
         """The (product, warehouse) pairs of the order, a line without a warehouse taking
