@@ -195,11 +195,12 @@ class ErpStore:
         if missing:
             await uow.load(e.Product, C[e.Product].code.in_(missing))
         s = C[e.Stock]
-        await uow.load(
-            e.Stock,
-            sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs)),
-            lock=True,
-        )
+        warehouses = {w for _, w in pairs}
+        if len(warehouses) == 1:  # the usual order: one IN list, one cached statement
+            where = sa.and_(s.warehouse == warehouses.pop(), s.product.in_([p for p, _ in pairs]))
+        else:
+            where = sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs))
+        await uow.load(e.Stock, where, lock=True)
 
     async def _draw(self, uow: UnitOfWork, name: str) -> None:
         """The next order number: on PostgreSQL from the ``erp_order_seq`` sequence (no row
