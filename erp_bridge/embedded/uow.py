@@ -18,6 +18,7 @@ from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.embedded.tables import TABLES, changes
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 # records a process may keep between transactions: a change to any of them raises the stamp
 REFERENCE: tuple[type, ...] = (e.Parameter, e.OperationType, e.PaymentTerms)
@@ -50,6 +51,52 @@ class UnitOfWork:
             self._snap[type(record), key] = {
                 f.name: getattr(record, f.name) for f in dataclasses.fields(record)
             }
+
+    def _take(self, cls: type[T], values: dict[str, Any]) -> T:
+        """The record of these column values: the one already in the books, else a new one
+        (its snapshot kept to find what changed)."""
+        record = cls(**values)
+        key = key_of(record)
+        existing = self.books.get(cls, *key)
+        if existing is not None:
+            return existing
+        self.books.add(record)
+        self._snap[cls, key] = values
+        return record
+
+    async def load_pairs(
+        self,
+        locked: type[T],
+        other: type[U],
+        on: Any,
+        *where: Any,
+        outer: bool = False,
+    ) -> tuple[list[T], list[U]]:
+        """Records of ``locked`` (in key order, locked) and of ``other`` joined to them
+        ``on`` (left outer join when ``outer``), read in one statement."""
+        a, b = TABLES[locked], TABLES[other]
+        query = (
+            sa.select(
+                *(c.label(f"a_{c.name}") for c in a.c), *(c.label(f"b_{c.name}") for c in b.c)
+            )
+            .select_from(a.join(b, on, isouter=outer))
+            .where(*where)
+            .order_by(*(a.c[k] for k in locked.KEY))  # type: ignore[attr-defined]
+        )
+        if self._lock:
+            query = query.with_for_update(of=a)
+        first = [f.name for f in dataclasses.fields(locked)]  # type: ignore[arg-type]
+        second = [f.name for f in dataclasses.fields(other)]  # type: ignore[arg-type]
+        b_key = [f"b_{k}" for k in other.KEY]  # type: ignore[attr-defined]
+        found_a: dict[int, T] = {}
+        found_b: dict[int, U] = {}
+        for row in (await self.conn.execute(query)).mappings():
+            x = self._take(locked, {n: row[f"a_{n}"] for n in first})
+            found_a.setdefault(id(x), x)
+            if any(row[k] is not None for k in b_key):
+                y = self._take(other, {n: row[f"b_{n}"] for n in second})
+                found_b.setdefault(id(y), y)
+        return list(found_a.values()), list(found_b.values())
 
     async def load(self, cls: type[T], *where: Any, lock: bool = False) -> list[T]:
         """Records of ``cls`` matching ``where``; locking loads go in key order."""
