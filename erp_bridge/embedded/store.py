@@ -164,14 +164,20 @@ class ErpStore:
 
     async def _lock_customers(self, uow: UnitOfWork, code: str, store: str) -> None:
         """Lock the customer (every store under scope ``all``) and load its open titles."""
-        c, t = C[e.Customer], C[e.Receivable]
-        where = [c.code == code]
+        where = [C[e.Customer].code == code]
         if uow.policy.credit.scope != "all":
-            where.append(c.store == store)
-        titles = sa.and_(t.customer_code == c.code, t.customer_store == c.store, t.status == "open")
-        found, _ = await uow.load_pairs(e.Customer, e.Receivable, titles, *where, outer=True)
-        if not any(x.store == store for x in found):
+            where.append(C[e.Customer].store == store)
+        found = await uow.load(e.Customer, *where, lock=True)
+        if not any(c.store == store for c in found):
             raise not_found("customer", f"{code}/{store}")
+        # read after the lock, in a statement of its own: a join locking the customers would
+        # bring titles as they were before waiting for the lock (a payment or an invoice
+        # committed meanwhile would be lost)
+        t = C[e.Receivable]
+        stores = [c.store for c in found]
+        await uow.load(
+            e.Receivable, t.customer_code == code, t.customer_store.in_(stores), t.status == "open"
+        )
 
     async def _reference(self, uow: UnitOfWork) -> None:
         """Operation types and payment terms: copies of the kept ones while the reference

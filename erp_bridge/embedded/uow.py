@@ -73,7 +73,9 @@ class UnitOfWork:
         outer: bool = False,
     ) -> tuple[list[T], list[U]]:
         """Records of ``locked`` (in key order, locked) and of ``other`` joined to them
-        ``on`` (left outer join when ``outer``), read in one statement."""
+        ``on`` (left outer join when ``outer``), read in one statement. A row of ``locked``
+        waited for is read again as committed, its partners are not (they are as the
+        statement found them): use it only where ``other`` may be that old (products)."""
         a, b = TABLES[locked], TABLES[other]
         query = (
             sa.select(
