@@ -9,11 +9,14 @@ import contextlib
 import csv
 import io
 import itertools
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
+from xml.etree import ElementTree
 
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from pydantic import ValidationError
 
 from erp_bridge.app.master_data import KINDS
@@ -74,25 +77,41 @@ def csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Rows of the first sheet of an XLSX file, numbered as the sheet numbers them."""
-    from python_calamine import CalamineError, CalamineWorkbook
+    """Rows of the first sheet of an XLSX file, numbered as the sheet numbers them; the first
+    row with a value names the columns. Streamed (openpyxl read-only): one row in memory at a
+    time, whatever the sheet's size."""
+    from openpyxl import load_workbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, ValueError) as err:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ElementTree.ParseError) as err:
         raise ErpError("file_unreadable", f"the file is not a workbook: {err}") from None
     try:
-        sheet = book.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-        header = _header(next(rows, []))
-        for n, cells in enumerate(rows, 2):
-            if not any(c not in ("", None) for c in cells):
+        sheet = book.worksheets[0]
+        if not isinstance(sheet, ReadOnlyWorksheet):
+            raise ErpError("file_unreadable", "the first sheet is not a worksheet")
+        sheet.reset_dimensions()  # the size a workbook declares may be wrong: read every cell
+        header: list[str] | None = None
+        for line, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            cells = _trimmed(values)
+            if not cells:
                 continue
-            yield n, _row(header, cells)
-    except CalamineError as err:
+            if header is None:
+                header = _header(cells)
+                continue
+            yield line, _row(header, cells)
+    except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError) as err:
         raise ErpError("file_unreadable", f"the sheet cannot be read: {err}") from None
     finally:
         book.close()
+
+
+def _trimmed(values: Iterable[Any]) -> list[Any]:
+    """A sheet row's cells without the empty ones at its end (None read as "")."""
+    cells = ["" if v is None else v for v in values]
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
 
 
 def _row(header: list[str], cells: list[Any]) -> dict[str, Any]:

@@ -139,6 +139,12 @@ class BomRow(Row):
     component: Code
     quantity: Quantity
 
+    @model_validator(mode="after")
+    def _not_itself(self) -> BomRow:
+        if self.component == self.product:
+            raise ValueError("a product cannot be its own component")
+        return self
+
 
 class StockRow(Row):
     """SB2: the quantity on hand of a product in a warehouse (a count, replacing the last)."""

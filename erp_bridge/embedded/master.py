@@ -12,8 +12,9 @@ from typing import Any
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.books import key_of
+from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.master import RowOutcome, Touched
-from erp_bridge.domain.money import ZERO
+from erp_bridge.domain.money import MAX_AMOUNT, MAX_QUANTITY, ZERO
 from erp_bridge.embedded.seed import load_keys
 from erp_bridge.embedded.store import C, ErpStore, log
 from erp_bridge.embedded.uow import UnitOfWork
@@ -162,8 +163,11 @@ class MasterDesk(ErpStore):
     ) -> RowOutcome:
         if old is not None:
             return RowOutcome(line, "unchanged")
-        uow.books.add(entry)
         stock = uow.books.get(e.Stock, entry.product, entry.warehouse)
+        if (stock.on_hand if stock else ZERO) + entry.quantity > MAX_QUANTITY:
+            said = f"stock of {entry.product} would pass {MAX_QUANTITY}"
+            return RowOutcome(line, "refused", "quantity", said)
+        uow.books.add(entry)
         if stock is None:
             stock = uow.books.add(e.Stock(entry.product, entry.warehouse))
         stock.on_hand += entry.quantity
@@ -187,4 +191,10 @@ class MasterDesk(ErpStore):
                 e.Receivable, customer_code=customer.code, customer_store=customer.store
             )
             customer.open_receivables = sum((x.balance for x in mine if x.status == "open"), ZERO)
+            if customer.open_receivables > MAX_AMOUNT:
+                raise ErpError(
+                    "amount_too_large",
+                    f"the open titles of {customer.code}/{customer.store} would pass "
+                    f"{MAX_AMOUNT}; nothing of this batch was loaded",
+                )
             customer.largest_title = max([customer.largest_title, *(x.value for x in mine)])

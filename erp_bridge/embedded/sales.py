@@ -39,11 +39,24 @@ class SalesDesk(ErpStore):
             log.info("erp_order_created", order=result.order, status=result.status)
             return result
 
-        return await self._once(idempotency_key, "sales_order", ReleaseResult, work)
+        return await self._once(
+            idempotency_key, "sales_order", ReleaseResult, work, order_number=True
+        )
 
     async def _order_stock(self, uow: UnitOfWork, req: OrderRequest) -> list[tuple[str, str]]:
-        """The (product, warehouse) pairs of the order, a line without a warehouse taking
-        its product's own."""
+        """The (product, warehouse) pairs of the order still to load and lock, a line
+        without a warehouse taking its product's own. When no line names a warehouse (the
+        usual order) the products and their stock rows, locked, are read in one statement
+        and nothing is left to lock."""
+        if not any(ln.warehouse for ln in req.lines):
+            p, s = C[e.Product], C[e.Stock]
+            codes = sorted({ln.product for ln in req.lines})
+            own = sa.and_(p.code == s.product, p.warehouse == s.warehouse)
+            _, products = await uow.load_pairs(e.Stock, e.Product, own, s.product.in_(codes))
+            unstocked = set(codes) - {x.code for x in products}
+            if unstocked:  # no stock row in their warehouse: nothing to lock
+                await uow.load(e.Product, p.code.in_(unstocked))
+            return []
         missing = {ln.product for ln in req.lines if not ln.warehouse}
         found: dict[str, str] = {}
         if missing:

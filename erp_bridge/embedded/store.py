@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
@@ -25,7 +26,7 @@ from erp_bridge.domain.errors import not_found
 from erp_bridge.domain.parameters import policy_of
 from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.embedded.tables import TABLES, idempotency
-from erp_bridge.embedded.uow import UnitOfWork
+from erp_bridge.embedded.uow import STAMP, UnitOfWork
 
 log = structlog.get_logger("erp_bridge.embedded")
 R = TypeVar("R")
@@ -34,6 +35,15 @@ C = {cls: TABLES[cls].c for cls in e.ENTITIES}
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclasses.dataclass
+class _Kept:
+    """The site's policy, operation types and payment terms as of one reference stamp."""
+
+    stamp: int
+    policy: ReleasePolicy
+    refs: list[Any] | None = None  # operation types and payment terms, once loaded
 
 
 # SQLite writes of every EmbeddedErp on one engine go one at a time (one process)
@@ -59,6 +69,7 @@ class ErpStore:
         self._tz = ZoneInfo(timezone)
         self._pg = engine.dialect.name == "postgresql"
         self._serial = _SQLITE_WRITERS.setdefault(engine, asyncio.Lock())
+        self._kept: _Kept | None = None
 
     def today(self) -> date:
         """Today in the ERP's time zone, from the injected clock."""
@@ -67,22 +78,40 @@ class ErpStore:
     # -- transactions -------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[UnitOfWork]:
-        """A write transaction; changes are flushed when the block ends without error."""
+    async def write(self, *, order_number: bool = False) -> AsyncIterator[UnitOfWork]:
+        """A write transaction; changes are flushed when the block ends without error.
+        ``order_number``: on PostgreSQL the next order number is drawn with the first read."""
         guard = contextlib.nullcontext() if self._pg else self._serial
         async with guard, self._engine.begin() as conn:
             uow = UnitOfWork(conn, lock=self._pg)
-            uow.policy = await self._site_policy(uow)
+            uow.policy = await self._site_policy(uow, order_number=order_number and self._pg)
             yield uow
             await uow.flush(self._clock())
 
-    async def _site_policy(self, uow: UnitOfWork) -> ReleasePolicy:
-        """The release policy with the site's stored parameters, read in this transaction."""
+    async def _site_policy(self, uow: UnitOfWork, *, order_number: bool) -> ReleasePolicy:
+        """The release policy with the site's stored parameters as of this transaction: the
+        reference stamp is read first; the parameters are read again only when it moved (a
+        change of parameters, operation types or payment terms, by any process, raises it in
+        the changing transaction). ``order_number``: the order sequence is drawn in the same
+        statement (PostgreSQL)."""
+        s = C[e.Sequence]
+        if order_number:
+            query = sa.select(s.value, sa.func.nextval("erp_order_seq")).where(s.name == STAMP)
+            row = (await uow.conn.execute(query)).first()
+            if row is not None:
+                uow.stamp, uow.books.taken["order"] = row[0], int(row[1])
+        else:
+            uow.stamp = await uow.conn.scalar(sa.select(s.value).where(s.name == STAMP))
+        kept = self._kept
+        if kept is not None and uow.stamp is not None and kept.stamp == uow.stamp:
+            return kept.policy
         p = C[e.Parameter]
         rows = (
             await uow.conn.execute(sa.select(p.name, p.value).where(p.site == self._site))
         ).all()
-        return policy_of(self._policy, {name: value for name, value in rows})
+        policy = policy_of(self._policy, {name: value for name, value in rows})
+        self._kept = None if uow.stamp is None else _Kept(uow.stamp, policy)
+        return policy
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
@@ -96,15 +125,17 @@ class ErpStore:
         operation: str,
         result_type: type[R],
         work: Callable[[UnitOfWork], Awaitable[R]],
+        *,
+        order_number: bool = False,
     ) -> R:
         """Run ``work`` in a write transaction, at most once per idempotency ``key``."""
         if key is None:
-            async with self.write() as uow:
+            async with self.write(order_number=order_number) as uow:
                 return await work(uow)
         codec = TypeAdapter(result_type)
         for attempt in (1, 2):
             try:
-                async with self.write() as uow:
+                async with self.write(order_number=order_number) as uow:
                     stored = await uow.conn.scalar(
                         sa.select(idempotency.c.result).where(idempotency.c.key == key)
                     )
@@ -139,6 +170,9 @@ class ErpStore:
         found = await uow.load(e.Customer, *where, lock=True)
         if not any(c.store == store for c in found):
             raise not_found("customer", f"{code}/{store}")
+        # read after the lock, in a statement of its own: a join locking the customers would
+        # bring titles as they were before waiting for the lock (a payment or an invoice
+        # committed meanwhile would be lost)
         t = C[e.Receivable]
         stores = [c.store for c in found]
         await uow.load(
@@ -146,8 +180,15 @@ class ErpStore:
         )
 
     async def _reference(self, uow: UnitOfWork) -> None:
-        await uow.load(e.OperationType)
-        await uow.load(e.PaymentTerms)
+        """Operation types and payment terms: copies of the kept ones while the reference
+        stamp read by this transaction is theirs, else read (and kept)."""
+        kept = self._kept
+        if kept is not None and kept.stamp == uow.stamp and kept.refs is not None:
+            uow.adopt([dataclasses.replace(r) for r in kept.refs])
+            return
+        found: list[Any] = [*await uow.load(e.OperationType), *await uow.load(e.PaymentTerms)]
+        if kept is not None and kept.stamp == uow.stamp and all(map(uow.stored, found)):
+            kept.refs = [dataclasses.replace(r) for r in found]
 
     async def _stock(self, uow: UnitOfWork, pairs: Iterable[tuple[str, str]]) -> None:
         pairs = sorted(set(pairs))
@@ -157,11 +198,12 @@ class ErpStore:
         if missing:
             await uow.load(e.Product, C[e.Product].code.in_(missing))
         s = C[e.Stock]
-        await uow.load(
-            e.Stock,
-            sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs)),
-            lock=True,
-        )
+        warehouses = {w for _, w in pairs}
+        if len(warehouses) == 1:  # the usual order: one IN list, one cached statement
+            where = sa.and_(s.warehouse == warehouses.pop(), s.product.in_([p for p, _ in pairs]))
+        else:
+            where = sa.or_(*(sa.and_(s.product == p, s.warehouse == w) for p, w in pairs))
+        await uow.load(e.Stock, where, lock=True)
 
     async def _draw(self, uow: UnitOfWork, name: str) -> None:
         """The next order number: on PostgreSQL from the ``erp_order_seq`` sequence (no row
@@ -169,6 +211,8 @@ class ErpStore:
         elsewhere from the locked sequence row (:meth:`_sequence`)."""
         if not (self._pg and name == "order"):
             await self._sequence(uow, name)
+            return
+        if name in uow.books.taken:  # drawn with the transaction's first read
             return
         value = await uow.conn.scalar(sa.text("SELECT nextval('erp_order_seq')"))
         uow.books.taken[name] = int(value)

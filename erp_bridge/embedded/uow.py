@@ -4,17 +4,26 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp_bridge.domain import entities as e
 from erp_bridge.domain.books import Books, key_of
 from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.embedded.tables import TABLES, changes
 
 T = TypeVar("T")
+U = TypeVar("U")
+
+# records a process may keep between transactions: a change to any of them raises the stamp
+REFERENCE: tuple[type, ...] = (e.Parameter, e.OperationType, e.PaymentTerms)
+STAMP = "reference_data"  # the erp_sequence row holding the stamp
+_SEQ = TABLES[e.Sequence]
 
 
 class UnitOfWork:
@@ -29,6 +38,67 @@ class UnitOfWork:
         self._lock = lock
         self._snap: dict[tuple[type, tuple[Any, ...]], dict[str, Any]] = {}
         self._touched: dict[tuple[str, str, str, str], None] = {}
+        self.stamp: int | None = None  # the reference stamp read when the work began
+
+    def adopt(self, records: list[Any]) -> None:
+        """Add records known to be stored as they are (kept from an earlier transaction whose
+        reference stamp is this one's); only later changes to them are written back."""
+        for record in records:
+            key = key_of(record)
+            if self.books.get(type(record), *key) is not None:
+                continue
+            self.books.add(record)
+            self._snap[type(record), key] = {
+                f.name: getattr(record, f.name) for f in dataclasses.fields(record)
+            }
+
+    def _take(self, cls: type[T], values: dict[str, Any]) -> T:
+        """The record of these column values: the one already in the books, else a new one
+        (its snapshot kept to find what changed)."""
+        record = cls(**values)
+        key = key_of(record)
+        existing = self.books.get(cls, *key)
+        if existing is not None:
+            return existing
+        self.books.add(record)
+        self._snap[cls, key] = values
+        return record
+
+    async def load_pairs(
+        self,
+        locked: type[T],
+        other: type[U],
+        on: Any,
+        *where: Any,
+        outer: bool = False,
+    ) -> tuple[list[T], list[U]]:
+        """Records of ``locked`` (in key order, locked) and of ``other`` joined to them
+        ``on`` (left outer join when ``outer``), read in one statement. A row of ``locked``
+        waited for is read again as committed, its partners are not (they are as the
+        statement found them): use it only where ``other`` may be that old (products)."""
+        a, b = TABLES[locked], TABLES[other]
+        query = (
+            sa.select(
+                *(c.label(f"a_{c.name}") for c in a.c), *(c.label(f"b_{c.name}") for c in b.c)
+            )
+            .select_from(a.join(b, on, isouter=outer))
+            .where(*where)
+            .order_by(*(a.c[k] for k in locked.KEY))  # type: ignore[attr-defined]
+        )
+        if self._lock:
+            query = query.with_for_update(of=a)
+        first = [f.name for f in dataclasses.fields(locked)]  # type: ignore[arg-type]
+        second = [f.name for f in dataclasses.fields(other)]  # type: ignore[arg-type]
+        b_key = [f"b_{k}" for k in other.KEY]  # type: ignore[attr-defined]
+        found_a: dict[int, T] = {}
+        found_b: dict[int, U] = {}
+        for row in (await self.conn.execute(query)).mappings():
+            x = self._take(locked, {n: row[f"a_{n}"] for n in first})
+            found_a.setdefault(id(x), x)
+            if any(row[k] is not None for k in b_key):
+                y = self._take(other, {n: row[f"b_{n}"] for n in second})
+                found_b.setdefault(id(y), y)
+        return list(found_a.values()), list(found_b.values())
 
     async def load(self, cls: type[T], *where: Any, lock: bool = False) -> list[T]:
         """Records of ``cls`` matching ``where``; locking loads go in key order."""
@@ -52,12 +122,22 @@ class UnitOfWork:
             found.append(record)
         return found
 
+    def stored(self, record: Any) -> bool:
+        """Whether ``record`` is as it was read from the database in this transaction."""
+        before = self._snap.get((type(record), key_of(record)))
+        return before is not None and all(getattr(record, n) == v for n, v in before.items())
+
     def touch(self, kind: str, customer_code: str, customer_store: str, ref: str) -> None:
         """Note a change for the change feed (written by :meth:`flush`)."""
         self._touched[kind, customer_code, customer_store, ref] = None
 
     async def flush(self, now: datetime) -> None:
-        """Insert new records, update changed columns, append the change feed."""
+        """Insert new records, update changed columns, append the change feed; raise the
+        reference stamp when a parameter, operation type or payment term changed. On
+        PostgreSQL a small unit of work goes in one statement (each write a data-modifying
+        ``WITH``), one round trip instead of one per table."""
+        writes: list[_Write] = []
+        reference_changed = False
         for cls in self.books.types():
             table = TABLES[cls]
             names = [f.name for f in dataclasses.fields(cls)]
@@ -75,21 +155,118 @@ class UnitOfWork:
                         diff.update({f"key_{k}": before[k] for k in keys})
                         updates.setdefault(tuple(sorted(diff)), []).append(diff)
                 self._snap[cls, key] = values
-            for columns, batch in updates.items():
-                statement = (
-                    table.update()
-                    .where(*(table.c[k] == sa.bindparam(f"key_{k}") for k in keys))
-                    .values({c: sa.bindparam(c) for c in columns if not c.startswith("key_")})
-                )
-                await self.conn.execute(statement, batch)
+            writes += [_Write(table, keys, batch) for batch in updates.values()]
             if inserts:
-                await self.conn.execute(table.insert(), inserts)
+                writes.append(_Write(table, (), inserts))
+            if (inserts or updates) and cls in REFERENCE:
+                reference_changed = True
         if self._touched:
-            await self.conn.execute(
-                changes.insert(),
-                [
-                    {"kind": k, "customer_code": c, "customer_store": s, "ref": r, "at": now}
-                    for k, c, s, r in self._touched
-                ],
+            writes.append(
+                _Write(
+                    changes,
+                    (),
+                    [
+                        {"kind": k, "customer_code": c, "customer_store": s, "ref": r, "at": now}
+                        for k, c, s, r in self._touched
+                    ],
+                )
             )
             self._touched.clear()
+        if reference_changed:
+            bump = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
+            await self.conn.execute(bump)
+        if not writes:
+            return
+        size = sum(len(w.rows) * len(w.rows[0]) for w in writes)
+        if self.conn.dialect.name == "postgresql" and len(writes) > 1 and size <= _ONE_STATEMENT:
+            await _write_at_once(self.conn, writes)
+            return
+        for w in writes:
+            await w.run(self.conn)
+
+
+# bound values of a unit of work written in one statement on PostgreSQL (its limit is 32767)
+_ONE_STATEMENT = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class _Write:
+    """Rows to insert in ``table`` (no ``keys``) or changed columns of rows to update (by
+    ``keys``, each row's old key values under ``key_<name>``), all rows with the same columns."""
+
+    table: sa.Table
+    keys: tuple[str, ...]
+    rows: list[dict[str, Any]]
+
+    def _set(self) -> list[str]:
+        return [c for c in self.rows[0] if not c.startswith("key_")]
+
+    async def run(self, conn: AsyncConnection) -> None:
+        """One statement, run for every row."""
+        if not self.keys:
+            await conn.execute(self.table.insert(), self.rows)
+            return
+        t = self.table
+        statement = (
+            t.update()
+            .where(*(t.c[k] == sa.bindparam(f"key_{k}") for k in self.keys))
+            .values({c: sa.bindparam(c) for c in self._set()})
+        )
+        await conn.execute(statement, self.rows)
+
+    def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...], int]:
+        """What the statement's text depends on."""
+        return self.table.name, self.keys, tuple(self.rows[0]), len(self.rows)
+
+    def sql(self, dialect: Dialect, first: int) -> str:
+        """The statement for every row (multi-row ``VALUES``; an update from a ``VALUES``
+        list), its values numbered from ``$first``, each cast to its column's type."""
+        q = dialect.identifier_preparer.quote
+        t = self.table
+        names = list(self.rows[0])
+        # unconstrained casts: the column's own length and precision apply on assignment, as
+        # they do to a plain insert (a cast to VARCHAR(200) would cut a longer text)
+        types = [
+            _PRECISION.sub("", t.c[c.removeprefix("key_")].type.compile(dialect=dialect))
+            for c in names
+        ]
+        tuples = []
+        n = first
+        for _ in self.rows:
+            tuples.append("(" + ", ".join(f"${n + i}::{ty}" for i, ty in enumerate(types)) + ")")
+            n += len(names)
+        values = ", ".join(tuples)
+        if not self.keys:
+            return f"INSERT INTO {q(t.name)} ({', '.join(map(q, names))}) VALUES {values}"
+        sets = ", ".join(f"{q(c)} = v.{q(c)}" for c in self._set())
+        where = " AND ".join(f"{q(t.name)}.{q(k)} = v.{q('key_' + k)}" for k in self.keys)
+        return (
+            f"UPDATE {q(t.name)} SET {sets} FROM (VALUES {values}) "
+            f"AS v ({', '.join(map(q, names))}) WHERE {where}"
+        )
+
+
+_PRECISION = re.compile(r"\(.*?\)")
+_TEXTS: dict[tuple[Any, ...], str] = {}  # statement text by the shapes of its writes
+
+
+async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
+    """Every write in one PostgreSQL statement, each a data-modifying ``WITH`` (they touch
+    different rows, so none needs to see another's effect)."""
+    shape = tuple(w.shape() for w in writes)
+    text = _TEXTS.get(shape)
+    if text is None:
+        parts, first = [], 1
+        for n, w in enumerate(writes):
+            parts.append(f"w{n} AS ({w.sql(conn.dialect, first)})")
+            first += len(w.rows) * len(w.rows[0])
+        text = "WITH " + ", ".join(parts) + " SELECT 1"
+        if len(_TEXTS) > 1000:
+            _TEXTS.clear()
+        _TEXTS[shape] = text
+    values = []
+    for w in writes:
+        names = list(w.rows[0])
+        for row in w.rows:
+            values += [row[c] for c in names]
+    await conn.exec_driver_sql(text, tuple(values))

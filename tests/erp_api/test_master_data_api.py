@@ -138,3 +138,98 @@ async def test_contacts_and_unreadable_files(empty_server: ErpServer) -> None:
     assert (status, body["error"]["code"]) == (404, "kind_unknown")
     status, report = await _upload(s, "operations", b"code,description,colour\n9,x,red\n", "csv")
     assert report["refused"][0]["field"] == "colour"
+
+
+async def test_site_from_its_files_takes_orders_that_all_reach_invoicing(
+    empty_server: ErpServer,
+) -> None:
+    """From an empty database: products (one made in-house) and its bill of materials as CSV,
+    customers as CSV, stock as XLSX, a legacy overdue title as CSV; the admin sets a
+    parameter (MV_RISCOC 30 days). Orders taken by phone: one released at once, one short of
+    stock, one of the in-house product, one held by the overdue title now that it is over 30
+    days late. A stock entry, a production order completed and a payment release them all,
+    and every one is invoiced to the cent."""
+    s = empty_server
+    products = (
+        "code;description;in_house;list_price\n"
+        "P1;Cafe 500g;N;12.90\n"
+        "M1;Moedor;S;80.00\n"
+        "C1;Motor;N;20.00\n"
+    )
+    bom = "product;component;quantity\nM1;C1;2\n"
+    customers = (
+        "code;store;name;tax_id;phone;risk;credit_limit;payment_terms\n"
+        "000100;01;Padaria Sol Ltda;11.222.333/0001-81;(11) 3333-4444;C;5000.00;002\n"
+    )
+    stock = _xlsx([["product", "on_hand"], ["P1", 10], ["M1", 0], ["C1", 6]])
+    title = "prefix;number;installment;customer_code;customer_store;issued;due;value;balance\n"
+    title += "LEG;000900;A;000100;01;2026-09-01;2026-10-20;80.00;80.00\n"  # 38 days late
+    for kind, data, fmt in (
+        ("products", products.encode(), "csv"),
+        ("bom", bom.encode(), "csv"),
+        ("customers", customers.encode(), "csv"),
+        ("stock", stock, "xlsx"),
+    ):
+        status, report = await _upload(s, kind, data, fmt)
+        assert status == 200 and report["refused"] == [], (kind, report)
+
+    status, changed = await s.call(
+        "PATCH", "/api/erp/parameters", Role.ADMIN, json={"values": {"MV_RISCOC": "30"}}
+    )
+    assert status == 200, changed
+    status, found = await s.call("GET", "/api/erp/customers?phone=11 3333-4444", SUP)
+    [customer] = found["customers"]
+
+    async def order(product: str, quantity: str) -> dict[str, Any]:
+        body = {
+            "customer_code": customer["code"],
+            "customer_store": customer["store"],
+            "lines": [{"product": product, "quantity": quantity}],
+        }
+        status, placed = await s.call("POST", "/api/erp/orders", SUP, json=body)
+        assert status == 201, placed
+        return dict(placed)
+
+    now = await order("P1", "4")
+    short = await order("P1", "9")  # 6 left
+    made = await order("M1", "3")
+    assert (now["status"], short["status"], made["status"]) == (
+        "released",
+        "partly_released",
+        "blocked_stock",
+    )
+
+    status, report = await _upload(s, "receivables", title.encode(), "csv")
+    assert status == 200 and report["refused"] == [], report
+    late = await order("P1", "1")
+    assert late["status"] == "blocked_credit", late
+
+    entry = "document;product;quantity;entered_on\nNF-1;P1;10;2026-11-26\n"
+    status, report = await _upload(s, "stock_entries", entry.encode(), "csv")
+    assert status == 200 and report["reanalysed"] == [short["order"]], report
+    status, run = await s.call("POST", "/api/erp/production/run", SUP)
+    [po] = run["production_orders"]
+    status, done = await s.call(
+        "POST", f"/api/erp/production/{po['number']}/complete", SUP, json={"quantity": "3"}
+    )
+    assert status == 200 and done["status"] == "done", done
+    status, paid = await s.call(
+        "POST",
+        "/api/erp/payments",
+        SUP,
+        json={"prefix": "LEG", "number": "000900", "installment": "A", "amount": "80.00"},
+    )
+    assert status == 201, paid
+
+    totals = []
+    for placed in (now, short, made, late):
+        status, state = await s.call("GET", f"/api/erp/orders/{placed['order']}", SUP)
+        assert state["status"] in ("released", "partly_released"), state
+        status, invoice = await s.call(
+            "POST", f"/api/erp/orders/{placed['order']}/invoice", Role.SUPERVISOR
+        )
+        assert status == 201 and invoice["order_status"] == "invoiced", invoice
+        totals.append(invoice["total"])
+    assert totals == ["51.60", "116.10", "240.00", "12.90"]
+    status, position = await s.call("GET", "/api/erp/customers/000100/01/position", SUP)
+    assert position["open_receivables"] == "420.60"  # the four invoices, the title paid
