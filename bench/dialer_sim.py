@@ -48,7 +48,7 @@ from campaigns.domain.pacing import (
 BASE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CAP = 0.03
 CONNECT_WINDOW = 2.0
-PACING_CAP = 0.027  # our pacer spends the headroom of 90% of the cap
+PACING_CAP = CAP  # our pacer spends the whole headroom (it keeps its own reserve)
 MIN_RING = 15.0
 DIAL_TIMEOUT = 26.0
 
@@ -182,6 +182,17 @@ class Sim:
                     out.append(expected_remaining(talking, recent, self.s.wrap))
         return out
 
+    def busy_detail(self) -> tuple[list[float], list[float]]:
+        """Elapsed talk of agents talking; wrap-up left of agents in wrap-up."""
+        talking, wrapping = [], []
+        for a in self.agents:
+            if a.logged_in and a.busy_until > self.now:
+                if a.busy_until - self.now <= self.s.wrap:
+                    wrapping.append(a.busy_until - self.now)
+                else:
+                    talking.append(self.now - a.talk_started)
+        return talking, wrapping
+
     def cancellable(self) -> list[int]:
         return [c for c, t in self.ringing.items() if self.now - t >= MIN_RING]
 
@@ -269,7 +280,6 @@ class Sim:
             talk = self._talks.pop(call)
             agent.talk_started = self.now
             agent.busy_until = self.now + talk + self.s.wrap
-            self.handle.append(talk)
             if real:
                 self.stats.talk_seconds += talk
             self._live(abandoned=False)
@@ -293,6 +303,8 @@ class Sim:
                 return
 
     def on_free(self, agent: Agent) -> None:
+        # a talk time is measured when the call ends (not known at its start)
+        self.handle.append(agent.busy_until - self.s.wrap - agent.talk_started)
         self.connect_waiting()
 
     def on_logout(self, agent: Agent) -> None:
@@ -319,6 +331,7 @@ class Sim:
 # -- pacers ------------------------------------------------------------------------------
 def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
     def decide(sim: Sim) -> tuple[int, int]:
+        talking, wrapping = sim.busy_detail()
         d = pacer.decide(
             PacingInput(
                 free_agents=len(sim.free_agents()),
@@ -333,6 +346,10 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
                 false_positive_rate=sim.false_positive_rate(),
                 ringing_ages=[sim.now - t for t in sim.ringing.values()],
                 answer_times=list(sim.to_answer),
+                talk_elapsed=talking,
+                wrap_left=wrapping,
+                handling_times=list(sim.handle),
+                wrap_up=sim.s.wrap,
             )
         )
         return d.dial, d.cancel
