@@ -1,9 +1,11 @@
 """Discrete-event simulation of one 8-hour outbound shift, the same calls for every pacer.
 
-Pacers: our predictive pacer (``campaigns.domain.pacing.PredictivePacer``, fed with measured
-answer rate, handling time and agents' expected free times, and the abandon ledger's
-headroom), progressive 1:1, and a port of VICIdial's adaptive pacing, ADAPT_TAPERED, written
-from its published description (see ``VicidialTapered``).
+Pacers: our predictive pacer (``campaigns.domain.pacing.PredictivePacer``, fed with the
+measured answer rate, times to answer and talk times (a talk time is known when the call
+ends), the agents talking (with their elapsed talk) or in wrap-up (with the wrap-up left),
+and the abandon ledger's whole headroom under the cap), progressive 1:1, and a port of
+VICIdial's adaptive pacing, ADAPT_TAPERED, written from its published description (see
+``VicidialTapered``).
 
 Every dialled call's fate is drawn from its own random stream keyed by (seed, call number):
 the n-th call of any pacer rings as long, is answered (or not) and talks as long. AMD: 1% of
@@ -16,7 +18,8 @@ last 20 minutes.
 Printed per scenario: talk minutes per agent hour (people only), abandon rate (with the AMD
 false-positive estimate, as Ofcom counts it), its worst 24 h window (the shift is 8 h, so
 every 24 h window holding the shift gives the shift's rate) and the highest running rate at
-any moment after the first 100 live calls, and the share of calls dialled.
+any moment after the first 100 live calls, and the calls dialled. The ``ceiling`` row is the
+talk time if agents were never idle: talk / (talk + wrap-up + machines passing as people).
 
     python bench/dialer_sim.py [--seeds 2] [--hours 8] [--agents 20 100] [--talk 150] [--wrap 10]
 """
@@ -442,6 +445,7 @@ def main() -> None:
           f"{'abandon':>8} {'worst 24h':>9} {'max running':>11} {'dials':>7}")  # fmt: skip
     for agents in args.agents:
         for answer in (0.20, 0.275, 0.35):
+            print(f"{agents:>6} {answer:>6.1%} {'ceiling':>12} {_ceiling(answer, args):>16.1f}")
             for name in pacers:
                 runs = [
                     run(
@@ -463,6 +467,17 @@ def main() -> None:
                     f"{sum(r.dials for r in runs) // len(runs):>7}",
                     flush=True,
                 )
+
+
+def _ceiling(answer: float, args: argparse.Namespace) -> float:
+    """Talk minutes per agent hour with agents never idle: every person (less the silent
+    ones AMD drops) talks ``talk`` and every machine passing as a person takes 8 s, each
+    followed by the wrap-up."""
+    s = Scenario(1, answer, talk_mean=args.talk, wrap=args.wrap)
+    people = answer * (1 - s.silent_share)
+    machines = s.machine_rate * 0.12
+    busy = people * (s.talk_mean + s.wrap) + machines * (8.0 + s.wrap)
+    return 60 * people * s.talk_mean / busy
 
 
 def _rate(r: Stats) -> float:
