@@ -292,6 +292,9 @@ class PredictivePacer:
     ``marginal_range``): the pacer spends the headroom the window gives as it comes, evenly,
     instead of spending it all at once and then dialling only for free agents."""
     scale: float = 8.0
+    scale_per_agent: float = 0.4
+    """``scale`` grows with the agents (``scale_per_agent`` each): more agents, more people a
+    minute, so a spare headroom of a few abandons is spent faster."""
     marginal_range: tuple[float, float] = (0.0005, 0.05)
     target: float = 0.03
     """Expected abandons per expected answered person of the calls in flight."""
@@ -299,6 +302,8 @@ class PredictivePacer:
     """Largest chance that the calls in flight exceed the headroom."""
     reserve: float = 1.0
     """Abandons of headroom kept for the AMD false positives to come (silent people)."""
+    reserve_per_agent: float = 0.05
+    """The reserve grows with the agents (silent people come faster): 5 with 100 agents."""
     connect_window: float = 2.0
     max_calls_per_agent: float = 4.0
 
@@ -335,21 +340,31 @@ class PredictivePacer:
         fp_mean, fp_var = calls * f, calls * f * (1 - f)
         return max(_p_at_least(m + fp_mean, v + fp_var, allowed + 1) for m, v in view.excess(new))
 
-    def decide(self, state: PacingInput) -> PacingDecision:
-        """Calls to dial (and ringing calls to hang up) now."""
-        agents_now = state.free_agents - state.waiting
-        p = min(max(state.answer_rate, 0.0), 1.0)
-        f = min(max(state.false_positive_rate, 0.0), 1.0)
-        spare = state.headroom - self.reserve - f * state.ringing
-        if spare < 1.0 or p <= 0.0:
-            return self._safe(state, agents_now, upper_bound(p, state.answer_samples))
-        allowed = math.floor(state.headroom - self.reserve)
+    @staticmethod
+    def agents(state: PacingInput) -> int:
+        """Logged-in agents: free and busy."""
         busy = (
             len(state.busy_free_in)
             if state.talk_elapsed is None
             else (len(state.talk_elapsed) + len(state.wrap_left))
         )
-        agents_total = state.free_agents + busy
+        return state.free_agents + busy
+
+    def reserve_for(self, state: PacingInput) -> float:
+        """Abandons of headroom never spent by the calls placed now."""
+        return max(self.reserve, self.reserve_per_agent * self.agents(state))
+
+    def decide(self, state: PacingInput) -> PacingDecision:
+        """Calls to dial (and ringing calls to hang up) now."""
+        agents_now = state.free_agents - state.waiting
+        p = min(max(state.answer_rate, 0.0), 1.0)
+        f = min(max(state.false_positive_rate, 0.0), 1.0)
+        agents_total = self.agents(state)
+        reserve = self.reserve_for(state)
+        spare = state.headroom - reserve - f * state.ringing
+        if spare < 1.0 or p <= 0.0:
+            return self._safe(state, agents_now, upper_bound(p, state.answer_samples))
+        allowed = math.floor(state.headroom - reserve)
         limit = min(
             state.lines_free,
             max(0, math.floor(self.max_calls_per_agent * agents_total) - state.ringing),
@@ -373,7 +388,8 @@ class PredictivePacer:
                     break
             return PacingDecision(0, cancel, expected, mode="hold")
         low, high = self.marginal_range
-        marginal = min(max(self.marginal * spare / self.scale, low), high)
+        scale = max(self.scale, self.scale_per_agent * agents_total)
+        marginal = min(max(self.marginal * spare / scale, low), high)
         dial = 0
         while dial < limit:
             nxt = self.expected_abandons(view, dial + 1)

@@ -157,7 +157,7 @@ def test_calls_in_flight_never_expect_more_abandons_than_the_headroom(s: PacingI
     decision = pacer.decide(s)
     if decision.mode == "predictive" and decision.dial:
         fp = s.false_positive_rate * (s.ringing + decision.dial)
-        assert decision.expected_abandons + fp <= s.headroom - pacer.reserve
-    if s.headroom - pacer.reserve - s.false_positive_rate * s.ringing < 1.0:
+        assert decision.expected_abandons + fp <= s.headroom - pacer.reserve_for(s)
+    if s.headroom - pacer.reserve_for(s) - s.false_positive_rate * s.ringing < 1.0:
         assert decision.mode == "safe"
         assert decision.dial == 0 or s.free_agents - s.waiting > 0
