@@ -224,6 +224,9 @@ class DialerCore:
             false_positive_rate=fp_rate,
             ringing_ages=ages,
             answer_times=list(self._answer_times),
+            talk_elapsed=tuple(agents.busy_elapsed),
+            handling_times=list(self._handling),
+            wrap_up=wrap,
         )
 
     def _oldest_cancellable(self, now: datetime, count: int) -> list[str]:

@@ -1,25 +1,30 @@
 """How many calls to dial now: progressive (a fixed ratio of free agents) and predictive.
 
-The predictive pacer looks at the moment the calls it places would be answered. People
-answering are ``H ~ Binomial(K, p)`` for the ``K`` calls ringing plus the new ones (``p`` the
-measured answer rate); agents able to take them are the free ones plus each busy agent with
-the probability of being free by then (``1 - exp(-T / r)``, ``r`` the agent's expected
-remaining handling time, ``T`` the measured time to answer plus the connect window). The
-expected people left without an agent, ``E[max(0, H - A)]``, are the expected abandons
-(normal approximation with continuity correction).
+The predictive pacer looks at the next seconds, checkpoint by checkpoint (every 2 s up to
+the longest recent time to answer). At each checkpoint ``t`` it weighs the people answered
+by ``t`` (each ringing call by its own chance, lower the longer it has rung, and its time to
+answer drawn from the recent ones; each new call likewise) plus those already waiting,
+against the agents free by ``t`` plus the connect window (free now; in wrap-up, when the
+known wrap-up ends; talking, from the measured talk times longer than the talk so far). A
+person beyond the agents is abandoned, so the expected abandons are the largest expected
+excess over the checkpoints (normal approximation of the Poisson-binomial counts).
 
 It dials the most calls such that:
 
-1. expected abandons stay within ``target`` of the expected answered people (the rate aimed
-   at, below the cap), and
-2. the chance that the calls in flight abandon more people than the window's headroom
-   (:meth:`AbandonLedger.headroom`) stays under ``risk``: the running rate stays under the
-   cap at every moment, not just on average.
+1. the last call's person has at most a ``marginal`` chance of being abandoned, in
+   proportion to the headroom to spare: the headroom the window gives as live calls come
+   in is spent evenly (an even abandon rate gives more talk time than spending it all at
+   once and then dialling only for free agents);
+2. the expected abandons stay within ``target`` of the expected people in flight; and
+3. the chance that the calls in flight abandon more people (AMD false positives included)
+   than the window's headroom (:meth:`AbandonLedger.headroom`, less a ``reserve`` for the
+   silent people still to come) stays under ``risk``: the running rate stays under the cap
+   at every moment, not just on average.
 
-With less than one abandon of headroom (the start of a day, or after a bad spell) it only
-dials for agents who are free now: nobody can be abandoned unless an agent leaves. When agents
-log out and the calls already ringing would exceed the headroom, it asks to hang up ringing
-calls that have rung the minimum time (an unanswered call is not an abandon).
+With less than one abandon to spend (the start of a day, or after a bad spell) it only
+dials for agents who are free now: nobody can be abandoned unless an agent leaves. When
+agents log out and the calls already ringing would exceed the headroom, it asks to hang up
+ringing calls that have rung the minimum time (an unanswered call is not an abandon).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,14 @@ class PacingInput:
     answer_times: Sequence[float] = ()
     """Recent seconds from dial to a person's answer: a call ringing longer than most of
     them is less likely to bring a person."""
+    talk_elapsed: Sequence[float] | None = None
+    """Seconds each busy agent still talking has talked (with ``wrap_left``, replaces
+    ``busy_free_in``: the chance of being free by a moment comes from ``handling_times``)."""
+    wrap_left: Sequence[float] = ()
+    """Seconds of wrap-up left of each busy agent whose call has ended (known)."""
+    handling_times: Sequence[float] = ()
+    """Recent talk seconds of finished calls."""
+    wrap_up: float = 0.0
 
 
 MIN_ANSWER_TIMES = 30
@@ -152,14 +165,145 @@ def _tail(chances: Sequence[float], at_least: int) -> float:
     return sum(_distribution(chances)[at_least:])
 
 
+MIN_HANDLING = 20
+"""Finished calls needed before busy agents' free times come from the measured talk times."""
+
+
+class _Durations:
+    """An empirical distribution of durations (sorted samples)."""
+
+    def __init__(self, samples: Sequence[float]) -> None:
+        self.times = sorted(samples)
+        self.n = len(self.times)
+
+    def longer(self, x: float) -> int:
+        """How many samples are longer than ``x``."""
+        return self.n - bisect_right(self.times, x)
+
+    def within(self, low: float, high: float) -> int:
+        """How many samples are in ``(low, high]``."""
+        return bisect_right(self.times, high) - bisect_right(self.times, low)
+
+
+def free_by(state: PacingInput, moment: float) -> list[float]:
+    """Chance that each busy agent is free ``moment`` seconds from now.
+
+    An agent in wrap-up is free once its known wrap-up ends. An agent still talking needs
+    the rest of the talk plus the wrap-up: ``P(h <= e + moment - wrap | h > e)`` over the
+    recent talk times ``h`` longer than the elapsed talk ``e`` (an exponential with the
+    larger of the mean talk and ``e`` when fewer than 5 recent calls were longer). Without
+    those details, ``1 - exp(-moment / r)`` for each expected free time ``r``."""
+    if state.talk_elapsed is None:
+        return [1.0 - math.exp(-max(moment, 0.0) / max(r, 0.1)) for r in state.busy_free_in]
+    out = [1.0 if w <= moment else 0.0 for w in state.wrap_left]
+    talk = moment - state.wrap_up
+    handling = _Durations(state.handling_times)
+    mean = sum(handling.times) / handling.n if handling.n else 120.0
+    for e in state.talk_elapsed:
+        if talk <= 0:
+            out.append(0.0)
+            continue
+        longer = handling.longer(e) if handling.n >= MIN_HANDLING else 0
+        if longer >= 5:
+            out.append(handling.within(e, e + talk) / (longer + 1))
+        else:
+            out.append(1.0 - math.exp(-talk / max(mean, e, 1.0)))
+    return out
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """People and agents over the next seconds, before any new call.
+
+    For each checkpoint ``t``: mean and variance of ``people answered by t + waiting -
+    agents free by t + connect window`` (every person beyond the agents is abandoned:
+    the abandons are the largest of these excesses), and the chance that a new call brings
+    a person by ``t``."""
+
+    mean: tuple[float, ...]
+    var: tuple[float, ...]
+    new: tuple[float, ...]
+
+    def excess(self, new: int) -> list[tuple[float, float]]:
+        """(mean, variance) of the excess at each checkpoint with ``new`` calls more."""
+        return [
+            (m + new * c, v + new * c * (1 - c))
+            for m, v, c in zip(self.mean, self.var, self.new, strict=True)
+        ]
+
+
+def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Outlook:
+    """The :class:`Outlook` of ``state`` at checkpoints every ``step`` seconds up to the
+    longest recent answer time."""
+    p = min(max(state.answer_rate, 0.0), 1.0)
+    timed = len(state.answer_times) >= MIN_ANSWER_TIMES
+    answers = _Durations(state.answer_times if timed else [max(state.seconds_to_answer, 0.0)])
+    last = min(answers.times[-1], 60.0)
+    ages = sorted(state.ringing_ages, reverse=True) if state.ringing_ages else []
+    ages += [0.0] * max(0, state.ringing - len(ages))
+    ages = ages[: state.ringing]
+    chances = person_chances(state)
+    checkpoints = [step * k for k in range(int(last / step) + 2)]
+    mean, var, new = [], [], []
+    for t in checkpoints:
+        m = v = 0.0
+        for age, chance in zip(ages, chances, strict=False):
+            if timed and state.ringing_ages:
+                left = answers.longer(age)
+                share = answers.within(age, age + t) / left if left else 1.0
+            else:
+                share = 1.0 if age + t >= answers.times[0] else 0.0
+            c = chance * share
+            m += c
+            v += c * (1 - c)
+        agents = free_by(state, t + connect_window)
+        m += state.waiting - state.free_agents - sum(agents)
+        v += sum(q * (1 - q) for q in agents)
+        mean.append(m)
+        var.append(v)
+        new.append(p * (answers.n - answers.longer(t)) / answers.n)
+    return Outlook(tuple(mean), tuple(var), tuple(new))
+
+
+def _expected_over(mean: float, var: float, level: float = 0.0) -> float:
+    """E[max(0, X - level)] for X ~ N(mean, var) on the integers (continuity correction)."""
+    shifted = mean - level - 0.5
+    if var <= 0:
+        return max(0.0, shifted)
+    sd = math.sqrt(var)
+    z = shifted / sd
+    return sd * _phi(z) + shifted * _cdf(z)
+
+
+def _p_at_least(mean: float, var: float, count: float) -> float:
+    """P(X >= count) for X ~ N(mean, var) on the integers."""
+    if var <= 0:
+        return 1.0 if mean >= count else 0.0
+    return 1.0 - _cdf((count - 0.5 - mean) / math.sqrt(var))
+
+
 @dataclass(frozen=True)
 class PredictivePacer:
     """Predictive pacing under an abandon cap (see the module's docstring)."""
 
-    target: float = 0.02
-    """Expected abandons per expected answered person aimed at (below the cap)."""
-    risk: float = 0.02
-    """Largest chance allowed that the calls in flight exceed the headroom."""
+    marginal: float = 0.004
+    """Largest chance that the person a new call brings is abandoned, with ``scale``
+    abandons of headroom to spare (in proportion to the spare headroom, within
+    ``marginal_range``): the pacer spends the headroom the window gives as it comes, evenly,
+    instead of spending it all at once and then dialling only for free agents."""
+    scale: float = 8.0
+    scale_per_agent: float = 0.4
+    """``scale`` grows with the agents (``scale_per_agent`` each): more agents, more people a
+    minute, so a spare headroom of a few abandons is spent faster."""
+    marginal_range: tuple[float, float] = (0.0005, 0.05)
+    target: float = 0.03
+    """Expected abandons per expected answered person of the calls in flight."""
+    risk: float = 0.01
+    """Largest chance that the calls in flight exceed the headroom."""
+    reserve: float = 1.0
+    """Abandons of headroom kept for the AMD false positives to come (silent people)."""
+    reserve_per_agent: float = 0.05
+    """The reserve grows with the agents (silent people come faster): 5 with 100 agents."""
     connect_window: float = 2.0
     max_calls_per_agent: float = 4.0
 
@@ -186,75 +330,74 @@ class PredictivePacer:
             dist, dial = nxt, dial + 1
         return PacingDecision(dial, mode="safe")
 
-    @staticmethod
-    def _excess(
-        chances: Sequence[float], new: int, p: float, mean_a: float, var_a: float
-    ) -> tuple[float, float]:
-        """(mean, sd) of people answered minus agents able to take them."""
-        mean = sum(chances) + new * p - mean_a
-        var = sum(c * (1 - c) for c in chances) + new * p * (1 - p) + var_a
-        return mean, math.sqrt(var) if var > 0 else 0.0
+    def expected_abandons(self, view: Outlook, new: int) -> float:
+        """Expected people left without an agent with ``new`` calls more."""
+        return max(_expected_over(m, v) for m, v in view.excess(new))
+
+    def over_headroom(self, view: Outlook, new: int, calls: int, f: float, allowed: int) -> float:
+        """Chance that abandons plus AMD false positives of the ``calls`` in flight exceed
+        ``allowed``."""
+        fp_mean, fp_var = calls * f, calls * f * (1 - f)
+        return max(_p_at_least(m + fp_mean, v + fp_var, allowed + 1) for m, v in view.excess(new))
 
     @staticmethod
-    def _expected_over(mean: float, sd: float, level: float) -> float:
-        """E[max(0, X - level)] for X ~ N(mean, sd) on the integers (continuity)."""
-        shifted = mean - level - 0.5
-        if sd == 0:
-            return max(0.0, shifted)
-        z = shifted / sd
-        return sd * _phi(z) + shifted * _cdf(z)
+    def agents(state: PacingInput) -> int:
+        """Logged-in agents: free and busy."""
+        busy = (
+            len(state.busy_free_in)
+            if state.talk_elapsed is None
+            else (len(state.talk_elapsed) + len(state.wrap_left))
+        )
+        return state.free_agents + busy
 
-    @staticmethod
-    def _p_at_least(mean: float, sd: float, count: float) -> float:
-        """P(X >= count) for X ~ N(mean, sd) on the integers."""
-        if sd == 0:
-            return 1.0 if mean >= count else 0.0
-        return 1.0 - _cdf((count - 0.5 - mean) / sd)
+    def reserve_for(self, state: PacingInput) -> float:
+        """Abandons of headroom never spent by the calls placed now."""
+        return max(self.reserve, self.reserve_per_agent * self.agents(state))
 
     def decide(self, state: PacingInput) -> PacingDecision:
         """Calls to dial (and ringing calls to hang up) now."""
         agents_now = state.free_agents - state.waiting
         p = min(max(state.answer_rate, 0.0), 1.0)
-        reserve = state.false_positive_rate * state.ringing  # AMD false positives to come
-        if state.headroom - reserve < 1.0:
+        f = min(max(state.false_positive_rate, 0.0), 1.0)
+        agents_total = self.agents(state)
+        reserve = self.reserve_for(state)
+        spare = state.headroom - reserve - f * state.ringing
+        if spare < 1.0 or p <= 0.0:
             return self._safe(state, agents_now, upper_bound(p, state.answer_samples))
-        horizon = max(0.0, state.seconds_to_answer) + self.connect_window
-        q = [1.0 - math.exp(-horizon / max(r, 0.1)) for r in state.busy_free_in]
-        mean_a = agents_now + sum(q)
-        var_a = sum(x * (1 - x) for x in q)
-        allowed = math.floor(state.headroom)  # abandons the window can still take
-        agents_total = state.free_agents + len(state.busy_free_in)
+        allowed = math.floor(state.headroom - reserve)
         limit = min(
             state.lines_free,
             max(0, math.floor(self.max_calls_per_agent * agents_total) - state.ringing),
         )
-
-        f = min(max(state.false_positive_rate, 0.0), 1.0)
-        chances = person_chances(state)
-
-        def risky(kept: Sequence[float], new: int) -> bool:
-            calls = len(kept) + new
-            mean, sd = self._excess(kept, new, p, mean_a, var_a)
-            mean, sd = mean + calls * f, math.sqrt(sd * sd + calls * f * (1 - f))
-            return self._p_at_least(mean, sd, allowed + 1) > self.risk
-
-        def fits(new: int) -> tuple[bool, float]:
-            mean, sd = self._excess(chances, new, p, mean_a, var_a)
-            expected = self._expected_over(mean, sd, 0.0)
-            people = sum(chances) + new * p
-            ok = expected <= self.target * people + 1e-9 and not risky(chances, new)
-            return ok, expected
-
-        ok, expected = fits(0)
-        if not ok:
+        view = outlook(state, self.connect_window)
+        people = sum(person_chances(state))
+        expected = self.expected_abandons(view, 0)
+        risky = self.over_headroom(view, 0, state.ringing, f, allowed) > self.risk
+        if risky:
             cancel = 0
-            while cancel < state.cancellable and risky(chances[cancel:], 0):
+            ages = sorted(state.ringing_ages, reverse=True)
+            while cancel < state.cancellable:
                 cancel += 1
+                kept = replace(
+                    state,
+                    ringing=state.ringing - cancel,
+                    ringing_ages=ages[cancel:] if ages else (),
+                )
+                kept_view = outlook(kept, self.connect_window)
+                if self.over_headroom(kept_view, 0, kept.ringing, f, allowed) <= self.risk:
+                    break
             return PacingDecision(0, cancel, expected, mode="hold")
+        low, high = self.marginal_range
+        scale = max(self.scale, self.scale_per_agent * agents_total)
+        marginal = min(max(self.marginal * spare / scale, low), high)
         dial = 0
         while dial < limit:
-            ok, exp_next = fits(dial + 1)
-            if not ok:
+            nxt = self.expected_abandons(view, dial + 1)
+            if nxt - expected > marginal * p + 1e-12:
                 break
-            dial, expected = dial + 1, exp_next
+            if nxt > self.target * (people + (dial + 1) * p) + 1e-9:
+                break
+            if self.over_headroom(view, dial + 1, state.ringing + dial + 1, f, allowed) > self.risk:
+                break
+            dial, expected = dial + 1, nxt
         return PacingDecision(dial, 0, expected, mode="predictive")

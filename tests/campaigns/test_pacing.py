@@ -4,11 +4,14 @@ day, agents logging out), predictive dialing within the abandon budget."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from campaigns.domain.pacing import (
     PacingInput,
     PredictivePacer,
     expected_remaining,
+    free_by,
     person_chances,
     progressive,
     upper_bound,
@@ -88,3 +91,73 @@ def test_expected_free_time_from_recent_handling() -> None:
     wrap-up); past every recent call, half the elapsed time again."""
     assert expected_remaining(150, [100, 200, 300], 10) == pytest.approx(110)
     assert expected_remaining(400, [100, 200, 300], 10) == pytest.approx(210)
+
+
+def test_agents_in_wrap_up_are_free_when_it_ends() -> None:
+    """Wrap-up left 3 s and 9 s: free by 5 s is (1, 0). Talking 100 s with recent talks of
+    50, 120, 130 and 300 s (times 5 each, 20 in all) and 10 s wrap-up: by 45 s the talk must
+    end within 35 s of elapsed 100, 10 of the 15 longer calls do (smoothed: 10 / 16); by
+    35 s (talk ending by 125 s), 5 do."""
+    handling = [50.0, 120.0, 130.0, 300.0] * 5
+    s = state(talk_elapsed=(100.0,), wrap_left=(3.0, 9.0), handling_times=handling, wrap_up=10)
+    assert free_by(s, 5.0)[:2] == [1.0, 0.0]
+    assert free_by(s, 45.0)[2] == pytest.approx(10 / 16)
+    assert free_by(s, 35.0)[2] == pytest.approx(5 / 16)
+    assert free_by(s, 8.0)[2] == 0.0  # the wrap-up alone takes 10 s
+
+
+def test_calls_are_placed_for_agents_finishing_within_the_ring_time() -> None:
+    """Five agents 4 s from the end of their wrap-up attract calls (people answer after about
+    10 s); five agents 20 s into calls of about 150 s attract almost none."""
+    handling = [150.0] * 40
+    common = dict(answer_rate=0.25, headroom=30.0, handling_times=handling, wrap_up=10.0)
+    soon = PredictivePacer().decide(state(talk_elapsed=(), wrap_left=(4.0,) * 5, **common))
+    late = PredictivePacer().decide(state(talk_elapsed=(20.0,) * 5, wrap_left=(), **common))
+    assert soon.mode == late.mode == "predictive"
+    assert soon.dial > 5 > late.dial
+
+
+def test_more_spare_headroom_allows_a_larger_abandon_chance() -> None:
+    """The same agents with 40 abandons of headroom dial at least as many as with 4."""
+    busy = [5.0] * 10 + [200.0] * 10
+    poor = PredictivePacer().decide(state(free_agents=3, busy_free_in=busy, headroom=4))
+    rich = PredictivePacer().decide(state(free_agents=3, busy_free_in=busy, headroom=40))
+    assert rich.dial >= poor.dial
+    assert rich.dial > 3
+
+
+def test_reserve_kept_for_silent_people() -> None:
+    """Headroom 1.9 with one abandon kept for AMD false positives: under one abandon to
+    spend, so only the free agents are dialled for (safe mode)."""
+    decision = PredictivePacer().decide(state(free_agents=4, headroom=1.9))
+    assert decision.mode == "safe"
+
+
+_states = st.builds(
+    state,
+    free_agents=st.integers(0, 30),
+    busy_free_in=st.lists(st.floats(0.5, 400.0), max_size=30),
+    ringing=st.integers(0, 40),
+    waiting=st.integers(0, 5),
+    answer_rate=st.floats(0.05, 0.6),
+    seconds_to_answer=st.floats(3.0, 20.0),
+    headroom=st.floats(0.0, 60.0),
+    false_positive_rate=st.floats(0.0, 0.02),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_states)
+def test_calls_in_flight_never_expect_more_abandons_than_the_headroom(s: PacingInput) -> None:
+    """Whatever the state, when the pacer dials, the abandons its model expects from every
+    call in flight plus the expected AMD false positives stay within the headroom less the
+    reserve; with no headroom to spend it dials no more than the free agents can take at a
+    0.1% risk (safe mode)."""
+    pacer = PredictivePacer()
+    decision = pacer.decide(s)
+    if decision.mode == "predictive" and decision.dial:
+        fp = s.false_positive_rate * (s.ringing + decision.dial)
+        assert decision.expected_abandons + fp <= s.headroom - pacer.reserve_for(s)
+    if s.headroom - pacer.reserve_for(s) - s.false_positive_rate * s.ringing < 1.0:
+        assert decision.mode == "safe"
+        assert decision.dial == 0 or s.free_agents - s.waiting > 0
