@@ -111,7 +111,10 @@ def too_many(wait: float, message: str) -> web.Response:
 
 
 async def _credentials(request: web.Request) -> LoginIn:
-    body: Any = await request.json() if request.body_exists else None
+    try:
+        body: Any = await request.json() if request.body_exists else None
+    except ValueError:  # a body of blanks only, or not JSON
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "request body must be a JSON object")
     try:

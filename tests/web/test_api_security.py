@@ -57,11 +57,15 @@ async def test_roles(web_server: WebServer) -> None:
 
 
 async def test_bad_json_is_400(web_server: WebServer) -> None:
-    """A login body that is not JSON is a 400 with code invalid_json."""
+    """A login body that is not JSON (or only blanks, as the fuzzer found) is a 400 with code
+    invalid_json."""
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{web_server.url}/api/login", data=b"{not json") as resp:
-            assert resp.status == 400
-            assert (await resp.json())["error"]["code"] == "invalid_json"
+        for body in (b"{not json", b"\n", b"  "):
+            headers = {"Content-Type": "application/json"}
+            url = f"{web_server.url}/api/login"
+            async with session.post(url, data=body, headers=headers) as resp:
+                assert resp.status == 400, body
+                assert (await resp.json())["error"]["code"] == "invalid_json"
 
 
 async def test_unknown_path_is_404(web_server: WebServer) -> None:

@@ -86,7 +86,7 @@ async def test_generated_requests_find_no_5xx_and_no_answer_off_schema(
     )
     output, _ = await run.communicate()
     text = output.decode(errors="replace")
-    assert run.returncode == 0, text[-6000:]
+    assert run.returncode == 0, text[:6000]
     generated = re.search(r"(\d+) generated, (\d+) passed", text)
     assert generated is not None, text[-2000:]
     assert int(generated[1]) > 0 and generated[1] == generated[2], generated[0]
