@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     acd_max_backlog: float = Field(5.0, gt=0)
     acd_max_calls: int = Field(0, ge=0)
     ivr_did_queues: dict[str, str] = Field(default_factory=dict)
+    #: the sound file asking callers of the default menu for a CPF/CNPJ (none: not asked)
+    ivr_tax_id_prompt: str | None = Field(None, pattern=r"^[A-Za-z0-9_/-]+$")
     dialer_channel: str = Field("PJSIP/{number}@trunk", pattern=r"\{number\}")
     dialer_max_lines: int = Field(60, ge=1)
     dialer_tick_interval: float = Field(0.5, gt=0)

@@ -79,7 +79,13 @@ class Engine:
         self.crm = build_crm(settings, self.db, self.erp)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
         did_menus = {
-            did: IvrMenu(options={}, default_queue=queue, greeting=None, prompt=None)
+            did: IvrMenu(
+                options={},
+                default_queue=queue,
+                greeting=None,
+                prompt=None,
+                tax_id_prompt=settings.ivr_tax_id_prompt,
+            )
             for did, queue in settings.ivr_did_queues.items()
         }
         self.link = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
@@ -91,7 +97,11 @@ class Engine:
         )
         self.agi = AgiServer(
             {
-                "inbound": InboundIvr(default_menu(), self._enqueue_routed, menus_by_did=did_menus),
+                "inbound": InboundIvr(
+                    default_menu(settings.ivr_tax_id_prompt),
+                    self._enqueue_routed,
+                    menus_by_did=did_menus,
+                ),
                 "callback-offer": CallbackOffer(self._callback_accepted),
             },
             host=settings.agi_host,
@@ -132,9 +142,17 @@ class Engine:
     def _floor_changed(self) -> None:
         self.floor.changed()
 
+    def _call_channels(self, linkedid: str) -> list[str]:
+        """The uniqueids of a call's live channels (the IVR reports its channel's)."""
+        tracker = self.link.tracker
+        found = (tracker.call(server, linkedid) for server in tracker.servers)
+        return [uniqueid for call in found if call is not None for uniqueid in call.channels]
+
     def _enqueue_routed(self, event: CallerRouted) -> None:
         if event.caller:  # read the caller's customers before an agent is offered the call
             self.crm.warm_up.warm(event.caller, call_id=event.uniqueid)
+        if event.tax_id:  # a CPF/CNPJ typed in the IVR: its customer pops first
+            self.crm.warm_up.warm_tax_id(event.tax_id, call_id=event.uniqueid)
         try:
             self.routed.put_nowait(event)
         except asyncio.QueueFull:
@@ -179,7 +197,12 @@ class Engine:
         await self._start_dialer()
         assert self.acd is not None
         self.desk = AgentDesk(self.acd, self.crm.views, self.acd_config, self.db, controls=self.acd)
-        self.screen_pop = ScreenPop(self.desk, self.acd.feed, self.crm.warm_up)
+        self.screen_pop = ScreenPop(
+            self.desk,
+            self.acd.feed,
+            self.crm.warm_up,
+            self._call_channels if self.settings.ivr_tax_id_prompt else None,
+        )
         await self.screen_pop.start()
         assert self.acd is not None
         self.acd.watch(self.floor.changed)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import structlog
 
 from ivr.events import CallerRouted, CallerRoutedPort
-from ivr.menu import IvrMenu, caller_digits, route_caller
+from ivr.menu import TAX_ID_DIGITS, IvrMenu, caller_digits, route_caller
 from telephony.agi.session import AgiSession
 
 log = structlog.get_logger("ivr")
@@ -61,6 +61,7 @@ class InboundIvr:
         caller = env.callerid
         if menu.read_caller_from_channel:
             caller = await session.get_variable("CALLERID(num)") or caller
+        tax_id = await self._read_tax_id(session, menu)
         decision = route_caller(menu, caller, digits)
         await session.set_variable(menu.route_variable, f"queue:{decision.queue}")
         log.info("ivr_caller_routed", queue=decision.queue, reason=decision.reason, digits=digits)
@@ -74,10 +75,25 @@ class InboundIvr:
                 digits=digits,
                 reason=decision.reason,
                 at=self._clock(),
+                tax_id=tax_id,
             )
         )
         if menu.done_message is not None:
             await session.verbose(menu.done_message, 1)
+
+    async def _read_tax_id(self, session: AgiSession, menu: IvrMenu) -> str:
+        """The CPF/CNPJ digits typed after the menu, when it asks for one (else ``""``)."""
+        prompt = menu.tax_id_prompt
+        if prompt is None:
+            return ""
+        data = await session.get_data(prompt, menu.tax_id_timeout_ms, TAX_ID_DIGITS)
+        fallback = menu.fallback_prompt
+        if data.failed and fallback and fallback != prompt:
+            log.warning("ivr_prompt_missing", file=prompt, role="tax_id", fallback=fallback)
+            data = await session.get_data(fallback, menu.tax_id_timeout_ms, TAX_ID_DIGITS)
+        typed = "".join(ch for ch in data.digits if ch.isdigit())
+        log.info("ivr_tax_id_read", typed=len(typed))
+        return typed
 
     async def _read_keys(self, session: AgiSession, menu: IvrMenu) -> str:
         digits = ""

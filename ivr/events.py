@@ -14,7 +14,8 @@ class CallerRouted:
     """A caller finished the menu and waits on hold for an agent of ``queue``.
 
     ``linkedid`` is None when only the AGI environment is known (it carries no linkedid);
-    the ACD correlates by ``uniqueid`` with what AMI reports.
+    the ACD correlates by ``uniqueid`` with what AMI reports. ``tax_id`` holds the digits of
+    a CPF/CNPJ the caller typed when the menu asked for one (``""``: none, unchecked).
     """
 
     uniqueid: str
@@ -26,6 +27,7 @@ class CallerRouted:
     reason: Reason
     at: datetime
     linkedid: str | None = None
+    tax_id: str = ""
 
 
 CallerRoutedPort = Callable[[CallerRouted], None]

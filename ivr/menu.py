@@ -13,6 +13,7 @@ from typing import Literal
 
 _KEYS = re.compile(r"^[0-9*#]+$")
 _QUEUE = re.compile(r"^[A-Za-z0-9_.-]+$")
+TAX_ID_DIGITS = 14  # a CNPJ; a CPF has 11 (ended by ``#`` or the timeout)
 
 Reason = Literal["key", "caller", "default", "unknown_key"]
 
@@ -42,6 +43,10 @@ class IvrMenu:
     the AGI environment, and ``done_message`` goes to the Asterisk console at the end (None:
     nothing). Prompt names are sound files without extension, looked up by Asterisk in the
     channel's language folder (``pt_BR`` on the trunk), then ``en``.
+
+    With ``tax_id_prompt`` (``None``: not asked) the caller is then asked for a CPF or CNPJ:
+    up to 14 keys (``#`` ends them) read with ``tax_id_timeout_ms`` between keys; the digits
+    are reported as they were typed (the check digits are the customer view's business).
     """
 
     options: Mapping[str, str]
@@ -57,6 +62,8 @@ class IvrMenu:
     read_caller_from_channel: bool = True
     done_message: str | None = "ivr done"
     route_variable: str = "ROUTE"
+    tax_id_prompt: str | None = None
+    tax_id_timeout_ms: int = 5000
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -76,6 +83,8 @@ class IvrMenu:
             problems.append(f"default_queue {self.default_queue!r} is not a queue name")
         if self.timeout_ms <= 0:
             problems.append(f"timeout_ms must be positive, not {self.timeout_ms}")
+        if self.tax_id_timeout_ms <= 0:
+            problems.append(f"tax_id_timeout_ms must be positive, not {self.tax_id_timeout_ms}")
         if self.max_digits < 1:
             problems.append(f"max_digits must be at least 1, not {self.max_digits}")
         if set(self.greeting_escape_digits) - set("0123456789*#"):
@@ -106,14 +115,16 @@ def route_caller(menu: IvrMenu, caller: str | None, digits: str) -> RoutingDecis
     return RoutingDecision(menu.default_queue, "unknown_key" if digits else "default", digits)
 
 
-def default_menu() -> IvrMenu:
+def default_menu(tax_id_prompt: str | None = None) -> IvrMenu:
     """The product's inbound menu: 1 sales, 2 support, 3 collections; no key → sales.
 
     The greeting ``atende-welcome`` and the prompt ``atende-menu`` are shipped in
     ``asterisk-conf/sounds/`` (pt_BR and en); a key pressed during the greeting counts.
+    With ``tax_id_prompt`` the caller is then asked for a CPF/CNPJ with that sound file.
     """
     return IvrMenu(
         options={"1": "vendas", "2": "suporte", "3": "cobranca"},
         default_queue="vendas",
         greeting_escape_digits="123",
+        tax_id_prompt=tax_id_prompt,
     )

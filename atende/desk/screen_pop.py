@@ -2,7 +2,8 @@
 
 The feed's callback only enqueues. One owned task reads the events in order: every event
 pushes the agent's state; a reservation starts the customer lookup of the caller's number
-(the cache the IVR warmed) in a task of its own, which sends the ``offer`` with the view (one
+(the cache the IVR warmed; a CPF/CNPJ the caller typed in the IVR that names a customer
+comes first) in a task of its own, which sends the ``offer`` with the view (one
 customer) or the ``candidates`` (several: the agent picks); an answer sends the view again; the
 call's end writes the interaction (shown in the view's last interactions) and sends the view.
 """
@@ -10,7 +11,7 @@ call's end writes the interaction (shown in the view's last interactions) and se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -41,10 +42,14 @@ class ScreenPop:
         desk: AgentDesk,
         feed: AgentFeed,
         warm_up: WarmUp | None = None,
+        channels_of: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.desk = desk
         self._feed = feed
         self._warm_up = warm_up  # the pops of the numbers the IVR just warmed (in the process)
+        # a call's channels (uniqueids) as the IVR reported them: given when the IVR asks
+        # for a CPF/CNPJ, whose warm-up is keyed by the IVR channel's uniqueid
+        self._channels_of = channels_of
         self._inbox: asyncio.Queue[AgentEvent] = asyncio.Queue(BACKLOG)
         self._task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()
@@ -91,7 +96,11 @@ class ScreenPop:
                     lead_customer=event.customer_id,
                 )
             )
-            ready = self._warm_up.ready(call.caller) if self._warm_up and call.caller else None
+            ready, warm_up, ids = None, self._warm_up, self._call_ids(call)
+            if warm_up is not None and not warm_up.typing(ids):
+                ready = warm_up.typed(ids)
+                if ready is None and call.caller:
+                    ready = warm_up.ready(call.caller)
             warmed = self._warmed(call, ready)
             if warmed is not None:  # the fast path: sent now, nothing to read
                 self._send_offer(call, *warmed)
@@ -133,12 +142,20 @@ class ScreenPop:
         views = self.desk.views
         if views is not None and call.lead_customer:
             view, customers = await self._lead_customer(call)
-        elif self._warm_up is not None and call.caller:  # its warm-up may be under way
-            warmed = self._warmed(call, await self._warm_up.ready_soon(call.caller, JOIN_WARM_UP))
-            if warmed is not None:
-                self._send_offer(call, *warmed)
-                self.desk.push_state(call.agent)
-                return
+        elif self._warm_up is not None:
+            if self._channels_of is not None:  # a CPF/CNPJ typed in the IVR comes first
+                typed = await self._typed(call)
+                if typed is not None:
+                    self._send_offer(call, *typed)
+                    self.desk.push_state(call.agent)
+                    return
+            if call.caller:  # its warm-up may be under way
+                ready = await self._warm_up.ready_soon(call.caller, JOIN_WARM_UP)
+                warmed = self._warmed(call, ready)
+                if warmed is not None:
+                    self._send_offer(call, *warmed)
+                    self.desk.push_state(call.agent)
+                    return
         if views is not None and call.caller and not customers:
             try:
                 found = await views.by_phone(call.caller)
@@ -158,6 +175,40 @@ class ScreenPop:
                 log.info("screen_pop_lookup_failed", linkedid=call.call_id, code=err.code)
         self._send_offer(call, view, customers)
         self.desk.push_state(call.agent)
+
+    def _call_ids(self, call: DeskCall) -> list[str]:
+        """The ids the IVR may have noted the call under: its linkedid, its channels."""
+        if self._channels_of is None or call.lead_customer:
+            return []
+        return [call.call_id, *self._channels_of(call.call_id)]
+
+    async def _typed(
+        self, call: DeskCall
+    ) -> tuple[dict[str, Any] | None, list[CustomerRef]] | None:
+        """The offer of the customers a CPF/CNPJ typed in the IVR names (joining its warm-up
+        under way, else its lookup noted in the cache); None: none typed, or nobody found."""
+        warm_up, views, ids = self._warm_up, self.desk.views, self._call_ids(call)
+        if warm_up is None or not ids:
+            return None
+        warmed = self._warmed(call, await warm_up.typed_soon(ids, JOIN_WARM_UP))
+        if warmed is not None or views is None:
+            return warmed
+        try:
+            found = await warm_up.typed_lookup(ids)
+            if found is None or not found.candidates:
+                return None
+            customers = [
+                CustomerRef(customer_id=customer_key(c.code, c.store), store=c.store, name=c.name)
+                for c in found.candidates
+            ]
+            view = None
+            if len(found.candidates) == 1:
+                first = found.candidates[0]
+                view = await views.view_document(first.code, first.store)
+        except (CrmError, ErpError) as err:
+            log.info("screen_pop_tax_id_failed", linkedid=call.call_id, code=err.code)
+            return None
+        return view, customers
 
     @staticmethod
     def _warmed(

@@ -70,6 +70,8 @@ class WarmUp:
         self._pending: set[tuple[str, str]] = set()
         self._ready: OrderedDict[str, Ready] = OrderedDict()  # E.164 number -> its pop
         self._warming: dict[str, asyncio.Event] = {}  # numbers being warmed -> set when done
+        self._typed: OrderedDict[str, Ready] = OrderedDict()  # call id -> its typed tax id's
+        self._typing: dict[str, asyncio.Event] = {}  # calls whose tax id is being read
         self._monotonic = monotonic
         views.on_invalidate(self._forget)
 
@@ -103,13 +105,51 @@ class WarmUp:
             return None
         return self.ready(number)
 
+    def typing(self, call_ids: list[str]) -> bool:
+        """Whether the warm-up of a tax id typed on one of these calls is under way."""
+        return any(call_id in self._typing for call_id in call_ids)
+
+    async def typed_soon(self, call_ids: list[str], wait: float) -> Ready | None:
+        """The lookup of a CPF/CNPJ typed on one of these calls (its channels' uniqueids,
+        as the IVR reported them) and its candidates' view documents, waiting up to ``wait``
+        seconds for a warm-up under way; None when no valid tax id was typed, it names
+        nobody, or the ERP could not be read fresh (then read the call's note)."""
+        for call_id in call_ids:
+            warming = self._typing.get(call_id)
+            if warming is None:
+                continue
+            try:
+                async with asyncio.timeout(wait):
+                    await warming.wait()
+            except TimeoutError:
+                return None
+        return self.typed(call_ids)
+
+    def typed(self, call_ids: list[str]) -> Ready | None:
+        """:meth:`typed_soon` without waiting (no I/O)."""
+        for call_id in call_ids:
+            found = self._typed.get(call_id)
+            if found is not None and self._monotonic() - found.at <= READY_FOR:
+                return found
+        return None
+
+    async def typed_lookup(self, call_ids: list[str]) -> Lookup | None:
+        """The lookup of the tax id the IVR noted for one of these calls (the cache: seen by
+        every engine), None when the call's note names no tax id."""
+        for call_id in call_ids:
+            entry = await self.views.safe_cache.get(f"call:{call_id}:tax_id")
+            if entry is not None:
+                return await self.views.by_tax_id(json.loads(entry.data)["key"])
+        return None
+
     def _forget(self, customer: str) -> None:
         """``customer`` (``CODE:STORE``) changed: drop the pops naming him."""
-        for number, ready in list(self._ready.items()):
-            if customer in ready.documents or any(
-                f"{c.code}:{c.store}" == customer for c in ready.lookup.candidates
-            ):
-                del self._ready[number]
+        for kept in (self._ready, self._typed):
+            for number, ready in list(kept.items()):
+                if customer in ready.documents or any(
+                    f"{c.code}:{c.store}" == customer for c in ready.lookup.candidates
+                ):
+                    del kept[number]
 
     def warm(self, number: str, call_id: str = "") -> bool:
         """Enqueue reading the customers of a caller's number; False when the number is not a
@@ -142,6 +182,8 @@ class WarmUp:
         self._pending.add((job.by, job.key))
         if job.by == "phone":
             self._warming.setdefault(job.key, asyncio.Event())
+        elif job.call_id:
+            self._typing.setdefault(job.call_id, asyncio.Event())
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -173,10 +215,13 @@ class WarmUp:
 
     def _warmed(self, job: _Job) -> None:
         """Wake whoever waits for this number's warm-up (done or failed)."""
-        if job.by == "phone":
-            warming = self._warming.pop(job.key, None)
-            if warming is not None:
-                warming.set()
+        warming = (
+            self._warming.pop(job.key, None)
+            if job.by == "phone"
+            else self._typing.pop(job.call_id, None)
+        )
+        if warming is not None:
+            warming.set()
 
     async def _warm(self, job: _Job) -> None:
         found = await self._lookup(job.by, job.key)
@@ -190,10 +235,16 @@ class WarmUp:
             self._ready[job.key] = Ready(found, documents, self._monotonic())
             while len(self._ready) > READY_KEPT:
                 self._ready.popitem(last=False)
-        self._warmed(job)  # the screen-pop may go on; the call's note follows
-        if job.call_id:
+        if job.by == "tax_id" and job.call_id and found.candidates and fresh:
+            self._typed[job.call_id] = Ready(found, documents, self._monotonic())
+            while len(self._typed) > READY_KEPT:
+                self._typed.popitem(last=False)
+        if job.by == "phone":  # the screen-pop may go on; the call's note follows
+            self._warmed(job)  # (a typed tax id's waiters wake once its note is written)
+        if job.call_id:  # a typed tax id has a note of its own: the number's stays
+            note = f"call:{job.call_id}" + (":tax_id" if job.by == "tax_id" else "")
             await self.views.safe_cache.put(
-                f"call:{job.call_id}",
+                note,
                 json.dumps({"by": job.by, "key": job.key}),
                 self.views.clock(),
                 {},
@@ -211,7 +262,8 @@ class WarmUp:
 
     async def view_for_call(self, call_id: str) -> CallView:
         """The views for a call: its customer's once an interaction names him, else every
-        candidate of the number or tax id the IVR identified (the agent picks), else none."""
+        candidate of the CPF/CNPJ typed in the IVR when it names someone, else of the caller's
+        number the IVR identified (the agent picks), else none."""
         known = await self.views.interactions.get(call_id)
         if known is not None:
             view = await self.views.view(known.customer_code, known.customer_store)
@@ -221,7 +273,16 @@ class WarmUp:
                 key=f"{known.customer_code}:{known.customer_store}",
                 views=[view],
             )
+        typed = await self.views.safe_cache.get(f"call:{call_id}:tax_id")
         entry = await self.views.safe_cache.get(f"call:{call_id}")
+        if typed is not None:  # a CPF/CNPJ typed in the IVR that names someone comes first
+            said = json.loads(typed.data)
+            found = await self._lookup(said["by"], said["key"])
+            if found.candidates:
+                typed_views = [await self.views.view(c.code, c.store) for c in found.candidates]
+                return CallView(
+                    call_id=call_id, identified_by="tax_id", key=said["key"], views=typed_views
+                )
         if entry is None:
             return CallView(call_id=call_id, identified_by="", key="")
         said = json.loads(entry.data)

@@ -23,6 +23,7 @@ from erp_bridge.domain.catalog import standard_operations, standard_terms
 from erp_bridge.domain.taxid import cnpj_check_digits, cpf_check_digits
 from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.embedded.seed import add_records
+from telephony.twin import Twin
 from tests.conftest import REDIS_URL
 
 ERP_NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
@@ -30,12 +31,12 @@ SHARED_PHONE = "+5511987654321"  # the bakery's two stores answer on one number
 OTHER_PHONE = "+5521991234567"
 BAKERY_CNPJ = "112223330001" + cnpj_check_digits("112223330001")
 PERSON_CPF = "123456789" + cpf_check_digits("123456789")
+BAKERY_BRANCH_CNPJ = "112223330002" + cnpj_check_digits("112223330002")
 
 
 def world() -> list[Any]:
     """Customers 000001/01 and /02 (one phone), 000002/01 (a person), coffee in stock, an
     overdue title and an open service ticket for 000001/01."""
-    branch = "112223330002"
     return [
         *standard_operations(),
         *standard_terms(),
@@ -56,7 +57,7 @@ def world() -> list[Any]:
             "000001",
             "02",
             "Padaria Boa Vista Filial",
-            branch + cnpj_check_digits(branch),
+            BAKERY_BRANCH_CNPJ,
             phone=SHARED_PHONE,
             risk="C",
         ),
@@ -184,3 +185,27 @@ class WatchedErp:
             return await target(*args, **kwargs)
 
         return call
+
+
+TAX_ID_PROMPT = "beep"  # a core sound the twin has: the IVR's CPF/CNPJ prompt in the tests
+
+
+def typing_on_prompt(twin: Twin, typed: dict[str, str]) -> None:
+    """Callers of the twin type on the keypad: when the IVR starts ``GET DATA`` of the tax
+    id's prompt on the call of a number in ``typed``, that caller presses its keys (once)."""
+
+    def listener(message: list[tuple[str, str]]) -> None:
+        fields = dict(message)
+        command = fields.get("Command", "")
+        if fields.get("Event") != "AGIExecStart" or not command.startswith(
+            f"GET DATA {TAX_ID_PROMPT} "
+        ):
+            return
+        keys = typed.pop(fields.get("CallerIDNum", ""), None)
+        channel = twin.pbx.find(fields.get("Channel", ""))
+        if keys is None or channel is None:
+            return
+        for key in keys:
+            channel.dtmf.put_nowait(key)
+
+    twin.pbx.listeners.append(listener)

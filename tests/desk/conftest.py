@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,15 @@ class Desk:
 async def desk(tmp_path: Path, redis_prefix: str) -> AsyncIterator[Desk]:
     """Twin + engine; agent 2001 (sales) is user ana, 2002 (support) is bia; sup is a
     supervisor. Nobody is logged in to the ACD."""
+    async with running_desk(tmp_path, redis_prefix) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_desk(
+    tmp_path: Path, redis_prefix: str, **settings_extra: Any
+) -> AsyncIterator[Desk]:
+    """The :func:`desk` fixture's stack, with more engine settings."""
     url = migrated_sqlite(tmp_path / "desk.db")
     await seed_acd(url, queues(), {"2001": {"sales": 3}, "2002": {"support": 3}})
     twin = product_twin(0.05)
@@ -122,6 +132,7 @@ async def desk(tmp_path: Path, redis_prefix: str) -> AsyncIterator[Desk]:
         acd_login_on_start=False,
         redis_url=REDIS_URL,
         redis_key_prefix=redis_prefix,
+        **settings_extra,
     )
     engine = Engine(settings)
     await engine.start()
