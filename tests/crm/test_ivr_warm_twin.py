@@ -120,3 +120,43 @@ async def test_a_typed_cpf_or_cnpj_names_the_customer_of_the_call(asking_tax_id:
         seen = await engine.crm.warm_up.view_for_call(other.uniqueid)
         assert (seen.identified_by, seen.key) == ("phone", "+5511987654321"), keys
         assert [v.registration.store for v in seen.views] == ["01", "02"]
+
+
+async def test_a_caller_hanging_up_while_typing_his_tax_id_is_not_queued(
+    asking_tax_id: Stack,
+) -> None:
+    """A caller who types three digits of his CPF and hangs up while the IVR waits for the
+    rest is queued nowhere once his channels are gone, and the engine goes on: the next
+    caller is identified by his typed CNPJ."""
+    engine, twin = asking_tax_id.engine, asking_tax_id.twin
+
+    def hang_up_typing(message: list[tuple[str, str]]) -> None:
+        fields = dict(message)
+        command = fields.get("Command", "")
+        if fields.get("Event") != "AGIExecStart" or not command.startswith(
+            f"GET DATA {TAX_ID_PROMPT} "
+        ):
+            return
+        if fields.get("CallerIDNum") != "5511900000001":
+            return
+        channel = twin.pbx.find(fields.get("Channel", ""))
+        if channel is not None:
+            for key in "123":
+                channel.dtmf.put_nowait(key)
+            twin.hangup(channel.name)
+
+    twin.pbx.listeners.append(hang_up_typing)
+    gone = await twin.place_inbound_call("1133330001", "5511900000001", "Desistiu")
+    assert gone is not None
+    deadline = asyncio.get_running_loop().time() + 30
+    while any(c.linkedid == gone.linkedid for c in twin.channels()):
+        assert asyncio.get_running_loop().time() < deadline, "the hang-up did not end the call"
+        await asyncio.sleep(0.05)
+    await engine.link.drain()
+    assert engine.acd is not None and gone.linkedid not in engine.acd.calls
+    typing_on_prompt(twin, {"5511987654321": BAKERY_BRANCH_CNPJ + "#"})
+    branch = await twin.place_inbound_call("1133330001", "5511987654321", "Filial")
+    assert branch is not None
+    call = await _identified(engine, branch.uniqueid, by="tax_id")
+    assert (call.identified_by, call.key) == ("tax_id", BAKERY_BRANCH_CNPJ)
+    assert not [r for r in await engine.acd_config.queue_log() if r.call_id == gone.linkedid]
