@@ -25,6 +25,7 @@ metadata = MetaData(
 
 #: pooled SQLite connections (each one is a thread): enough that a busy engine's reads and
 #: writes never open and close connections call after call
+SQLITE_BUSY_TIMEOUT = 30.0
 SQLITE_POOL = 16
 
 
@@ -39,7 +40,14 @@ def make_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_async_engine(url, pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL)
+        # a writer waits up to 30 s for another's transaction (sqlite's default is 5 s:
+        # "database is locked" under a burst of writes from several connections)
+        return create_async_engine(
+            url,
+            pool_size=SQLITE_POOL,
+            max_overflow=SQLITE_POOL,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT},
+        )
     return create_async_engine(url)
 
 
