@@ -12,7 +12,6 @@ Role ``agent`` only; an agent sees and dials only the lead held for him (409
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import TypeVar
 
@@ -20,14 +19,14 @@ import structlog
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from acd.domain import AcdError
 from atende.auth import Role
 from atende.desk.calls import customer_key
+from atende.web.acd_api import acd_errors
 from atende.web.agent_api import DESK, signed_in_agent
 from atende.web.campaign_support import campaign_errors, ctx
-from atende.web.errors import ApiError, acd_error, invalid_request
+from atende.web.errors import ApiError, invalid_request
 from atende.web.openapi_ops import Operation
-from atende.web.security import Handler, allow
+from atende.web.security import allow
 from campaigns.port import PreviewLeads, PreviewOffer, ScheduledCallback
 from crm_sync.domain.view import CustomerView
 
@@ -109,19 +108,6 @@ def _preview(request: web.Request) -> PreviewLeads:
     return preview
 
 
-def preview_errors(handler: Handler) -> Handler:
-    """The ACD's refusals of the call with their codes."""
-
-    @functools.wraps(handler)
-    async def call(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except AcdError as exc:
-            raise acd_error(exc) from None
-
-    return call
-
-
 async def _read(request: web.Request, model: type[M]) -> M:
     try:
         raw = await request.json()
@@ -172,7 +158,7 @@ async def get_preview(request: web.Request) -> web.Response:
 
 @allow(Role.AGENT)
 @campaign_errors
-@preview_errors
+@acd_errors
 async def post_dial(request: web.Request) -> web.Response:
     """POST /api/agent/preview/dial: dial the offered lead; the agent's phone rings first,
     his answer dials the lead with the campaign's caller id."""

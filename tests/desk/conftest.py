@@ -65,6 +65,16 @@ class Person:
         async with self.http.request(method, self.base + path, json=body, headers=headers) as r:
             return r.status, await r.json()
 
+    async def me_until(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """``/api/agent/me`` read again until ``wanted(me)`` (generous deadline, not a timing)."""
+        async with asyncio.timeout(DEADLINE):
+            while True:
+                status, me = await self.call("GET", "/api/agent/me")
+                assert status == 200, me
+                if wanted(me):
+                    return dict(me)
+                await asyncio.sleep(0.1)
+
 
 @dataclass
 class Socket:

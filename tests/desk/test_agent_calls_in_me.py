@@ -5,22 +5,8 @@ TCP, real Redis."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-from tests.desk.conftest import DEADLINE, MARIA, SALES_DID, Desk, Person
+from tests.desk.conftest import MARIA, SALES_DID, Desk
 from tests.web.openapi_check import conforms
-
-
-async def _me_until(person: Person, wanted: Any) -> dict[str, Any]:
-    """``/api/agent/me`` read again until ``wanted(me)`` (generous deadline, not a timing)."""
-    async with asyncio.timeout(DEADLINE):
-        while True:
-            status, me = await person.call("GET", "/api/agent/me")
-            assert status == 200, me
-            if wanted(me):
-                return me
-            await asyncio.sleep(0.1)
 
 
 async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: Desk) -> None:
@@ -36,14 +22,14 @@ async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: D
     desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
     caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
     assert caller is not None
-    await _me_until(ana, lambda me: (me["call"] or {}).get("state") == "connected")
+    await ana.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
 
     target = {"type": "queue", "value": "suporte"}
     status, out = await ana.call(
         "POST", "/api/agent/call/transfer", {"mode": "blind", "target": target}
     )
     assert status == 202, out
-    me = await _me_until(ana, lambda me: me["state"] == "wrap_up")
+    me = await ana.me_until(lambda me: me["state"] == "wrap_up")
     _, spec = await ana.call("GET", "/api/openapi.json")
     conforms(spec, "/api/agent/me", "get", 200, me)
     call = me["call"]
@@ -51,7 +37,7 @@ async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: D
     assert (call["call_id"], call["state"], call["queue"]) == (caller.linkedid, "ended", "vendas")
     assert [c["name"] for c in call["customers"]] == ["Maria Souza"]
     assert [d["code"] for d in call["dispositions"]] == ["sale", "no_interest"]
-    bia_me = await _me_until(bia, lambda me: me["call"] is not None)
+    bia_me = await bia.me_until(lambda me: me["call"] is not None)
     assert (bia_me["call"]["call_id"], bia_me["call"]["queue"]) == (caller.linkedid, "suporte")
     status, out = await ana.call("POST", "/api/agent/available")
     assert (status, out["error"]["code"]) == (409, "disposition_required")
@@ -67,17 +53,17 @@ async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: D
     body = {"number": MARIA, "customer_id": "000002-01"}
     status, out = await ana.call("POST", "/api/agent/call/originate", body)
     assert status == 202, out
-    me = await _me_until(ana, lambda me: me["call"] is not None)
+    me = await ana.me_until(lambda me: me["call"] is not None)
     conforms(spec, "/api/agent/me", "get", 200, me)
     call = me["call"]
     assert (call["click_to_call"], call["direction"], call["caller"]) == (True, "outbound", MARIA)
     assert call["customers"] == [{"customer_id": "000002-01", "store": "01", "name": "Maria Souza"}]
     assert call["state"] in ("ringing", "dialing", "connected")
-    me = await _me_until(ana, lambda me: (me["call"] or {}).get("state") == "connected")
+    me = await ana.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
     assert me["call"]["call_id"] and me["call"]["answered_at"] is not None
     status, out = await ana.call("POST", "/api/agent/call/hangup")
     assert status == 202, out
-    me = await _me_until(ana, lambda me: me["call"] is None)
+    me = await ana.me_until(lambda me: me["call"] is None)
     assert me["state"] == "available"
 
 
@@ -96,23 +82,23 @@ async def test_agent_given_a_transferred_call_leaves_its_wrap_up(desk: Desk) -> 
     desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
     caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
     assert caller is not None
-    await _me_until(ana, lambda me: (me["call"] or {}).get("state") == "connected")
+    await ana.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
     target = {"type": "agent", "value": "2002"}
     status, out = await ana.call(
         "POST", "/api/agent/call/transfer", {"mode": "blind", "target": target}
     )
     assert status == 202, out
-    await _me_until(ana, lambda me: me["state"] == "wrap_up")
+    await ana.me_until(lambda me: me["state"] == "wrap_up")
     body = {"call_id": caller.linkedid, "code": "sale", "note": ""}
     status, out = await ana.call("POST", "/api/agent/call/disposition", body)
     assert status == 201, out
-    await _me_until(bia, lambda me: (me["call"] or {}).get("state") == "connected")
+    await bia.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
     for channel in desk.twin.channels():  # Maria hangs up
         if channel.uniqueid == caller.linkedid:
             desk.twin.hangup(channel.name)
-    me = await _me_until(bia, lambda me: me["state"] == "wrap_up")
+    me = await bia.me_until(lambda me: me["state"] == "wrap_up")
     assert me["call"]["call_id"] == caller.linkedid
     status, out = await bia.call("POST", "/api/agent/call/disposition", body)
     assert (status, out["error"]["code"]) == (409, "disposition_taken")
-    me = await _me_until(bia, lambda me: me["state"] != "wrap_up")
+    me = await bia.me_until(lambda me: me["state"] != "wrap_up")
     assert me["state"] == "available"

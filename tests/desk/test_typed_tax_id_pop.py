@@ -3,21 +3,17 @@ before the number's customers; a tax id that names nobody falls back to the numb
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.crm.conftest import BAKERY_BRANCH_CNPJ, TAX_ID_PROMPT, typing_on_prompt
 from tests.desk.conftest import (
     BAKERY,
-    DEADLINE,
     SALES_DID,
     SUPPORT_DID,
     Desk,
-    Person,
     running_desk,
 )
 
@@ -29,17 +25,6 @@ async def asking_desk(tmp_path: Path, redis_prefix: str) -> AsyncIterator[Desk]:
     """The desk's stack whose IVR asks every caller for a CPF/CNPJ."""
     async with running_desk(tmp_path, redis_prefix, ivr_tax_id_prompt=TAX_ID_PROMPT) as desk:
         yield desk
-
-
-async def _me_until(person: Person, wanted: Any) -> dict[str, Any]:
-    """``/api/agent/me`` read again until ``wanted(me)`` (generous deadline, not a timing)."""
-    async with asyncio.timeout(DEADLINE):
-        while True:
-            status, me = await person.call("GET", "/api/agent/me")
-            assert status == 200, me
-            if wanted(me):
-                return me
-            await asyncio.sleep(0.1)
 
 
 async def test_the_customer_of_a_typed_tax_id_pops_else_the_numbers(asking_desk: Desk) -> None:
@@ -67,7 +52,7 @@ async def test_the_customer_of_a_typed_tax_id_pops_else_the_numbers(asking_desk:
     assert acd.calls[branch.linkedid].answered_at is None  # popped before the answer
     assert offer["view"]["registration"]["name"] == "Padaria Boa Vista Filial"
     assert [c["customer_id"] for c in offer["candidates"]] == ["000001-02"]
-    me = await _me_until(ana, lambda me: me["call"] is not None)
+    me = await ana.me_until(lambda me: me["call"] is not None)
     assert me["call"]["customers"] == [
         {"customer_id": "000001-02", "store": "02", "name": "Padaria Boa Vista Filial"}
     ]

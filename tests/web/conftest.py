@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
 from atende.auth import Role, UserStore
 from atende.db import make_engine
 from atende.web.app import build_app
+from atende.wiring import Engine
+from telephony.twin import Twin
 
 PASSWORDS = {
     "agent": "agent-pass-1",
@@ -57,3 +60,20 @@ async def web_server(database_url: str) -> AsyncIterator[WebServer]:
     finally:
         await runner.cleanup()
         await engine.dispose()
+
+
+@dataclass
+class EngineSite:
+    """A whole engine on its twin, its web address and a bearer token per user."""
+
+    engine: Engine
+    twin: Twin
+    base: str
+    tokens: dict[str, str]
+    http: aiohttp.ClientSession
+
+    async def call(self, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any]:
+        """One request as ``user``; the status and the JSON body."""
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        async with self.http.request(method, self.base + path, json=body, headers=headers) as r:
+            return r.status, await r.json()

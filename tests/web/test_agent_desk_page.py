@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +26,7 @@ from telephony.twin import Twin
 from tests.conftest import migrated_sqlite
 from tests.crm.conftest import world
 from tests.integration.acd_stack import QUEUE_SKILLS, acd_settings, product_twin, seed_acd
+from tests.web.conftest import EngineSite
 
 pytestmark = pytest.mark.browser
 
@@ -37,23 +37,6 @@ CODES = (
     DispositionCode(code="sale", label="Venda"),
     DispositionCode(code="no_sale", label="Sem venda"),
 )
-
-
-@dataclass
-class Desk:
-    """The engine, the twin and a bearer token per user."""
-
-    engine: Engine
-    twin: Twin
-    base: str
-    tokens: dict[str, str]
-    http: aiohttp.ClientSession
-
-    async def call(self, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any]:
-        """One request as ``user``; the status and the JSON body."""
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
-        async with self.http.request(method, self.base + path, json=body, headers=headers) as r:
-            return r.status, await r.json()
 
 
 async def waiting_in(engine: Engine, queue: str) -> int:
@@ -91,7 +74,7 @@ async def later_wrap_up_end(page: Any, at_least: float) -> bool:
 
 
 @pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+async def desk(tmp_path: Path) -> AsyncIterator[EngineSite]:
     """Twin + engine (SQLite) with the small ERP world; agent 2001 is user ``agent``, 2002 is
     ``agent2``; queues carry disposition codes and ring long enough for a slow answer."""
     url = migrated_sqlite(tmp_path / "desk.db")
@@ -121,14 +104,16 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     await engine.acd.wait_ready()
     http = aiohttp.ClientSession()
     try:
-        yield Desk(engine, twin, f"http://127.0.0.1:{engine.http_port}", tokens, http)
+        yield EngineSite(engine, twin, f"http://127.0.0.1:{engine.http_port}", tokens, http)
     finally:
         await http.close()
         await engine.stop()
         await twin.stop()
 
 
-async def test_agent_takes_a_call_enters_an_order_and_closes_it(desk: Desk, browser: Any) -> None:
+async def test_agent_takes_a_call_enters_an_order_and_closes_it(
+    desk: EngineSite, browser: Any
+) -> None:
     """Signed in on the home page, the agent lands on his desk, logs in to the queues; Cafe
     Central calls: its view pops while the phone still rings; answered, he orders 50 coffees
     (500.00 over a 100.00 limit): the ERP blocks the order by credit (01) and the page shows the
@@ -229,7 +214,7 @@ async def test_agent_takes_a_call_enters_an_order_and_closes_it(desk: Desk, brow
 
 
 async def test_agent_pauses_promises_opens_a_ticket_and_calls_back(
-    desk: Desk, browser: Any
+    desk: EngineSite, browser: Any
 ) -> None:
     """In English: the agent logs in, pauses for a break and comes back; the bakery calls and
     he picks its main store; in the call he asks to pause for lunch after it, sends a DTMF
@@ -306,7 +291,7 @@ def _bridged_with(twin: Twin, name: str) -> set[str]:
     return {c.name for c in twin.channels() if c.bridge == me.bridge} - {name}
 
 
-async def test_agent_holds_the_call_and_takes_it_back(desk: Desk, browser: Any) -> None:
+async def test_agent_holds_the_call_and_takes_it_back(desk: EngineSite, browser: Any) -> None:
     """From the page, the agent puts Cafe Central on hold: the caller hears music in
     [call-hold] away from the agent's leg, the page says the call is on hold and offers
     "Retomar" instead of "Em espera"; the keypad is refused while held, with the reason;

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,10 @@ from campaigns.dialer.callbacks import SqlCallbackStore
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.taxid import cnpj_check_digits
 from erp_bridge.embedded.seed import add_records
-from telephony.twin import Twin
 from tests.conftest import migrated_sqlite
 from tests.dialer.stack import OPENING, upload_leads
 from tests.integration.acd_stack import acd_settings, product_twin, seed_acd
+from tests.web.conftest import EngineSite
 
 pytestmark = pytest.mark.browser
 
@@ -38,21 +37,6 @@ BIA = "11970000001"  # a lead who is no known customer
 CAFE = "11970000002"  # the lead of customer 000003-01
 CAMPAIGN = {"name": "Previa", "kind": "televendas", "queue": QUEUE, "mode": "preview",
             "caller_id": "0303 1234 5678", "profile": "BR"}  # fmt: skip
-
-
-@dataclass
-class Stack:
-    engine: Engine
-    twin: Twin
-    base: str
-    tokens: dict[str, str]
-    http: aiohttp.ClientSession
-
-    async def call(self, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any]:
-        """One request as ``user``; the status and the JSON body."""
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
-        async with self.http.request(method, self.base + path, json=body, headers=headers) as r:
-            return r.status, await r.json()
 
 
 #: a time (epoch ms) as the value of a datetime-local input in the browser's zone
@@ -69,7 +53,7 @@ def opening_clock() -> Callable[[], float]:
 
 
 @pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(tmp_path: Path) -> AsyncIterator[EngineSite]:
     """Twin + engine (SQLite) with Cafe Central in the ERP; agent 2001 (user ``agent``) serves
     the campaign's queue; the list ``previa-list`` holds Bia and Cafe Central, in that order."""
     url = migrated_sqlite(tmp_path / "preview.db")
@@ -96,21 +80,21 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     await engine.acd.wait_ready()
     http = aiohttp.ClientSession()
     try:
-        yield Stack(engine, twin, f"http://127.0.0.1:{engine.http_port}", tokens, http)
+        yield EngineSite(engine, twin, f"http://127.0.0.1:{engine.http_port}", tokens, http)
     finally:
         await http.close()
         await engine.stop()
         await twin.stop()
 
 
-async def _lead_status(stack: Stack, cid: int, name: str) -> tuple[str, str]:
+async def _lead_status(stack: EngineSite, cid: int, name: str) -> tuple[str, str]:
     status, body = await stack.call("GET", f"/api/campaigns/{cid}/leads", "gestor")
     assert status == 200, body
     lead = next(x for x in body["leads"] if x["name"] == name)
     return lead["status"], lead["reason"]
 
 
-async def test_an_agent_in_preview_mode_dials_a_lead(stack: Stack, browser: Any) -> None:
+async def test_an_agent_in_preview_mode_dials_a_lead(stack: EngineSite, browser: Any) -> None:
     """The manager starts a preview campaign (nothing is dialled by itself). The agent logs
     in to the queues: Bia is offered; he skips her; Cafe Central comes with the customer's
     view (risk C, limit 100.00); he dials: his phone rings and answers, then the lead's, who
