@@ -5,8 +5,23 @@ TCP, real Redis."""
 
 from __future__ import annotations
 
-from tests.desk.conftest import MARIA, SALES_DID, Desk
+from typing import Any
+
+from tests.desk.conftest import MARIA, SALES_DID, Desk, Person
 from tests.web.openapi_check import conforms
+
+
+async def _ana_talks_to_maria(desk: Desk, ana: Person, bia: Person) -> Any:
+    """Ana and Bia logged in to the queues (phones answering after a while, long talks);
+    Maria calls sales and talks to Ana. Maria's call as the twin placed it."""
+    await ana.call("POST", "/api/agent/login")
+    await bia.call("POST", "/api/agent/login")
+    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=10, talk_time=600)
+    desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
+    caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
+    assert caller is not None
+    await ana.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
+    return caller
 
 
 async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: Desk) -> None:
@@ -16,13 +31,7 @@ async def test_transferred_call_stays_the_agents_call_then_click_to_call(desk: D
     Then Ana calls Maria back from the view: ``me.call`` is her click-to-call with Maria's
     number and customer, ringing her phone, then dialing or connected; her hang-up ends it."""
     ana, bia = await desk.sign_in("ana"), await desk.sign_in("bia")
-    await ana.call("POST", "/api/agent/login")
-    await bia.call("POST", "/api/agent/login")
-    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=10, talk_time=600)
-    desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
-    caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
-    assert caller is not None
-    await ana.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
+    caller = await _ana_talks_to_maria(desk, ana, bia)
 
     target = {"type": "queue", "value": "suporte"}
     status, out = await ana.call(
@@ -76,13 +85,7 @@ async def test_agent_given_a_transferred_call_leaves_its_wrap_up(desk: Desk) -> 
         "POST", "/api/acd/agents/2002/skills", {"skills": {"support": 3, "sales": 1}}
     )
     assert status == 200, out
-    await ana.call("POST", "/api/agent/login")
-    await bia.call("POST", "/api/agent/login")
-    desk.twin.set_agent_phone("Local/2001@agents", answer=True, delay=10, talk_time=600)
-    desk.twin.set_agent_phone("Local/2002@agents", answer=True, delay=10, talk_time=600)
-    caller = await desk.twin.place_inbound_call(SALES_DID, MARIA, "Maria")
-    assert caller is not None
-    await ana.me_until(lambda me: (me["call"] or {}).get("state") == "connected")
+    caller = await _ana_talks_to_maria(desk, ana, bia)
     target = {"type": "agent", "value": "2002"}
     status, out = await ana.call(
         "POST", "/api/agent/call/transfer", {"mode": "blind", "target": target}
