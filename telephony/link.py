@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections import Counter
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
@@ -93,10 +93,9 @@ class AsteriskLink:
         #: most events (a resync counts one) queued at once, and how many are queued
         self.queue_size = queue_size
         self._queued = 0
-        #: per server, linkedids with events read and not handed to the listeners yet, and how
-        #: many resyncs are queued (the ACD acts on no timer of such a call meanwhile)
-        self._unapplied: dict[str, Counter[str]] = {s.name: Counter() for s in servers}
-        self._resyncs_queued: Counter[str] = Counter()
+        #: the queued items not handed to the listeners yet, oldest first (read only when the
+        #: ACD asks which calls have events pending: nothing is counted per event)
+        self._pending: deque[_Events | _Resync] = deque()
         self._listeners: list[Listener] = []
         self._consumer: asyncio.Task[None] | None = None
         self._needs_resync: set[str] = set()
@@ -274,12 +273,9 @@ class AsteriskLink:
             if not events:
                 return
         self._queued += len(events)
-        unapplied = self._unapplied[server]
-        for event in events:
-            linkedid = event.get("Linkedid")
-            if linkedid:
-                unapplied[linkedid] += 1
-        self._queue.put_nowait(_Events(server, events, received_at))
+        item = _Events(server, events, received_at)
+        self._pending.append(item)
+        self._queue.put_nowait(item)
 
     def ami_resynced(
         self, server: str, channels: list[AmiMessage], requested_at: float, received_at: float
@@ -290,8 +286,9 @@ class AsteriskLink:
             self._needs_resync.add(server)
             return
         self._queued += 1
-        self._resyncs_queued[server] += 1
-        self._queue.put_nowait(_Resync(server, channels, requested_at, received_at))
+        resync = _Resync(server, channels, requested_at, received_at)
+        self._pending.append(resync)
+        self._queue.put_nowait(resync)
 
     def ami_connection_changed(self, server: str, connected: bool) -> None:
         """Log connection changes (the resync that follows a login carries the state)."""
@@ -327,8 +324,8 @@ class AsteriskLink:
                 if records:
                     await self._notify(records)
             finally:
-                for item in batch:
-                    self._applied(item)
+                for _ in batch:
+                    self._pending.popleft()
                     queue.task_done()
             if self._needs_resync and self._queued < self.queue_size // 2:
                 for server in sorted(self._needs_resync):
@@ -339,24 +336,14 @@ class AsteriskLink:
         """Linkedids with events of ``server`` read from Asterisk and not handed to the
         listeners yet (a timer of such a call waits for them); None while a resync of the
         server is queued (any call's state may change with it)."""
-        if self._resyncs_queued[server]:
-            return None
-        return frozenset(self._unapplied.get(server, ()))
-
-    def _applied(self, item: _Events | _Resync) -> None:
-        """``item`` reached the listeners (or failed): its calls are not pending any more."""
-        if isinstance(item, _Resync):
-            self._resyncs_queued[item.server] -= 1
-            return
-        unapplied = self._unapplied[item.server]
-        for event in item.events:
-            linkedid = event.get("Linkedid")
-            if linkedid:
-                left = unapplied[linkedid] - 1
-                if left > 0:
-                    unapplied[linkedid] = left
-                else:
-                    unapplied.pop(linkedid, None)
+        found: set[str] = set()
+        for item in self._pending:
+            if item.server != server:
+                continue
+            if isinstance(item, _Resync):
+                return None
+            found.update(e["Linkedid"] for e in item.events if e.get("Linkedid"))
+        return frozenset(found)
 
     def _apply_events(self, item: _Events, records: list[TrackerRecord]) -> None:
         apply, server, at = self._tracker.apply, item.server, item.at
