@@ -79,7 +79,7 @@ def migrated_sqlite(path: Path) -> str:
 
 @dataclass
 class Templates:
-    """Migrated databases to copy, and the PostgreSQL databases to drop off the tests' path."""
+    """The migrated PostgreSQL database to copy, and the copies to drop off the tests' path."""
 
     postgresql_name: str
     dropper: ThreadPoolExecutor
@@ -108,20 +108,19 @@ def migrated_templates() -> Iterator[Templates]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: Templates
-) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty, migrated database of each kind; dropped after the test."""
     if request.param == "sqlite":
         yield migrated_sqlite(tmp_path / "atende.db")
         return
+    templates: Templates = request.getfixturevalue("migrated_templates")
     name = f"atende_t_{uuid.uuid4().hex[:12]}"
-    template = migrated_templates.postgresql_name
+    template = templates.postgresql_name
     asyncio.run(_pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
-        migrated_templates.drop_later(name)
+        templates.drop_later(name)
 
 
 @pytest.fixture

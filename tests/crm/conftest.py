@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from atende.db import make_engine, upgrade
+from atende.db import make_engine
 from crm_sync.adapters.erp_records import EmbeddedRecords
 from crm_sync.adapters.memory_cache import MemoryViewCache
 from crm_sync.adapters.redis_cache import RedisViewCache
@@ -24,7 +23,7 @@ from erp_bridge.domain.taxid import cnpj_check_digits, cpf_check_digits
 from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.embedded.seed import add_records
 from telephony.twin import Twin
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, migrated_sqlite
 
 ERP_NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 SHARED_PHONE = "+5511987654321"  # the bakery's two stores answer on one number
@@ -107,20 +106,10 @@ async def erp(database_url: str) -> AsyncIterator[EmbeddedErp]:
     await found._engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite file migrated to every head, copied by each test that needs one."""
-    path = tmp_path_factory.mktemp("crm-template") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
-    """A fresh migrated SQLite file (a copy of the session's template)."""
-    path = tmp_path / "crm.db"
-    shutil.copyfile(migrated_sqlite, path)
-    return f"sqlite+aiosqlite:///{path}"
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh migrated SQLite file (a copy of the test process's template)."""
+    return migrated_sqlite(tmp_path / "crm.db")
 
 
 @pytest.fixture
