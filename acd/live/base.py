@@ -158,6 +158,9 @@ class AcdBase:
     async def _run(self, decisions: list[Decision]) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    async def _share_lost(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
     def _queue_log(self) -> None:
         """Hand the new queue-log records (ours and the router's) to the writer; every agent
         they name has changed state (the desktop's feed is told), and the watchers (the

@@ -64,7 +64,9 @@ class Leases(Orphans):
     async def _share_lost(self) -> None:
         """Another engine adopted our share while we ran (we could not renew in time): the
         calls it rewrote to its name are its own now. We stop routing them (HANDOVER); an agent
-        ringing or talking for one is paused busy elsewhere until its reservation is gone."""
+        ringing or talking for one is paused busy elsewhere until its reservation is gone.
+        Learnt at the next renewal, or sooner when a reservation is refused for it (then no
+        agent of ours is rung for an adopted caller meanwhile)."""
         owners = {c.call_id: c.owner for c in await self.store.calls_now()}
         now = self.clock()
         decisions: list[Decision] = []
@@ -84,6 +86,7 @@ class Leases(Orphans):
             "acd_share_lost", engine=self.engine_id, calls=len(lost),
             adopted_by=sorted({owners[c.call_id] for c in lost}),
         )  # fmt: skip
+        await self.store.share_lost_seen(self.engine_id)
         await self._run(decisions)
 
     async def _adopt_engine(self, dead: str) -> None:

@@ -16,7 +16,7 @@ from acd.domain import (
 )
 from acd.live.base import ELSEWHERE, AcdBase
 from acd.live.call import CallState, StoredCall
-from acd.live.store import StoredAgent
+from acd.live.store import ShareAdopted, StoredAgent
 
 log = structlog.get_logger("acd.live")
 
@@ -54,7 +54,14 @@ class Offers(AcdBase):
         finished = self._wrapping.pop(offer.agent_id, None)
         if finished is not None:  # our router freed him: his last call's hold ends here
             await self._release_wrapped(offer.agent_id, finished)
-        if not await self.store.reserve(offer.agent_id, offer.call_id, self.owner):
+        try:
+            granted = await self.store.reserve(offer.agent_id, offer.call_id, self.engine_id)
+        except ShareAdopted:  # our lease ran out unseen: hand over what was adopted first
+            await self._share_lost()
+            if offer.call_id not in self.router.calls:
+                return []
+            return self.router.offer_withdrawn(offer.call_id, now)
+        if not granted:
             log.info("acd_agent_taken_elsewhere", agent=offer.agent_id, linkedid=offer.call_id)
             decisions = self.router.agent_no_answer(offer.call_id, now)
             decisions += self.router.pause(offer.agent_id, ELSEWHERE, now)

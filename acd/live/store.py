@@ -14,7 +14,16 @@ import redis.asyncio as aioredis
 
 from acd.live.call import CallState, StoredCall
 
-__all__ = ["AcdStore", "CallState", "MemoryStore", "RedisStore", "StoredAgent", "StoredCall"]
+__all__ = [
+    "AcdStore", "CallState", "MemoryStore", "RedisStore", "ShareAdopted", "StoredAgent",
+    "StoredCall",
+]  # fmt: skip
+
+
+class ShareAdopted(Exception):
+    """A reservation refused because another engine adopted this engine's share while it ran
+    (its lease expired unseen): nothing of that share may be offered until the engine has
+    handed the adopted calls over (:meth:`AcdStore.share_lost_seen` then lifts the refusal)."""
 
 
 @dataclass
@@ -51,13 +60,18 @@ class AcdStore(Protocol):
     async def save_call(self, call: StoredCall) -> None: ...
     async def remove_call(self, call_id: str) -> None: ...
     async def calls(self) -> list[StoredCall]: ...
-    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool: ...
+    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+        """The agent is ours (engine ``owner``) for ``call_id`` unless someone holds him;
+        raises :class:`ShareAdopted` while ``owner``'s share is marked adopted."""
+        ...
+
     async def release(self, agent_id: str, call_id: str) -> None: ...
     async def reservation(self, agent_id: str) -> str | None: ...
     async def beat(self, engine_id: str, at: float) -> None: ...
     async def last_beat(self, engine_id: str) -> float | None: ...
     async def join(self, engine_id: str, instance: str, ttl: float) -> bool: ...
     async def renew(self, engine_id: str, instance: str, ttl: float) -> bool: ...
+    async def share_lost_seen(self, engine_id: str) -> None: ...
     async def expired(self, engine_id: str) -> list[str]: ...
     async def adopt(self, dead: str, adopter: str) -> list[StoredCall] | None: ...
     async def close(self) -> None: ...
@@ -126,6 +140,9 @@ class MemoryStore:
     async def renew(self, engine_id: str, instance: str, ttl: float) -> bool:
         return True
 
+    async def share_lost_seen(self, engine_id: str) -> None:
+        return None
+
     async def expired(self, engine_id: str) -> list[str]:
         return []
 
@@ -134,6 +151,17 @@ class MemoryStore:
 
     async def close(self) -> None:
         return None
+
+
+# Reserve an agent for a call: refused (-1) while the reserving engine's share is marked
+# adopted, granted (1) when free or already ours for this call, else 0.
+# KEYS: reservation, adopted mark of the reserving engine; ARGV: call
+_RESERVE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+"""
 
 
 # Release only our own reservation (compare and delete in one step).
@@ -152,11 +180,12 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return adopted
 """
 
-# Renew (every tick); 0 when another engine adopted our share meanwhile (the mark is cleared).
+# Renew (every tick); 0 while another engine's adoption of our share is marked (the mark stays
+# until the engine has handed the adopted calls over: ``share_lost_seen``).
 _RENEW = """
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
-return 1 - redis.call('DEL', KEYS[3])
+return 1 - redis.call('EXISTS', KEYS[3])
 """
 
 # Adopt a dead engine's share, atomically: only while its lease is gone, only once (the engine
@@ -198,6 +227,7 @@ class RedisStore:
             url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
         )
         self._p = prefix
+        self._reserve = self._redis.register_script(_RESERVE)
         self._release = self._redis.register_script(_RELEASE)
         self._join = self._redis.register_script(_JOIN)
         self._renew = self._redis.register_script(_RENEW)
@@ -252,12 +282,14 @@ class RedisStore:
         return [StoredCall.from_dict(json.loads(v)) for v in rows.values()]
 
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
-        """Atomic: the agent is ours for ``call_id`` unless someone holds him already."""
-        key = self._p + "acd:reserved:" + agent_id
-        if await self._redis.set(key, call_id, nx=True):
-            return True
-        held = await self._redis.get(key)
-        return bool(held == call_id)
+        """Atomic: the agent is ours for ``call_id`` unless someone holds him already; never
+        while another engine adopted ``owner``'s share (a stalled engine that lost its lease
+        would otherwise offer a caller its adopter offers too)."""
+        keys = [self._p + "acd:reserved:" + agent_id, self._p + "acd:adopted:" + owner]
+        granted = int(await self._reserve(keys=keys, args=[call_id]))
+        if granted < 0:
+            raise ShareAdopted(owner)
+        return granted == 1
 
     async def release(self, agent_id: str, call_id: str) -> None:
         await self._release(keys=[self._p + "acd:reserved:" + agent_id], args=[call_id])
@@ -283,6 +315,10 @@ class RedisStore:
         """Renew our lease; False when another engine adopted our share while we ran."""
         args: list[str | int] = [engine_id, instance, int(ttl * 1000)]
         return bool(await self._renew(keys=self._lease_keys(engine_id), args=args))
+
+    async def share_lost_seen(self, engine_id: str) -> None:
+        """The engine handed its adopted calls over: its reservations are allowed again."""
+        await self._redis.delete(self._p + "acd:adopted:" + engine_id)
 
     async def expired(self, engine_id: str) -> list[str]:
         """Other engines whose lease expired and whose share nobody adopted yet."""

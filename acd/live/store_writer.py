@@ -18,7 +18,7 @@ from typing import TypeVar
 import structlog
 
 from acd.live.call import StoredCall
-from acd.live.store import AcdStore, StoreBatch, StoredAgent
+from acd.live.store import AcdStore, ShareAdopted, StoreBatch, StoredAgent
 
 log = structlog.get_logger("acd.live")
 
@@ -202,6 +202,16 @@ class StoreWriter:
             self._went_away(exc)
             return None
 
+    async def share_lost_seen(self, engine_id: str) -> None:
+        """The adopted calls are handed over: our reservations are allowed again (kept
+        refused while the store is away: the renewal after its return says so again)."""
+        if self.away:
+            return
+        try:
+            await self.store.share_lost_seen(engine_id)
+        except _AWAY as exc:
+            self._went_away(exc)
+
     async def expired(self, engine_id: str) -> list[str]:
         """Engines whose lease expired ([] while the store is away)."""
         if self.away:
@@ -282,11 +292,19 @@ class StoreWriter:
         self._dirty_agents, self._dirty_calls, self._releases = {}, {}, []
         self._beat, self._reserves = None, []
         for agent_id, call_id, owner in reserves:
-            await self.store.reserve(agent_id, call_id, owner)
+            await self._reserve_queued(agent_id, call_id, owner)
         if batch:
             await self.store.write(batch)
         for agent_id, call_id in batch.releases:
             self._released(agent_id, call_id)
+
+    async def _reserve_queued(self, agent_id: str, call_id: str, owner: str) -> None:
+        """A reservation granted from memory reaches the store (not if our share was adopted
+        meanwhile: the lease task hands the adopted calls over at its next renewal)."""
+        try:
+            await self.store.reserve(agent_id, call_id, owner)
+        except ShareAdopted:
+            log.warning("acd_reservation_not_written", agent=agent_id, linkedid=call_id)
 
     async def drain(self) -> None:
         """Until every queued write reached the store (stop, tests)."""
@@ -317,7 +335,7 @@ class StoreWriter:
             for call_id in list(released):  # the queued releases are dropped below
                 await self.store.release(agent_id, call_id)
         for agent_id, call_id in list(self.reserved.items()):
-            await self.store.reserve(agent_id, call_id, self.engine_id)
+            await self._reserve_queued(agent_id, call_id, self.engine_id)
         if self.last_beat_at is not None:
             await self.store.beat(self.engine_id, self.last_beat_at)
         self._removed_agents.clear()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from acd.live.call import CallState, StoredCall
-from acd.live.store import RedisStore
+from acd.live.store import RedisStore, ShareAdopted
 from tests.conftest import REDIS_URL
 
 
@@ -57,7 +59,8 @@ async def test_a_dead_engines_calls_go_to_exactly_one_survivor(redis_prefix: str
 
 async def test_a_returning_engine_learns_its_share_was_adopted(redis_prefix: str) -> None:
     """An engine whose share was adopted is told so once: when it joins again after a restart
-    (it then owns no call), or at its next renewal if it was still running."""
+    (it then owns no call), or at its renewals if it was still running, until it says it
+    handed the adopted calls over."""
     a, b = RedisStore(REDIS_URL, redis_prefix), RedisStore(REDIS_URL, redis_prefix)
     try:
         await a.join("a", "run-1", 0.2)
@@ -73,8 +76,36 @@ async def test_a_returning_engine_learns_its_share_was_adopted(redis_prefix: str
         await _expired(b, "b", "a")
         assert await b.adopt("a", "b") == []  # nothing of its own left to move
         assert not await a.renew("a", "run-3", 30)  # still running: its lease was lost
-        assert await a.renew("a", "run-3", 30)  # told once; it holds a lease again
+        assert not await a.renew("a", "run-3", 30)  # said until it handed the calls over
+        await a.share_lost_seen("a")
+        assert await a.renew("a", "run-3", 30)  # it holds a lease again
         assert "a" not in await b.expired("b")
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_an_engine_whose_share_was_adopted_reserves_no_agent(redis_prefix: str) -> None:
+    """Engine a's lease ran out while it was stalled and b adopted its share: until a has
+    handed the adopted calls over, every reservation a asks is refused (``ShareAdopted``) and
+    the agent stays free for b; afterwards a reserves again, and b's reservations were never
+    affected."""
+    a, b = RedisStore(REDIS_URL, redis_prefix), RedisStore(REDIS_URL, redis_prefix)
+    try:
+        await a.join("a", "run-1", 0.2)
+        await a.save_call(StoredCall("3.1", "vendas", "PJSIP/z-1", "5531", 10.0, owner="a"))
+        assert await a.reserve("2001", "3.0", "a")  # a's lease alive: granted
+        await a.release("2001", "3.0")
+        await b.join("b", "run-1", 30)
+        await _expired(b, "b", "a")
+        assert await b.adopt("a", "b") is not None
+        with pytest.raises(ShareAdopted):
+            await a.reserve("2001", "3.1", "a")
+        assert await a.reservation("2001") is None
+        assert await b.reserve("2001", "3.1", "b")
+        await a.share_lost_seen("a")
+        assert not await a.reserve("2001", "3.2", "a")  # b holds him
+        assert await a.reserve("2002", "3.2", "a")
     finally:
         await a.close()
         await b.close()
