@@ -300,8 +300,9 @@ class PreviewOffer:
 class PreviewLeads(Protocol):
     """Preview campaigns as the agent's desktop uses them (the dialer runtime implements it)."""
 
-    def preview_offer(self, agent_id: str) -> PreviewOffer | None:
-        """The lead held for the agent, else the next one for him (None: none now)."""
+    async def preview_offer(self, agent_id: str) -> PreviewOffer | None:
+        """The lead held for the agent, else the next one for him (None: none now); while a
+        lead is held for him the ACD offers him no call."""
         ...
 
     async def preview_skip(self, agent_id: str, lead_id: int, callback_id: int | None) -> None:
@@ -342,6 +343,15 @@ class AgentHandoff(Protocol):
 
     def agent_free(self, agent_id: str) -> bool:
         """Whether the agent is logged in, available and on no call (callbacks go to him)."""
+        ...
+
+    async def hold_for_preview(self, agent_id: str) -> bool:
+        """Keep the ACD's calls away from the agent while a preview lead is on his desk;
+        False when he is no longer free (the lead is then not offered)."""
+        ...
+
+    async def release_preview(self, agent_id: str) -> None:
+        """The preview lead left his desk (skipped, let go): the ACD may offer him calls."""
         ...
 
     async def agent_dial(

@@ -50,6 +50,14 @@ class AcdHandoff:
         view = self.acd.router.agent(agent_id)
         return view.state is AgentState.AVAILABLE and self.acd.current_call(agent_id) is None
 
+    async def hold_for_preview(self, agent_id: str) -> bool:
+        """Paused ``preview lead`` in the ACD while the lead is on his desk."""
+        return await self.acd.hold_for_preview(agent_id)
+
+    async def release_preview(self, agent_id: str) -> None:
+        """Available again unless he dialled or paused meanwhile."""
+        await self.acd.release_preview(agent_id)
+
     async def agent_dial(
         self, agent_id: str, number: str, customer_id: str | None, variables: Mapping[str, str]
     ) -> str:
