@@ -244,11 +244,22 @@ class DialerFigures(Protocol):
 class QueueAgentsView:
     """The agents of a campaign's queue as the ACD sees them (for the pacer): ``free`` is the
     available agents less the other callers waiting in the queue (the dialer counts its own
-    people)."""
+    people); ``busy`` each busy agent's state."""
 
     free: int
-    busy_elapsed: Sequence[float]
+    busy: Sequence[BusyAgent]
     wrap_up_seconds: float
+
+
+@dataclass(frozen=True)
+class BusyAgent:
+    """A busy agent as the pacer reads him: ``ringing`` (a call offered: his talk starts in a
+    moment), ``on_call`` or ``wrap_up``; the seconds in that state; in wrap-up, the seconds
+    left of it (None: it ends with his disposition, when is not known)."""
+
+    state: str
+    seconds: float
+    wrap_left: float | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from acd.domain import AgentState
 from acd.live import InboundAcd, OutboundAnswered
-from campaigns.port import PersonReached, QueueAgentsView
+from campaigns.port import BusyAgent, PersonReached, QueueAgentsView
 
 
 class AcdHandoff:
@@ -16,9 +16,11 @@ class AcdHandoff:
         self.acd = acd
 
     def queue_agents(self, queue: str) -> QueueAgentsView:
-        """Agents of the queue (free ones less the callers already waiting)."""
+        """Agents of the queue: free ones (less the callers already waiting) and each busy
+        one's state (ringing, on a call, in wrap-up with the wrap-up left)."""
         agents = self.acd.queue_agents(queue)
-        return QueueAgentsView(agents.free, agents.busy_elapsed, agents.wrap_up_seconds)
+        busy = [BusyAgent(b.state, b.seconds, b.wrap_left) for b in agents.busy]
+        return QueueAgentsView(agents.free, busy, agents.wrap_up_seconds)
 
     def person_reached(self, person: PersonReached) -> None:
         """Queue the person (the ACD's inbox; returns at once)."""

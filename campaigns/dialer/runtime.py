@@ -688,7 +688,7 @@ class Dialer:
     async def _dial(self, run: _Run, now: datetime, in_use: int) -> int:
         core = run.core
         view = self.handoff.queue_agents(core.plan.queue)
-        agents = Agents(view.free, tuple(view.busy_elapsed), view.wrap_up_seconds)
+        agents = Agents(view.free, tuple(view.busy), view.wrap_up_seconds)
         orders = core.tick(now, agents, max(0, self.max_lines - in_use))
         for attempt in orders.cancel:  # agents left: ringing calls the window cannot take
             run.cancelled.add(attempt)
