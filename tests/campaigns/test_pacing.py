@@ -14,6 +14,7 @@ from campaigns.domain.pacing import (
     free_by,
     person_chances,
     progressive,
+    rate_posterior,
     upper_bound,
 )
 
@@ -161,3 +162,33 @@ def test_calls_in_flight_never_expect_more_abandons_than_the_headroom(s: PacingI
     if s.headroom - pacer.reserve_for(s) - s.false_positive_rate * s.ringing < 1.0:
         assert decision.mode == "safe"
         assert decision.dial == 0 or s.free_agents - s.waiting > 0
+
+
+def test_answer_rate_uncertainty_weighs_the_posterior() -> None:
+    """The posterior of 25% measured on 10 calls has mean (2.5 + 0.5) / 11 (Jeffreys), weights
+    summing to 1 and a tail well above the measured rate; on a million calls every point is
+    25%."""
+    few = rate_posterior(0.25, 10)
+    assert sum(w for _, w in few) == pytest.approx(1.0)
+    assert sum(p * w for p, w in few) == pytest.approx(3 / 11, abs=1e-3)
+    assert max(p for p, _ in few) > 0.5
+    many = rate_posterior(0.25, 1_000_000)
+    assert all(p == pytest.approx(0.25, abs=2e-3) for p, _ in many)
+
+
+def test_no_headroom_counts_agents_whose_wrap_up_ends_before_anyone_can_answer() -> None:
+    """No headroom, no free agent: with no agent in wrap-up nothing is dialled; one agent
+    whose wrap-up ends in 4 s (people answer after 8 s or more) takes the next person as a
+    free agent would (the same calls); one ending in 30 s adds nothing for people answering
+    within 28 s, so fewer calls than for a free agent."""
+    times = [8.0, 10.0, 12.0] * 10
+    common = dict(answer_rate=0.2, answer_times=times, talk_elapsed=(), wrap_up=10.0)
+    pacer = PredictivePacer()
+    none = pacer.decide(state(**common))
+    soon = pacer.decide(state(wrap_left=(4.0,), **common))
+    free = pacer.decide(state(free_agents=1, **common))
+    late = pacer.decide(state(wrap_left=(30.0,), **common))
+    assert none.mode == soon.mode == free.mode == "safe"
+    assert none.dial == 0
+    assert soon.dial == free.dial > 0
+    assert late.dial < free.dial
