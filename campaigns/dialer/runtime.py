@@ -246,6 +246,8 @@ class Dialer:
         self._asked[agent_id] = time.monotonic()
         held = self._offers.get(agent_id)
         if held is not None:
+            # held again after he logged out and in, or came back from a pause meanwhile
+            await self.handoff.hold_for_preview(agent_id)
             return held
         if agent_id in self._placing:
             return None

@@ -19,7 +19,8 @@ async def test_a_held_preview_lead_keeps_calls_away_until_skipped(
     database_url: str, tmp_path: Path
 ) -> None:
     """Agent 3001 (the only one) is offered the preview campaign's lead: the ACD shows him
-    paused ``preview lead``, the progressive campaign on his queue counts no free agent and
+    paused ``preview lead`` (held again when his desk asks after he left that pause), the
+    progressive campaign on his queue counts no free agent and
     places no call over its ticks, no call is offered to him. He skips the lead (none left):
     he is available, the progressive campaign dials, and the person reaches him."""
     assert await upload_leads(database_url, "pv", [["Prévia", phone(1), "SP"]], tmp_path) == 1
@@ -39,6 +40,10 @@ async def test_a_held_preview_lead_keeps_calls_away_until_skipped(
         held = acd.router.agent("3001")
         assert (held.state, held.pause_reason) == (AgentState.PAUSED, PREVIEW)
         assert acd.queue_agents(QUEUE).free == 0
+        await acd.unpause("3001")  # he leaves the pause: his desk's next ask holds him again
+        assert acd.router.agent("3001").state is AgentState.AVAILABLE
+        assert await dialer.preview_offer("3001") == offer
+        assert acd.router.agent("3001").pause_reason == PREVIEW
 
         await dialer.start("pg")
         progressive = dialer.runs["pg"].core
