@@ -52,7 +52,9 @@ def test_agents_logging_out_hang_up_ringing_calls() -> None:
 
 
 def test_start_of_day_distrusts_a_rate_measured_on_few_calls() -> None:
-    """The same measured 25% on 10 calls dials fewer than on a million (upper bound used)."""
+    """The same measured 25% on 10 calls dials fewer than on a million (the risk is weighed
+    over the rate's posterior, wide after 10 calls); the 3-sigma bound after 10 calls is
+    above 50%."""
     pacer = PredictivePacer()
     few = pacer.decide(state(free_agents=10, answer_samples=10)).dial
     many = pacer.decide(state(free_agents=10)).dial
