@@ -23,8 +23,8 @@ It dials the most calls such that:
 
 With less than one abandon to spend (the start of a day, or after a bad spell) it only
 dials for agents certain to be there: those free now and those whose known wrap-up ends
-before the people can answer, at a 0.1% chance of any abandon weighed over the answer
-rate's uncertainty (few calls measured: the rate may be much higher than measured). When
+before the people can answer, at a 0.1% chance of any abandon at the upper bound of the
+answer rate (few calls measured: the rate may be much higher than measured). When
 agents log out and the calls already ringing would exceed the headroom, it asks to hang up
 ringing calls that have rung the minimum time (an unanswered call is not an abandon).
 """
@@ -165,35 +165,6 @@ def _tail(chances: Sequence[float], at_least: int) -> float:
     if at_least > len(chances):
         return 0.0
     return sum(_distribution(chances)[at_least:])
-
-
-def rate_posterior(rate: float, samples: int, points: int = 12) -> list[tuple[float, float]]:
-    """The answer rate's uncertainty: ``points`` (rate, weight) pairs of its Beta posterior
-    after ``samples`` calls at the measured ``rate`` (Jeffreys prior), one per equal share of
-    the posterior's mass (the mean rate of each share). With few samples the rate may well be
-    much higher than measured; with many it is the measured one."""
-    n = max(samples, 0)
-    rate = min(max(rate, 0.0), 1.0)
-    a, b = rate * n + 0.5, (1 - rate) * n + 0.5
-    mean, sd = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
-    low, high = max(0.0, mean - 10 * sd), min(1.0, mean + 10 * sd)
-    grid = 400
-    xs = [low + (high - low) * (i + 0.5) / grid for i in range(grid)]
-    logs = [(a - 1) * math.log(x) + (b - 1) * math.log(1 - x) for x in xs]
-    top = max(logs)
-    dens = [math.exp(v - top) for v in logs]
-    total = sum(dens)
-    out: list[tuple[float, float]] = []
-    mass = weighted = 0.0
-    for x, d in zip(xs, dens, strict=True):
-        mass += d
-        weighted += d * x
-        if mass >= total / points * (1 - 1e-9) and len(out) < points - 1:
-            out.append((weighted / mass, mass / total))
-            mass = weighted = 0.0
-    if mass > 0:
-        out.append((weighted / mass, mass / total))
-    return out
 
 
 MIN_HANDLING = 20
@@ -348,11 +319,12 @@ class PredictivePacer:
         ends (an agent still talking is not counted). People arriving before the next
         wrap-up ends (less the connect window) have only the agents free by then, so the risk
         is the sum over those spans of P(more people by its end than its agents): exact
-        Poisson-binomial counts, each call's share of people by then from the recent times
-        to answer, weighed over the answer rate's uncertainty (:func:`rate_posterior`).
+        Poisson-binomial counts at the upper bound of the answer rate (few calls measured,
+        and the first to end are the quick failures), each call's share of people by then
+        from the recent times to answer.
         Hangs up the oldest ringing calls when those already ringing exceed it."""
         spans = self._spans(state, agents_now)
-        rates = rate_posterior(state.answer_rate, state.answer_samples)
+        rates = [(upper_bound(state.answer_rate, state.answer_samples), 1.0)]
         cancel = 0
         while (
             cancel < state.cancellable

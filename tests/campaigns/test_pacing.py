@@ -14,7 +14,6 @@ from campaigns.domain.pacing import (
     free_by,
     person_chances,
     progressive,
-    rate_posterior,
     upper_bound,
 )
 
@@ -52,9 +51,7 @@ def test_agents_logging_out_hang_up_ringing_calls() -> None:
 
 
 def test_start_of_day_distrusts_a_rate_measured_on_few_calls() -> None:
-    """The same measured 25% on 10 calls dials fewer than on a million (the risk is weighed
-    over the rate's posterior, wide after 10 calls); the 3-sigma bound after 10 calls is
-    above 50%."""
+    """The same measured 25% on 10 calls dials fewer than on a million (upper bound used)."""
     pacer = PredictivePacer()
     few = pacer.decide(state(free_agents=10, answer_samples=10)).dial
     many = pacer.decide(state(free_agents=10)).dial
@@ -164,18 +161,6 @@ def test_calls_in_flight_never_expect_more_abandons_than_the_headroom(s: PacingI
     if s.headroom - pacer.reserve_for(s) - s.false_positive_rate * s.ringing < 1.0:
         assert decision.mode == "safe"
         assert decision.dial == 0 or s.free_agents - s.waiting > 0
-
-
-def test_answer_rate_uncertainty_weighs_the_posterior() -> None:
-    """The posterior of 25% measured on 10 calls has mean (2.5 + 0.5) / 11 (Jeffreys), weights
-    summing to 1 and a tail well above the measured rate; on a million calls every point is
-    25%."""
-    few = rate_posterior(0.25, 10)
-    assert sum(w for _, w in few) == pytest.approx(1.0)
-    assert sum(p * w for p, w in few) == pytest.approx(3 / 11, abs=1e-3)
-    assert max(p for p, _ in few) > 0.5
-    many = rate_posterior(0.25, 1_000_000)
-    assert all(p == pytest.approx(0.25, abs=2e-3) for p, _ in many)
 
 
 def test_no_headroom_counts_agents_whose_wrap_up_ends_before_anyone_can_answer() -> None:
