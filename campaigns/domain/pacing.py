@@ -81,6 +81,7 @@ MIN_ANSWER_TIMES = 30
 def upper_bound(rate: float, samples: int, z: float = 3.0) -> float:
     """Wilson upper bound of a measured rate (z = 3: wrong about once in a thousand)."""
     n = max(samples, 1)
+    rate = min(max(rate, 0.0), 1.0)
     centre = rate + z * z / (2 * n)
     spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
     return min(1.0, (centre + spread) / (1 + z * z / n))
@@ -324,7 +325,8 @@ class PredictivePacer:
         from the recent times to answer.
         Hangs up the oldest ringing calls when those already ringing exceed it."""
         spans = self._spans(state, agents_now)
-        rates = [(upper_bound(state.answer_rate, state.answer_samples), 1.0)]
+        rate = min(max(state.answer_rate, 0.0), 1.0)
+        rates = [(upper_bound(rate, state.answer_samples), 1.0)]
         cancel = 0
         while (
             cancel < state.cancellable

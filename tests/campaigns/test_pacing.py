@@ -179,3 +179,11 @@ def test_no_headroom_counts_agents_whose_wrap_up_ends_before_anyone_can_answer()
     assert none.dial == 0
     assert soon.dial == free.dial > 0
     assert late.dial < free.dial
+
+
+def test_a_rate_over_one_at_the_start_of_day_is_taken_as_one() -> None:
+    """People are counted at the AMD verdict, calls when they end: early in a day 3 people of
+    2 finished calls give a measured rate of 1.5, read as 100% (one call per free agent)."""
+    decision = PredictivePacer().decide(state(free_agents=3, answer_rate=1.5, answer_samples=2))
+    assert decision.mode == "safe" and decision.dial == 3
+    assert upper_bound(1.5, 2) == 1.0
