@@ -51,7 +51,6 @@ from campaigns.domain.pacing import (
 BASE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CAP = 0.03
 CONNECT_WINDOW = 2.0
-PACING_CAP = CAP  # our pacer spends the whole headroom (it keeps its own reserve)
 MIN_RING = 15.0
 DIAL_TIMEOUT = 26.0
 
@@ -129,13 +128,7 @@ class Stats:
 class Sim:
     """The shift; ``pacer(sim)`` returns (dial, cancel) and runs every ``period`` seconds."""
 
-    def __init__(
-        self,
-        s: Scenario,
-        pacer: Callable[[Sim], tuple[int, int]],
-        period: float,
-        pacing_cap: float = CAP,
-    ):
+    def __init__(self, s: Scenario, pacer: Callable[[Sim], tuple[int, int]], period: float):
         self.s = s
         self.pacer = pacer
         self.period = period
@@ -146,9 +139,9 @@ class Sim:
         self.ringing: dict[int, float] = {}  # call -> dial time
         self.waiting: deque[tuple[int, float, bool]] = deque()  # (call, verdict time, real)
         self.stats = Stats()
+        # the law's ledger: our pacer spends its whole headroom (keeping its own reserve), as
+        # the dialer's core does
         self.ledger = AbandonLedger(AbandonWindow("calendar_day", "UTC"), CAP, 0.0)
-        # The pacer spends the headroom of a slightly lower cap: a margin under the law's.
-        self.pacing_ledger = AbandonLedger(AbandonWindow("calendar_day", "UTC"), pacing_cap, 0.0)
         self.answered_recent: deque[tuple[int, int]] = deque(maxlen=400)  # (person?, 1)
         self.to_answer: deque[float] = deque(maxlen=200)
         self.handle: deque[float] = deque(maxlen=200)
@@ -319,12 +312,10 @@ class Sim:
         self.connect_waiting()
 
     def _machine(self, when: float, cause: str) -> None:
-        for ledger in (self.ledger, self.pacing_ledger):
-            ledger.record_machine(BASE + timedelta(seconds=when), cause)
+        self.ledger.record_machine(BASE + timedelta(seconds=when), cause)
 
     def _live(self, abandoned: bool) -> None:
-        for ledger in (self.ledger, self.pacing_ledger):
-            ledger.record_live(BASE + timedelta(seconds=self.now), abandoned=abandoned)
+        self.ledger.record_live(BASE + timedelta(seconds=self.now), abandoned=abandoned)
 
     def _running_rate(self) -> None:
         if self.ledger.live >= 100:
@@ -344,7 +335,7 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
                 answer_rate=sim.answer_rate(),
                 answer_samples=len(sim.answered_recent),
                 seconds_to_answer=sim.seconds_to_answer(),
-                headroom=sim.pacing_ledger.headroom(BASE + timedelta(seconds=sim.now)),
+                headroom=sim.ledger.headroom(BASE + timedelta(seconds=sim.now)),
                 cancellable=len(sim.cancellable()),
                 false_positive_rate=sim.false_positive_rate(),
                 ringing_ages=[sim.now - t for t in sim.ringing.values()],
@@ -422,7 +413,7 @@ class VicidialTapered:
 
 def run(s: Scenario, name: str) -> Stats:
     if name == "ours":
-        return Sim(s, ours(PredictivePacer()), 1.0, pacing_cap=PACING_CAP).run()
+        return Sim(s, ours(PredictivePacer()), 1.0).run()
     if name == "progressive":
         return Sim(s, progressive_1to1, 1.0).run()
     return Sim(s, VicidialTapered(), 2.5).run()

@@ -244,11 +244,22 @@ class DialerFigures(Protocol):
 class QueueAgentsView:
     """The agents of a campaign's queue as the ACD sees them (for the pacer): ``free`` is the
     available agents less the other callers waiting in the queue (the dialer counts its own
-    people)."""
+    people); ``busy`` each busy agent's state."""
 
     free: int
-    busy_elapsed: Sequence[float]
+    busy: Sequence[BusyAgent]
     wrap_up_seconds: float
+
+
+@dataclass(frozen=True)
+class BusyAgent:
+    """A busy agent as the pacer reads him: ``ringing`` (a call offered: his talk starts in a
+    moment), ``on_call`` or ``wrap_up``; the seconds in that state; in wrap-up, the seconds
+    left of it (None: it ends with his disposition, when is not known)."""
+
+    state: str
+    seconds: float
+    wrap_left: float | None = None
 
 
 @dataclass(frozen=True)
@@ -300,8 +311,9 @@ class PreviewOffer:
 class PreviewLeads(Protocol):
     """Preview campaigns as the agent's desktop uses them (the dialer runtime implements it)."""
 
-    def preview_offer(self, agent_id: str) -> PreviewOffer | None:
-        """The lead held for the agent, else the next one for him (None: none now)."""
+    async def preview_offer(self, agent_id: str) -> PreviewOffer | None:
+        """The lead held for the agent, else the next one for him (None: none now); while a
+        lead is held for him the ACD offers him no call."""
         ...
 
     async def preview_skip(self, agent_id: str, lead_id: int, callback_id: int | None) -> None:
@@ -342,6 +354,15 @@ class AgentHandoff(Protocol):
 
     def agent_free(self, agent_id: str) -> bool:
         """Whether the agent is logged in, available and on no call (callbacks go to him)."""
+        ...
+
+    async def hold_for_preview(self, agent_id: str) -> bool:
+        """Keep the ACD's calls away from the agent while a preview lead is on his desk;
+        False when he is no longer free (the lead is then not offered)."""
+        ...
+
+    async def release_preview(self, agent_id: str) -> None:
+        """The preview lead left his desk (skipped, let go): the ACD may offer him calls."""
         ...
 
     async def agent_dial(

@@ -1,7 +1,7 @@
 """The ACD's adapters: live routing against Asterisk, its state store, SQL configuration."""
 
 from acd.live.call import CallState, OutboundAnswered
-from acd.live.outbound import QueueAgents
+from acd.live.outbound import BusyAgent, QueueAgents
 from acd.live.service import AcdNotReady, AgentConfig, InboundAcd
 from acd.live.store import AcdStore, MemoryStore, RedisStore, StoredAgent, StoredCall
 
@@ -9,6 +9,7 @@ __all__ = [
     "AcdNotReady",
     "AcdStore",
     "AgentConfig",
+    "BusyAgent",
     "CallState",
     "InboundAcd",
     "MemoryStore",

@@ -35,6 +35,7 @@ ELSEWHERE = "busy elsewhere"  # another engine process reserved the agent first
 ON_CALL = "on call"  # restored after a restart while on a call
 AFTER_CALL = "wrap up"  # a restored call ended: the agent's wrap-up (a timed pause)
 OUTBOUND = "outbound call"  # the agent's own click-to-call: no offer reaches him meanwhile
+PREVIEW = "preview lead"  # a preview lead is on his desk: no offer reaches him meanwhile
 PHONE_BUSY = "phone busy"  # Asterisk shows his phone in a call this engine did not route
 BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, AgentState.RESERVED})
 

@@ -24,6 +24,10 @@ actions (:mod:`acd.live.call_actions`) and only then updates the router and the 
   with the caller); the target agent is available again.
 * **Click-to-call**: Originate of the agent's phone into ``[outbound]``; the agent is paused
   ``outbound call`` (no offer reaches him) until that call ends, then back to his former state.
+* **Preview hold**: while a preview campaign's lead (or a callback) is on an available agent's
+  desk, he is paused ``preview lead``: no inbound or dialer call is offered to him until he
+  dials it (his click-to-call; once that call was placed and ends he is available), skips it,
+  or the dialer lets the lead go.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from acd.domain.errors import (
     TransferInProgress,
     UnknownTarget,
 )
-from acd.live.base import ON_CALL, OUTBOUND, leg
+from acd.live.base import ON_CALL, OUTBOUND, PREVIEW, leg
 from acd.live.call import CallState, StoredCall
 from acd.live.call_actions import CallActions
 from acd.live.leases import Leases
@@ -434,6 +438,39 @@ class CallControls(Leases):
             log.info("acd_click_to_call", agent=agent_id, action_id=action_id)
             return {"action_id": action_id, "number": number}
 
+    async def hold_for_preview(self, agent_id: str) -> bool:
+        """Keep offers away from an available agent while a preview lead is on his desk
+        (paused ``preview lead``); False (nothing changed) when he is not available and on
+        no call, or not logged in. Held already: True."""
+        async with self._lock:
+            if agent_id not in self.agents or agent_id not in self.router.agents:
+                return False
+            view = self.router.agent(agent_id)
+            if view.state is AgentState.PAUSED and view.pause_reason == PREVIEW:
+                return True
+            busy = self.current_call(agent_id) is not None or agent_id in self._outbound
+            if busy or view.state is not AgentState.AVAILABLE:
+                return False
+            decisions = self.router.pause(agent_id, PREVIEW, self.clock())
+            log.info("acd_preview_hold", agent=agent_id)
+            await self._run(decisions)
+            self._tell("state", agent_id)
+            return True
+
+    async def release_preview(self, agent_id: str) -> None:
+        """The preview lead left the agent's desk (skipped, let go): available again if he
+        is still held for it (a pause he chose meanwhile, or his dial, is left alone)."""
+        async with self._lock:
+            if agent_id not in self.router.agents:
+                return
+            view = self.router.agent(agent_id)
+            if view.state is not AgentState.PAUSED or view.pause_reason != PREVIEW:
+                return
+            decisions = self.router.unpause(agent_id, self.clock())
+            log.info("acd_preview_released", agent=agent_id)
+            await self._run(decisions)
+            self._tell("state", agent_id)
+
     def _back_from_outbound(self, agent_id: str, before: str | None) -> list[Any]:
         if agent_id not in self.router.agents:
             return []
@@ -447,7 +484,10 @@ class CallControls(Leases):
     async def _outbound_over(self, outbound: OutboundCall, why: str) -> None:
         self._outbound.pop(outbound.agent, None)
         log.info("acd_outbound_ended", agent=outbound.agent, linkedid=outbound.linkedid, why=why)
-        await self._run(self._back_from_outbound(outbound.agent, outbound.paused_before))
+        before = outbound.paused_before
+        if before == PREVIEW and outbound.linkedid is not None:
+            before = None  # the preview lead was dialled: his call is over, he is available
+        await self._run(self._back_from_outbound(outbound.agent, before))
 
     # ------------------------------------------------------------------ records
     async def _on_record(self, record: Any) -> None:

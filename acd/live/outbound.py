@@ -9,7 +9,8 @@ The dialer (``campaigns.dialer``) calls three things, and nothing else of the AC
   ``[dialer-hold]``);
 - :meth:`OutboundCalls.withdraw`: the connect window (2 s) ran out; the call leaves the queue
   (an offer ringing is cancelled, counted ABANDON) unless its agent already answered;
-- :meth:`OutboundCalls.queue_agents`: the queue's agents for the pacer.
+- :meth:`OutboundCalls.queue_agents`: the queue's agents for the pacer: free ones, and each
+  busy one's state (ringing, on a call since, in wrap-up since and the wrap-up left).
 """
 
 from __future__ import annotations
@@ -30,12 +31,23 @@ _BUSY_STATES = frozenset(
 
 
 @dataclass(frozen=True)
+class BusyAgent:
+    """A busy agent of a queue as the dialer's pacer reads him: ``ringing`` (a call offered:
+    his talk is about to start), ``on_call`` or ``wrap_up``, the seconds in that state, and in
+    wrap-up the seconds left of its timer (None: it ends with his disposition, not known)."""
+
+    state: str
+    seconds: float
+    wrap_left: float | None = None
+
+
+@dataclass(frozen=True)
 class QueueAgents:
     """Agents able to take a queue's calls: free now (less the inbound callers waiting in the
-    queue) and the seconds each busy one has been in his state."""
+    queue) and each busy one's state."""
 
     free: int
-    busy_elapsed: tuple[float, ...]
+    busy: tuple[BusyAgent, ...]
     wrap_up_seconds: float
 
 
@@ -122,15 +134,23 @@ class OutboundCalls(TrackerRecords):
         if config is None:
             return QueueAgents(0, (), 0.0)
         now = self.clock()
-        free, busy = 0, []
+        busy: list[BusyAgent] = []
+        free = 0
         for agent_id in self.agents:
             view = self.router.agent(agent_id)
             if any(view.skills.get(skill, 0) < level for skill, level in config.skills.items()):
                 continue
+            seconds = max(0.0, now - view.since)
             if view.state is AgentState.AVAILABLE:
                 free += 1
-            elif view.state in _BUSY_STATES:
-                busy.append(max(0.0, now - view.since))
+            elif view.state is AgentState.WRAP_UP:
+                known = view.wrap_until is not None and not view.wrap_held
+                left = max(0.0, view.wrap_until - now) if view.wrap_until is not None else 0.0
+                busy.append(BusyAgent("wrap_up", seconds, left if known else None))
+            elif view.state is AgentState.ON_CALL:
+                busy.append(BusyAgent("on_call", seconds))
+            elif view.state in _BUSY_STATES:  # reserved or ringing: a call is being offered
+                busy.append(BusyAgent("ringing", seconds))
         waiting = sum(  # callers ahead of the dialer's people (its own it counts itself)
             1
             for call in self.calls.values()

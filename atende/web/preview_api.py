@@ -143,7 +143,7 @@ async def get_preview(request: web.Request) -> web.Response:
     """GET /api/agent/preview: the lead offered to the agent (held for him until he dials or
     skips it) with its customer's view; ``lead`` null when there is none now."""
     agent = await signed_in_agent(request)
-    offer = _preview(request).preview_offer(agent)
+    offer = await _preview(request).preview_offer(agent)
     if offer is None:
         return web.json_response(PreviewOut(lead=None).model_dump(mode="json"))
     lead = PreviewLeadOut(

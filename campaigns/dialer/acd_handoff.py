@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from acd.domain import AgentState
 from acd.live import InboundAcd, OutboundAnswered
-from campaigns.port import PersonReached, QueueAgentsView
+from campaigns.port import BusyAgent, PersonReached, QueueAgentsView
 
 
 class AcdHandoff:
@@ -16,9 +16,11 @@ class AcdHandoff:
         self.acd = acd
 
     def queue_agents(self, queue: str) -> QueueAgentsView:
-        """Agents of the queue (free ones less the callers already waiting)."""
+        """Agents of the queue: free ones (less the callers already waiting) and each busy
+        one's state (ringing, on a call, in wrap-up with the wrap-up left)."""
         agents = self.acd.queue_agents(queue)
-        return QueueAgentsView(agents.free, agents.busy_elapsed, agents.wrap_up_seconds)
+        busy = [BusyAgent(b.state, b.seconds, b.wrap_left) for b in agents.busy]
+        return QueueAgentsView(agents.free, busy, agents.wrap_up_seconds)
 
     def person_reached(self, person: PersonReached) -> None:
         """Queue the person (the ACD's inbox; returns at once)."""
@@ -49,6 +51,14 @@ class AcdHandoff:
             return False
         view = self.acd.router.agent(agent_id)
         return view.state is AgentState.AVAILABLE and self.acd.current_call(agent_id) is None
+
+    async def hold_for_preview(self, agent_id: str) -> bool:
+        """Paused ``preview lead`` in the ACD while the lead is on his desk."""
+        return await self.acd.hold_for_preview(agent_id)
+
+    async def release_preview(self, agent_id: str) -> None:
+        """Available again unless he dialled or paused meanwhile."""
+        await self.acd.release_preview(agent_id)
 
     async def agent_dial(
         self, agent_id: str, number: str, customer_id: str | None, variables: Mapping[str, str]

@@ -9,12 +9,16 @@ A call's result for the lead: a person connected to an agent is final (``reached
 not connected within the connect window is abandoned (message, counted, no redial within
 72 h); machines, busy, no answer and failures are retried by the campaign's rules. The abandon
 ledger counts every person (connected or abandoned) and AMD's possible false positives; the
-pacer keeps the rate under ``safety`` times the cap at every moment of the law's window.
+pacer spends the ledger's headroom under the cap (keeping its own reserve) and keeps the rate
+under the cap at every moment of the law's window. It reads each busy agent's state: an
+agent in wrap-up is free when its known wrap-up ends, one on a call when the recent talk
+times longer than his talk so far end (plus the wrap-up), one being rung is about to talk.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,7 +37,7 @@ from campaigns.domain.pacing import (
     progressive,
 )
 from campaigns.domain.retry import Result, RetryDecision
-from campaigns.port import CampaignFigures
+from campaigns.port import BusyAgent, CampaignFigures
 
 #: DialEnd statuses of a preview call's customer leg that was not answered
 AGENT_DIAL_FAILED = {
@@ -82,16 +86,28 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Agents:
-    """The campaign queue's agents now: free ones and the talk seconds of busy ones."""
+    """The campaign queue's agents now: free ones and each busy one's state."""
 
     free: int
-    busy_elapsed: Sequence[float] = ()
+    busy: Sequence[BusyAgent] = ()
     wrap_up_seconds: float = 0.0
 
     @property
     def logged_in(self) -> int:
         """Agents able to take the campaign's calls."""
-        return self.free + len(self.busy_elapsed)
+        return self.free + len(self.busy)
+
+    def talking(self) -> list[float]:
+        """Talk seconds so far of each agent on a call (0 for one being rung: his call is
+        about to start)."""
+        return [b.seconds if b.state == "on_call" else 0.0 for b in self.busy
+                if b.state != "wrap_up"]  # fmt: skip
+
+    def wrapping(self) -> list[float]:
+        """Wrap-up seconds left of each agent in wrap-up (one that ends with a disposition
+        is taken as not free within the pacer's look ahead)."""
+        return [math.inf if b.wrap_left is None else b.wrap_left for b in self.busy
+                if b.state == "wrap_up"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,12 +138,6 @@ class Outcome:
     result: Result
     decision: RetryDecision
     short_call: bool
-
-
-def headroom(ledger: AbandonLedger, cap: float) -> float:
-    """Abandons that still keep the ledger's rate within ``cap`` (the pacer's own cap)."""
-    fp = ledger.false_positives
-    return max(0.0, (cap * (ledger.live + fp) - ledger.abandoned - fp) / (1 - cap))
 
 
 class DialerCore:
@@ -205,7 +215,8 @@ class DialerCore:
         )
         handling = list(self._handling) or [120.0]
         wrap = agents.wrap_up_seconds
-        busy = [expected_remaining(e, handling, wrap) for e in agents.busy_elapsed]
+        talking, wrapping = agents.talking(), agents.wrapping()
+        busy = [expected_remaining(e, handling, wrap) for e in talking] + wrapping
         minimum = self.plan.profile.ring_at_least_seconds
         ages = [(now - a.dialled_at).total_seconds() for a in ringing]
         silent = self.ledger.silent_machines if not self.plan.silence_is_person else 0
@@ -217,14 +228,15 @@ class DialerCore:
             waiting=waiting,
             answer_rate=rate,
             seconds_to_answer=answer_time,
-            headroom=headroom(self.ledger, self.plan.max_abandon_rate * self.plan.safety),
+            headroom=self.ledger.headroom(now),
             answer_samples=samples,
             lines_free=lines_free,
             cancellable=sum(1 for age in ages if age >= minimum),
             false_positive_rate=fp_rate,
             ringing_ages=ages,
             answer_times=list(self._answer_times),
-            talk_elapsed=tuple(agents.busy_elapsed),
+            talk_elapsed=talking,
+            wrap_left=wrapping,
             handling_times=list(self._handling),
             wrap_up=wrap,
         )

@@ -34,8 +34,6 @@ class DialingPlan:
     ring_seconds: float = 26.0
     priority: int = 0
     """Blending with inbound: the ACD's priority of the campaign's answered people."""
-    safety: float = 0.9
-    """Share of the legal cap the pacer aims under (a 3% cap is paced at 2.7%)."""
     silence_is_person: bool = True
     """A silent answer (AMD ``INITIALSILENCE``) goes to an agent, as the dialplan does."""
 

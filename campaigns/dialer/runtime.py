@@ -211,7 +211,7 @@ class Dialer:
         run = self.runs.get(str(campaign_id))
         if run is not None:  # a campaign the dialer does not run has nothing to pause
             run.core.pause()
-            self._withdraw_offers(str(campaign_id))
+            await self._withdraw_offers(str(campaign_id))
         log.info("dialer_campaign_paused", campaign=str(campaign_id), running=run is not None)
 
     async def stop(self, campaign_id: int | str) -> None:
@@ -219,7 +219,7 @@ class Dialer:
         run = self.runs.get(str(campaign_id))
         if run is not None:
             run.core.stop()
-            self._withdraw_offers(str(campaign_id))
+            await self._withdraw_offers(str(campaign_id))
         log.info("dialer_campaign_stopped", campaign=str(campaign_id), running=run is not None)
 
     # ------------------------------------------------------------------ DialerFigures
@@ -238,13 +238,16 @@ class Dialer:
         return [f for c in sorted(self.runs) if (f := self.figures(c)) is not None]
 
     # ------------------------------------------------------------------ preview
-    def preview_offer(self, agent_id: str) -> PreviewOffer | None:
+    async def preview_offer(self, agent_id: str) -> PreviewOffer | None:
         """The lead held for the agent, else (while he is available) a callback due for him or
         anyone, else the next lead of a running preview campaign of a queue he serves (held
-        for him from now on); None when there is none."""
+        for him from now on: the ACD offers him no call until he dials or skips it, or it is
+        let go); None when there is none."""
         self._asked[agent_id] = time.monotonic()
         held = self._offers.get(agent_id)
         if held is not None:
+            # held again after he logged out and in, or came back from a pause meanwhile
+            await self.handoff.hold_for_preview(agent_id)
             return held
         if agent_id in self._placing:
             return None
@@ -255,6 +258,8 @@ class Dialer:
         taken |= {c.id for c in self._callbacks.values() if self._lead_in_flight(c)}
         due = next_due(self._callbacks.values(), agent_id, now, taken)
         if due is not None and self.handoff.agent_free(agent_id):
+            if not await self.handoff.hold_for_preview(agent_id):
+                return None  # a call reached him meanwhile
             lead = self._callback_lead(due)
             if lead is not None:  # held for the agent: nobody else dials it meanwhile
                 lead.in_flight = True
@@ -269,6 +274,9 @@ class Dialer:
             if found is None:
                 continue
             lead, number = found
+            if not await self.handoff.hold_for_preview(agent_id):
+                core.release(lead.lead_id)  # a call reached him meanwhile
+                return None
             offer = PreviewOffer(
                 campaign_id=campaign_id,
                 agent=agent_id,
@@ -346,6 +354,7 @@ class Dialer:
         else:
             self.runs[offer.campaign_id].core.release(lead_id)
             self._skipped.setdefault((offer.campaign_id, agent_id), set()).add(lead_id)
+        await self.handoff.release_preview(agent_id)
         log.info("dialer_preview_skipped", campaign=offer.campaign_id, agent=agent_id,
                  lead=lead_id, callback=callback_id)  # fmt: skip
 
@@ -428,13 +437,14 @@ class Dialer:
         if outcome is not None:
             self._finished(run, attempt, outcome)
 
-    def _withdraw_offers(self, campaign_id: str) -> None:
+    async def _withdraw_offers(self, campaign_id: str) -> None:
         run = self.runs.get(campaign_id)
         for agent, offer in list(self._offers.items()):
             if offer.campaign_id == campaign_id and offer.callback_id is None:
                 del self._offers[agent]
                 if run is not None:
                     run.core.release(offer.lead_id)
+                await self.handoff.release_preview(agent)
 
     def _remember(self, linkedid: str, offer: PreviewOffer) -> None:
         self._recent[linkedid] = offer
@@ -627,8 +637,9 @@ class Dialer:
             short_call=outcome.short_call,
         )
 
-    def _release_unwatched(self) -> None:
-        """Offers whose agent's desk stopped asking (closed) go back in line."""
+    async def _release_unwatched(self) -> None:
+        """Offers whose agent's desk stopped asking (closed) go back in line; the agent may
+        be offered calls again."""
         now = time.monotonic()
         for agent, offer in list(self._offers.items()):
             if now - self._asked.get(agent, now) < OFFER_UNWATCHED:
@@ -639,12 +650,13 @@ class Dialer:
                 self._release_callback_lead(offer)
             elif run is not None:
                 run.core.release(offer.lead_id)
+            await self.handoff.release_preview(agent)
             log.info("dialer_preview_unwatched", agent=agent, lead=offer.lead_id,
                      callback=offer.callback_id)  # fmt: skip
 
     async def _tick(self) -> None:
         now = self._now()
-        self._release_unwatched()
+        await self._release_unwatched()
         try:
             await self._close_callbacks()
         except Exception:  # kept for the next tick
@@ -678,7 +690,7 @@ class Dialer:
     async def _dial(self, run: _Run, now: datetime, in_use: int) -> int:
         core = run.core
         view = self.handoff.queue_agents(core.plan.queue)
-        agents = Agents(view.free, tuple(view.busy_elapsed), view.wrap_up_seconds)
+        agents = Agents(view.free, tuple(view.busy), view.wrap_up_seconds)
         orders = core.tick(now, agents, max(0, self.max_lines - in_use))
         for attempt in orders.cancel:  # agents left: ringing calls the window cannot take
             run.cancelled.add(attempt)

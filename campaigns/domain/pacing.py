@@ -22,7 +22,9 @@ It dials the most calls such that:
    at every moment, not just on average.
 
 With less than one abandon to spend (the start of a day, or after a bad spell) it only
-dials for agents who are free now: nobody can be abandoned unless an agent leaves. When
+dials for agents certain to be there: those free now and those whose known wrap-up ends
+before the people can answer, at a 0.1% chance of any abandon at the upper bound of the
+answer rate (few calls measured: the rate may be much higher than measured). When
 agents log out and the calls already ringing would exceed the headroom, it asks to hang up
 ringing calls that have rung the minimum time (an unanswered call is not an abandon).
 """
@@ -79,6 +81,7 @@ MIN_ANSWER_TIMES = 30
 def upper_bound(rate: float, samples: int, z: float = 3.0) -> float:
     """Wilson upper bound of a measured rate (z = 3: wrong about once in a thousand)."""
     n = max(samples, 1)
+    rate = min(max(rate, 0.0), 1.0)
     centre = rate + z * z / (2 * n)
     spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
     return min(1.0, (centre + spread) / (1 + z * z / n))
@@ -308,27 +311,117 @@ class PredictivePacer:
     max_calls_per_agent: float = 4.0
 
     safe_risk: float = 0.001
-    """With no headroom: largest chance that more people answer than agents are free now."""
+    """With no headroom: largest chance that a person finds no agent (free now, or at the end
+    of a known wrap-up)."""
 
-    def _safe(self, state: PacingInput, agents_now: int, p: float) -> PacingDecision:
-        """Dial only while P(more people answer than free agents) <= ``safe_risk`` (exact
-        Poisson-binomial at the upper bound of the answer rate); hang up the oldest ringing
-        calls when those already ringing exceed it."""
-        chances = person_chances(state, p)
-        need = max(agents_now, 0) + 1
+    def _safe(self, state: PacingInput, agents_now: int) -> PacingDecision:
+        """No abandon to spend: dial only while the chance that a person finds no agent stays
+        within ``safe_risk``. Agents counted: those free now and those whose known wrap-up
+        ends (an agent still talking is not counted). People arriving before the next
+        wrap-up ends (less the connect window) have only the agents free by then, so the risk
+        is the sum over those spans of P(more people by its end than its agents): exact
+        Poisson-binomial counts at the upper bound of the answer rate (few calls measured,
+        and the first to end are the quick failures), each call's share of people by then
+        from the recent times to answer.
+        Hangs up the oldest ringing calls when those already ringing exceed it."""
+        spans = self._spans(state, agents_now)
+        rate = min(max(state.answer_rate, 0.0), 1.0)
+        rates = [(upper_bound(rate, state.answer_samples), 1.0)]
         cancel = 0
-        while cancel < state.cancellable and _tail(chances[cancel:], need) > self.safe_risk:
+        while (
+            cancel < state.cancellable
+            and self._safe_risk(state, spans, rates, cancel) > self.safe_risk
+        ):
             cancel += 1
-        if cancel or agents_now <= 0:
+        if cancel or spans[-1][0] <= 0:
             return PacingDecision(0, cancel, mode="safe")
-        dist = _distribution(chances)
+        news = [self._shares(state, end, 0)[1] for _, end in spans]
+        dists = self._safe_dists(state, spans, rates, 0)
         dial = 0
         while dial < state.lines_free:
-            nxt = _add_call(dist, p)
-            if sum(nxt[need:]) > self.safe_risk:
+            nxt = [
+                [_add_call(d, p * new) for d, new in zip(row, news, strict=True)]
+                for row, (p, _) in zip(dists, rates, strict=True)
+            ]
+            if self._risk_of(nxt, spans, rates) > self.safe_risk:
                 break
-            dist, dial = nxt, dial + 1
+            dists, dial = nxt, dial + 1
         return PacingDecision(dial, mode="safe")
+
+    def _spans(self, state: PacingInput, agents_now: int) -> list[tuple[int, float]]:
+        """(agents, end) of each span: people arriving within ``end`` seconds from now have
+        the agents free now and those whose wrap-up ends by ``end`` plus the connect window;
+        the last span is the whole future (``end`` infinite)."""
+        ends = sorted(w - self.connect_window for w in state.wrap_left if math.isfinite(w))
+        agents = agents_now + sum(1 for e in ends if e <= 0)
+        spans: list[tuple[int, float]] = []
+        for end in (e for e in ends if e > 0):
+            spans.append((agents, end))
+            agents += 1
+        spans.append((agents, math.inf))
+        return spans
+
+    @staticmethod
+    def _shares(state: PacingInput, end: float, cancel: int) -> tuple[list[float], float]:
+        """Shares of the people of each ringing call (oldest first, less the ``cancel``
+        oldest) and of a new call who answer within ``end`` seconds (all of them without
+        enough answer times: the earliest is assumed)."""
+        ringing = state.ringing - cancel
+        if not math.isfinite(end) or len(state.answer_times) < MIN_ANSWER_TIMES:
+            return [1.0] * ringing, 1.0
+        answers = _Durations(state.answer_times)
+        new = (answers.n - answers.longer(end)) / answers.n
+        if not state.ringing_ages:
+            return [new] * ringing, new
+        shares = []
+        for age in sorted(state.ringing_ages, reverse=True)[cancel:]:
+            left = answers.longer(age)
+            shares.append(answers.within(age, age + end) / left if left else 1.0)
+        return shares, new
+
+    def _safe_dists(
+        self,
+        state: PacingInput,
+        spans: Sequence[tuple[int, float]],
+        rates: Sequence[tuple[float, float]],
+        cancel: int,
+    ) -> list[list[list[float]]]:
+        """Per answer rate and span: the distribution of people by the span's end from the
+        ringing calls (the oldest ``cancel`` hung up)."""
+        shares = [self._shares(state, end, cancel)[0] for _, end in spans]
+        out = []
+        for p, _ in rates:
+            chances = person_chances(state, p)[cancel:]
+            row = []
+            for share in shares:
+                dist = [1.0]  # those waiting are counted out of the agents
+                for c, part in zip(chances, share, strict=False):
+                    dist = _add_call(dist, c * part)
+                row.append(dist)
+            out.append(row)
+        return out
+
+    @staticmethod
+    def _risk_of(
+        dists: Sequence[Sequence[Sequence[float]]],
+        spans: Sequence[tuple[int, float]],
+        rates: Sequence[tuple[float, float]],
+    ) -> float:
+        """Sum over the spans of P(more people than agents), weighed over the rates."""
+        return sum(
+            weight * sum(sum(d[agents + 1 :]) for d, (agents, _) in zip(row, spans, strict=True))
+            for row, (_, weight) in zip(dists, rates, strict=True)
+        )
+
+    def _safe_risk(
+        self,
+        state: PacingInput,
+        spans: Sequence[tuple[int, float]],
+        rates: Sequence[tuple[float, float]],
+        cancel: int,
+    ) -> float:
+        """The risk of the calls already ringing (the oldest ``cancel`` hung up)."""
+        return self._risk_of(self._safe_dists(state, spans, rates, cancel), spans, rates)
 
     def expected_abandons(self, view: Outlook, new: int) -> float:
         """Expected people left without an agent with ``new`` calls more."""
@@ -363,7 +456,7 @@ class PredictivePacer:
         reserve = self.reserve_for(state)
         spare = state.headroom - reserve - f * state.ringing
         if spare < 1.0 or p <= 0.0:
-            return self._safe(state, agents_now, upper_bound(p, state.answer_samples))
+            return self._safe(state, agents_now)
         allowed = math.floor(state.headroom - reserve)
         limit = min(
             state.lines_free,

@@ -161,3 +161,29 @@ def test_calls_in_flight_never_expect_more_abandons_than_the_headroom(s: PacingI
     if s.headroom - pacer.reserve_for(s) - s.false_positive_rate * s.ringing < 1.0:
         assert decision.mode == "safe"
         assert decision.dial == 0 or s.free_agents - s.waiting > 0
+
+
+def test_no_headroom_counts_agents_whose_wrap_up_ends_before_anyone_can_answer() -> None:
+    """No headroom, no free agent: with no agent in wrap-up nothing is dialled; one agent
+    whose wrap-up ends in 4 s (people answer after 8 s or more) takes the next person as a
+    free agent would (the same calls); one ending in 30 s adds nothing for people answering
+    within 28 s, so fewer calls than for a free agent."""
+    times = [8.0, 10.0, 12.0] * 10
+    common = dict(answer_rate=0.2, answer_times=times, talk_elapsed=(), wrap_up=10.0)
+    pacer = PredictivePacer()
+    none = pacer.decide(state(**common))
+    soon = pacer.decide(state(wrap_left=(4.0,), **common))
+    free = pacer.decide(state(free_agents=1, **common))
+    late = pacer.decide(state(wrap_left=(30.0,), **common))
+    assert none.mode == soon.mode == free.mode == "safe"
+    assert none.dial == 0
+    assert soon.dial == free.dial > 0
+    assert late.dial < free.dial
+
+
+def test_a_rate_over_one_at_the_start_of_day_is_taken_as_one() -> None:
+    """People are counted at the AMD verdict, calls when they end: early in a day 3 people of
+    2 finished calls give a measured rate of 1.5, read as 100% (one call per free agent)."""
+    decision = PredictivePacer().decide(state(free_agents=3, answer_rate=1.5, answer_samples=2))
+    assert decision.mode == "safe" and decision.dial == 3
+    assert upper_bound(1.5, 2) == 1.0

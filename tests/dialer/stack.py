@@ -88,12 +88,15 @@ async def running_dialer(
     time_scale: float = 0.5,
     talk_time: float = 5.0,
     seed: int = 7,
+    wrap_up: float = 0.0,
 ) -> AsyncIterator[DialerStack]:
-    """Seed the queue and ``agents`` agents (phones answer at once, talk ``talk_time`` twin
-    seconds), start a product twin whose customers follow ``MIX`` and an engine whose dialer
-    runs ``plans`` (None: the stored campaigns) on twin time."""
+    """Seed the queue (``wrap_up`` seconds after each call) and ``agents`` agents (phones
+    answer at once, talk ``talk_time`` twin seconds), start a product twin whose customers
+    follow ``MIX`` and an engine whose dialer runs ``plans`` (None: the stored campaigns) on
+    twin time."""
     ids = {str(3001 + i): {"sales": 1} for i in range(agents)}
-    await seed_acd(database_url, [QueueConfig(name=QUEUE, skills={"sales": 1})], ids)
+    queue = QueueConfig(name=QUEUE, skills={"sales": 1}, wrap_up_seconds=wrap_up)
+    await seed_acd(database_url, [queue], ids)
     twin = product_twin(time_scale)
     twin.customer_source = lambda number: customer_for(MIX, seed, number)
     for agent in ids:

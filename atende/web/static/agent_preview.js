@@ -133,7 +133,8 @@
     const me = desk.me;
     if (!desk.signedIn || state.busy) return;
     if (!me || me.state === "logged_out") { draw(null); return; }  // a held lead is let go
-    if (!state.lead && me.state !== "available") { draw(null); return; }
+    // held for a preview lead (paused "preview lead"): ask again, the lead is still his
+    if (!state.lead && me.state !== "available" && me.pause_reason !== "preview lead") { draw(null); return; }
     try {
       draw(await Agent.api("/api/agent/preview"));
     } catch (err) {
