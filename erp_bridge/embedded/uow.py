@@ -38,7 +38,9 @@ class UnitOfWork:
         self._lock = lock
         self._snap: dict[tuple[type, tuple[Any, ...]], dict[str, Any]] = {}
         self._touched: dict[tuple[str, str, str, str], None] = {}
+        self._rows: dict[sa.Table, list[dict[str, Any]]] = {}
         self.stamp: int | None = None  # the reference stamp read when the work began
+        self.drawn: list[int] = []  # order numbers drawn with the first read, not yet used
 
     def adopt(self, records: list[Any]) -> None:
         """Add records known to be stored as they are (kept from an earlier transaction whose
@@ -131,6 +133,11 @@ class UnitOfWork:
         """Note a change for the change feed (written by :meth:`flush`)."""
         self._touched[kind, customer_code, customer_store, ref] = None
 
+    def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
+        """A row of a table outside the books (idempotency keys), inserted by :meth:`flush`
+        with the records; every row of one table has the same columns."""
+        self._rows.setdefault(table, []).append(row)
+
     async def flush(self, now: datetime) -> None:
         """Insert new records, update changed columns, append the change feed; raise the
         reference stamp when a parameter, operation type or payment term changed. On
@@ -172,6 +179,8 @@ class UnitOfWork:
                 )
             )
             self._touched.clear()
+        writes += [_Write(table, (), rows) for table, rows in self._rows.items()]
+        self._rows.clear()
         if reference_changed:
             bump = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
             await self.conn.execute(bump)
@@ -185,8 +194,9 @@ class UnitOfWork:
             await w.run(self.conn)
 
 
-# bound values of a unit of work written in one statement on PostgreSQL (its limit is 32767)
-_ONE_STATEMENT = 2000
+# values of a unit of work written in one statement on PostgreSQL (one array per column, so
+# no limit on bound values applies; larger units of work, e.g. a file import, go per table)
+_ONE_STATEMENT = 20_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,13 +224,15 @@ class _Write:
         )
         await conn.execute(statement, self.rows)
 
-    def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...], int]:
-        """What the statement's text depends on."""
-        return self.table.name, self.keys, tuple(self.rows[0]), len(self.rows)
+    def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """What the statement's text depends on (not the number of rows)."""
+        return self.table.name, self.keys, tuple(self.rows[0])
 
     def sql(self, dialect: Dialect, first: int) -> str:
-        """The statement for every row (multi-row ``VALUES``; an update from a ``VALUES``
-        list), its values numbered from ``$first``, each cast to its column's type."""
+        """The statement for every row: the rows as ``unnest`` of one array per column (its
+        values numbered from ``$first``, each array cast to its column's type), inserted, or
+        the update joined to them by the old key values. The text does not depend on the
+        number of rows, so PostgreSQL keeps one prepared statement per shape."""
         q = dialect.identifier_preparer.quote
         t = self.table
         names = list(self.rows[0])
@@ -230,20 +242,17 @@ class _Write:
             _PRECISION.sub("", t.c[c.removeprefix("key_")].type.compile(dialect=dialect))
             for c in names
         ]
-        tuples = []
-        n = first
-        for _ in self.rows:
-            tuples.append("(" + ", ".join(f"${n + i}::{ty}" for i, ty in enumerate(types)) + ")")
-            n += len(names)
-        values = ", ".join(tuples)
+        arrays = ", ".join(f"${first + i}::{ty}[]" for i, ty in enumerate(types))
+        columns = ", ".join(map(q, names))
         if not self.keys:
-            return f"INSERT INTO {q(t.name)} ({', '.join(map(q, names))}) VALUES {values}"
+            return f"INSERT INTO {q(t.name)} ({columns}) SELECT * FROM unnest({arrays})"
         sets = ", ".join(f"{q(c)} = v.{q(c)}" for c in self._set())
         where = " AND ".join(f"{q(t.name)}.{q(k)} = v.{q('key_' + k)}" for k in self.keys)
-        return (
-            f"UPDATE {q(t.name)} SET {sets} FROM (VALUES {values}) "
-            f"AS v ({', '.join(map(q, names))}) WHERE {where}"
-        )
+        return f"UPDATE {q(t.name)} SET {sets} FROM unnest({arrays}) AS v ({columns}) WHERE {where}"
+
+    def arrays(self) -> list[list[Any]]:
+        """The statement's values: one list per column."""
+        return [[row[c] for row in self.rows] for c in self.rows[0]]
 
 
 _PRECISION = re.compile(r"\(.*?\)")
@@ -259,14 +268,12 @@ async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
         parts, first = [], 1
         for n, w in enumerate(writes):
             parts.append(f"w{n} AS ({w.sql(conn.dialect, first)})")
-            first += len(w.rows) * len(w.rows[0])
+            first += len(w.rows[0])
         text = "WITH " + ", ".join(parts) + " SELECT 1"
         if len(_TEXTS) > 1000:
             _TEXTS.clear()
         _TEXTS[shape] = text
-    values = []
+    values: list[Any] = []
     for w in writes:
-        names = list(w.rows[0])
-        for row in w.rows:
-            values += [row[c] for c in names]
+        values += w.arrays()
     await conn.exec_driver_sql(text, tuple(values))
