@@ -11,6 +11,7 @@ from functools import cached_property
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain import invoicing, release
@@ -52,20 +53,25 @@ class SalesDesk(ErpStore):
         return await self._entry.submit(_Placement(req, idempotency_key, by))
 
     @cached_property
-    def _entry(self) -> GroupCommit[_Placement, ReleaseResult]:
-        return GroupCommit(self._place_batch, apart=lambda p: p.key)
+    def _entry(self) -> GroupCommit[AsyncConnection, _Placement, ReleaseResult]:
+        return GroupCommit(self._engine.connect, self._place_batch, apart=lambda p: p.key)
 
-    async def _place_batch(self, batch: list[_Placement]) -> list[ReleaseResult | BaseException]:
+    async def _place_batch(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
         """Orders in one transaction: their customers locked, then their stock, in one
         statement each (key order, as every write locks); the core enters them one after
         the other on the same books; one write, one commit. An order the core refuses gets
         its error and takes nothing from the others. If the transaction fails (a database
         error, an idempotency key stored meanwhile by another process, a refusal after the
-        core changed the books), each order is entered again alone, in its own transaction."""
+        core changed the books), each order is entered again alone, in its own transaction,
+        and the batches' connection is given up (the next use takes another: it may be the
+        connection that failed)."""
         try:
-            return await self._place_together(batch)
+            return await self._place_together(conn, batch)
         except Exception as err:
             log.info("erp_order_batch_split", orders=len(batch), error=type(err).__name__)
+            await conn.invalidate()
         outcomes: list[ReleaseResult | BaseException] = []
         for placement in batch:
             try:
@@ -74,9 +80,11 @@ class SalesDesk(ErpStore):
                 outcomes.append(err)
         return outcomes
 
-    async def _place_together(self, batch: list[_Placement]) -> list[ReleaseResult | BaseException]:
+    async def _place_together(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
         outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
-        async with self.write(order_numbers=len(batch)) as uow:
+        async with self.write(order_numbers=len(batch), on=conn) as uow:
             keys = [p.key for p in batch if p.key is not None]
             if keys:
                 k = idempotency.c

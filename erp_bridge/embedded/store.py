@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import structlog
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.audit import audit
@@ -90,12 +90,14 @@ class ErpStore:
     # -- transactions -------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def write(self, *, order_numbers: int = 0) -> AsyncIterator[UnitOfWork]:
+    async def write(
+        self, *, order_numbers: int = 0, on: AsyncConnection | None = None
+    ) -> AsyncIterator[UnitOfWork]:
         """A write transaction; changes are flushed when the block ends without error.
         ``order_numbers``: on PostgreSQL that many order numbers are drawn with the first
-        read (``uow.drawn``)."""
+        read (``uow.drawn``). ``on``: a connection already held (else one from the pool)."""
         guard = contextlib.nullcontext() if self._pg else self._serial
-        async with guard, self._engine.begin() as conn:
+        async with guard, _transaction(self._engine, on) as conn:
             uow = UnitOfWork(conn, lock=self._pg)
             uow.policy = await self._site_policy(
                 uow, order_numbers=order_numbers if self._pg else 0
@@ -311,6 +313,19 @@ class ErpStore:
     async def audit(self) -> list[str]:
         """Discrepancies between kept balances and documents (empty when consistent)."""
         return audit((await self.snapshot()).books)
+
+
+@contextlib.asynccontextmanager
+async def _transaction(
+    engine: AsyncEngine, conn: AsyncConnection | None
+) -> AsyncIterator[AsyncConnection]:
+    """A transaction on ``conn``, or on a connection from the pool."""
+    if conn is None:
+        async with engine.begin() as fresh:
+            yield fresh
+        return
+    async with conn.begin():
+        yield conn
 
 
 def as_utc(value: datetime) -> datetime:
