@@ -202,3 +202,21 @@ async def stored_balances_rows(erp: EmbeddedErp) -> list[dict[str, object]]:
     s = TABLES[e.Stock]
     async with erp._engine.connect() as conn:
         return [dict(r) for r in (await conn.execute(sa.select(s))).mappings()]
+
+
+async def test_text_of_any_kind_is_stored_as_given(erp: EmbeddedErp) -> None:
+    """Quotes, backslashes, braces, commas, the word NULL, an empty text and accents go into
+    the batch's write (array literals on PostgreSQL) and come back unchanged."""
+    odd = ['Zé "Ana" d\'Ávila', "C:\\fila\\", "{a,b}", "NULL", "", " x "]
+    reqs = [
+        OrderRequest("000001", "01", (OrderLine("P1", D(1)),), seller=text, origin=text)
+        for text in odd
+    ]
+    results = await asyncio.gather(
+        *(erp.create_sales_order(req, by=text) for req, text in zip(reqs, odd, strict=True))
+    )
+    o = TABLES[e.SalesOrder]
+    async with erp._engine.connect() as conn:
+        stored = dict((await conn.execute(sa.select(o.c.number, o.c.seller))).all())
+    assert [stored[r.order] for r in results] == odd
+    assert [(await erp.history(r.order))[0].by for r in results] == odd
