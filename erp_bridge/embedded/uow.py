@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -36,7 +38,8 @@ class UnitOfWork:
         self.policy = policy or ReleasePolicy()  # the site's rules, read when the work began
         self.books = Books()
         self._lock = lock
-        self._snap: dict[tuple[type, tuple[Any, ...]], dict[str, Any]] = {}
+        # each record's column values as read (in field order), to find what changed
+        self._snap: dict[tuple[type, tuple[Any, ...]], tuple[Any, ...]] = {}
         self._touched: dict[tuple[str, str, str, str], None] = {}
         self._rows: dict[sa.Table, list[dict[str, Any]]] = {}
         self.stamp: int | None = None  # the reference stamp read when the work began
@@ -50,14 +53,12 @@ class UnitOfWork:
             if self.books.get(type(record), *key) is not None:
                 continue
             self.books.add(record)
-            self._snap[type(record), key] = {
-                f.name: getattr(record, f.name) for f in dataclasses.fields(record)
-            }
+            self._snap[type(record), key] = _values(record)
 
-    def _take(self, cls: type[T], values: dict[str, Any]) -> T:
-        """The record of these column values: the one already in the books, else a new one
-        (its snapshot kept to find what changed)."""
-        record = cls(**values)
+    def _take(self, cls: type[T], values: tuple[Any, ...]) -> T:
+        """The record of these column values (in field order): the one already in the
+        books, else a new one (its snapshot kept to find what changed)."""
+        record = cls(*values)
         key = key_of(record)
         existing = self.books.get(cls, *key)
         if existing is not None:
@@ -89,16 +90,15 @@ class UnitOfWork:
         )
         if self._lock:
             query = query.with_for_update(of=a)
-        first = [f.name for f in dataclasses.fields(locked)]  # type: ignore[arg-type]
-        second = [f.name for f in dataclasses.fields(other)]  # type: ignore[arg-type]
-        b_key = [f"b_{k}" for k in other.KEY]  # type: ignore[attr-defined]
+        split = len(a.c)
+        b_key = [split + list(b.c.keys()).index(k) for k in other.KEY]  # type: ignore[attr-defined]
         found_a: dict[int, T] = {}
         found_b: dict[int, U] = {}
-        for row in (await self.conn.execute(query)).mappings():
-            x = self._take(locked, {n: row[f"a_{n}"] for n in first})
+        for row in await self.conn.execute(query):
+            x = self._take(locked, tuple(row[:split]))
             found_a.setdefault(id(x), x)
             if any(row[k] is not None for k in b_key):
-                y = self._take(other, {n: row[f"b_{n}"] for n in second})
+                y = self._take(other, tuple(row[split:]))
                 found_b.setdefault(id(y), y)
         return list(found_a.values()), list(found_b.values())
 
@@ -110,24 +110,12 @@ class UnitOfWork:
             query = query.order_by(*(table.c[k] for k in cls.KEY))  # type: ignore[attr-defined]
             if self._lock:
                 query = query.with_for_update()
-        found: list[T] = []
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        for row in (await self.conn.execute(query)).mappings():
-            record = cls(**{n: row[n] for n in names})
-            key = key_of(record)
-            existing = self.books.get(cls, *key)
-            if existing is not None:
-                found.append(existing)
-                continue
-            self.books.add(record)
-            self._snap[cls, key] = {n: row[n] for n in names}
-            found.append(record)
-        return found
+        return [self._take(cls, tuple(row)) for row in await self.conn.execute(query)]
 
     def stored(self, record: Any) -> bool:
         """Whether ``record`` is as it was read from the database in this transaction."""
         before = self._snap.get((type(record), key_of(record)))
-        return before is not None and all(getattr(record, n) == v for n, v in before.items())
+        return before is not None and _values(record) == before
 
     def touch(self, kind: str, customer_code: str, customer_store: str, ref: str) -> None:
         """Note a change for the change feed (written by :meth:`flush`)."""
@@ -147,20 +135,20 @@ class UnitOfWork:
         reference_changed = False
         for cls in self.books.types():
             table = TABLES[cls]
-            names = [f.name for f in dataclasses.fields(cls)]
+            names = _FIELDS[cls][0]
+            at = {n: i for i, n in enumerate(names)}
             inserts = []
             updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             keys: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
             for key, record in self.books.items(cls).items():
-                values = {n: getattr(record, n) for n in names}
+                values = _values(record)
                 before = self._snap.get((cls, key))
                 if before is None:
-                    inserts.append(values)
-                else:
-                    diff = {n: v for n, v in values.items() if before[n] != v}
-                    if diff:
-                        diff.update({f"key_{k}": before[k] for k in keys})
-                        updates.setdefault(tuple(sorted(diff)), []).append(diff)
+                    inserts.append(dict(zip(names, values, strict=True)))
+                elif values != before:
+                    diff = {n: v for n, v, w in zip(names, values, before, strict=True) if v != w}
+                    diff.update({f"key_{k}": before[at[k]] for k in keys})
+                    updates.setdefault(tuple(sorted(diff)), []).append(diff)
                 self._snap[cls, key] = values
             writes += [_Write(table, keys, batch) for batch in updates.values()]
             if inserts:
@@ -192,6 +180,19 @@ class UnitOfWork:
             return
         for w in writes:
             await w.run(self.conn)
+
+
+# per record type: its field names and a getter of their values, in field order (the order
+# of its table's columns)
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {
+    cls: (names, operator.attrgetter(*names))
+    for cls in e.ENTITIES
+    for names in [tuple(f.name for f in dataclasses.fields(cls))]
+}
+
+
+def _values(record: Any) -> tuple[Any, ...]:
+    return _FIELDS[type(record)][1](record)
 
 
 # values of a unit of work written in one statement on PostgreSQL (one array per column, so
