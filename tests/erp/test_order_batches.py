@@ -220,3 +220,33 @@ async def test_text_of_any_kind_is_stored_as_given(erp: EmbeddedErp) -> None:
         stored = dict((await conn.execute(sa.select(o.c.number, o.c.seller))).all())
     assert [stored[r.order] for r in results] == odd
     assert [(await erp.history(r.order))[0].by for r in results] == odd
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_batches_of_two_engines_queue_on_the_same_rows(
+    erp: EmbeddedErp, database_url: str
+) -> None:
+    """Two engines (as two processes, each with its own connections) place batches on the
+    same customer and products at once: the row locks queue them (no deadlock, no lost
+    update) and the stock and balances are those of every order entered in some sequence."""
+    from atende.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        other = CountingErp(EmbeddedErp(engine, clock=erp._clock))
+        mine = CountingErp(erp)
+        reqs = [order(("P1", 1), ("P3", 1)), order(("P3", 1), ("C1", 2))]
+
+        async def agent(x: EmbeddedErp, req: OrderRequest) -> list[ReleaseResult]:
+            return [await x.create_sales_order(req) for _ in range(3)]
+
+        done = await asyncio.gather(
+            *(agent(x, req) for x in (mine, other) for req in reqs for _ in range(2))
+        )
+    finally:
+        await engine.dispose()
+    assert len({r.order for rs in done for r in rs}) == 24
+    assert max(mine.batches) > 1 and max(other.batches) > 1
+    _, balances = sequential([req for req in reqs for _ in range(12)])
+    assert await stored_balances(erp) == balances
+    assert await erp.audit() == []
