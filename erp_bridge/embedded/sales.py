@@ -22,7 +22,7 @@ from erp_bridge.domain.production import production_run
 from erp_bridge.embedded.group_commit import GroupCommit
 from erp_bridge.embedded.store import C, ErpStore, as_utc, log
 from erp_bridge.embedded.tables import idempotency
-from erp_bridge.embedded.uow import UnitOfWork
+from erp_bridge.embedded.uow import UnitOfWork, pairs_query
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,16 @@ class _Tainted(Exception):
 
 
 _RESULT = TypeAdapter(ReleaseResult)
+
+# the orders' products with their stock rows in each product's own warehouse (locked)
+_OWN_STOCK = pairs_query(
+    e.Stock,
+    e.Product,
+    sa.and_(
+        C[e.Product].code == C[e.Stock].product, C[e.Product].warehouse == C[e.Stock].warehouse
+    ),
+    C[e.Stock].product.in_(sa.bindparam("codes", expanding=True)),
+)
 
 
 class SalesDesk(ErpStore):
@@ -162,13 +172,11 @@ class SalesDesk(ErpStore):
         and nothing is left to lock."""
         lines = [ln for req in reqs for ln in req.lines]
         if not any(ln.warehouse for ln in lines):
-            p, s = C[e.Product], C[e.Stock]
             codes = sorted({ln.product for ln in lines})
-            own = sa.and_(p.code == s.product, p.warehouse == s.warehouse)
-            _, products = await uow.load_pairs(e.Stock, e.Product, own, s.product.in_(codes))
+            _, products = await uow.take_pairs(e.Stock, e.Product, _OWN_STOCK, {"codes": codes})
             unstocked = set(codes) - {x.code for x in products}
             if unstocked:  # no stock row in their warehouse: nothing to lock
-                await uow.load(e.Product, p.code.in_(unstocked))
+                await uow.load(e.Product, C[e.Product].code.in_(unstocked))
             return []
         missing = {ln.product for ln in lines if not ln.warehouse}
         found: dict[str, str] = {}

@@ -58,6 +58,22 @@ _STAMP_AND_NUMBERS = (
     .where(C[e.Sequence].name == STAMP)
 )
 
+# the loads of a batch of orders, built once (values bound at each use); write transactions
+# only: on PostgreSQL the rows are locked (SQLite leaves the clause out)
+_CUSTOMERS_OF = sa.select(TABLES[e.Customer]).order_by(C[e.Customer].code, C[e.Customer].store)
+_CUSTOMERS = _CUSTOMERS_OF.where(
+    sa.tuple_(C[e.Customer].code, C[e.Customer].store).in_(sa.bindparam("pairs", expanding=True))
+).with_for_update()
+_CUSTOMER_CODES = _CUSTOMERS_OF.where(
+    C[e.Customer].code.in_(sa.bindparam("codes", expanding=True))
+).with_for_update()
+_OPEN_TITLES = sa.select(TABLES[e.Receivable]).where(
+    sa.tuple_(C[e.Receivable].customer_code, C[e.Receivable].customer_store).in_(
+        sa.bindparam("pairs", expanding=True)
+    ),
+    C[e.Receivable].status == "open",
+)
+
 # SQLite writes of every EmbeddedErp on one engine go one at a time (one process)
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -202,24 +218,17 @@ class ErpStore:
         """Lock the customers of several orders in one statement, in key order (every store of
         their codes under scope ``all``), then load their open titles (as
         :meth:`_lock_customers`); a customer not found is left for the core to refuse."""
-        c = C[e.Customer]
         pairs = sorted(set(customers))
         if not pairs:
             return
         if uow.policy.credit.scope == "all":
-            where = c.code.in_(sorted({code for code, _ in pairs}))
+            codes = sorted({code for code, _ in pairs})
+            found = await uow.take(e.Customer, _CUSTOMER_CODES, {"codes": codes})
         else:
-            where = sa.tuple_(c.code, c.store).in_(pairs)
-        found = await uow.load(e.Customer, where, lock=True)
-        if not found:
-            return
-        t = C[e.Receivable]
-        stores = [(x.code, x.store) for x in found]
-        await uow.load(
-            e.Receivable,
-            sa.tuple_(t.customer_code, t.customer_store).in_(stores),
-            t.status == "open",
-        )
+            found = await uow.take(e.Customer, _CUSTOMERS, {"pairs": pairs})
+        if found:
+            stores = [(x.code, x.store) for x in found]
+            await uow.take(e.Receivable, _OPEN_TITLES, {"pairs": stores})
 
     async def _reference(self, uow: UnitOfWork) -> None:
         """Operation types and payment terms: copies of the kept ones while the reference

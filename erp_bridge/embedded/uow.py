@@ -79,22 +79,19 @@ class UnitOfWork:
         ``on`` (left outer join when ``outer``), read in one statement. A row of ``locked``
         waited for is read again as committed, its partners are not (they are as the
         statement found them): use it only where ``other`` may be that old (products)."""
-        a, b = TABLES[locked], TABLES[other]
-        query = (
-            sa.select(
-                *(c.label(f"a_{c.name}") for c in a.c), *(c.label(f"b_{c.name}") for c in b.c)
-            )
-            .select_from(a.join(b, on, isouter=outer))
-            .where(*where)
-            .order_by(*(a.c[k] for k in locked.KEY))  # type: ignore[attr-defined]
-        )
-        if self._lock:
-            query = query.with_for_update(of=a)
-        split = len(a.c)
-        b_key = [split + list(b.c.keys()).index(k) for k in other.KEY]  # type: ignore[attr-defined]
+        query = pairs_query(locked, other, on, *where, outer=outer, lock=self._lock)
+        return await self.take_pairs(locked, other, query)
+
+    async def take_pairs(
+        self, locked: type[T], other: type[U], query: Any, params: dict[str, Any] | None = None
+    ) -> tuple[list[T], list[U]]:
+        """As :meth:`load_pairs`, with a query made by :func:`pairs_query` (once, its values
+        bound by ``params``)."""
+        split = len(TABLES[locked].c)
+        b_key = [split + _FIELDS[other][0].index(k) for k in other.KEY]  # type: ignore[attr-defined]
         found_a: dict[int, T] = {}
         found_b: dict[int, U] = {}
-        for row in await self.conn.execute(query):
+        for row in await self.conn.execute(query, params):
             x = self._take(locked, tuple(row[:split]))
             found_a.setdefault(id(x), x)
             if any(row[k] is not None for k in b_key):
@@ -110,7 +107,12 @@ class UnitOfWork:
             query = query.order_by(*(table.c[k] for k in cls.KEY))  # type: ignore[attr-defined]
             if self._lock:
                 query = query.with_for_update()
-        return [self._take(cls, tuple(row)) for row in await self.conn.execute(query)]
+        return await self.take(cls, query)
+
+    async def take(self, cls: type[T], query: Any, params: dict[str, Any] | None = None) -> list[T]:
+        """Records of ``cls`` read by ``query`` (every column of its table, in order; a query
+        made once, its values bound by ``params``)."""
+        return [self._take(cls, tuple(row)) for row in await self.conn.execute(query, params)]
 
     def stored(self, record: Any) -> bool:
         """Whether ``record`` is as it was read from the database in this transaction."""
@@ -180,6 +182,21 @@ class UnitOfWork:
             return
         for w in writes:
             await w.run(self.conn)
+
+
+def pairs_query(
+    locked: type, other: type, on: Any, *where: Any, outer: bool = False, lock: bool = True
+) -> sa.Select[Any]:
+    """Every column of ``locked`` then of ``other`` joined ``on``, in ``locked``'s key order,
+    ``locked``'s rows locked when ``lock`` (SQLite has no row locks: the clause is left out)."""
+    a, b = TABLES[locked], TABLES[other]
+    query = (
+        sa.select(*(c.label(f"a_{c.name}") for c in a.c), *(c.label(f"b_{c.name}") for c in b.c))
+        .select_from(a.join(b, on, isouter=outer))
+        .where(*where)
+        .order_by(*(a.c[k] for k in locked.KEY))  # type: ignore[attr-defined]
+    )
+    return query.with_for_update(of=a) if lock else query
 
 
 # per record type: its field names and a getter of their values, in field order (the order
