@@ -284,6 +284,10 @@ def _array_literal(values: list[Any], kind: sa.types.TypeEngine[Any]) -> str:
     local time, as the driver takes it), other values (numbers, booleans, dates) as their
     text, ``NULL`` for None."""
     if isinstance(kind, sa.String):
+        if None not in values:  # the usual column: joined at once, escaped only if needed
+            joined = '","'.join(values)  # no quote or backslash but the separators'
+            if "\\" not in joined and joined.count('"') == 2 * (len(values) - 1):
+                return '{"' + joined + '"}'
         items = [
             "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
             for v in values

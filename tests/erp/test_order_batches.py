@@ -205,9 +205,10 @@ async def stored_balances_rows(erp: EmbeddedErp) -> list[dict[str, object]]:
 
 
 async def test_text_of_any_kind_is_stored_as_given(erp: EmbeddedErp) -> None:
-    """Quotes, backslashes, braces, commas, the word NULL, an empty text and accents go into
-    the batch's write (array literals on PostgreSQL) and come back unchanged."""
-    odd = ['Zé "Ana" d\'Ávila', "C:\\fila\\", "{a,b}", "NULL", "", " x "]
+    """Quotes, backslashes, braces, commas (a quoted comma too), the word NULL, an empty text
+    and accents go into the batch's write (array literals on PostgreSQL) and come back
+    unchanged."""
+    odd = ['Zé "Ana" d\'Ávila', "C:\\fila\\", "{a,b}", 'a","b', "NULL", "", " x "]
     reqs = [
         OrderRequest("000001", "01", (OrderLine("P1", D(1)),), seller=text, origin=text)
         for text in odd
