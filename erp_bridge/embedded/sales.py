@@ -93,6 +93,8 @@ class SalesDesk(ErpStore):
     async def _place_together(
         self, conn: AsyncConnection, batch: list[_Placement]
     ) -> list[ReleaseResult | BaseException]:
+        """The batch in one transaction on ``conn``: stored answers of its idempotency keys
+        replayed, the rest loaded at once and entered one after the other."""
         outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
         async with self.write(order_numbers=len(batch), on=conn) as uow:
             keys = [p.key for p in batch if p.key is not None]
