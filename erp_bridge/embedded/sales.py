@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
+from functools import cached_property
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain import invoicing, release
@@ -15,8 +19,36 @@ from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.invoicing import InvoiceResult
 from erp_bridge.domain.orders import OrderRequest, ReleaseResult
 from erp_bridge.domain.production import production_run
+from erp_bridge.embedded.group_commit import GroupCommit
 from erp_bridge.embedded.store import C, ErpStore, as_utc, log
-from erp_bridge.embedded.uow import UnitOfWork
+from erp_bridge.embedded.tables import idempotency
+from erp_bridge.embedded.uow import UnitOfWork, pairs_query
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """One call of :meth:`SalesDesk.create_sales_order`."""
+
+    req: OrderRequest
+    key: str | None
+    by: str
+
+
+class _Tainted(Exception):
+    """The core refused an order after changing the books: the batch cannot go on."""
+
+
+_RESULT = TypeAdapter(ReleaseResult)
+
+# the orders' products with their stock rows in each product's own warehouse (locked)
+_OWN_STOCK = pairs_query(
+    e.Stock,
+    e.Product,
+    sa.and_(
+        C[e.Product].code == C[e.Stock].product, C[e.Product].warehouse == C[e.Stock].warehouse
+    ),
+    C[e.Stock].product.in_(sa.bindparam("codes", expanding=True)),
+)
 
 
 class SalesDesk(ErpStore):
@@ -25,56 +57,148 @@ class SalesDesk(ErpStore):
     async def create_sales_order(
         self, req: OrderRequest, *, idempotency_key: str | None = None, by: str = ""
     ) -> ReleaseResult:
-        """Enter the order and run the automatic release."""
+        """Enter the order and run the automatic release. Orders placed while earlier ones
+        are being written are entered together, in one transaction (group commit), each
+        judged as if entered alone, in the order they came: see :meth:`_place_batch`."""
+        return await self._entry.submit(_Placement(req, idempotency_key, by))
+
+    @cached_property
+    def _entry(self) -> GroupCommit[AsyncConnection, _Placement, ReleaseResult]:
+        return GroupCommit(self._engine.connect, self._place_batch, apart=lambda p: p.key)
+
+    async def _place_batch(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
+        """Orders in one transaction: their customers locked, then their stock, in one
+        statement each (key order, as every write locks); the core enters them one after
+        the other on the same books; one write, one commit. An order the core refuses gets
+        its error and takes nothing from the others. If the transaction fails (a database
+        error, an idempotency key stored meanwhile by another process, a refusal after the
+        core changed the books), each order is entered again alone, in its own transaction,
+        and the batches' connection is given up (the next use takes another: it may be the
+        connection that failed)."""
+        try:
+            return await self._place_together(conn, batch)
+        except Exception as err:
+            log.info("erp_order_batch_split", orders=len(batch), error=type(err).__name__)
+            await conn.invalidate()
+        outcomes: list[ReleaseResult | BaseException] = []
+        for placement in batch:
+            try:
+                outcomes.append(await self._place_alone(placement))
+            except Exception as err:
+                outcomes.append(err)
+        return outcomes
+
+    async def _place_together(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
+        """The batch in one transaction on ``conn``: stored answers of its idempotency keys
+        replayed, the rest loaded at once and entered one after the other."""
+        outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
+        async with self.write(order_numbers=len(batch), on=conn) as uow:
+            keys = [p.key for p in batch if p.key is not None]
+            if keys:
+                k = idempotency.c
+                found = await uow.conn.execute(sa.select(k.key, k.result).where(k.key.in_(keys)))
+                stored = {key: result for key, result in found}
+                for n, p in enumerate(batch):
+                    if p.key in stored:
+                        log.info("erp_idempotent_replay", key=p.key, operation="sales_order")
+                        outcomes[n] = _RESULT.validate_json(stored[p.key])
+            todo = [n for n, outcome in enumerate(outcomes) if outcome is None]
+            reqs = [batch[n].req for n in todo]
+            if reqs:
+                await self._lock_order_customers(
+                    uow, ((r.customer_code, r.customer_store) for r in reqs)
+                )
+                await self._reference(uow)
+                await self._prices(uow, reqs)
+                await self._stock(uow, await self._order_stock(uow, reqs))
+            for n in todo:
+                outcomes[n] = await self._enter(uow, batch[n])
+        if len(batch) > 1:
+            log.debug("erp_order_batch", orders=len(batch))
+        return [x for x in outcomes if x is not None]
+
+    async def _enter(self, uow: UnitOfWork, p: _Placement) -> ReleaseResult | ErpError:
+        """One order of a batch; a refusal is returned (the core checks before it writes)."""
+        await self._draw(uow, "order")
+        entered = len(uow.books.items(e.SalesOrder))
+        try:
+            result = release.place_order(uow.books, p.req, self.today(), uow.policy)
+        except ErpError as err:
+            if len(uow.books.items(e.SalesOrder)) != entered:
+                raise _Tainted(err.code) from err
+            return err
+        self._entered(uow, p.req, result, p.by)
+        if p.key is not None:
+            uow.insert(
+                idempotency,
+                {
+                    "key": p.key,
+                    "operation": "sales_order",
+                    "result": _RESULT.dump_json(result).decode(),
+                    "created_at": self._clock(),
+                },
+            )
+        return result
+
+    def _entered(self, uow: UnitOfWork, req: OrderRequest, result: ReleaseResult, by: str) -> None:
+        self._history(uow, result, "entered", by, "", None)
+        uow.touch("sales_order", req.customer_code, req.customer_store, result.order)
+        log.info("erp_order_created", order=result.order, status=result.status)
+
+    async def _place_alone(self, p: _Placement) -> ReleaseResult:
+        """One order in its own transaction (what a batch falls back to)."""
+        req = p.req
 
         async def work(uow: UnitOfWork) -> ReleaseResult:
             await self._lock_customers(uow, req.customer_code, req.customer_store)
             await self._reference(uow)
-            await self._prices(uow, req)
-            await self._stock(uow, await self._order_stock(uow, req))
+            await self._prices(uow, [req])
+            await self._stock(uow, await self._order_stock(uow, [req]))
             await self._draw(uow, "order")
             result = release.place_order(uow.books, req, self.today(), uow.policy)
-            self._history(uow, result, "entered", by, "", None)
-            uow.touch("sales_order", req.customer_code, req.customer_store, result.order)
-            log.info("erp_order_created", order=result.order, status=result.status)
+            self._entered(uow, req, result, p.by)
             return result
 
-        return await self._once(
-            idempotency_key, "sales_order", ReleaseResult, work, order_number=True
-        )
+        return await self._once(p.key, "sales_order", ReleaseResult, work, order_number=True)
 
-    async def _order_stock(self, uow: UnitOfWork, req: OrderRequest) -> list[tuple[str, str]]:
-        """The (product, warehouse) pairs of the order still to load and lock, a line
+    async def _order_stock(
+        self, uow: UnitOfWork, reqs: Sequence[OrderRequest]
+    ) -> list[tuple[str, str]]:
+        """The (product, warehouse) pairs of the orders still to load and lock, a line
         without a warehouse taking its product's own. When no line names a warehouse (the
         usual order) the products and their stock rows, locked, are read in one statement
         and nothing is left to lock."""
-        if not any(ln.warehouse for ln in req.lines):
-            p, s = C[e.Product], C[e.Stock]
-            codes = sorted({ln.product for ln in req.lines})
-            own = sa.and_(p.code == s.product, p.warehouse == s.warehouse)
-            _, products = await uow.load_pairs(e.Stock, e.Product, own, s.product.in_(codes))
+        lines = [ln for req in reqs for ln in req.lines]
+        if not any(ln.warehouse for ln in lines):
+            codes = sorted({ln.product for ln in lines})
+            _, products = await uow.take_pairs(e.Stock, e.Product, _OWN_STOCK, {"codes": codes})
             unstocked = set(codes) - {x.code for x in products}
             if unstocked:  # no stock row in their warehouse: nothing to lock
-                await uow.load(e.Product, p.code.in_(unstocked))
+                await uow.load(e.Product, C[e.Product].code.in_(unstocked))
             return []
-        missing = {ln.product for ln in req.lines if not ln.warehouse}
+        missing = {ln.product for ln in lines if not ln.warehouse}
         found: dict[str, str] = {}
         if missing:
             products = await uow.load(e.Product, C[e.Product].code.in_(missing))
             found = {p.code: p.warehouse for p in products}
-        return [(ln.product, ln.warehouse or found.get(ln.product, "01")) for ln in req.lines]
+        return [(ln.product, ln.warehouse or found.get(ln.product, "01")) for ln in lines]
 
-    async def _prices(self, uow: UnitOfWork, req: OrderRequest) -> None:
-        """Load the order's price table (named, or the customer's) and its prices."""
-        cust = uow.books.get(e.Customer, req.customer_code, req.customer_store)
-        tables = {t for t in (req.price_table, cust.price_table if cust else "") if t}
+    async def _prices(self, uow: UnitOfWork, reqs: Sequence[OrderRequest]) -> None:
+        """Load the orders' price tables (named, or the customer's) and their prices."""
+        tables: set[str] = set()
+        for req in reqs:
+            cust = uow.books.get(e.Customer, req.customer_code, req.customer_store)
+            tables |= {t for t in (req.price_table, cust.price_table if cust else "") if t}
         if not tables:
             return
         await uow.load(e.PriceTable, C[e.PriceTable].code.in_(tables))
         i = C[e.PriceTableItem]
-        await uow.load(
-            e.PriceTableItem, i.table.in_(tables), i.product.in_({ln.product for ln in req.lines})
-        )
+        products = {ln.product for req in reqs for ln in req.lines}
+        await uow.load(e.PriceTableItem, i.table.in_(tables), i.product.in_(products))
 
     def _history(
         self,

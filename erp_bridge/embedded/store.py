@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import structlog
 from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.audit import audit
@@ -45,6 +45,34 @@ class _Kept:
     policy: ReleasePolicy
     refs: list[Any] | None = None  # operation types and payment terms, once loaded
 
+
+# the reference stamp with ``n`` order numbers (PostgreSQL), one row per number
+_STAMP_AND_NUMBERS = (
+    sa.select(C[e.Sequence].value, sa.func.nextval("erp_order_seq"))
+    .select_from(
+        TABLES[e.Sequence].join(
+            sa.func.generate_series(1, sa.bindparam("n", type_=sa.Integer)).table_valued("n"),
+            sa.true(),
+        )
+    )
+    .where(C[e.Sequence].name == STAMP)
+)
+
+# the loads of a batch of orders, built once (values bound at each use); write transactions
+# only: on PostgreSQL the rows are locked (SQLite leaves the clause out)
+_CUSTOMERS_OF = sa.select(TABLES[e.Customer]).order_by(C[e.Customer].code, C[e.Customer].store)
+_CUSTOMERS = _CUSTOMERS_OF.where(
+    sa.tuple_(C[e.Customer].code, C[e.Customer].store).in_(sa.bindparam("pairs", expanding=True))
+).with_for_update()
+_CUSTOMER_CODES = _CUSTOMERS_OF.where(
+    C[e.Customer].code.in_(sa.bindparam("codes", expanding=True))
+).with_for_update()
+_OPEN_TITLES = sa.select(TABLES[e.Receivable]).where(
+    sa.tuple_(C[e.Receivable].customer_code, C[e.Receivable].customer_store).in_(
+        sa.bindparam("pairs", expanding=True)
+    ),
+    C[e.Receivable].status == "open",
+)
 
 # SQLite writes of every EmbeddedErp on one engine go one at a time (one process)
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -78,28 +106,32 @@ class ErpStore:
     # -- transactions -------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def write(self, *, order_number: bool = False) -> AsyncIterator[UnitOfWork]:
+    async def write(
+        self, *, order_numbers: int = 0, on: AsyncConnection | None = None
+    ) -> AsyncIterator[UnitOfWork]:
         """A write transaction; changes are flushed when the block ends without error.
-        ``order_number``: on PostgreSQL the next order number is drawn with the first read."""
+        ``order_numbers``: on PostgreSQL that many order numbers are drawn with the first
+        read (``uow.drawn``). ``on``: a connection already held (else one from the pool)."""
         guard = contextlib.nullcontext() if self._pg else self._serial
-        async with guard, self._engine.begin() as conn:
+        async with guard, _transaction(self._engine, on) as conn:
             uow = UnitOfWork(conn, lock=self._pg)
-            uow.policy = await self._site_policy(uow, order_number=order_number and self._pg)
+            uow.policy = await self._site_policy(
+                uow, order_numbers=order_numbers if self._pg else 0
+            )
             yield uow
             await uow.flush(self._clock())
 
-    async def _site_policy(self, uow: UnitOfWork, *, order_number: bool) -> ReleasePolicy:
+    async def _site_policy(self, uow: UnitOfWork, *, order_numbers: int) -> ReleasePolicy:
         """The release policy with the site's stored parameters as of this transaction: the
         reference stamp is read first; the parameters are read again only when it moved (a
         change of parameters, operation types or payment terms, by any process, raises it in
-        the changing transaction). ``order_number``: the order sequence is drawn in the same
-        statement (PostgreSQL)."""
+        the changing transaction). ``order_numbers``: that many numbers of the order sequence
+        are drawn in the same statement (PostgreSQL)."""
         s = C[e.Sequence]
-        if order_number:
-            query = sa.select(s.value, sa.func.nextval("erp_order_seq")).where(s.name == STAMP)
-            row = (await uow.conn.execute(query)).first()
-            if row is not None:
-                uow.stamp, uow.books.taken["order"] = row[0], int(row[1])
+        if order_numbers:
+            rows = (await uow.conn.execute(_STAMP_AND_NUMBERS, {"n": order_numbers})).all()
+            if rows:
+                uow.stamp, uow.drawn = rows[0][0], sorted(int(row[1]) for row in rows)
         else:
             uow.stamp = await uow.conn.scalar(sa.select(s.value).where(s.name == STAMP))
         kept = self._kept
@@ -129,13 +161,14 @@ class ErpStore:
         order_number: bool = False,
     ) -> R:
         """Run ``work`` in a write transaction, at most once per idempotency ``key``."""
+        numbers = 1 if order_number else 0
         if key is None:
-            async with self.write(order_number=order_number) as uow:
+            async with self.write(order_numbers=numbers) as uow:
                 return await work(uow)
         codec = TypeAdapter(result_type)
         for attempt in (1, 2):
             try:
-                async with self.write(order_number=order_number) as uow:
+                async with self.write(order_numbers=numbers) as uow:
                     stored = await uow.conn.scalar(
                         sa.select(idempotency.c.result).where(idempotency.c.key == key)
                     )
@@ -179,6 +212,24 @@ class ErpStore:
             e.Receivable, t.customer_code == code, t.customer_store.in_(stores), t.status == "open"
         )
 
+    async def _lock_order_customers(
+        self, uow: UnitOfWork, customers: Iterable[tuple[str, str]]
+    ) -> None:
+        """Lock the customers of several orders in one statement, in key order (every store of
+        their codes under scope ``all``), then load their open titles (as
+        :meth:`_lock_customers`); a customer not found is left for the core to refuse."""
+        pairs = sorted(set(customers))
+        if not pairs:
+            return
+        if uow.policy.credit.scope == "all":
+            codes = sorted({code for code, _ in pairs})
+            found = await uow.take(e.Customer, _CUSTOMER_CODES, {"codes": codes})
+        else:
+            found = await uow.take(e.Customer, _CUSTOMERS, {"pairs": pairs})
+        if found:
+            stores = [(x.code, x.store) for x in found]
+            await uow.take(e.Receivable, _OPEN_TITLES, {"pairs": stores})
+
     async def _reference(self, uow: UnitOfWork) -> None:
         """Operation types and payment terms: copies of the kept ones while the reference
         stamp read by this transaction is theirs, else read (and kept)."""
@@ -210,9 +261,13 @@ class ErpStore:
         held while the order is written; a failed order leaves a gap, as order numbers may),
         elsewhere from the locked sequence row (:meth:`_sequence`)."""
         if not (self._pg and name == "order"):
-            await self._sequence(uow, name)
+            if uow.books.get(e.Sequence, name) is None:  # else locked by an earlier order
+                await self._sequence(uow, name)
             return
-        if name in uow.books.taken:  # drawn with the transaction's first read
+        if name in uow.books.taken:  # drawn, not used yet (the order before was refused)
+            return
+        if uow.drawn:  # drawn with the transaction's first read
+            uow.books.taken[name] = uow.drawn.pop(0)
             return
         value = await uow.conn.scalar(sa.text("SELECT nextval('erp_order_seq')"))
         uow.books.taken[name] = int(value)
@@ -267,6 +322,19 @@ class ErpStore:
     async def audit(self) -> list[str]:
         """Discrepancies between kept balances and documents (empty when consistent)."""
         return audit((await self.snapshot()).books)
+
+
+@contextlib.asynccontextmanager
+async def _transaction(
+    engine: AsyncEngine, conn: AsyncConnection | None
+) -> AsyncIterator[AsyncConnection]:
+    """A transaction on ``conn``, or on a connection from the pool."""
+    if conn is None:
+        async with engine.begin() as fresh:
+            yield fresh
+        return
+    async with conn.begin():
+        yield conn
 
 
 def as_utc(value: datetime) -> datetime:

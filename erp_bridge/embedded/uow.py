@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -36,9 +38,12 @@ class UnitOfWork:
         self.policy = policy or ReleasePolicy()  # the site's rules, read when the work began
         self.books = Books()
         self._lock = lock
-        self._snap: dict[tuple[type, tuple[Any, ...]], dict[str, Any]] = {}
+        # each record's column values as read (in field order), to find what changed
+        self._snap: dict[tuple[type, tuple[Any, ...]], tuple[Any, ...]] = {}
         self._touched: dict[tuple[str, str, str, str], None] = {}
+        self._rows: dict[sa.Table, list[dict[str, Any]]] = {}
         self.stamp: int | None = None  # the reference stamp read when the work began
+        self.drawn: list[int] = []  # order numbers drawn with the first read, not yet used
 
     def adopt(self, records: list[Any]) -> None:
         """Add records known to be stored as they are (kept from an earlier transaction whose
@@ -48,14 +53,12 @@ class UnitOfWork:
             if self.books.get(type(record), *key) is not None:
                 continue
             self.books.add(record)
-            self._snap[type(record), key] = {
-                f.name: getattr(record, f.name) for f in dataclasses.fields(record)
-            }
+            self._snap[type(record), key] = _values(record)
 
-    def _take(self, cls: type[T], values: dict[str, Any]) -> T:
-        """The record of these column values: the one already in the books, else a new one
-        (its snapshot kept to find what changed)."""
-        record = cls(**values)
+    def _take(self, cls: type[T], values: tuple[Any, ...]) -> T:
+        """The record of these column values (in field order): the one already in the
+        books, else a new one (its snapshot kept to find what changed)."""
+        record = cls(*values)
         key = key_of(record)
         existing = self.books.get(cls, *key)
         if existing is not None:
@@ -76,27 +79,23 @@ class UnitOfWork:
         ``on`` (left outer join when ``outer``), read in one statement. A row of ``locked``
         waited for is read again as committed, its partners are not (they are as the
         statement found them): use it only where ``other`` may be that old (products)."""
-        a, b = TABLES[locked], TABLES[other]
-        query = (
-            sa.select(
-                *(c.label(f"a_{c.name}") for c in a.c), *(c.label(f"b_{c.name}") for c in b.c)
-            )
-            .select_from(a.join(b, on, isouter=outer))
-            .where(*where)
-            .order_by(*(a.c[k] for k in locked.KEY))  # type: ignore[attr-defined]
-        )
-        if self._lock:
-            query = query.with_for_update(of=a)
-        first = [f.name for f in dataclasses.fields(locked)]  # type: ignore[arg-type]
-        second = [f.name for f in dataclasses.fields(other)]  # type: ignore[arg-type]
-        b_key = [f"b_{k}" for k in other.KEY]  # type: ignore[attr-defined]
+        query = pairs_query(locked, other, on, *where, outer=outer, lock=self._lock)
+        return await self.take_pairs(locked, other, query)
+
+    async def take_pairs(
+        self, locked: type[T], other: type[U], query: Any, params: dict[str, Any] | None = None
+    ) -> tuple[list[T], list[U]]:
+        """As :meth:`load_pairs`, with a query made by :func:`pairs_query` (once, its values
+        bound by ``params``)."""
+        split = len(TABLES[locked].c)
+        b_key = [split + _FIELDS[other][0].index(k) for k in other.KEY]  # type: ignore[attr-defined]
         found_a: dict[int, T] = {}
         found_b: dict[int, U] = {}
-        for row in (await self.conn.execute(query)).mappings():
-            x = self._take(locked, {n: row[f"a_{n}"] for n in first})
+        for row in await self.conn.execute(query, params):
+            x = self._take(locked, tuple(row[:split]))
             found_a.setdefault(id(x), x)
             if any(row[k] is not None for k in b_key):
-                y = self._take(other, {n: row[f"b_{n}"] for n in second})
+                y = self._take(other, tuple(row[split:]))
                 found_b.setdefault(id(y), y)
         return list(found_a.values()), list(found_b.values())
 
@@ -108,28 +107,26 @@ class UnitOfWork:
             query = query.order_by(*(table.c[k] for k in cls.KEY))  # type: ignore[attr-defined]
             if self._lock:
                 query = query.with_for_update()
-        found: list[T] = []
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        for row in (await self.conn.execute(query)).mappings():
-            record = cls(**{n: row[n] for n in names})
-            key = key_of(record)
-            existing = self.books.get(cls, *key)
-            if existing is not None:
-                found.append(existing)
-                continue
-            self.books.add(record)
-            self._snap[cls, key] = {n: row[n] for n in names}
-            found.append(record)
-        return found
+        return await self.take(cls, query)
+
+    async def take(self, cls: type[T], query: Any, params: dict[str, Any] | None = None) -> list[T]:
+        """Records of ``cls`` read by ``query`` (every column of its table, in order; a query
+        made once, its values bound by ``params``)."""
+        return [self._take(cls, tuple(row)) for row in await self.conn.execute(query, params)]
 
     def stored(self, record: Any) -> bool:
         """Whether ``record`` is as it was read from the database in this transaction."""
         before = self._snap.get((type(record), key_of(record)))
-        return before is not None and all(getattr(record, n) == v for n, v in before.items())
+        return before is not None and _values(record) == before
 
     def touch(self, kind: str, customer_code: str, customer_store: str, ref: str) -> None:
         """Note a change for the change feed (written by :meth:`flush`)."""
         self._touched[kind, customer_code, customer_store, ref] = None
+
+    def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
+        """A row of a table outside the books (idempotency keys), inserted by :meth:`flush`
+        with the records; every row of one table has the same columns."""
+        self._rows.setdefault(table, []).append(row)
 
     async def flush(self, now: datetime) -> None:
         """Insert new records, update changed columns, append the change feed; raise the
@@ -140,20 +137,20 @@ class UnitOfWork:
         reference_changed = False
         for cls in self.books.types():
             table = TABLES[cls]
-            names = [f.name for f in dataclasses.fields(cls)]
+            names = _FIELDS[cls][0]
+            at = {n: i for i, n in enumerate(names)}
             inserts = []
             updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             keys: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
             for key, record in self.books.items(cls).items():
-                values = {n: getattr(record, n) for n in names}
+                values = _values(record)
                 before = self._snap.get((cls, key))
                 if before is None:
-                    inserts.append(values)
-                else:
-                    diff = {n: v for n, v in values.items() if before[n] != v}
-                    if diff:
-                        diff.update({f"key_{k}": before[k] for k in keys})
-                        updates.setdefault(tuple(sorted(diff)), []).append(diff)
+                    inserts.append(dict(zip(names, values, strict=True)))
+                elif values != before:
+                    diff = {n: v for n, v, w in zip(names, values, before, strict=True) if v != w}
+                    diff.update({f"key_{k}": before[at[k]] for k in keys})
+                    updates.setdefault(tuple(sorted(diff)), []).append(diff)
                 self._snap[cls, key] = values
             writes += [_Write(table, keys, batch) for batch in updates.values()]
             if inserts:
@@ -172,6 +169,8 @@ class UnitOfWork:
                 )
             )
             self._touched.clear()
+        writes += [_Write(table, (), rows) for table, rows in self._rows.items()]
+        self._rows.clear()
         if reference_changed:
             bump = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
             await self.conn.execute(bump)
@@ -185,8 +184,37 @@ class UnitOfWork:
             await w.run(self.conn)
 
 
-# bound values of a unit of work written in one statement on PostgreSQL (its limit is 32767)
-_ONE_STATEMENT = 2000
+def pairs_query(
+    locked: type, other: type, on: Any, *where: Any, outer: bool = False, lock: bool = True
+) -> sa.Select[Any]:
+    """Every column of ``locked`` then of ``other`` joined ``on``, in ``locked``'s key order,
+    ``locked``'s rows locked when ``lock`` (SQLite has no row locks: the clause is left out)."""
+    a, b = TABLES[locked], TABLES[other]
+    query = (
+        sa.select(*(c.label(f"a_{c.name}") for c in a.c), *(c.label(f"b_{c.name}") for c in b.c))
+        .select_from(a.join(b, on, isouter=outer))
+        .where(*where)
+        .order_by(*(a.c[k] for k in locked.KEY))  # type: ignore[attr-defined]
+    )
+    return query.with_for_update(of=a) if lock else query
+
+
+# per record type: its field names and a getter of their values, in field order (the order
+# of its table's columns)
+_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {
+    cls: (names, operator.attrgetter(*names))
+    for cls in e.ENTITIES
+    for names in [tuple(f.name for f in dataclasses.fields(cls))]
+}
+
+
+def _values(record: Any) -> tuple[Any, ...]:
+    return _FIELDS[type(record)][1](record)
+
+
+# values of a unit of work written in one statement on PostgreSQL (one array per column, so
+# no limit on bound values applies; larger units of work, e.g. a file import, go per table)
+_ONE_STATEMENT = 20_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,13 +242,16 @@ class _Write:
         )
         await conn.execute(statement, self.rows)
 
-    def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...], int]:
-        """What the statement's text depends on."""
-        return self.table.name, self.keys, tuple(self.rows[0]), len(self.rows)
+    def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """What the statement's text depends on (not the number of rows)."""
+        return self.table.name, self.keys, tuple(self.rows[0])
 
     def sql(self, dialect: Dialect, first: int) -> str:
-        """The statement for every row (multi-row ``VALUES``; an update from a ``VALUES``
-        list), its values numbered from ``$first``, each cast to its column's type."""
+        """The statement for every row: the rows as ``unnest`` of one array per column (its
+        values numbered from ``$first``, each array sent as the text of an array literal
+        and cast to its column's type), inserted, or the update joined to them by the old
+        key values. The text does not depend on the number of rows, so PostgreSQL keeps one
+        prepared statement per shape."""
         q = dialect.identifier_preparer.quote
         t = self.table
         names = list(self.rows[0])
@@ -230,20 +261,42 @@ class _Write:
             _PRECISION.sub("", t.c[c.removeprefix("key_")].type.compile(dialect=dialect))
             for c in names
         ]
-        tuples = []
-        n = first
-        for _ in self.rows:
-            tuples.append("(" + ", ".join(f"${n + i}::{ty}" for i, ty in enumerate(types)) + ")")
-            n += len(names)
-        values = ", ".join(tuples)
+        arrays = ", ".join(f"${first + i}::text::{ty}[]" for i, ty in enumerate(types))
+        columns = ", ".join(map(q, names))
         if not self.keys:
-            return f"INSERT INTO {q(t.name)} ({', '.join(map(q, names))}) VALUES {values}"
+            return f"INSERT INTO {q(t.name)} ({columns}) SELECT * FROM unnest({arrays})"
         sets = ", ".join(f"{q(c)} = v.{q(c)}" for c in self._set())
         where = " AND ".join(f"{q(t.name)}.{q(k)} = v.{q('key_' + k)}" for k in self.keys)
-        return (
-            f"UPDATE {q(t.name)} SET {sets} FROM (VALUES {values}) "
-            f"AS v ({', '.join(map(q, names))}) WHERE {where}"
-        )
+        return f"UPDATE {q(t.name)} SET {sets} FROM unnest({arrays}) AS v ({columns}) WHERE {where}"
+
+    def arrays(self) -> list[str]:
+        """The statement's values: one array literal per column (text is far cheaper for the
+        driver to send than an array of typed values, each checked and encoded apart)."""
+        t = self.table
+        return [
+            _array_literal([row[c] for row in self.rows], t.c[c.removeprefix("key_")].type)
+            for c in self.rows[0]
+        ]
+
+
+def _array_literal(values: list[Any], kind: sa.types.TypeEngine[Any]) -> str:
+    """``{...}``: text elements quoted and escaped, timestamps in UTC (a naive one taken as
+    local time, as the driver takes it), other values (numbers, booleans, dates) as their
+    text, ``NULL`` for None."""
+    if isinstance(kind, sa.String):
+        if None not in values:  # the usual column: joined at once, escaped only if needed
+            joined = '","'.join(values)  # no quote or backslash but the separators'
+            if "\\" not in joined and joined.count('"') == 2 * (len(values) - 1):
+                return '{"' + joined + '"}'
+        items = [
+            "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        ]
+    elif isinstance(kind, sa.DateTime):
+        items = ["NULL" if v is None else f'"{v.astimezone(UTC).isoformat()}"' for v in values]
+    else:
+        items = ["NULL" if v is None else str(v) for v in values]
+    return "{" + ",".join(items) + "}"
 
 
 _PRECISION = re.compile(r"\(.*?\)")
@@ -259,14 +312,12 @@ async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
         parts, first = [], 1
         for n, w in enumerate(writes):
             parts.append(f"w{n} AS ({w.sql(conn.dialect, first)})")
-            first += len(w.rows) * len(w.rows[0])
+            first += len(w.rows[0])
         text = "WITH " + ", ".join(parts) + " SELECT 1"
         if len(_TEXTS) > 1000:
             _TEXTS.clear()
         _TEXTS[shape] = text
-    values = []
+    values: list[Any] = []
     for w in writes:
-        names = list(w.rows[0])
-        for row in w.rows:
-            values += [row[c] for c in names]
+        values += w.arrays()
     await conn.exec_driver_sql(text, tuple(values))
