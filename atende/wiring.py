@@ -167,7 +167,7 @@ class Engine:
     async def _consume_routed(self) -> None:
         while True:
             event = await self.routed.get()
-            log.info(
+            log.debug(
                 "caller_routed",
                 uniqueid=event.uniqueid,
                 caller=event.caller,
