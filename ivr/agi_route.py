@@ -24,7 +24,7 @@ class InboundIvr:
     Command sequence (default menu): ANSWER, SET VARIABLE IVR_START <unix seconds>, STREAM
     FILE greeting "123", GET DATA prompt timeout max, GET VARIABLE CALLERID(num), SET
     VARIABLE ROUTE queue:<name>, VERBOSE "ivr done" 1. Steps the menu leaves out are not
-    sent (a DID's menu, :func:`ivr.menu.did_menu`, sends only the two SET VARIABLEs). A
+    sent (a DID's menu, :func:`ivr.menu.did_menu`, sends only SET VARIABLE ROUTE). A
     prompt Asterisk does not have (GET DATA answering ``-1`` at once) is logged
     (``ivr_prompt_missing``) and the menu's ``fallback_prompt`` is played instead, so keys
     are still read; a missing greeting is logged and the menu goes on. The decision is

@@ -140,11 +140,11 @@ def did_menu(queue: str, tax_id_prompt: str | None = None) -> IvrMenu:
     """The menu of a number dialled straight to ``queue`` (``ATENDE_IVR_DID_QUEUES``): no
     greeting, no key; with ``tax_id_prompt`` the caller is asked for a CPF/CNPJ.
 
-    When it plays nothing it sends only SET VARIABLE IVR_START and SET VARIABLE ROUTE: no
-    ANSWER (nothing is played; the shipped dialplan answers before the AGI anyway), no GET
-    VARIABLE CALLERID(num) (Asterisk writes that very value as ``agi_callerid`` when the
-    session starts, and no caller rule reads it here) and no VERBOSE (the dialplan's NoOp
-    after the AGI prints the route).
+    When it plays nothing it sends only SET VARIABLE ROUTE: no ANSWER (nothing is played; the
+    shipped dialplan answers before the AGI anyway), no IVR_START (no menu ran; nothing in
+    the product reads it), no GET VARIABLE CALLERID(num) (Asterisk writes that very value as
+    ``agi_callerid`` when the session starts, and no caller rule reads it here) and no
+    VERBOSE (the dialplan's NoOp after the AGI prints the route).
     """
     asks = tax_id_prompt is not None
     return IvrMenu(
@@ -154,6 +154,7 @@ def did_menu(queue: str, tax_id_prompt: str | None = None) -> IvrMenu:
         prompt=None,
         tax_id_prompt=tax_id_prompt,
         answer=asks,
+        record_start=asks,
         read_caller_from_channel=False,
         done_message="ivr done" if asks else None,
     )

@@ -111,10 +111,10 @@ def test_did_without_digits_is_refused() -> None:
         InboundIvr(default_menu(), print, menus_by_did={"main line": default_menu()})
 
 
-async def test_a_did_menu_sends_only_the_two_variables() -> None:
+async def test_a_did_menu_sends_only_the_route() -> None:
     """A number dialled straight to a queue (``did_menu``) plays nothing: the session sends
-    SET VARIABLE IVR_START and ROUTE and nothing else, and reports the caller from the AGI
-    environment; asked for a tax id it answers the channel first and reads the keys."""
+    SET VARIABLE ROUTE and nothing else, and reports the caller from the AGI environment;
+    asked for a tax id it answers the channel first and reads the keys."""
     (recorded,) = load_agi_trace(TRACES / "inbound_routed.agi.jsonl")
     env = parse_environment(list(recorded.environment))
     decisions: asyncio.Queue[CallerRouted] = asyncio.Queue()
@@ -133,11 +133,7 @@ async def test_a_did_menu_sends_only_the_two_variables() -> None:
         commands = await drive_session(
             "127.0.0.1", server.port, direct, Channel("5511999990001", "").respond
         )
-        assert [c.split(" ", 3)[:3] for c in commands] == [
-            ["SET", "VARIABLE", "IVR_START"],
-            ["SET", "VARIABLE", "ROUTE"],
-        ]
-        assert commands[-1] == "SET VARIABLE ROUTE queue:suporte"
+        assert commands == ["SET VARIABLE ROUTE queue:suporte"]
         asked = replace(env, extension="1133330003").lines()
         commands = await drive_session(
             "127.0.0.1", server.port, asked, Channel("5511999990001", "").respond
