@@ -39,7 +39,7 @@ from campaigns.domain.errors import CampaignError
 from campaigns.sql.campaign_store import SqlCampaignStore
 from crm_sync.adapters.outcome_refresh import refreshing_views
 from erp_bridge.outbox.worker import OutboxWorker
-from ivr import CallbackAccepted, CallerRouted, IvrMenu, default_menu
+from ivr import CallbackAccepted, CallerRouted, default_menu, did_menu
 from ivr.agi_route import InboundIvr
 from ivr.callback_offer import CallbackOffer
 from telephony.agi import AgiServer
@@ -79,13 +79,7 @@ class Engine:
         self.crm = build_crm(settings, self.db, self.erp)
         self.routed: asyncio.Queue[CallerRouted] = asyncio.Queue(ROUTED_BACKLOG)
         did_menus = {
-            did: IvrMenu(
-                options={},
-                default_queue=queue,
-                greeting=None,
-                prompt=None,
-                tax_id_prompt=settings.ivr_tax_id_prompt,
-            )
+            did: did_menu(queue, settings.ivr_tax_id_prompt)
             for did, queue in settings.ivr_did_queues.items()
         }
         self.link = MeteredAsteriskLink.from_settings(settings, show_ended_for=5.0)
@@ -167,7 +161,7 @@ class Engine:
     async def _consume_routed(self) -> None:
         while True:
             event = await self.routed.get()
-            log.info(
+            log.debug(
                 "caller_routed",
                 uniqueid=event.uniqueid,
                 caller=event.caller,

@@ -26,6 +26,11 @@ the twin routed) before the next step. Per step it prints:
   drain, per call placed; ``net_ms``: the same less what the idle engine (500 agents, no
   call, measured first) spends in that time; ``cpu%``: of one core while calls were placed.
 
+With ``--against REV`` (e.g. ``--against 93a0475``) the same steps run side by side with
+the engine of another revision, checked out in a temporary worktree: for each rate this
+tree's run, then the other's (each a fresh engine, twin and database, the same seed), so a
+drift of the machine's load touches both; it prints both rows and the CPU ratio per step.
+
 Run: ``python bench/engine_load.py`` (``--rates 25,50,100,125,150 --step 20 --talk 60``);
 ``--profile out.prof`` runs the engine under cProfile (``python -m pstats out.prof``).
 ``--talk`` may be shortened (e.g. 30) on a busy machine: capacity is ``agents / talk``
@@ -414,6 +419,51 @@ async def forget(redis_url: str, prefix: str) -> None:
         await client.aclose()
 
 
+#: options handed unchanged to each run of ``--against``
+_PASSED = ("step", "agents", "talk", "answer", "patience", "level_wait", "seed", "idle", "redis")
+
+
+def against(args: argparse.Namespace) -> int:
+    """Each rate with this tree's engine, then with ``args.against``'s; both rows and ratios."""
+    with tempfile.TemporaryDirectory(prefix="atende-against-") as tmp:
+        other = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(other), args.against],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        try:
+            flags = [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in _PASSED]
+            flags += ["--log-level", args.log_level, *(f"--env={kv}" for kv in args.env)]
+            rows: dict[tuple[str, int], dict[str, Any]] = {}
+            for rate in args.rates:
+                for label, tree in (("this", ROOT), (args.against, other)):
+                    out = Path(tmp) / f"{label}-{rate}.json"
+                    bench = str(tree / "bench" / "engine_load.py")
+                    cmd = [sys.executable, bench, "--rates", str(rate), "--json", str(out), *flags]
+                    print(f"--- {label} at {rate} calls/s", flush=True)
+                    subprocess.run(cmd, cwd=tree, check=True)
+                    rows[(label, rate)] = json.loads(out.read_text())[0]
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)],
+                check=False, capture_output=True,
+            )  # fmt: skip
+    print(f"\ncalls/s  {'this':>24}  {args.against:>24}  cpu ratio")
+    print(f"{'':8} {'cpu_ms/call net_ms wrong':>25} {'cpu_ms/call net_ms wrong':>25}")
+    for rate in args.rates:
+        new, old = rows[("this", rate)], rows[(args.against, rate)]
+
+        def ms(r: dict[str, Any], key: str) -> float:
+            return 1000 * float(r[key]) / max(1, int(r["calls"]))
+
+        ratio = ms(new, "cpu") / max(1e-9, ms(old, "cpu"))
+        print(
+            f"{rate:>7} {ms(new, 'cpu'):>12.2f} {ms(new, 'cpu_net'):>6.2f} {new['wrong']:>5} "
+            f"{ms(old, 'cpu'):>12.2f} {ms(old, 'cpu_net'):>6.2f} {old['wrong']:>5} {ratio:>10.2f}"
+        )
+    return 0
+
+
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
@@ -433,6 +483,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--log-level", default="info")
     p.add_argument("--env", action="append", default=[], help="NAME=value for the engine")
     p.add_argument("--json", default=None, help="write the results here")
+    p.add_argument("--against", default=None, help="also run this git revision's engine")
     args = p.parse_args()
     if not args.engine_child:
         args.rates = [int(r) for r in args.rates.split(",")]
@@ -443,4 +494,6 @@ if __name__ == "__main__":
     ARGS = parse()
     if ARGS.engine_child:
         sys.exit(engine_child(ARGS.profile))
+    if ARGS.against:
+        sys.exit(against(ARGS))
     sys.exit(asyncio.run(main(ARGS)))

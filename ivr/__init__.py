@@ -1,7 +1,14 @@
 """The inbound IVR: a pure menu core and its FastAGI route."""
 
 from ivr.events import CallbackAccepted, CallbackAcceptedPort, CallerRouted, CallerRoutedPort
-from ivr.menu import IvrMenu, RoutingDecision, caller_digits, default_menu, route_caller
+from ivr.menu import (
+    IvrMenu,
+    RoutingDecision,
+    caller_digits,
+    default_menu,
+    did_menu,
+    route_caller,
+)
 
 __all__ = [
     "CallbackAccepted",
@@ -12,5 +19,6 @@ __all__ = [
     "RoutingDecision",
     "caller_digits",
     "default_menu",
+    "did_menu",
     "route_caller",
 ]

@@ -24,7 +24,8 @@ class InboundIvr:
     Command sequence (default menu): ANSWER, SET VARIABLE IVR_START <unix seconds>, STREAM
     FILE greeting "123", GET DATA prompt timeout max, GET VARIABLE CALLERID(num), SET
     VARIABLE ROUTE queue:<name>, VERBOSE "ivr done" 1. Steps the menu leaves out are not
-    sent. A prompt Asterisk does not have (GET DATA answering ``-1`` at once) is logged
+    sent (a DID's menu, :func:`ivr.menu.did_menu`, sends only SET VARIABLE ROUTE). A
+    prompt Asterisk does not have (GET DATA answering ``-1`` at once) is logged
     (``ivr_prompt_missing``) and the menu's ``fallback_prompt`` is played instead, so keys
     are still read; a missing greeting is logged and the menu goes on. The decision is
     reported to ``report`` once ROUTE is set; the route never calls the ACD itself.
@@ -54,7 +55,8 @@ class InboundIvr:
     async def __call__(self, session: AgiSession) -> None:
         env = session.env
         menu = self.menu_for(env.extension)
-        await session.answer()
+        if menu.answer:
+            await session.answer()
         if menu.record_start:  # AGI does not expand ${EPOCH}: send the number itself
             await session.set_variable("IVR_START", str(int(self._clock().timestamp())))
         digits = await self._read_keys(session, menu)

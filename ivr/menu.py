@@ -41,7 +41,9 @@ class IvrMenu:
     started (Unix seconds) is written to the ``IVR_START`` channel variable,
     ``read_caller_from_channel`` reads ``CALLERID(num)`` from the channel instead of trusting
     the AGI environment, and ``done_message`` goes to the Asterisk console at the end (None:
-    nothing). Prompt names are sound files without extension, looked up by Asterisk in the
+    nothing). With ``answer`` the route starts with ANSWER; a menu that plays nothing may leave
+    the channel as the dialplan has it (setting ROUTE needs no answered channel). Prompt
+    names are sound files without extension, looked up by Asterisk in the
     channel's language folder (``pt_BR`` on the trunk), then ``en``.
 
     With ``tax_id_prompt`` (``None``: not asked) the caller is then asked for a CPF or CNPJ:
@@ -61,6 +63,7 @@ class IvrMenu:
     record_start: bool = True
     read_caller_from_channel: bool = True
     done_message: str | None = "ivr done"
+    answer: bool = True
     route_variable: str = "ROUTE"
     tax_id_prompt: str | None = None
     tax_id_timeout_ms: int = 5000
@@ -89,6 +92,9 @@ class IvrMenu:
             problems.append(f"max_digits must be at least 1, not {self.max_digits}")
         if set(self.greeting_escape_digits) - set("0123456789*#"):
             problems.append(f"greeting_escape_digits {self.greeting_escape_digits!r} not keys")
+        plays = self.greeting or self.prompt or self.tax_id_prompt
+        if plays and not self.answer:
+            problems.append("a menu that plays a prompt must answer the channel")
         if problems:
             raise ValueError("invalid IVR menu: " + "; ".join(problems))
         object.__setattr__(self, "options", _frozen(self.options))
@@ -127,4 +133,28 @@ def default_menu(tax_id_prompt: str | None = None) -> IvrMenu:
         default_queue="vendas",
         greeting_escape_digits="123",
         tax_id_prompt=tax_id_prompt,
+    )
+
+
+def did_menu(queue: str, tax_id_prompt: str | None = None) -> IvrMenu:
+    """The menu of a number dialled straight to ``queue`` (``ATENDE_IVR_DID_QUEUES``): no
+    greeting, no key; with ``tax_id_prompt`` the caller is asked for a CPF/CNPJ.
+
+    When it plays nothing it sends only SET VARIABLE ROUTE: no ANSWER (nothing is played; the
+    shipped dialplan answers before the AGI anyway), no IVR_START (no menu ran; nothing in
+    the product reads it), no GET VARIABLE CALLERID(num) (Asterisk writes that very value as
+    ``agi_callerid`` when the session starts, and no caller rule reads it here) and no
+    VERBOSE (the dialplan's NoOp after the AGI prints the route).
+    """
+    asks = tax_id_prompt is not None
+    return IvrMenu(
+        options={},
+        default_queue=queue,
+        greeting=None,
+        prompt=None,
+        tax_id_prompt=tax_id_prompt,
+        answer=asks,
+        record_start=asks,
+        read_caller_from_channel=False,
+        done_message="ivr done" if asks else None,
     )

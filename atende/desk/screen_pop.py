@@ -243,7 +243,7 @@ class ScreenPop:
                 "candidates": [c.model_dump() for c in customers],
             },
         )
-        log.info("screen_pop_sent", linkedid=call.call_id, agent=call.agent, found=len(customers))
+        log.debug("screen_pop_sent", linkedid=call.call_id, agent=call.agent, found=len(customers))
 
     async def _lead_customer(
         self, call: DeskCall

@@ -183,7 +183,10 @@ class Dialer:
             run.done = []
 
     def _on_changes(self, records: Sequence[Any]) -> None:
-        self._inbox.put_nowait(records)
+        # with no campaign running and no preview dial waiting for its answer no record can
+        # be ours (an attempt exists only inside a run): the loop is not woken for them
+        if self.runs or self._preview_actions:
+            self._inbox.put_nowait(records)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

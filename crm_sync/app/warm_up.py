@@ -249,7 +249,7 @@ class WarmUp:
                 self.views.clock(),
                 {},
             )
-        log.info("customer_warmed", by=job.by, call_id=job.call_id, found=len(found.candidates))
+        log.debug("customer_warmed", by=job.by, call_id=job.call_id, found=len(found.candidates))
 
     async def drained(self) -> None:
         """Wait until every enqueued warm-up is done."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
@@ -52,6 +53,24 @@ _BY_PHONE = _customer_search(
     )
 )
 _BY_TAX_ID = _customer_search(C[e.Customer].tax_id == sa.bindparam("key"))
+#: the searches compiled for SQLite (once per process)
+_SQLITE: dict[Any, Any] = {}
+
+
+async def _search_rows(conn: AsyncConnection, query: Any, key: str) -> list[Sequence[Any]]:
+    """The rows of a customer search. On SQLite the statement, compiled once, runs on the
+    driver's connection with execute and fetch in one hop to its thread (SQLAlchemy's
+    adapter makes four: cursor, execute, fetch, close); elsewhere through SQLAlchemy."""
+    if conn.dialect.name != "sqlite":
+        return list((await conn.execute(query, {"key": key})).all())
+    compiled = _SQLITE.get(query)
+    if compiled is None:
+        compiled = _SQLITE[query] = query.compile(dialect=conn.dialect)
+    raw = await conn.get_raw_connection()
+    params = [key for _ in compiled.positiontup or ()]
+    driver = raw.driver_connection
+    assert driver is not None  # a checked-out connection
+    return list(await driver.execute_fetchall(compiled.string, params))
 
 
 class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
@@ -70,8 +89,13 @@ class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
         else:
             raise ErpError("search_empty", "give a phone or a tax id")
         async with self.read() as uow:
-            rows = (await uow.conn.execute(query, {"key": key})).all()
-        return [CustomerRef(*row) for row in sorted(rows, key=lambda r: (r.code, r.store))]
+            rows = await _search_rows(uow.conn, query, key)
+        return [
+            CustomerRef(code, store, name, tax_id, phone, risk, bool(blocked))
+            for code, store, name, tax_id, phone, risk, blocked in sorted(
+                rows, key=lambda r: (r[0], r[1])
+            )
+        ]
 
     async def contacts(self, code: str, store: str) -> list[e.CustomerContact]:
         """The contacts of a customer store, by name."""

@@ -231,7 +231,7 @@ class AgiServer:
             with contextlib.suppress(AgiError):
                 await session.hangup()
             return
-        log.info("agi_session_started", caller=env.callerid, peer=peer, **fields)
+        log.debug("agi_session_started", caller=env.callerid, peer=peer, **fields)
         try:
             result = route(session)
             if inspect.isawaitable(result):
@@ -250,7 +250,7 @@ class AgiServer:
         except Exception:
             log.exception("agi_route_failed", **fields)
         else:
-            log.info("agi_session_ended", hung_up=session.hung_up, **fields)
+            log.debug("agi_session_ended", hung_up=session.hung_up, **fields)
 
 
 async def _networks(entries: Iterable[str]) -> list[IpNetwork]:

@@ -66,6 +66,7 @@ ACTION_CLASSES: dict[str, frozenset[str]] = {
     "blindtransfer": frozenset({"call"}),
     "ping": frozenset(),
     "logoff": frozenset(),
+    "filter": frozenset({"system"}),
 }
 
 

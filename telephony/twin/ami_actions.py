@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from telephony.twin import parking
 from telephony.twin.ami import AmiSession, caller_id, hms
 from telephony.twin.channel import Channel
+from telephony.twin.manager_conf import FilterError, make_filter
 from telephony.twin.pbx import OriginateRequest
 from telephony.twin.transfer import attended_transfer, pass_digits
 from telephony.twin.wire import Message, get, get_all
@@ -418,6 +419,30 @@ async def events(session: AmiSession, m: Message) -> None:
     session.respond(m, True, ("Events", "On" if on else "Off"))
 
 
+async def filter_(session: AmiSession, m: Message) -> None:
+    """Filter (Operation: Add): one more event filter for this session only (``Filter`` is
+    the pattern, ``!`` first for an exclusion; ``MatchCriteria`` the advanced criteria)."""
+    if get(m, "Operation").lower() != "add":
+        session.error(m, "Unknown operation")
+        return
+    criteria = get(m, "MatchCriteria")
+    try:
+        added = make_filter(
+            f"eventfilter({criteria})" if criteria else "eventfilter", get(m, "Filter")
+        )
+    except FilterError as exc:
+        session.error(m, _FILTER_ERRORS[exc.kind])
+        return
+    session.filters = (*session.filters, added)
+    session.respond(m, True, ("Message", "Success"))
+
+
+_FILTER_ERRORS = {
+    "compile": "Filter did not compile.  Check the syntax of the filter given.",
+    "format": "Filter was formatted incorrectly.  Check the syntax of the filter given.",
+}
+
+
 ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "ping": ping,
     "corestatus": corestatus,
@@ -435,4 +460,5 @@ ACTIONS: dict[str, Callable[[AmiSession, Message], Awaitable[None]]] = {
     "blindtransfer": blindtransfer,
     "park": park,
     "parkedcalls": parkedcalls,
+    "filter": filter_,
 }

@@ -18,7 +18,7 @@ from erp_bridge.domain.orders import OrderLine, OrderRequest
 from erp_bridge.embedded.adapter import EmbeddedErp
 from erp_bridge.embedded.seed import add_records
 from erp_bridge.embedded.tables import TABLES
-from erp_bridge.port import PromiseRequest, TicketUpdate, VisitInput
+from erp_bridge.port import CustomerRef, PromiseRequest, TicketUpdate, VisitInput
 
 D = Decimal
 TODAY = date(2026, 11, 27)
@@ -100,6 +100,21 @@ async def test_find_customer_by_phone_and_tax_id(erp: EmbeddedErp) -> None:
     with pytest.raises(ErpError) as err:
         await erp.find_customers(tax_id="11.222.333/0001-80")
     assert err.value.code == "tax_id_invalid"
+
+
+async def test_customer_search_reads_what_sqlalchemy_reads(erp: EmbeddedErp) -> None:
+    """The customer search (run on the driver's connection on SQLite) returns the rows
+    SQLAlchemy's own execution of the same statement returns, typed alike (``blocked`` a bool)."""
+    from erp_bridge.embedded.adapter import _BY_PHONE, _BY_TAX_ID
+
+    for query, key, found in (
+        (_BY_PHONE, "+5511987654321", await erp.find_customers(phone="(11) 98765-4321")),
+        (_BY_TAX_ID, "11222333000181", await erp.find_customers(tax_id="11.222.333/0001-81")),
+    ):
+        async with erp.read() as uow:
+            rows = (await uow.conn.execute(query, {"key": key})).all()
+        assert found and found == sorted((CustomerRef(*r) for r in rows), key=lambda c: c.code)
+        assert all(type(c.blocked) is bool for c in found)
 
 
 async def test_products_with_stock(erp: EmbeddedErp) -> None:

@@ -30,12 +30,13 @@ QUEUE_SKILLS = {
 }
 
 
-def product_twin(time_scale: float) -> Twin:
-    """A twin that runs the repository's inbound dialplan (IVR, hold, connect)."""
+def product_twin(time_scale: float, ami_user: AmiUser | None = None) -> Twin:
+    """A twin that runs the repository's inbound dialplan (IVR, hold, connect); the engine's
+    AMI user reads every event unless ``ami_user`` says otherwise."""
     return Twin(
         TwinConfig(
             ami_port=0,
-            users={"atende": AmiUser("atende")},
+            users={"atende": ami_user or AmiUser("atende")},
             time_scale=time_scale,
             product_inbound=True,
         )
@@ -109,11 +110,12 @@ async def running_acd(
     queues: list[QueueConfig],
     agents: dict[str, dict[str, int]],
     time_scale: float = 0.05,
+    ami_user: AmiUser | None = None,
     **settings: Any,
 ) -> AsyncIterator[tuple[Twin, Engine]]:
     """Seed queues and agents, start a product twin and an engine, wait for the ACD."""
     await seed_acd(database_url, queues, agents)
-    twin = product_twin(time_scale)
+    twin = product_twin(time_scale, ami_user)
     port = await twin.start()
     engine = Engine(acd_settings(port, database_url, **settings))
     await engine.start()

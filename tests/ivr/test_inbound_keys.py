@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr import CallerRouted, IvrMenu, default_menu, route_caller
+from ivr import CallerRouted, IvrMenu, default_menu, did_menu, route_caller
 from ivr.agi_route import InboundIvr
 from telephony.agi import AgiServer, parse_environment
 from telephony.agi.replay import drive_session, load_agi_trace
@@ -109,3 +109,44 @@ def test_did_without_digits_is_refused() -> None:
     """A DID key that holds no number is a configuration error, reported at once."""
     with pytest.raises(ValueError, match="no digits"):
         InboundIvr(default_menu(), print, menus_by_did={"main line": default_menu()})
+
+
+async def test_a_did_menu_sends_only_the_route() -> None:
+    """A number dialled straight to a queue (``did_menu``) plays nothing: the session sends
+    SET VARIABLE ROUTE and nothing else, and reports the caller from the AGI environment;
+    asked for a tax id it answers the channel first and reads the keys."""
+    (recorded,) = load_agi_trace(TRACES / "inbound_routed.agi.jsonl")
+    env = parse_environment(list(recorded.environment))
+    decisions: asyncio.Queue[CallerRouted] = asyncio.Queue()
+    route = InboundIvr(
+        default_menu(),
+        decisions.put_nowait,
+        menus_by_did={
+            "1133330002": did_menu("suporte"),
+            "1133330003": did_menu("cobranca", "beep"),
+        },
+    )
+    server = AgiServer({"inbound": route}, port=0)
+    await server.start()
+    try:
+        direct = replace(env, extension="1133330002").lines()
+        commands = await drive_session(
+            "127.0.0.1", server.port, direct, Channel("5511999990001", "").respond
+        )
+        assert commands == ["SET VARIABLE ROUTE queue:suporte"]
+        asked = replace(env, extension="1133330003").lines()
+        commands = await drive_session(
+            "127.0.0.1", server.port, asked, Channel("5511999990001", "").respond
+        )
+        assert commands[0] == "ANSWER"
+        assert any(c.startswith("GET DATA beep") for c in commands)
+        assert "SET VARIABLE ROUTE queue:cobranca" in commands
+    finally:
+        await server.stop()
+    routed = [decisions.get_nowait() for _ in range(2)]
+    assert [(r.queue, r.caller) for r in routed] == [
+        ("suporte", env.callerid),
+        ("cobranca", env.callerid),
+    ]
+    with pytest.raises(ValueError, match="must answer"):
+        replace(did_menu("vendas"), greeting="atende-welcome")

@@ -295,14 +295,16 @@ async def _drive(
 
 async def replay_product(scenario: ProductScenario, settle: float = 10.0) -> ProductReplay:
     """Run the product's ``asterisk-conf/extensions.conf`` (with the lab's phones) and its
-    ``atende`` AMI user (filters included) on a twin, and drive it as the lab did."""
+    ``atende`` AMI user (filters included), both as they were when the traces were recorded,
+    on a twin, and drive it as the lab did."""
     first = load_ami(scenario.first)
     second = load_ami(scenario.after) if scenario.after else None
     agi = ScriptedAgiServer(load_agi(scenario.name))
     agi_port = await agi.start()
     if scenario.agi_down:
         await agi.stop()  # connection refused from now on
-    product_user = read_manager_conf(ASTERISK_CONF_DIR / "manager.conf")["atende"]
+    # the AMI user as it was when the traces were recorded (the shipped one may filter more)
+    product_user = read_manager_conf(TRACES / "recorded-product-manager.conf")["atende"]
     twin = Twin(
         TwinConfig(
             users={

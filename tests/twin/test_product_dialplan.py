@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 import pytest
 
@@ -40,13 +41,16 @@ def _closed_port() -> int:
 
 @pytest.fixture
 async def stack() -> AsyncIterator[tuple[Twin, AmiClient, FastAgiServer]]:
-    """A product twin, the engine's AMI connection (product user) and a FastAGI IVR."""
+    """A product twin, an AMI connection with the product user's classes (unfiltered) and a
+    FastAGI IVR."""
     ivr = FastAgiServer(ivr_routes_to_suporte)
     agi_port = await ivr.start()
     user = read_manager_conf(ASTERISK_CONF.parent / "manager.conf")["atende"]
     twin = Twin(
         TwinConfig(
-            users={"atende": AmiUser.from_manager(user, "secret")},
+            # the product user's classes without its event filters: these tests read the
+            # dialplan's own variables, which the engine's user does not receive
+            users={"atende": replace(AmiUser.from_manager(user, "secret"), filters=())},
             agi_address=("127.0.0.1", agi_port),
             product_inbound=True,
             time_scale=SCALE,
