@@ -20,8 +20,7 @@ import structlog
 from aiohttp import web
 
 from atende.auth import AuthError, Role
-from atende.web.campaign_support import campaign_errors, ctx
-from atende.web.errors import ApiError
+from atende.web.campaign_support import campaign_errors, campaign_id, ctx
 from atende.web.openapi_ops import Operation
 from atende.web.security import TOKEN, USER_STORE, allow, principal
 from campaigns.app.campaign_figures import campaign_figures
@@ -46,10 +45,7 @@ async def figures_events(request: web.Request) -> web.StreamResponse:
     """GET /api/campaigns/{campaign}/figures/events: the campaign's figures as Server-Sent
     Events (``event: figures``, the JSON of ``GET .../figures``), sent at once and on every
     change."""
-    raw = request.match_info["campaign"]
-    if not raw.isdigit():
-        raise ApiError(404, "campaign_not_found", f"no campaign {raw!r}")
-    c, ident = ctx(request), int(raw)
+    c, ident = ctx(request), campaign_id(request)
     figures = await campaign_figures(c.campaigns, c.lists, c.figures, ident)  # 404 first
     if "text/event-stream" not in request.headers.get("Accept", ""):
         return web.json_response(asdict(figures))

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from atende.auth import Role
-from atende.web.campaign_support import campaign_errors, ctx
+from atende.web.campaign_support import campaign_errors, campaign_id, ctx
 from atende.web.errors import ApiError
 from atende.web.openapi_ops import Operation
 from atende.web.security import allow
@@ -56,10 +56,7 @@ async def get_leads(request: web.Request) -> web.Response:
     their dial status (``new``, ``retry``, ``done``, ``settled``), last reason, attempts and
     next try."""
     c = ctx(request)
-    raw = request.match_info["campaign"]
-    if not raw.isdigit():
-        raise ApiError(404, "campaign_not_found", f"no campaign {raw!r}")
-    campaign = await show_campaign(c.campaigns, int(raw))
+    campaign = await show_campaign(c.campaigns, campaign_id(request))
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
         fields = [{"field": "status", "problem": f"one of {', '.join(STATUSES)}"}]

@@ -34,6 +34,14 @@ CONFLICT = frozenset(
 UNAVAILABLE = frozenset({"erp_unavailable", "dialer_unavailable"})
 
 
+def campaign_id(request: web.Request) -> int:
+    """The ``{campaign}`` of the path (404 when not a number the id column can hold)."""
+    raw = request.match_info["campaign"]
+    if not raw.isdigit() or len(raw) > 9:
+        raise ApiError(404, "campaign_not_found", f"no campaign {raw!r}")
+    return int(raw)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

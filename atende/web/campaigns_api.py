@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from atende.auth import Role
-from atende.web.campaign_support import CAMPAIGNS, CampaignsWeb, campaign_errors, ctx
+from atende.web.campaign_support import CAMPAIGNS, CampaignsWeb, campaign_errors, campaign_id, ctx
 from atende.web.errors import ApiError, invalid_request
 from atende.web.openapi_ops import Operation
 from atende.web.security import allow, principal
@@ -64,14 +64,6 @@ async def body(request: web.Request, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise invalid_request(exc) from None
-
-
-def campaign_id(request: web.Request) -> int:
-    """The ``{campaign}`` of the path (404 when not a number)."""
-    raw = request.match_info["campaign"]
-    if not raw.isdigit() or len(raw) > 9:
-        raise ApiError(404, "campaign_not_found", f"no campaign {raw!r}")
-    return int(raw)
 
 
 def reply(value: BaseModel, status: int = 200) -> web.Response:

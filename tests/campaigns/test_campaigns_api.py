@@ -142,6 +142,15 @@ async def test_lifecycle_with_an_uploaded_list_is_audited(client: Client) -> Non
     assert (status, body["error"]["code"]) == (404, "campaign_not_found")
 
 
+async def test_a_campaign_id_no_column_holds_is_not_found(client: Client) -> None:
+    """An id longer than the id column holds (PostgreSQL's integer) is a 404 on every campaign
+    route, the leads and the live figures included (it was a 500 there on PostgreSQL)."""
+    huge = "36028797018963969"
+    for path in ("", "/leads", "/figures", "/figures/events"):
+        status, body = await client.call("GET", f"/api/campaigns/{huge}{path}")
+        assert (status, body["error"]["code"]) == (404, "campaign_not_found"), path
+
+
 async def test_patch_and_attach(client: Client) -> None:
     """A draft changes only the fields given; a new profile brings its defaults; a list is
     attached by name once however often it is named."""
