@@ -7,6 +7,7 @@ exactly the same values. The OpenAPI document is generated from them.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
@@ -279,9 +280,25 @@ class AgentCall(BaseModel):
     disposition: GivenDisposition | None = None
 
 
+_last_seq = 0
+
+
+def _next_seq() -> int:
+    """Increasing in this process and across its restarts (nanoseconds of the wall clock,
+    at least one more than the last one given)."""
+    global _last_seq
+    _last_seq = max(_last_seq + 1, time.time_ns())
+    return _last_seq
+
+
 class AgentStatus(BaseModel):
     """The signed-in agent's state, as his desktop shows it."""
 
+    seq: int = Field(
+        default_factory=_next_seq,
+        description="order of the documents: one built later has a larger seq (a page shows "
+        "the latest it got, whichever way it came: an answer, a poll or the socket)",
+    )
     agent_id: str
     state: str = Field(
         description="logged_out | available | paused | reserved | ringing | on_call | wrap_up"

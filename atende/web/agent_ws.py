@@ -63,9 +63,10 @@ async def _send(ws: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]])
             await ws.close(code=1013, message=b"too far behind; reconnect")
             return
         if message.get("type") == "state":
-            if message == last_state:
+            same = {k: v for k, v in message.items() if k != "seq"}
+            if same == last_state:
                 continue
-            last_state = message
+            last_state = same
         try:
             await ws.send_json(message)
         except (ConnectionError, RuntimeError):

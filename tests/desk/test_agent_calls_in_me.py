@@ -105,3 +105,21 @@ async def test_agent_given_a_transferred_call_leaves_its_wrap_up(desk: Desk) -> 
     assert (status, out["error"]["code"]) == (409, "disposition_taken")
     me = await bia.me_until(lambda me: me["state"] != "wrap_up")
     assert me["state"] == "available"
+
+
+async def test_state_documents_say_which_is_newer(desk: Desk) -> None:
+    """The desk gets Ana's state from answers, polls and her socket, which may arrive out of
+    order: each document carries ``seq``, larger for one built later, so the page shows the
+    newest. The socket's first document (logged out) is older than her login's answer
+    (available), which is older than the socket's push of that login and any later poll."""
+    ana = await desk.sign_in("ana")
+    socket = await desk.socket(ana)
+    first = await socket.until(lambda m: m.get("type") == "state")
+    assert first["state"] == "logged_out"
+    status, answer = await ana.call("POST", "/api/agent/login")
+    assert status == 200 and answer["state"] == "available"
+    pushed = await socket.until(lambda m: m.get("type") == "state" and m["state"] == "available")
+    _, polled = await ana.call("GET", "/api/agent/me")
+    assert first["seq"] < answer["seq"] < polled["seq"]
+    assert first["seq"] < pushed["seq"] < polled["seq"]
+    await socket.ws.close()

@@ -153,6 +153,8 @@ const Agent = (() => {
   }
 
   function render(state) {
+    // answers, polls and the socket may arrive out of order: an older document is not shown
+    if (desk.me && state.seq !== undefined && desk.me.seq !== undefined && state.seq < desk.me.seq) return;
     // A call transferred away leaves the agent in wrap-up with no call: the page keeps the
     // last one so its disposition can still be given.
     if (state.call) desk.lastCall = state.call;
