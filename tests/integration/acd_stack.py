@@ -30,6 +30,15 @@ QUEUE_SKILLS = {
 }
 
 
+def bridged_agents(twin: Twin) -> dict[str, str]:
+    """linkedid -> agent extension for every caller bridged with an agent's phone."""
+    out = {}
+    for ch in twin.channels():
+        if ch.bridge and ch.name.startswith("Local/") and "@agents" in ch.name:
+            out[ch.linkedid] = ch.name.split("/", 1)[1].split("@", 1)[0]
+    return out
+
+
 def product_twin(time_scale: float, ami_user: AmiUser | None = None) -> Twin:
     """A twin that runs the repository's inbound dialplan (IVR, hold, connect); the engine's
     AMI user reads every event unless ``ami_user`` says otherwise."""

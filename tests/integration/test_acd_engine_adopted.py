@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -27,6 +28,20 @@ from tests.integration.conftest import eventually
 from tests.integration.test_acd_two_engines import _agent_legs, _overlaps
 
 VENDAS = "1133330001"
+
+
+async def _entered_in(url: str, calls: list[str]) -> None:
+    """Until the engine's database holds an ENTERQUEUE of every call in ``calls``."""
+    db = make_engine(url)
+    try:
+        for _ in range(600):
+            records = await AcdConfigStore(db).queue_log()
+            if set(calls) <= {r.call_id for r in records if r.event == "ENTERQUEUE"}:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no ENTERQUEUE for some of {calls}")
+    finally:
+        await db.dispose()
 
 
 def _waiting(live: dict[str, Any]) -> list[dict[str, Any]]:
@@ -98,6 +113,9 @@ async def test_dead_engine_callers_and_agents_are_adopted(
             await wait_live(http, base_a, token_a, lambda x, n=n: len(_waiting(x)) == n)
         before = _waiting(await wait_live(http, base_a, token_a, lambda x: True))
         assert [c["caller"] for c in before] == [f"551190000000{n}" for n in range(1, 4)]
+        # A's queue log is written in batches: its callers' ENTERQUEUE in its database first
+        # (an engine killed inside a batch's window loses what the batch held)
+        await _entered_in(url_a, [talking["call"], *(c["call"] for c in before)])
 
         proc_a.kill()  # SIGKILL, never restarted
         await proc_a.wait()

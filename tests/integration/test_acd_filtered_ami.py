@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from telephony.twin import AmiUser, Twin
+from telephony.twin import AmiUser
 from telephony.twin.manager_conf import read_manager_conf
 from tests.conftest import migrated_sqlite
-from tests.integration.acd_stack import AcdStack, four_queues, running_acd
+from tests.integration.acd_stack import AcdStack, bridged_agents, four_queues, running_acd
 from tests.integration.conftest import eventually
 
 SHIPPED = Path(__file__).resolve().parents[2] / "asterisk-conf" / "manager.conf"
@@ -28,14 +28,6 @@ async def stack(tmp_path: Path) -> AsyncIterator[AcdStack]:
     url = migrated_sqlite(tmp_path / "acd.db")
     async with running_acd(url, four_queues(), AGENTS, ami_user=user) as (twin, engine):
         yield AcdStack(twin, engine)
-
-
-def _bridged_agents(twin: Twin) -> dict[str, str]:
-    out = {}
-    for ch in twin.channels():
-        if ch.bridge and ch.name.startswith("Local/") and "@agents" in ch.name:
-            out[ch.linkedid] = ch.name.split("/", 1)[1].split("@", 1)[0]
-    return out
 
 
 async def _queue_log(stack: AcdStack, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -63,8 +55,8 @@ async def test_filtered_events_answered_completed_and_abandoned_calls(stack: Acd
     support = await twin.place_inbound_call("1133330002", "5511999990002", "Joao")
     left = await twin.place_inbound_call("1133330003", "5511999990003", "Ana", patience=20)
     assert sales is not None and support is not None and left is not None
-    await eventually(lambda: len(_bridged_agents(twin)) == 2, timeout=15)
-    bridged = _bridged_agents(twin)
+    await eventually(lambda: len(bridged_agents(twin)) == 2, timeout=15)
+    bridged = bridged_agents(twin)
     assert bridged[sales.linkedid] in ("2001", "2003")
     assert bridged[support.linkedid] == "2002"
     # the engine's channel table got ROUTE, not the variables the filters drop
@@ -106,8 +98,8 @@ async def test_filtered_events_ring_no_answer_goes_to_the_next_agent(stack: AcdS
     missed = next(a for a in ("2001", "2003") if stack.agent(a)["pause_reason"] == "no answer")
     other = "2003" if missed == "2001" else "2001"
     twin.set_agent_phone(f"Local/{other}@agents", answer=True, delay=0.5)
-    await eventually(lambda: caller.linkedid in _bridged_agents(twin), timeout=15)
-    assert _bridged_agents(twin)[caller.linkedid] == other
+    await eventually(lambda: caller.linkedid in bridged_agents(twin), timeout=15)
+    assert bridged_agents(twin)[caller.linkedid] == other
     found = await _queue_log(
         stack, {(caller.linkedid, "RINGNOANSWER"), (caller.linkedid, "CONNECT")}
     )

@@ -16,6 +16,7 @@ from tests.conftest import migrated_sqlite
 from tests.integration.acd_stack import (
     AcdStack,
     acd_settings,
+    bridged_agents,
     four_queues,
     product_twin,
     running_acd,
@@ -37,15 +38,6 @@ async def stack(tmp_path: Path) -> AsyncIterator[AcdStack]:
         yield AcdStack(twin, engine)
 
 
-def _bridged_agents(twin: Twin) -> dict[str, str]:
-    """linkedid -> agent extension for every caller bridged with an agent's phone."""
-    out = {}
-    for ch in twin.channels():
-        if ch.bridge and ch.name.startswith("Local/") and "@agents" in ch.name:
-            out[ch.linkedid] = ch.name.split("/", 1)[1].split("@", 1)[0]
-    return out
-
-
 async def test_callers_reach_agents_with_the_right_skill(stack: AcdStack) -> None:
     """Callers on two DIDs wait on hold, then each is connected to an agent with his skill;
     the best-skilled free agent of the queue is not needed: the longest idle one is taken."""
@@ -55,8 +47,8 @@ async def test_callers_reach_agents_with_the_right_skill(stack: AcdStack) -> Non
     sales = await twin.place_inbound_call("1133330001", "5511999990001", "Maria")
     support = await twin.place_inbound_call("1133330002", "5511999990002", "Joao")
     assert sales is not None and support is not None
-    await eventually(lambda: len(_bridged_agents(twin)) == 2, timeout=15)
-    bridged = _bridged_agents(twin)
+    await eventually(lambda: len(bridged_agents(twin)) == 2, timeout=15)
+    bridged = bridged_agents(twin)
     assert bridged[sales.linkedid] in ("2001", "2003")
     assert bridged[support.linkedid] == "2002"
     # the twin bridges before the engine has read the answer's events: wait for the engine
@@ -88,8 +80,8 @@ async def test_no_answer_reoffers_to_another_agent(stack: AcdStack) -> None:
     missed = next(a for a in ("2001", "2003") if stack.agent(a)["pause_reason"] == "no answer")
     other = "2003" if missed == "2001" else "2001"
     twin.set_agent_phone(f"Local/{other}@agents", answer=True, delay=0.5)
-    await eventually(lambda: caller.linkedid in _bridged_agents(twin), timeout=15)
-    assert _bridged_agents(twin)[caller.linkedid] == other
+    await eventually(lambda: caller.linkedid in bridged_agents(twin), timeout=15)
+    assert bridged_agents(twin)[caller.linkedid] == other
     await eventually(lambda: stack.agent(missed)["state"] == "available", timeout=10)
     assert stack.queue("vendas")["answered"] == 1
 
@@ -102,12 +94,12 @@ async def test_vip_caller_served_first(stack: AcdStack) -> None:
     twin.set_agent_phone("Local/2003@agents", answer=True, delay=0.2, talk_time=400)
     for n in range(2):
         await twin.place_inbound_call("1133330001", f"551100000000{n}", "Busy")
-    await eventually(lambda: len(_bridged_agents(twin)) == 2, timeout=15)
+    await eventually(lambda: len(bridged_agents(twin)) == 2, timeout=15)
     plain = await twin.place_inbound_call("1133330001", "5511000000010", "Plain")
     vip = await twin.place_inbound_call("1133330001", "5511000000099", "Vip")
     assert plain is not None and vip is not None
-    await eventually(lambda: vip.linkedid in _bridged_agents(twin), timeout=20)
-    assert plain.linkedid not in _bridged_agents(twin)
+    await eventually(lambda: vip.linkedid in bridged_agents(twin), timeout=20)
+    assert plain.linkedid not in bridged_agents(twin)
     calls = {c["call"]: c for c in stack.acd.live_view()["calls"]}
     assert calls[plain.linkedid]["state"] == "waiting"
     assert calls[vip.linkedid]["priority"] == 10
@@ -178,8 +170,8 @@ async def test_restart_while_ringing_a_missed_call_waits_again(
         assert second.acd is not None
         await second.acd.wait_ready()
         assert second.acd.calls[caller.linkedid].entered_at == joined
-        await eventually(lambda: caller.linkedid in _bridged_agents(twin), timeout=15)
-        assert _bridged_agents(twin)[caller.linkedid] == "2001"
+        await eventually(lambda: caller.linkedid in bridged_agents(twin), timeout=15)
+        assert bridged_agents(twin)[caller.linkedid] == "2001"
     finally:
         if second is not None:
             await second.stop()
