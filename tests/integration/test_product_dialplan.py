@@ -55,6 +55,9 @@ async def test_hold_connect_and_back_to_hold() -> None:
         assert one is not None and two is not None
         assert one.variables["ROUTE"] == "queue:vendas"  # ExecIf: DEFAULT_QUEUE
         twin.pbx.set_var(one, "AGENT_INTERFACE", "PJSIP/2001")  # as the engine's Setvar
+        # 2001 answers: a ring timeout (20 s by default, 1 s of real time at 1/20) long enough for a
+        # busy machine to run his answer first
+        twin.pbx.set_var(one, "RING_TIMEOUT", "600")
         twin.pbx.set_var(two, "AGENT_INTERFACE", "PJSIP/2002")
         twin.pbx.set_var(two, "RING_TIMEOUT", "5")
         twin.pbx.redirect(one, "connect", "2001", 1)
