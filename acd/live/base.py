@@ -129,6 +129,7 @@ class AcdBase:
         #: calls a blind transfer already sent to the offered agent's [connect] (not rung again)
         self._rung_by_transfer: set[str] = set()
         self.log_book = QueueLogBook(log_writer, log_loader, site_zone)
+        self.log_book.on_written = self.store.logged  # an adopter learns what is logged
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
         #: calls the ACD took (queued, counted, adopted), newest last; bounded

@@ -132,9 +132,11 @@ class Leases(Orphans):
             waiting.append(call)
         decisions = self._hold_agents(busy, now)
         decisions += await self._adopt_agents(busy, now)
+        through = await self.store.logged_through(dead)
         for call in waiting:
             call.back_in_line()
-            self.log_book.restored.add(call.call_id)  # his ENTERQUEUE was logged once
+            if self.log_book.entry_logged(call.call_id, call.entered_at, through):
+                self.log_book.restored.add(call.call_id)  # his ENTERQUEUE was logged once
             try:
                 decisions += self.router.call_arrived(
                     call.call_id, call.queue, now, call.priority, entered_at=call.entered_at

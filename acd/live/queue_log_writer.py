@@ -63,9 +63,14 @@ class QueueLogBook:
         self.history: list[QueueLogRecord] = []
         #: callers re-entered after a restart (their ENTERQUEUE was logged before)
         self.restored: set[str] = set()
+        #: the records up to this time are in the database (the heartbeat tells an adopter)
+        self.written_through: float | None = None
+        #: told ``written_through`` after each batch written
+        self.on_written: Callable[[float], None] | None = None
         self._own: list[QueueLogRecord] = []
         self._queue: asyncio.Queue[list[QueueLogRecord] | None] = asyncio.Queue()
         self._day = float("-inf")
+        self._entered: set[str] | None = None
         self._configs: dict[str, QueueConfig] | None = None
         self._stats = LogStats({})
 
@@ -74,7 +79,19 @@ class QueueLogBook:
         self._day = day_start(now, self.zone)
         if self._loader is not None:
             self.history = await self._loader(self._day)
+        self._entered = None
         self._configs = None  # folded at the first query, with the queues then configured
+
+    def entry_logged(self, call_id: str, entered_at: float, through: float | None) -> bool:
+        """Whether a caller taken over (after a restart, or from a dead engine) already has
+        his ENTERQUEUE in the database: among today's records read at the start, or written
+        by his engine before its last heartbeat's mark ``through`` (a record still in a batch
+        when the engine died was lost: the caller is then logged again, once)."""
+        if through is not None and entered_at <= through:
+            return True
+        if self._entered is None:
+            self._entered = {r.call_id for r in self.history if r.event is QueueEvent.ENTERQUEUE}
+        return call_id in self._entered
 
     def own(self, record: QueueLogRecord) -> None:
         """A record the adapters write themselves (the router does not hold the call)."""
@@ -110,6 +127,7 @@ class QueueLogBook:
         if since != self._day:
             self._day = since
             self.history = [r for r in self.history if r.time >= since]
+            self._entered = None
             self._configs = None
 
     def stats(self, configs: dict[str, QueueConfig], now: float) -> StatsSnapshot:
@@ -167,5 +185,9 @@ class QueueLogBook:
         assert self._writer is not None
         try:
             await self._writer(batch)
+            last = max(r.time for r in batch)
+            self.written_through = max(last, self.written_through or last)
+            if self.on_written is not None:
+                self.on_written(self.written_through)
         except Exception:
             log.exception("acd_queue_log_write_failed", records=len(batch))

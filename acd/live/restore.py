@@ -95,11 +95,13 @@ class Restore(OutboundCalls):
             self.agents[agent.agent_id] = agent
             paused = ON_CALL if agent.agent_id in busy else agent.paused
             decisions += self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
+        through = await self.store.logged_through(self.engine_id)
         for call in sorted(self.calls.values(), key=lambda c: c.entered_at):
             if call.call_id in self._held:
                 continue
             call.back_in_line()
-            self.log_book.restored.add(call.call_id)
+            if self.log_book.entry_logged(call.call_id, call.entered_at, through):
+                self.log_book.restored.add(call.call_id)  # his ENTERQUEUE was logged once
             try:
                 decisions += self.router.call_arrived(
                     call.call_id, call.queue, now, call.priority, entered_at=call.entered_at

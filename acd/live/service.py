@@ -110,12 +110,6 @@ class InboundAcd(CallControls):
             log.warning("acd_actions_not_sent", channels=self.caller_actions.busy)
         await self.caller_actions.close()
         await self._stop_adopting()
-        await self.store.beat(self.engine_id, self.clock())  # alive until now
-        try:  # the store gets what was written before the stop
-            await asyncio.wait_for(self.store.drain(), 5)
-        except TimeoutError:
-            log.error("acd_store_not_flushed")
-        await cancel_and_wait(store_writer)
         for waiter in list(self._unknown):
             waiter.cancel()
         for waiter in list(self._unknown):
@@ -130,6 +124,13 @@ class InboundAcd(CallControls):
             except TimeoutError:
                 log.error("acd_queue_log_not_flushed")
         await self.log_book.flush()
+        # alive until now, its queue log written up to then
+        await self.store.beat(self.engine_id, self.clock(), self.log_book.written_through)
+        try:  # the store gets what was written before the stop
+            await asyncio.wait_for(self.store.drain(), 5)
+        except TimeoutError:
+            log.error("acd_store_not_flushed")
+        await cancel_and_wait(store_writer)
 
     # ------------------------------------------------------------------ inputs
     def caller_routed(self, event: CallerRouted) -> None:
@@ -364,7 +365,7 @@ class InboundAcd(CallControls):
                     continue  # a resync is queued: any call's state may change with it
                 async with self._lock:
                     now = self.clock()
-                    await self.store.beat(self.engine_id, now)
+                    await self.store.beat(self.engine_id, now, self.log_book.written_through)
                     if self._working or self._inbox or unapplied:
                         # a timer of a call whose records (or Asterisk's events, still in the
                         # link's queue) are not applied yet waits for them

@@ -39,12 +39,13 @@ class StoredAgent:
 @dataclass
 class StoreBatch:
     """Writes applied in one round trip: agents and calls to save (or remove: None), our
-    reservations to release (compare and delete), the engine's heartbeat."""
+    reservations to release (compare and delete), the engine's heartbeat (engine, time and
+    the time its queue log is written up to)."""
 
     agents: dict[str, StoredAgent | None] = field(default_factory=dict)
     calls: dict[str, StoredCall | None] = field(default_factory=dict)
     releases: list[tuple[str, str]] = field(default_factory=list)
-    beat: tuple[str, float] | None = None
+    beat: tuple[str, float, float | None] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.agents or self.calls or self.releases or self.beat)
@@ -67,8 +68,16 @@ class AcdStore(Protocol):
 
     async def release(self, agent_id: str, call_id: str) -> None: ...
     async def reservation(self, agent_id: str) -> str | None: ...
-    async def beat(self, engine_id: str, at: float) -> None: ...
+    async def beat(self, engine_id: str, at: float, logged: float | None = None) -> None:
+        """The engine was alive at ``at``; its queue log is written up to ``logged``."""
+        ...
+
     async def last_beat(self, engine_id: str) -> float | None: ...
+    async def logged_through(self, engine_id: str) -> float | None:
+        """Up to when ``engine_id``'s queue log was written (its records up to that time are
+        in the database), as its last heartbeat said."""
+        ...
+
     async def join(self, engine_id: str, instance: str, ttl: float) -> bool: ...
     async def renew(self, engine_id: str, instance: str, ttl: float) -> bool: ...
     async def share_lost_seen(self, engine_id: str) -> None: ...
@@ -85,6 +94,7 @@ class MemoryStore:
         self._calls: dict[str, StoredCall] = {}
         self._reservations: dict[str, str] = {}
         self._beats: dict[str, float] = {}
+        self._logged: dict[str, float] = {}
 
     async def write(self, batch: StoreBatch) -> None:
         for agent_id, agent in batch.agents.items():
@@ -127,11 +137,16 @@ class MemoryStore:
     async def reservation(self, agent_id: str) -> str | None:
         return self._reservations.get(agent_id)
 
-    async def beat(self, engine_id: str, at: float) -> None:
+    async def beat(self, engine_id: str, at: float, logged: float | None = None) -> None:
         self._beats[engine_id] = at
+        if logged is not None:
+            self._logged[engine_id] = logged
 
     async def last_beat(self, engine_id: str) -> float | None:
         return self._beats.get(engine_id)
+
+    async def logged_through(self, engine_id: str) -> float | None:
+        return self._logged.get(engine_id)
 
     # one process: no other engine holds a lease, nothing to adopt
     async def join(self, engine_id: str, instance: str, ttl: float) -> bool:
@@ -218,7 +233,8 @@ def _owner_json(engine_id: str) -> str:
 
 class RedisStore:
     """Redis hashes under ``prefix``: ``acd:agents``, ``acd:calls``, ``acd:reserved:<agent>``,
-    ``acd:alive:<engine>`` (the engine's last heartbeat); leases: ``acd:lease:<engine>`` (TTL),
+    ``acd:alive:<engine>`` (the engine's last heartbeat), ``acd:logged:<engine>`` (its queue
+    log is in the database up to then); leases: ``acd:lease:<engine>`` (TTL),
     set ``acd:engines`` (engines whose share nobody adopted yet), ``acd:adopted:<engine>``
     (who adopted it)."""
 
@@ -258,7 +274,7 @@ class RedisStore:
                 keys=[self._p + "acd:reserved:" + agent_id], args=[call_id], client=pipe
             )
         if batch.beat is not None:
-            pipe.set(self._p + "acd:alive:" + batch.beat[0], repr(batch.beat[1]))
+            pipe.mset(self._beat_values(*batch.beat))
         await pipe.execute()
 
     async def save_agent(self, agent: StoredAgent) -> None:
@@ -298,12 +314,23 @@ class RedisStore:
         value = await self._redis.get(self._p + "acd:reserved:" + agent_id)
         return None if value is None else str(value)
 
-    async def beat(self, engine_id: str, at: float) -> None:
-        """The engine was alive at ``at`` (a restart dates what ended meanwhile by it)."""
-        await self._redis.set(self._p + "acd:alive:" + engine_id, repr(at))
+    def _beat_values(self, engine_id: str, at: float, logged: float | None) -> dict[str, str]:
+        values = {self._p + "acd:alive:" + engine_id: repr(at)}
+        if logged is not None:
+            values[self._p + "acd:logged:" + engine_id] = repr(logged)
+        return values
+
+    async def beat(self, engine_id: str, at: float, logged: float | None = None) -> None:
+        """The engine was alive at ``at`` (a restart dates what ended meanwhile by it); its
+        queue log is in the database up to ``logged`` (an adopter logs the rest)."""
+        await self._redis.mset(self._beat_values(engine_id, at, logged))
 
     async def last_beat(self, engine_id: str) -> float | None:
         value = await self._redis.get(self._p + "acd:alive:" + engine_id)
+        return None if value is None else float(value)
+
+    async def logged_through(self, engine_id: str) -> float | None:
+        value = await self._redis.get(self._p + "acd:logged:" + engine_id)
         return None if value is None else float(value)
 
     async def join(self, engine_id: str, instance: str, ttl: float) -> bool:

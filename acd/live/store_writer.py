@@ -62,13 +62,14 @@ class StoreWriter:
         self._dirty_agents: dict[str, None] = {}
         self._dirty_calls: dict[str, None] = {}
         self._releases: list[tuple[str, str]] = []
-        self._beat: tuple[str, float] | None = None
+        self._beat: tuple[str, float, float | None] | None = None
         self._reserves: list[tuple[str, str, str]] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self.away = False  # the last write failed: a full rewrite follows its return
         self.last_beat_at: float | None = None
+        self.logged_at: float | None = None
 
     # ------------------------------------------------------------------ writes (never wait)
     def _queued(self) -> None:
@@ -129,10 +130,19 @@ class StoreWriter:
         if agent_id is not None and self.reserved.get(agent_id) == call_id:
             del self.reserved[agent_id]
 
-    async def beat(self, engine_id: str, at: float) -> None:
+    async def beat(self, engine_id: str, at: float, logged: float | None = None) -> None:
         self.last_beat_at = at
-        self._beat = (engine_id, at)
+        self.logged_at = logged if logged is not None else self.logged_at
+        self._beat = (engine_id, at, self.logged_at)
         self._queued()
+
+    def logged(self, through: float) -> None:
+        """The queue log is in the database up to ``through``: the next batch says so with
+        the last heartbeat (an adopter then logs only the callers who entered later)."""
+        self.logged_at = through
+        if self.last_beat_at is not None:
+            self._beat = (self.engine_id, self.last_beat_at, through)
+            self._queued()
 
     # ------------------------------------------------------------------ reads and reservations
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
@@ -186,6 +196,9 @@ class StoreWriter:
 
     async def last_beat(self, engine_id: str) -> float | None:
         return await self._read(lambda: self.store.last_beat(engine_id), None)
+
+    async def logged_through(self, engine_id: str) -> float | None:
+        return await self._read(lambda: self.store.logged_through(engine_id), None)
 
     # ------------------------------------------------------------------ leases (never queued)
     async def join(self, engine_id: str, instance: str, ttl: float) -> bool:
@@ -337,7 +350,7 @@ class StoreWriter:
         for agent_id, call_id in list(self.reserved.items()):
             await self._reserve_queued(agent_id, call_id, self.engine_id)
         if self.last_beat_at is not None:
-            await self.store.beat(self.engine_id, self.last_beat_at)
+            await self.store.beat(self.engine_id, self.last_beat_at, self.logged_at)
         self._removed_agents.clear()
         self._removed_calls.clear()
         self._releasing.clear()

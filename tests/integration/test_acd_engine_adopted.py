@@ -114,7 +114,7 @@ async def test_dead_engine_callers_and_agents_are_adopted(
         before = _waiting(await wait_live(http, base_a, token_a, lambda x: True))
         assert [c["caller"] for c in before] == [f"551190000000{n}" for n in range(1, 4)]
         # A's queue log is written in batches: its callers' ENTERQUEUE in its database first
-        # (an engine killed inside a batch's window loses what the batch held)
+        # (a caller whose batch A never wrote is logged by B: test_acd_adopted_queue_log)
         await _entered_in(url_a, [talking["call"], *(c["call"] for c in before)])
 
         proc_a.kill()  # SIGKILL, never restarted
