@@ -77,10 +77,12 @@ async def two_engines(tmp_path: Path, redis_prefix: str) -> AsyncIterator[TwoEng
     b = Engine(acd_settings(port, url_b, acd_engine_id="b", **shared))
     with capture_logs() as logs:
         await a.start()
-        await b.start()
         try:
-            assert a.acd is not None and b.acd is not None
+            assert a.acd is not None
             await a.acd.wait_ready()
+            await a.acd.store.drain()  # a's agent in Redis: b finds him at its start
+            await b.start()
+            assert b.acd is not None
             await b.acd.wait_ready()
             twin.pbx.agi_address = ("127.0.0.1", a.agi.port)  # the callers' IVR runs on a
             for agent in ("2001", "2002"):
