@@ -32,7 +32,7 @@ typecheck: install
 
 ## make test: lint, type-check, and the whole suite on real Redis, SQLite and PostgreSQL
 test: install services chromium lint typecheck
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 4 --dist loadgroup
 
 bench: install
 	$(BIN)/python bench/ami_ingest.py
