@@ -21,6 +21,12 @@ It dials the most calls such that:
    silent people still to come) stays under ``risk``: the running rate stays under the cap
    at every moment, not just on average.
 
+Then it hangs up the oldest ringing calls that have rung the minimum time while the person
+each might still bring would be abandoned with a chance over ``cancel_factor`` times that
+marginal: few people answer that late, and those who do mostly find every agent busy; a
+hung-up call is a no-answer for the lead, not an abandon, so the headroom goes to calls that
+bring people when agents are free.
+
 With less than one abandon to spend (the start of a day, or after a bad spell) it only
 dials for agents certain to be there: those free now and those whose known wrap-up ends
 before the people can answer, at a 0.1% chance of any abandon at the upper bound of the
