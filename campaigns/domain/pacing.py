@@ -328,7 +328,7 @@ class PredictivePacer:
     """The reserve grows with the agents (silent people come faster): 5 with 100 agents."""
     connect_window: float = 2.0
     max_calls_per_agent: float = 4.0
-    cancel_factor: float = 3.0
+    cancel_factor: float = 6.0
     """A ringing call past the minimum ring is hung up when its person would be abandoned with
     a chance over ``cancel_factor`` times the dialling ``marginal``: few people answer that
     late, and those who do mostly come when no agent is free; hanging it up is no abandon and
