@@ -18,7 +18,9 @@ last 20 minutes.
 Printed per scenario: talk minutes per agent hour (people only), abandon rate (with the AMD
 false-positive estimate, as Ofcom counts it), its worst 24 h window (the shift is 8 h, so
 every 24 h window holding the shift gives the shift's rate) and the highest running rate at
-any moment after the first 100 live calls, and the calls dialled. The ``ceiling`` row is the
+any moment after the first 100 live calls, the calls dialled, the ringing calls the pacer
+hung up after the minimum ring, and the people those calls would have brought (not reached
+on that attempt) as a share of them plus the live answers. The ``ceiling`` row is the
 talk time if agents were never idle: talk / (talk + wrap-up + machines passing as people).
 
     python bench/dialer_sim.py [--seeds 2] [--hours 8] [--agents 20 100] [--talk 150] [--wrap 10]
@@ -123,6 +125,10 @@ class Stats:
     talk_seconds: float = 0.0
     agent_seconds: float = 0.0
     max_running_rate: float = 0.0
+    hung_up: int = 0
+    """Ringing calls the pacer hung up (after the minimum ring)."""
+    hung_up_people: int = 0
+    """Of those, calls that would have brought a person (lost contacts)."""
 
 
 class Sim:
@@ -235,6 +241,8 @@ class Sim:
             for call in sorted(self.cancellable(), key=self.ringing.__getitem__)[:cancel]:
                 del self.ringing[call]
                 self.answered_recent.append((0, 1))
+                self.stats.hung_up += 1
+                self.stats.hung_up_people += fate(self.s, call).kind == "human"
             for _ in range(dial):
                 self.dial()
         self.at(self.now + self.period, "tick")
@@ -433,7 +441,8 @@ def main() -> None:
     )
     pacers = ("ours", "progressive", "vicidial")
     print(f"{'agents':>6} {'answer':>6} {'pacer':>12} {'talk min/agent h':>16} "
-          f"{'abandon':>8} {'worst 24h':>9} {'max running':>11} {'dials':>7}")  # fmt: skip
+          f"{'abandon':>8} {'worst 24h':>9} {'max running':>11} {'dials':>7} "
+          f"{'hung up':>7} {'lost people':>11}")  # fmt: skip
     for agents in args.agents:
         for answer in (0.20, 0.275, 0.35):
             print(f"{agents:>6} {answer:>6.1%} {'ceiling':>12} {_ceiling(answer, args):>16.1f}")
@@ -455,7 +464,9 @@ def main() -> None:
                     f"{agents:>6} {answer:>6.1%} {name:>12} {talk / hours:>16.1f} "
                     f"{sum(rates) / len(rates):>8.2%} {max(rates):>9.2%} "
                     f"{max(r.max_running_rate for r in runs):>11.2%} "
-                    f"{sum(r.dials for r in runs) // len(runs):>7}",
+                    f"{sum(r.dials for r in runs) // len(runs):>7} "
+                    f"{sum(r.hung_up for r in runs) // len(runs):>7} "
+                    f"{_share(sum(r.hung_up_people for r in runs), sum(r.live for r in runs)):>11}",
                     flush=True,
                 )
 
@@ -469,6 +480,11 @@ def _ceiling(answer: float, args: argparse.Namespace) -> float:
     machines = s.machine_rate * 0.12
     busy = people * (s.talk_mean + s.wrap) + machines * (8.0 + s.wrap)
     return 60 * people * s.talk_mean / busy
+
+
+def _share(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``part + whole`` (people hung up on of all people)."""
+    return f"{part / (part + whole):.1%}" if part + whole else "-"
 
 
 def _rate(r: Stats) -> float:

@@ -21,6 +21,12 @@ It dials the most calls such that:
    silent people still to come) stays under ``risk``: the running rate stays under the cap
    at every moment, not just on average.
 
+Then it hangs up the oldest ringing calls that have rung the minimum time while the person
+each might still bring would be abandoned with a chance over ``cancel_factor`` times that
+marginal: few people answer that late, and those who do mostly find every agent busy; a
+hung-up call is a no-answer for the lead, not an abandon, so the headroom goes to calls that
+bring people when agents are free.
+
 With less than one abandon to spend (the start of a day, or after a bad spell) it only
 dials for agents certain to be there: those free now and those whose known wrap-up ends
 before the people can answer, at a 0.1% chance of any abandon at the upper bound of the
@@ -226,6 +232,8 @@ class Outlook:
     mean: tuple[float, ...]
     var: tuple[float, ...]
     new: tuple[float, ...]
+    calls: tuple[tuple[float, ...], ...] = ()
+    """Per ringing call (oldest first): its chance of a person answered by each checkpoint."""
 
     def excess(self, new: int) -> list[tuple[float, float]]:
         """(mean, variance) of the excess at each checkpoint with ``new`` calls more."""
@@ -233,6 +241,15 @@ class Outlook:
             (m + new * c, v + new * c * (1 - c))
             for m, v, c in zip(self.mean, self.var, self.new, strict=True)
         ]
+
+    def without_oldest(self, count: int) -> Outlook:
+        """The outlook with the ``count`` oldest ringing calls hung up."""
+        mean, var = list(self.mean), list(self.var)
+        for shares in self.calls[:count]:
+            for k, c in enumerate(shares):
+                mean[k] -= c
+                var[k] = max(0.0, var[k] - c * (1 - c))
+        return Outlook(tuple(mean), tuple(var), self.new, self.calls[count:])
 
 
 def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Outlook:
@@ -248,15 +265,17 @@ def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Out
     chances = person_chances(state)
     checkpoints = [step * k for k in range(int(last / step) + 2)]
     mean, var, new = [], [], []
+    calls: list[list[float]] = [[] for _ in zip(ages, chances, strict=False)]
     for t in checkpoints:
         m = v = 0.0
-        for age, chance in zip(ages, chances, strict=False):
+        for i, (age, chance) in enumerate(zip(ages, chances, strict=False)):
             if timed and state.ringing_ages:
                 left = answers.longer(age)
                 share = answers.within(age, age + t) / left if left else 1.0
             else:
                 share = 1.0 if age + t >= answers.times[0] else 0.0
             c = chance * share
+            calls[i].append(c)
             m += c
             v += c * (1 - c)
         agents = free_by(state, t + connect_window)
@@ -265,7 +284,7 @@ def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Out
         mean.append(m)
         var.append(v)
         new.append(p * (answers.n - answers.longer(t)) / answers.n)
-    return Outlook(tuple(mean), tuple(var), tuple(new))
+    return Outlook(tuple(mean), tuple(var), tuple(new), tuple(tuple(c) for c in calls))
 
 
 def _expected_over(mean: float, var: float, level: float = 0.0) -> float:
@@ -309,6 +328,12 @@ class PredictivePacer:
     """The reserve grows with the agents (silent people come faster): 5 with 100 agents."""
     connect_window: float = 2.0
     max_calls_per_agent: float = 4.0
+    cancel_factor: float = 6.0
+    """A ringing call past the minimum ring is hung up when its person would be abandoned with
+    a chance over ``cancel_factor`` times the dialling ``marginal``: few people answer that
+    late, and those who do mostly come when no agent is free; hanging it up is no abandon and
+    leaves the headroom to calls that bring people when agents are free (the lead keeps a
+    no-answer, retried by its rules). ``math.inf``: never."""
 
     safe_risk: float = 0.001
     """With no headroom: largest chance that a person finds no agent (free now, or at the end
@@ -493,4 +518,24 @@ class PredictivePacer:
             if self.over_headroom(view, dial + 1, state.ringing + dial + 1, f, allowed) > self.risk:
                 break
             dial, expected = dial + 1, nxt
-        return PacingDecision(dial, 0, expected, mode="predictive")
+        cancel, expected = self._late_calls(state, view, dial, expected, marginal)
+        return PacingDecision(dial, cancel, expected, mode="predictive")
+
+    def _late_calls(
+        self, state: PacingInput, view: Outlook, dial: int, expected: float, marginal: float
+    ) -> tuple[int, float]:
+        """How many of the oldest cancellable ringing calls to hang up (with the expected
+        abandons then): each in turn while the abandons it adds (those of its own person and
+        those it takes an agent from) exceed ``cancel_factor x marginal`` times its chance
+        of a person."""
+        if not math.isfinite(self.cancel_factor) or not state.cancellable:
+            return 0, expected
+        chances = person_chances(state)
+        cancel = 0
+        while cancel < min(state.cancellable, len(view.calls)):
+            rest = view.without_oldest(1)
+            kept = self.expected_abandons(rest, dial)
+            if expected - kept <= self.cancel_factor * marginal * chances[cancel] + 1e-12:
+                break
+            cancel, expected, view = cancel + 1, kept, rest
+        return cancel, expected

@@ -3,6 +3,9 @@ day, agents logging out), predictive dialing within the abandon budget."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +15,7 @@ from campaigns.domain.pacing import (
     PredictivePacer,
     expected_remaining,
     free_by,
+    outlook,
     person_chances,
     progressive,
     upper_bound,
@@ -187,3 +191,72 @@ def test_a_rate_over_one_at_the_start_of_day_is_taken_as_one() -> None:
     decision = PredictivePacer().decide(state(free_agents=3, answer_rate=1.5, answer_samples=2))
     assert decision.mode == "safe" and decision.dial == 3
     assert upper_bound(1.5, 2) == 1.0
+
+
+def test_a_late_ringing_call_is_hung_up_when_no_agent_will_take_its_person() -> None:
+    """Headroom to spend, 20 agents talking 20 s into calls of 150 s (none free for a
+    minute), and two calls ringing 16 s (past the 15 s minimum) with answer times of 8-20 s:
+    a person from them would be abandoned, so the oldest at least is hung up (a no-answer for
+    the lead, not an abandon). With the agents free, or with hanging up switched off, none
+    is."""
+    times = [8.0, 10.0, 12.0, 16.0, 20.0] * 10
+    common: dict[str, object] = dict(
+        answer_rate=0.3, headroom=20.0, answer_times=times, ringing=2,
+        ringing_ages=(16.0, 16.5), cancellable=2, handling_times=[150.0] * 40, wrap_up=10.0,
+    )  # fmt: skip
+    busy = state(talk_elapsed=(20.0,) * 20, wrap_left=(), **common)
+    free = state(free_agents=20, talk_elapsed=(), wrap_left=(), **common)
+    assert PredictivePacer().decide(busy).cancel >= 1
+    assert PredictivePacer().decide(free).cancel == 0
+    assert PredictivePacer(cancel_factor=math.inf).decide(busy).cancel == 0
+
+
+_timed_states = st.builds(
+    state,
+    free_agents=st.integers(0, 25),
+    ringing=st.shared(st.integers(0, 30), key="ringing"),
+    ringing_ages=st.shared(st.integers(0, 30), key="ringing").flatmap(
+        lambda n: st.lists(st.floats(0.0, 26.0), min_size=n, max_size=n)
+    ),
+    waiting=st.integers(0, 3),
+    answer_rate=st.floats(0.1, 0.5),
+    headroom=st.floats(2.5, 40.0),
+    answer_times=st.lists(st.floats(3.0, 26.0), min_size=30, max_size=60),
+    talk_elapsed=st.lists(st.floats(0.0, 400.0), max_size=20),
+    wrap_left=st.lists(st.floats(0.0, 10.0), max_size=5),
+    handling_times=st.lists(st.floats(5.0, 600.0), min_size=20, max_size=40),
+    wrap_up=st.just(10.0),
+).map(lambda s: replace(s, cancellable=sum(1 for a in s.ringing_ages if a >= 15.0)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_timed_states)
+def test_hanging_up_late_calls_oracle(s: PacingInput) -> None:
+    """Whatever the state: the pacer hangs up no more calls than have rung the minimum time;
+    the calls it places are the same with hanging up switched off (the hang-ups come after
+    the dialling decision); each call hung up would have added, had it been kept, more than
+    ``cancel_factor x marginal`` abandons per chance of a person (checked from the outlook);
+    and when the free agents can take every person in flight, nothing is hung up."""
+    pacer = PredictivePacer()
+    decision = pacer.decide(s)
+    never = PredictivePacer(cancel_factor=math.inf).decide(s)
+    assert decision.cancel <= s.cancellable
+    assert decision.dial == never.dial and never.cancel in (0, decision.cancel)
+    if decision.mode != "predictive":
+        return
+    assert never.cancel == 0
+    if s.free_agents - s.waiting >= s.ringing + decision.dial:
+        assert decision.cancel == 0
+    view = outlook(s, pacer.connect_window)
+    chances = person_chances(s)
+    spare = s.headroom - pacer.reserve_for(s) - s.false_positive_rate * s.ringing
+    scale = max(pacer.scale, pacer.scale_per_agent * pacer.agents(s))
+    low, high = pacer.marginal_range
+    marginal = min(max(pacer.marginal * spare / scale, low), high)
+    for k in range(decision.cancel):
+        before = pacer.expected_abandons(view.without_oldest(k), decision.dial)
+        after = pacer.expected_abandons(view.without_oldest(k + 1), decision.dial)
+        assert before - after > pacer.cancel_factor * marginal * chances[k]
+    assert decision.expected_abandons == pytest.approx(
+        pacer.expected_abandons(view.without_oldest(decision.cancel), decision.dial)
+    )
