@@ -454,9 +454,14 @@ class PredictivePacer:
 
     def over_headroom(self, view: Outlook, new: int, calls: int, f: float, allowed: int) -> float:
         """Chance that abandons plus AMD false positives of the ``calls`` in flight exceed
-        ``allowed``."""
+        ``allowed``. A false positive is an abandon whatever the agents: with agents to spare
+        (people less agents far below zero) the false positives alone can exceed it."""
         fp_mean, fp_var = calls * f, calls * f * (1 - f)
-        return max(_p_at_least(m + fp_mean, v + fp_var, allowed + 1) for m, v in view.excess(new))
+        alone = _p_at_least(fp_mean, fp_var, allowed + 1) if f > 0 else 0.0
+        return max(
+            alone,
+            *(_p_at_least(m + fp_mean, v + fp_var, allowed + 1) for m, v in view.excess(new)),
+        )
 
     @staticmethod
     def agents(state: PacingInput) -> int:

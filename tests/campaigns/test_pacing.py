@@ -260,3 +260,19 @@ def test_hanging_up_late_calls_oracle(s: PacingInput) -> None:
     assert decision.expected_abandons == pytest.approx(
         pacer.expected_abandons(view.without_oldest(decision.cancel), decision.dial)
     )
+
+
+def test_false_positives_alone_never_exceed_the_headroom() -> None:
+    """25 free agents, a 12.5% answer rate, 1.6% of calls AMD false positives (silent people
+    taken for machines, each an abandon whatever the agents) and 1.65 abandons to spend: the
+    agents could take every person of a hundred calls, but the false positives of those calls
+    alone would spend the headroom, so the pacer dials far fewer."""
+    s = state(
+        free_agents=25, busy_free_in=[1.0, 1.0], answer_rate=0.125, seconds_to_answer=3.0,
+        headroom=3.0, false_positive_rate=0.015625,
+    )  # fmt: skip
+    pacer = PredictivePacer()
+    decision = pacer.decide(s)
+    assert decision.mode == "predictive" and 0 < decision.dial
+    spare = s.headroom - pacer.reserve_for(s)
+    assert decision.expected_abandons + s.false_positive_rate * decision.dial <= spare
