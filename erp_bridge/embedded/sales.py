@@ -19,6 +19,7 @@ from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.invoicing import InvoiceResult
 from erp_bridge.domain.orders import OrderRequest, ReleaseResult
 from erp_bridge.domain.production import production_run
+from erp_bridge.embedded import batch_sql
 from erp_bridge.embedded.group_commit import GroupCommit
 from erp_bridge.embedded.store import C, ErpStore, as_utc, log
 from erp_bridge.embedded.tables import idempotency
@@ -36,6 +37,10 @@ class _Placement:
 
 class _Tainted(Exception):
     """The core refused an order after changing the books: the batch cannot go on."""
+
+
+class _ScopeMoved(Exception):
+    """The site's credit scope is not the one the batch's customers were locked under."""
 
 
 _RESULT = TypeAdapter(ReleaseResult)
@@ -95,6 +100,57 @@ class SalesDesk(ErpStore):
     ) -> list[ReleaseResult | BaseException]:
         """The batch in one transaction on ``conn``: stored answers of its idempotency keys
         replayed, the rest loaded at once and entered one after the other."""
+        if not self._pg:
+            return await self._together_on_sqlite(conn, batch)
+        try:
+            return await self._together_on_pg(conn, batch)
+        except _ScopeMoved:  # rolled back; the kept policy is now the site's
+            return await self._together_on_pg(conn, batch)
+
+    async def _together_on_pg(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
+        """The batch on PostgreSQL in four statements and the commit (``batch_sql``): the
+        customers are locked with the stamp's read, under the credit scope of the policy
+        kept; if the stamp moved and the site's scope is another, the transaction is rolled
+        back (:class:`_ScopeMoved`) to be run again."""
+        outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
+        kept = self._kept
+        scope = (kept.policy if kept is not None else self._policy).credit.scope
+        keys = sorted({p.key for p in batch if p.key is not None})
+        pairs = sorted({(p.req.customer_code, p.req.customer_store) for p in batch})
+        async with conn.begin():
+            uow = UnitOfWork(conn, lock=True)
+            stored, customers = await batch_sql.read_head(uow, scope, len(batch), keys, pairs)
+            uow.policy = await self._stamped_policy(uow)
+            if not batch_sql.same_scope(uow.policy.credit.scope, scope):
+                raise _ScopeMoved
+            for n, p in enumerate(batch):
+                if p.key in stored:
+                    log.info("erp_idempotent_replay", key=p.key, operation="sales_order")
+                    outcomes[n] = _RESULT.validate_json(stored[p.key])
+            todo = [n for n, outcome in enumerate(outcomes) if outcome is None]
+            reqs = [batch[n].req for n in todo]
+            if reqs:
+                await self._reference(uow)
+                await self._prices(uow, reqs)
+                lines = [ln for req in reqs for ln in req.lines]
+                if any(ln.warehouse for ln in lines):
+                    await self._open_titles(uow, customers)
+                    await self._stock(uow, await self._order_stock(uow, reqs))
+                else:
+                    codes = sorted({ln.product for ln in lines})
+                    await batch_sql.read_loads(uow, codes, customers)
+            for n in todo:
+                outcomes[n] = await self._enter(uow, batch[n])
+            await uow.flush(self._clock())
+        if len(batch) > 1:
+            log.debug("erp_order_batch", orders=len(batch))
+        return [x for x in outcomes if x is not None]
+
+    async def _together_on_sqlite(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
         outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
         async with self.write(order_numbers=len(batch), on=conn) as uow:
             keys = [p.key for p in batch if p.key is not None]

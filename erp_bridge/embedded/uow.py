@@ -67,6 +67,11 @@ class UnitOfWork:
         self._snap[cls, key] = values
         return record
 
+    def take_values(self, cls: type[T], values: tuple[Any, ...]) -> T:
+        """The record of these column values as read (in field order, as the table's column
+        types give them): the one already in the books, else a new one."""
+        return self._take(cls, values)
+
     async def load_pairs(
         self,
         locked: type[T],
