@@ -14,13 +14,16 @@ statement serves every batch), and their rows turned into the core's records.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from erp_bridge.domain import entities as e
 from erp_bridge.embedded.tables import TABLES, Amount, amount
@@ -129,16 +132,22 @@ LOADS_TITLE = Slice.of(e.Receivable, LOADS_PRODUCT.stop)
 
 
 async def read_head(
-    uow: UnitOfWork, scope: str, orders: int, keys: list[str], pairs: list[tuple[str, str]]
+    uow: UnitOfWork,
+    driver: Any,
+    scope: str,
+    orders: int,
+    keys: list[str],
+    pairs: list[tuple[str, str]],
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Run :data:`HEAD` for ``orders`` orders of the customers ``pairs`` (code, store; every
-    store of their codes under ``scope`` ``all``): ``uow.stamp`` and ``uow.drawn`` set, the
-    customers in the books. Returns the stored answers by key and the customers locked."""
+    """Run :data:`HEAD` on ``driver`` (the asyncpg connection under ``uow.conn``) for
+    ``orders`` orders of the customers ``pairs`` (code, store; every store of their codes
+    under ``scope`` ``all``): ``uow.stamp`` and ``uow.drawn`` set, the customers in the books.
+    Returns the stored answers by key and the customers locked."""
     if scope == "all":
         params: tuple[Any, ...] = (orders, keys, sorted({code for code, _ in pairs}))
     else:
         params = (orders, keys, [code for code, _ in pairs], [store for _, store in pairs])
-    rows: list[Any] = list(await uow.conn.exec_driver_sql(HEAD[_scope(scope)], params))
+    rows = await driver.fetch(HEAD[_scope(scope)], *params)
     first = rows[0]
     uow.stamp, uow.drawn = first[0], sorted(first[1] or ())
     locked = []
@@ -150,12 +159,13 @@ async def read_head(
     return {key: result for key, result in first[2] or ()}, locked
 
 
-async def read_loads(uow: UnitOfWork, codes: list[str], customers: list[tuple[str, str]]) -> None:
-    """Run :data:`LOADS` for the products ``codes`` and the (locked) ``customers``: their
-    records in the books."""
+async def read_loads(
+    uow: UnitOfWork, driver: Any, codes: list[str], customers: list[tuple[str, str]]
+) -> None:
+    """Run :data:`LOADS` on ``driver`` for the products ``codes`` and the (locked)
+    ``customers``: their records in the books."""
     params = (codes, [code for code, _ in customers], [store for _, store in customers])
-    rows: list[Any] = list(await uow.conn.exec_driver_sql(LOADS, params))
-    for row in rows:
+    for row in await driver.fetch(LOADS, *params):
         kind = row[0]
         if kind == 1:
             uow.take_values(e.Stock, _present(LOADS_STOCK.values(row)))
@@ -177,3 +187,28 @@ def same_scope(a: str, b: str) -> bool:
 def _present(values: tuple[Any, ...] | None) -> tuple[Any, ...]:
     assert values is not None  # the arm of the row's kind has its record
     return values
+
+
+async def write_then(
+    conn: AsyncConnection, driver: Any, uow: UnitOfWork, now: datetime, then: str
+) -> None:
+    """The writes of ``uow`` (:meth:`UnitOfWork.at_once`) and the statements ``then`` (the
+    commit and the next begin) in one round trip: a simple query executing the writes'
+    statement, prepared on this connection by name (in the same query the first time), its
+    values written in as escape string constants."""
+    write = uow.at_once(now)
+    if write is None:
+        await driver.execute(then)
+        return
+    text, values = write
+    name = "erp_w_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:24]
+    prepared: set[str] = conn.info.setdefault("erp_prepared", set())
+    prepare = "" if name in prepared else f"PREPARE {name} AS {text}; "
+    await driver.execute(f"{prepare}EXECUTE {name}({', '.join(map(_literal, values))}); {then}")
+    prepared.add(name)
+
+
+def _literal(text: str) -> str:
+    """``text`` as an escape string constant (``E'...'``: read the same whatever
+    ``standard_conforming_strings`` says)."""
+    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"

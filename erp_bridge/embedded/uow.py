@@ -26,6 +26,7 @@ U = TypeVar("U")
 REFERENCE: tuple[type, ...] = (e.Parameter, e.OperationType, e.PaymentTerms)
 STAMP = "reference_data"  # the erp_sequence row holding the stamp
 _SEQ = TABLES[e.Sequence]
+_BUMP = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
 
 
 class UnitOfWork:
@@ -138,6 +139,32 @@ class UnitOfWork:
         reference stamp when a parameter, operation type or payment term changed. On
         PostgreSQL a small unit of work goes in one statement (each write a data-modifying
         ``WITH``), one round trip instead of one per table."""
+        writes, reference_changed = self._writes(now)
+        if reference_changed:
+            await self.conn.execute(_BUMP)
+        if not writes:
+            return
+        size = sum(len(w.rows) * len(w.rows[0]) for w in writes)
+        if self.conn.dialect.name == "postgresql" and len(writes) > 1 and size <= _ONE_STATEMENT:
+            await _write_at_once(self.conn, writes)
+            return
+        for w in writes:
+            await w.run(self.conn)
+
+    def at_once(self, now: datetime) -> tuple[str, list[str]] | None:
+        """What :meth:`flush` writes, as one PostgreSQL statement (each write a
+        data-modifying ``WITH``, the stamp's raise too) with its values (``$1``...: the
+        array literals); the text depends only on which tables and columns are written, not
+        on the number of rows. None when nothing changed."""
+        writes, reference_changed = self._writes(now)
+        if not writes and not reference_changed:
+            return None
+        text = _at_once_text(self.conn.dialect, writes, bump=reference_changed)
+        return text, [a for w in writes for a in w.arrays()]
+
+    def _writes(self, now: datetime) -> tuple[list[_Write], bool]:
+        """The writes of the changes since the last flush (the books' snapshots moved on to
+        them), and whether reference records changed."""
         writes: list[_Write] = []
         reference_changed = False
         for cls in self.books.types():
@@ -176,17 +203,7 @@ class UnitOfWork:
             self._touched.clear()
         writes += [_Write(table, (), rows) for table, rows in self._rows.items()]
         self._rows.clear()
-        if reference_changed:
-            bump = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
-            await self.conn.execute(bump)
-        if not writes:
-            return
-        size = sum(len(w.rows) * len(w.rows[0]) for w in writes)
-        if self.conn.dialect.name == "postgresql" and len(writes) > 1 and size <= _ONE_STATEMENT:
-            await _write_at_once(self.conn, writes)
-            return
-        for w in writes:
-            await w.run(self.conn)
+        return writes, reference_changed
 
 
 def pairs_query(
@@ -251,12 +268,12 @@ class _Write:
         """What the statement's text depends on (not the number of rows)."""
         return self.table.name, self.keys, tuple(self.rows[0])
 
-    def sql(self, dialect: Dialect, first: int) -> str:
-        """The statement for every row: the rows as ``unnest`` of one array per column (its
-        values numbered from ``$first``, each array sent as the text of an array literal
-        and cast to its column's type), inserted, or the update joined to them by the old
-        key values. The text does not depend on the number of rows, so PostgreSQL keeps one
-        prepared statement per shape."""
+    def sql(self, dialect: Dialect, values: list[str]) -> str:
+        """The statement for every row: the rows as ``unnest`` of one array per column (the
+        ``values``, one per column: placeholders such as ``$1`` or literals, each the text
+        of an array literal cast to its column's type), inserted, or the update joined to
+        them by the old key values. With placeholders the text does not depend on the
+        number of rows, so PostgreSQL keeps one prepared statement per shape."""
         q = dialect.identifier_preparer.quote
         t = self.table
         names = list(self.rows[0])
@@ -266,7 +283,7 @@ class _Write:
             _PRECISION.sub("", t.c[c.removeprefix("key_")].type.compile(dialect=dialect))
             for c in names
         ]
-        arrays = ", ".join(f"${first + i}::text::{ty}[]" for i, ty in enumerate(types))
+        arrays = ", ".join(f"{v}::text::{ty}[]" for v, ty in zip(values, types, strict=True))
         columns = ", ".join(map(q, names))
         if not self.keys:
             return f"INSERT INTO {q(t.name)} ({columns}) SELECT * FROM unnest({arrays})"
@@ -305,23 +322,36 @@ def _array_literal(values: list[Any], kind: sa.types.TypeEngine[Any]) -> str:
 
 
 _PRECISION = re.compile(r"\(.*?\)")
+
+
 _TEXTS: dict[tuple[Any, ...], str] = {}  # statement text by the shapes of its writes
 
 
-async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
+def _at_once_text(dialect: Dialect, writes: list[_Write], *, bump: bool = False) -> str:
     """Every write in one PostgreSQL statement, each a data-modifying ``WITH`` (they touch
-    different rows, so none needs to see another's effect)."""
-    shape = tuple(w.shape() for w in writes)
+    different rows, so none needs to see another's effect), values numbered from ``$1``;
+    with ``bump`` the reference stamp is raised in it too."""
+    shape = (bump, *(w.shape() for w in writes))
     text = _TEXTS.get(shape)
     if text is None:
         parts, first = [], 1
         for n, w in enumerate(writes):
-            parts.append(f"w{n} AS ({w.sql(conn.dialect, first)})")
+            marks = [f"${first + i}" for i in range(len(w.rows[0]))]
+            parts.append(f"w{n} AS ({w.sql(dialect, marks)})")
             first += len(w.rows[0])
+        if bump:
+            raised = _BUMP.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            parts.append(f"wb AS ({raised})")
         text = "WITH " + ", ".join(parts) + " SELECT 1"
         if len(_TEXTS) > 1000:
             _TEXTS.clear()
         _TEXTS[shape] = text
+    return text
+
+
+async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
+    """Every write in one PostgreSQL statement (:func:`_at_once_text`)."""
+    text = _at_once_text(conn.dialect, writes)
     values: list[Any] = []
     for w in writes:
         values += w.arrays()
