@@ -46,6 +46,20 @@ async def _driver(conn: AsyncConnection) -> Any:
     return (await conn.get_raw_connection()).driver_connection
 
 
+async def _end_begun(conn: AsyncConnection) -> None:
+    """Roll back the transaction begun on ``conn`` for a batch that did not come; if that
+    fails (the connection is lost or busy), the connection is given up, never handed back
+    to the pool inside a transaction."""
+    driver = await _driver(conn)
+    if not driver.is_in_transaction():
+        return
+    try:
+        await driver.execute("ROLLBACK")
+    except BaseException:
+        await conn.invalidate()
+        raise
+
+
 class _ScopeMoved(Exception):
     """The site's credit scope is not the one the batch's customers were locked under."""
 
@@ -176,9 +190,7 @@ class SalesDesk(ErpStore):
                 yield conn
             finally:
                 if self._pg and not conn.invalidated:
-                    driver = await _driver(conn)
-                    if driver.is_in_transaction() and not driver.is_closed():
-                        await driver.execute("ROLLBACK")
+                    await _end_begun(conn)
 
     async def _together_on_sqlite(
         self, conn: AsyncConnection, batch: list[_Placement]

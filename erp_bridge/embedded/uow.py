@@ -144,7 +144,7 @@ class UnitOfWork:
             await self.conn.execute(_BUMP)
         if not writes:
             return
-        size = sum(len(w.rows) * len(w.rows[0]) for w in writes)
+        size = sum(len(w.rows) * len(w.columns) for w in writes)
         if self.conn.dialect.name == "postgresql" and len(writes) > 1 and size <= _ONE_STATEMENT:
             await _write_at_once(self.conn, writes)
             return
@@ -172,36 +172,34 @@ class UnitOfWork:
             names = _FIELDS[cls][0]
             at = {n: i for i, n in enumerate(names)}
             inserts = []
-            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
             keys: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
+            old_keys = tuple(f"key_{k}" for k in keys)
             for key, record in self.books.items(cls).items():
                 values = _values(record)
                 before = self._snap.get((cls, key))
                 if before is None:
-                    inserts.append(dict(zip(names, values, strict=True)))
+                    inserts.append(values)
                 elif values != before:
-                    diff = {n: v for n, v, w in zip(names, values, before, strict=True) if v != w}
-                    diff.update({f"key_{k}": before[at[k]] for k in keys})
-                    updates.setdefault(tuple(sorted(diff)), []).append(diff)
+                    pairs = enumerate(zip(values, before, strict=True))
+                    changed = [n for n, (v, w) in pairs if v != w]
+                    columns = tuple(names[n] for n in changed) + old_keys
+                    row = tuple(values[n] for n in changed) + tuple(before[at[k]] for k in keys)
+                    updates.setdefault(columns, []).append(row)
                 self._snap[cls, key] = values
-            writes += [_Write(table, keys, batch) for batch in updates.values()]
+            writes += [_Write(table, keys, columns, rows) for columns, rows in updates.items()]
             if inserts:
-                writes.append(_Write(table, (), inserts))
+                writes.append(_Write(table, (), names, inserts))
             if (inserts or updates) and cls in REFERENCE:
                 reference_changed = True
         if self._touched:
-            writes.append(
-                _Write(
-                    changes,
-                    (),
-                    [
-                        {"kind": k, "customer_code": c, "customer_store": s, "ref": r, "at": now}
-                        for k, c, s, r in self._touched
-                    ],
-                )
-            )
+            columns = ("kind", "customer_code", "customer_store", "ref", "at")
+            touched = [(*x, now) for x in self._touched]
+            writes.append(_Write(changes, (), columns, touched))
             self._touched.clear()
-        writes += [_Write(table, (), rows) for table, rows in self._rows.items()]
+        for table, rows in self._rows.items():
+            columns = tuple(rows[0])
+            writes.append(_Write(table, (), columns, [tuple(r[c] for c in columns) for r in rows]))
         self._rows.clear()
         return writes, reference_changed
 
@@ -242,19 +240,22 @@ _ONE_STATEMENT = 20_000
 @dataclasses.dataclass(frozen=True)
 class _Write:
     """Rows to insert in ``table`` (no ``keys``) or changed columns of rows to update (by
-    ``keys``, each row's old key values under ``key_<name>``), all rows with the same columns."""
+    ``keys``, each row's old key values under ``key_<name>``): each row the values of
+    ``columns``."""
 
     table: sa.Table
     keys: tuple[str, ...]
-    rows: list[dict[str, Any]]
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
 
     def _set(self) -> list[str]:
-        return [c for c in self.rows[0] if not c.startswith("key_")]
+        return [c for c in self.columns if not c.startswith("key_")]
 
     async def run(self, conn: AsyncConnection) -> None:
         """One statement, run for every row."""
+        rows = [dict(zip(self.columns, row, strict=True)) for row in self.rows]
         if not self.keys:
-            await conn.execute(self.table.insert(), self.rows)
+            await conn.execute(self.table.insert(), rows)
             return
         t = self.table
         statement = (
@@ -262,11 +263,11 @@ class _Write:
             .where(*(t.c[k] == sa.bindparam(f"key_{k}") for k in self.keys))
             .values({c: sa.bindparam(c) for c in self._set()})
         )
-        await conn.execute(statement, self.rows)
+        await conn.execute(statement, rows)
 
     def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """What the statement's text depends on (not the number of rows)."""
-        return self.table.name, self.keys, tuple(self.rows[0])
+        return self.table.name, self.keys, self.columns
 
     def sql(self, dialect: Dialect, values: list[str]) -> str:
         """The statement for every row: the rows as ``unnest`` of one array per column (the
@@ -276,7 +277,7 @@ class _Write:
         number of rows, so PostgreSQL keeps one prepared statement per shape."""
         q = dialect.identifier_preparer.quote
         t = self.table
-        names = list(self.rows[0])
+        names = self.columns
         # unconstrained casts: the column's own length and precision apply on assignment, as
         # they do to a plain insert (a cast to VARCHAR(200) would cut a longer text)
         types = [
@@ -296,8 +297,8 @@ class _Write:
         driver to send than an array of typed values, each checked and encoded apart)."""
         t = self.table
         return [
-            _array_literal([row[c] for row in self.rows], t.c[c.removeprefix("key_")].type)
-            for c in self.rows[0]
+            _array_literal(list(values), t.c[c.removeprefix("key_")].type)
+            for c, values in zip(self.columns, zip(*self.rows, strict=True), strict=True)
         ]
 
 
@@ -336,9 +337,9 @@ def _at_once_text(dialect: Dialect, writes: list[_Write], *, bump: bool = False)
     if text is None:
         parts, first = [], 1
         for n, w in enumerate(writes):
-            marks = [f"${first + i}" for i in range(len(w.rows[0]))]
+            marks = [f"${first + i}" for i in range(len(w.columns))]
             parts.append(f"w{n} AS ({w.sql(dialect, marks)})")
-            first += len(w.rows[0])
+            first += len(w.columns)
         if bump:
             raised = _BUMP.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
             parts.append(f"wb AS ({raised})")
