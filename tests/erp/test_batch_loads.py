@@ -1,27 +1,35 @@
 """What a batch of orders reads, on real SQLite and PostgreSQL (on PostgreSQL in two
 statements: the customers locked with the reference stamp, then their titles with the stock):
 a parameter changed by another process between batches, a title written by the transaction a
-batch waited for, a product without a stock row, and the batches' connection given back idle."""
+batch waited for, a product without a stock row, and the batches' connection given back idle;
+and a file's batches planned for the table as it is."""
 
 from __future__ import annotations
 
 import asyncio
+import random
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp_bridge.app.import_master import import_rows
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
+from erp_bridge.domain.master import RowOutcome
 from erp_bridge.domain.orders import OrderLine, OrderRequest, ReleaseResult
 from erp_bridge.domain.policy import ReleasePolicy
 from erp_bridge.domain.release import place_order
 from erp_bridge.embedded.adapter import EmbeddedErp
+from erp_bridge.embedded.demo_data import cpf
 from erp_bridge.embedded.sales import _Placement
 from erp_bridge.embedded.seed import add_records
+from erp_bridge.embedded.uow import UnitOfWork
 
 from .conftest import TODAY, small_world
 
@@ -166,3 +174,31 @@ async def test_the_batches_connection_goes_back_idle(erp: EmbeddedErp) -> None:
             )
         )
         assert [s for (s,) in states if s != "idle"] == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_file_batch_plans_its_lookups_for_the_table_as_it_is(erp: EmbeddedErp) -> None:
+    """Each batch of a loaded file runs with custom plans (its key lookups planned for the
+    table as the file has filled it so far, not a generic plan kept from when it was small),
+    and only that batch's transaction: the next use of the connection has the default."""
+    seen: list[str] = []
+
+    class Watching(EmbeddedErp):
+        async def _check_references(
+            self, uow: UnitOfWork, cls: type, records: Sequence[tuple[int, Any]]
+        ) -> dict[int, RowOutcome]:
+            seen.append(await uow.conn.scalar(sa.text("SELECT current_setting('plan_cache_mode')")))
+            return await super()._check_references(uow, cls, records)
+
+    watching = Watching(erp._engine, clock=erp._clock)
+    rng = random.Random(7)
+    rows = [
+        (n + 2, {"code": f"C{n:05d}", "store": "01", "name": f"Cliente {n}", "tax_id": cpf(rng)})
+        for n in range(3)
+    ]
+    report = await import_rows(watching, "customers", iter(rows))
+    assert report.added == 3
+    assert seen == ["force_custom_plan"]
+    async with erp._engine.connect() as conn:
+        after = await conn.scalar(sa.text("SELECT current_setting('plan_cache_mode')"))
+    assert after == "auto"
