@@ -1,6 +1,8 @@
-"""The reads of a batch of orders on PostgreSQL in two statements, as SQL text built once from
-the tables (values bound as arrays, so the text does not depend on the batch and one prepared
-statement serves every batch), and their rows turned into the core's records.
+"""A batch of orders on PostgreSQL, run on the asyncpg connection under the batches'
+SQLAlchemy connection: its reads in two statements, as SQL text built once from the tables
+(values bound as arrays, so the text does not depend on the batch and one prepared statement
+serves every batch), their rows turned into the core's records, and its writes sent with the
+commit in one round trip (:func:`write_then`).
 
 - :data:`HEAD` (one per credit scope): the reference stamp, one order number per order, the
   stored answers of the batch's idempotency keys and the batch's customer rows, locked in key
