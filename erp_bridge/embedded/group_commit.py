@@ -62,6 +62,11 @@ class GroupCommit(Generic[S, T, R]):
             self._task = loop.create_task(self._drain(), context=contextvars.Context())
         return await future
 
+    @property
+    def waiting(self) -> bool:
+        """Whether calls are queued for the next batch (while one is being written)."""
+        return any(not w.future.done() for w in self._waiting)
+
     def _next_batch(self) -> list[_Waiting[T, R]]:
         batch: list[_Waiting[T, R]] = []
         later: list[_Waiting[T, R]] = []

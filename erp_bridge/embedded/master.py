@@ -10,6 +10,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
+
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.books import key_of
 from erp_bridge.domain.errors import ErpError
@@ -56,6 +58,14 @@ REFERENCES: dict[type, tuple[tuple[type, tuple[str, ...], str], ...]] = {
 }
 
 
+# A file's batches look their keys up by one statement, prepared once per connection; after
+# a few runs PostgreSQL keeps a generic plan for it, made while the table was small (a scan
+# of the whole table) and not made again as the file fills it (until an analyze of the
+# table, whenever autovacuum gets to it): each batch of a large first load read every row
+# loaded so far. Planned for each batch instead, the lookup uses the key's index.
+_CUSTOM_PLANS = sa.text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 class MasterDesk(ErpStore):
     """Master data of :class:`~erp_bridge.embedded.adapter.EmbeddedErp`."""
 
@@ -69,6 +79,8 @@ class MasterDesk(ErpStore):
         cls = type(records[0][1])
         touched = touched if touched is not None else Touched()
         async with self.write() as uow:
+            if self._pg:  # see _CUSTOM_PLANS
+                await uow.conn.execute(_CUSTOM_PLANS)
             refused = await self._check_references(uow, cls, records)
             good = [(n, r) for n, r in records if n not in refused]
             keys = list(dict.fromkeys(key_of(r) for _, r in good))

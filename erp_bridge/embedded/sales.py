@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
@@ -19,6 +21,7 @@ from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.invoicing import InvoiceResult
 from erp_bridge.domain.orders import OrderRequest, ReleaseResult
 from erp_bridge.domain.production import production_run
+from erp_bridge.embedded import batch_sql
 from erp_bridge.embedded.group_commit import GroupCommit
 from erp_bridge.embedded.store import C, ErpStore, as_utc, log
 from erp_bridge.embedded.tables import idempotency
@@ -36,6 +39,29 @@ class _Placement:
 
 class _Tainted(Exception):
     """The core refused an order after changing the books: the batch cannot go on."""
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn``."""
+    return (await conn.get_raw_connection()).driver_connection
+
+
+async def _end_begun(conn: AsyncConnection) -> None:
+    """Roll back the transaction begun on ``conn`` for a batch that did not come; if that
+    fails (the connection is lost or busy), the connection is given up, never handed back
+    to the pool inside a transaction."""
+    driver = await _driver(conn)
+    if not driver.is_in_transaction():
+        return
+    try:
+        await driver.execute("ROLLBACK")
+    except BaseException:
+        await conn.invalidate()
+        raise
+
+
+class _ScopeMoved(Exception):
+    """The site's credit scope is not the one the batch's customers were locked under."""
 
 
 _RESULT = TypeAdapter(ReleaseResult)
@@ -64,7 +90,7 @@ class SalesDesk(ErpStore):
 
     @cached_property
     def _entry(self) -> GroupCommit[AsyncConnection, _Placement, ReleaseResult]:
-        return GroupCommit(self._engine.connect, self._place_batch, apart=lambda p: p.key)
+        return GroupCommit(self._batch_session, self._place_batch, apart=lambda p: p.key)
 
     async def _place_batch(
         self, conn: AsyncConnection, batch: list[_Placement]
@@ -95,6 +121,80 @@ class SalesDesk(ErpStore):
     ) -> list[ReleaseResult | BaseException]:
         """The batch in one transaction on ``conn``: stored answers of its idempotency keys
         replayed, the rest loaded at once and entered one after the other."""
+        if not self._pg:
+            return await self._together_on_sqlite(conn, batch)
+        try:
+            return await self._together_on_pg(conn, batch)
+        except _ScopeMoved:  # rolled back; the kept policy is now the site's
+            return await self._together_on_pg(conn, batch)
+
+    async def _together_on_pg(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
+        """The batch on PostgreSQL in four round trips (``batch_sql``), on the asyncpg
+        connection under ``conn``: the begin, the head (customers locked with the stamp's
+        read, under the credit scope of the policy kept), the loads, and the writes sent with
+        the commit as one simple query; when calls already wait for the next batch, the
+        next begin goes with them too (the connection of a run of batches is in autocommit
+        mode and its transactions are begun and ended here: see :meth:`_batch_session`). If
+        the stamp moved and the site's scope is another, the transaction is rolled back
+        (:class:`_ScopeMoved`)."""
+        outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
+        kept = self._kept
+        scope = (kept.policy if kept is not None else self._policy).credit.scope
+        keys = sorted({p.key for p in batch if p.key is not None})
+        pairs = sorted({(p.req.customer_code, p.req.customer_store) for p in batch})
+        driver = await _driver(conn)
+        if not driver.is_in_transaction():
+            await driver.execute("BEGIN")
+        uow = UnitOfWork(conn, lock=True)
+        stored, customers = await batch_sql.read_head(uow, driver, scope, len(batch), keys, pairs)
+        uow.policy = await self._stamped_policy(uow)
+        if not batch_sql.same_scope(uow.policy.credit.scope, scope):
+            await driver.execute("ROLLBACK")
+            raise _ScopeMoved
+        for n, p in enumerate(batch):
+            if p.key in stored:
+                log.info("erp_idempotent_replay", key=p.key, operation="sales_order")
+                outcomes[n] = _RESULT.validate_json(stored[p.key])
+        todo = [n for n, outcome in enumerate(outcomes) if outcome is None]
+        reqs = [batch[n].req for n in todo]
+        if reqs:
+            await self._reference(uow)
+            await self._prices(uow, reqs)
+            lines = [ln for req in reqs for ln in req.lines]
+            if any(ln.warehouse for ln in lines):
+                await self._open_titles(uow, customers)
+                await self._stock(uow, await self._order_stock(uow, reqs))
+            else:
+                codes = sorted({ln.product for ln in lines})
+                await batch_sql.read_loads(uow, driver, codes, customers)
+        for n in todo:
+            outcomes[n] = await self._enter(uow, batch[n])
+        then = "COMMIT; BEGIN" if self._entry.waiting else "COMMIT"
+        await batch_sql.write_then(conn, driver, uow, self._clock(), then)
+        if len(batch) > 1:
+            log.debug("erp_order_batch", orders=len(batch))
+        return [x for x in outcomes if x is not None]
+
+    @contextlib.asynccontextmanager
+    async def _batch_session(self) -> AsyncIterator[AsyncConnection]:
+        """The connection of a run of batches. On PostgreSQL it is put in autocommit mode:
+        the batches begin and end their transactions themselves (each commits with its
+        writes, in the same round trip); a transaction begun for a batch that did not come
+        (its callers gave up) is rolled back before the connection goes back."""
+        async with self._engine.connect() as conn:
+            if self._pg:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield conn
+            finally:
+                if self._pg and not conn.invalidated:
+                    await _end_begun(conn)
+
+    async def _together_on_sqlite(
+        self, conn: AsyncConnection, batch: list[_Placement]
+    ) -> list[ReleaseResult | BaseException]:
         outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
         async with self.write(order_numbers=len(batch), on=conn) as uow:
             keys = [p.key for p in batch if p.key is not None]

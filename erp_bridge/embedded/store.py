@@ -134,6 +134,11 @@ class ErpStore:
                 uow.stamp, uow.drawn = rows[0][0], sorted(int(row[1]) for row in rows)
         else:
             uow.stamp = await uow.conn.scalar(sa.select(s.value).where(s.name == STAMP))
+        return await self._stamped_policy(uow)
+
+    async def _stamped_policy(self, uow: UnitOfWork) -> ReleasePolicy:
+        """The release policy as of ``uow.stamp`` (read by the transaction): the kept one
+        while the stamp is its, else the site's parameters read again (and kept)."""
         kept = self._kept
         if kept is not None and uow.stamp is not None and kept.stamp == uow.stamp:
             return kept.policy
@@ -226,9 +231,12 @@ class ErpStore:
             found = await uow.take(e.Customer, _CUSTOMER_CODES, {"codes": codes})
         else:
             found = await uow.take(e.Customer, _CUSTOMERS, {"pairs": pairs})
-        if found:
-            stores = [(x.code, x.store) for x in found]
-            await uow.take(e.Receivable, _OPEN_TITLES, {"pairs": stores})
+        await self._open_titles(uow, [(x.code, x.store) for x in found])
+
+    async def _open_titles(self, uow: UnitOfWork, customers: list[tuple[str, str]]) -> None:
+        """The open titles of ``customers`` (code, store), read after their lock."""
+        if customers:
+            await uow.take(e.Receivable, _OPEN_TITLES, {"pairs": customers})
 
     async def _reference(self, uow: UnitOfWork) -> None:
         """Operation types and payment terms: copies of the kept ones while the reference

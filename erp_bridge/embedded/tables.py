@@ -38,14 +38,15 @@ class Amount(sa.types.TypeDecorator[Decimal]):
         return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        number = Decimal(value)
-        return (
-            number.quantize(Decimal(1))
-            if number == number.to_integral_value()
-            else number.normalize()
-        )
+        return None if value is None else amount(value)
+
+
+def amount(value: Any) -> Decimal:
+    """A stored amount as the core gets it: without trailing zeros (``5.0000`` is ``5``)."""
+    number = Decimal(value)
+    return (
+        number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    )
 
 
 def _column_type(hint: Any) -> sa.types.TypeEngine[Any]:

@@ -26,6 +26,7 @@ U = TypeVar("U")
 REFERENCE: tuple[type, ...] = (e.Parameter, e.OperationType, e.PaymentTerms)
 STAMP = "reference_data"  # the erp_sequence row holding the stamp
 _SEQ = TABLES[e.Sequence]
+_BUMP = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
 
 
 class UnitOfWork:
@@ -66,6 +67,11 @@ class UnitOfWork:
         self.books.add(record)
         self._snap[cls, key] = values
         return record
+
+    def take_values(self, cls: type[T], values: tuple[Any, ...]) -> T:
+        """The record of these column values as read (in field order, as the table's column
+        types give them): the one already in the books, else a new one."""
+        return self._take(cls, values)
 
     async def load_pairs(
         self,
@@ -133,6 +139,32 @@ class UnitOfWork:
         reference stamp when a parameter, operation type or payment term changed. On
         PostgreSQL a small unit of work goes in one statement (each write a data-modifying
         ``WITH``), one round trip instead of one per table."""
+        writes, reference_changed = self._writes(now)
+        if reference_changed:
+            await self.conn.execute(_BUMP)
+        if not writes:
+            return
+        size = sum(len(w.rows) * len(w.columns) for w in writes)
+        if self.conn.dialect.name == "postgresql" and len(writes) > 1 and size <= _ONE_STATEMENT:
+            await _write_at_once(self.conn, writes)
+            return
+        for w in writes:
+            await w.run(self.conn)
+
+    def at_once(self, now: datetime) -> tuple[str, list[str]] | None:
+        """What :meth:`flush` writes, as one PostgreSQL statement (each write a
+        data-modifying ``WITH``, the stamp's raise too) with its values (``$1``...: the
+        array literals); the text depends only on which tables and columns are written, not
+        on the number of rows. None when nothing changed."""
+        writes, reference_changed = self._writes(now)
+        if not writes and not reference_changed:
+            return None
+        text = _at_once_text(self.conn.dialect, writes, bump=reference_changed)
+        return text, [a for w in writes for a in w.arrays()]
+
+    def _writes(self, now: datetime) -> tuple[list[_Write], bool]:
+        """The writes of the changes since the last flush (the books' snapshots moved on to
+        them), and whether reference records changed."""
         writes: list[_Write] = []
         reference_changed = False
         for cls in self.books.types():
@@ -140,48 +172,36 @@ class UnitOfWork:
             names = _FIELDS[cls][0]
             at = {n: i for i, n in enumerate(names)}
             inserts = []
-            updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
             keys: tuple[str, ...] = cls.KEY  # type: ignore[attr-defined]
+            old_keys = tuple(f"key_{k}" for k in keys)
             for key, record in self.books.items(cls).items():
                 values = _values(record)
                 before = self._snap.get((cls, key))
                 if before is None:
-                    inserts.append(dict(zip(names, values, strict=True)))
+                    inserts.append(values)
                 elif values != before:
-                    diff = {n: v for n, v, w in zip(names, values, before, strict=True) if v != w}
-                    diff.update({f"key_{k}": before[at[k]] for k in keys})
-                    updates.setdefault(tuple(sorted(diff)), []).append(diff)
+                    pairs = enumerate(zip(values, before, strict=True))
+                    changed = [n for n, (v, w) in pairs if v != w]
+                    columns = tuple(names[n] for n in changed) + old_keys
+                    row = tuple(values[n] for n in changed) + tuple(before[at[k]] for k in keys)
+                    updates.setdefault(columns, []).append(row)
                 self._snap[cls, key] = values
-            writes += [_Write(table, keys, batch) for batch in updates.values()]
+            writes += [_Write(table, keys, columns, rows) for columns, rows in updates.items()]
             if inserts:
-                writes.append(_Write(table, (), inserts))
+                writes.append(_Write(table, (), names, inserts))
             if (inserts or updates) and cls in REFERENCE:
                 reference_changed = True
         if self._touched:
-            writes.append(
-                _Write(
-                    changes,
-                    (),
-                    [
-                        {"kind": k, "customer_code": c, "customer_store": s, "ref": r, "at": now}
-                        for k, c, s, r in self._touched
-                    ],
-                )
-            )
+            columns = ("kind", "customer_code", "customer_store", "ref", "at")
+            touched = [(*x, now) for x in self._touched]
+            writes.append(_Write(changes, (), columns, touched))
             self._touched.clear()
-        writes += [_Write(table, (), rows) for table, rows in self._rows.items()]
+        for table, rows in self._rows.items():
+            columns = tuple(rows[0])
+            writes.append(_Write(table, (), columns, [tuple(r[c] for c in columns) for r in rows]))
         self._rows.clear()
-        if reference_changed:
-            bump = _SEQ.update().where(_SEQ.c.name == STAMP).values(value=_SEQ.c.value + 1)
-            await self.conn.execute(bump)
-        if not writes:
-            return
-        size = sum(len(w.rows) * len(w.rows[0]) for w in writes)
-        if self.conn.dialect.name == "postgresql" and len(writes) > 1 and size <= _ONE_STATEMENT:
-            await _write_at_once(self.conn, writes)
-            return
-        for w in writes:
-            await w.run(self.conn)
+        return writes, reference_changed
 
 
 def pairs_query(
@@ -220,19 +240,22 @@ _ONE_STATEMENT = 20_000
 @dataclasses.dataclass(frozen=True)
 class _Write:
     """Rows to insert in ``table`` (no ``keys``) or changed columns of rows to update (by
-    ``keys``, each row's old key values under ``key_<name>``), all rows with the same columns."""
+    ``keys``, each row's old key values under ``key_<name>``): each row the values of
+    ``columns``."""
 
     table: sa.Table
     keys: tuple[str, ...]
-    rows: list[dict[str, Any]]
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
 
     def _set(self) -> list[str]:
-        return [c for c in self.rows[0] if not c.startswith("key_")]
+        return [c for c in self.columns if not c.startswith("key_")]
 
     async def run(self, conn: AsyncConnection) -> None:
         """One statement, run for every row."""
+        rows = [dict(zip(self.columns, row, strict=True)) for row in self.rows]
         if not self.keys:
-            await conn.execute(self.table.insert(), self.rows)
+            await conn.execute(self.table.insert(), rows)
             return
         t = self.table
         statement = (
@@ -240,28 +263,28 @@ class _Write:
             .where(*(t.c[k] == sa.bindparam(f"key_{k}") for k in self.keys))
             .values({c: sa.bindparam(c) for c in self._set()})
         )
-        await conn.execute(statement, self.rows)
+        await conn.execute(statement, rows)
 
     def shape(self) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         """What the statement's text depends on (not the number of rows)."""
-        return self.table.name, self.keys, tuple(self.rows[0])
+        return self.table.name, self.keys, self.columns
 
-    def sql(self, dialect: Dialect, first: int) -> str:
-        """The statement for every row: the rows as ``unnest`` of one array per column (its
-        values numbered from ``$first``, each array sent as the text of an array literal
-        and cast to its column's type), inserted, or the update joined to them by the old
-        key values. The text does not depend on the number of rows, so PostgreSQL keeps one
-        prepared statement per shape."""
+    def sql(self, dialect: Dialect, values: list[str]) -> str:
+        """The statement for every row: the rows as ``unnest`` of one array per column (the
+        ``values``, one per column: placeholders such as ``$1`` or literals, each the text
+        of an array literal cast to its column's type), inserted, or the update joined to
+        them by the old key values. With placeholders the text does not depend on the
+        number of rows, so PostgreSQL keeps one prepared statement per shape."""
         q = dialect.identifier_preparer.quote
         t = self.table
-        names = list(self.rows[0])
+        names = self.columns
         # unconstrained casts: the column's own length and precision apply on assignment, as
         # they do to a plain insert (a cast to VARCHAR(200) would cut a longer text)
         types = [
             _PRECISION.sub("", t.c[c.removeprefix("key_")].type.compile(dialect=dialect))
             for c in names
         ]
-        arrays = ", ".join(f"${first + i}::text::{ty}[]" for i, ty in enumerate(types))
+        arrays = ", ".join(f"{v}::text::{ty}[]" for v, ty in zip(values, types, strict=True))
         columns = ", ".join(map(q, names))
         if not self.keys:
             return f"INSERT INTO {q(t.name)} ({columns}) SELECT * FROM unnest({arrays})"
@@ -274,8 +297,8 @@ class _Write:
         driver to send than an array of typed values, each checked and encoded apart)."""
         t = self.table
         return [
-            _array_literal([row[c] for row in self.rows], t.c[c.removeprefix("key_")].type)
-            for c in self.rows[0]
+            _array_literal(list(values), t.c[c.removeprefix("key_")].type)
+            for c, values in zip(self.columns, zip(*self.rows, strict=True), strict=True)
         ]
 
 
@@ -300,23 +323,36 @@ def _array_literal(values: list[Any], kind: sa.types.TypeEngine[Any]) -> str:
 
 
 _PRECISION = re.compile(r"\(.*?\)")
+
+
 _TEXTS: dict[tuple[Any, ...], str] = {}  # statement text by the shapes of its writes
 
 
-async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
+def _at_once_text(dialect: Dialect, writes: list[_Write], *, bump: bool = False) -> str:
     """Every write in one PostgreSQL statement, each a data-modifying ``WITH`` (they touch
-    different rows, so none needs to see another's effect)."""
-    shape = tuple(w.shape() for w in writes)
+    different rows, so none needs to see another's effect), values numbered from ``$1``;
+    with ``bump`` the reference stamp is raised in it too."""
+    shape = (bump, *(w.shape() for w in writes))
     text = _TEXTS.get(shape)
     if text is None:
         parts, first = [], 1
         for n, w in enumerate(writes):
-            parts.append(f"w{n} AS ({w.sql(conn.dialect, first)})")
-            first += len(w.rows[0])
+            marks = [f"${first + i}" for i in range(len(w.columns))]
+            parts.append(f"w{n} AS ({w.sql(dialect, marks)})")
+            first += len(w.columns)
+        if bump:
+            raised = _BUMP.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            parts.append(f"wb AS ({raised})")
         text = "WITH " + ", ".join(parts) + " SELECT 1"
         if len(_TEXTS) > 1000:
             _TEXTS.clear()
         _TEXTS[shape] = text
+    return text
+
+
+async def _write_at_once(conn: AsyncConnection, writes: list[_Write]) -> None:
+    """Every write in one PostgreSQL statement (:func:`_at_once_text`)."""
+    text = _at_once_text(conn.dialect, writes)
     values: list[Any] = []
     for w in writes:
         values += w.arrays()

@@ -109,3 +109,40 @@ async def test_no_session_fails_the_waiting_callers() -> None:
     with pytest.raises(ConnectionError):
         await commit.submit("x")
     assert desk.batches == []
+
+
+async def test_waiting_says_whether_calls_queue_for_the_next_batch() -> None:
+    """While a batch is written, ``waiting`` is false until a call queues for the next batch
+    (the writer may then begin that batch's transaction with its commit), and false again
+    once that call gave up."""
+    seen: list[bool] = []
+    queued = asyncio.Event()
+    late: list[asyncio.Task[str]] = []
+
+    async def run(session: int, items: list[str]) -> list[str | BaseException]:
+        if items == ["first"]:
+            seen.append(commit.waiting)
+            await queued.wait()
+            seen.append(commit.waiting)
+            late[0].cancel()
+            await asyncio.sleep(0)
+            seen.append(commit.waiting)
+        return [x.upper() for x in items]
+
+    @contextlib.asynccontextmanager
+    async def session() -> AsyncIterator[int]:
+        yield 1
+
+    commit: GroupCommit[int, str, str] = GroupCommit(session, run)
+
+    async def second() -> None:
+        await asyncio.sleep(0)  # the first call's batch is being written
+        late.append(asyncio.ensure_future(commit.submit("second")))
+        await asyncio.sleep(0)
+        queued.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await late[0]
+
+    first, _ = await asyncio.gather(commit.submit("first"), second())
+    assert first == "FIRST"
+    assert seen == [False, True, False]
