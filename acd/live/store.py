@@ -184,6 +184,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# A batch's releases, each as _RELEASE, in order. KEYS: reservations; ARGV: their calls
+_RELEASE_ALL = """
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then redis.call('DEL', KEYS[i]) end
+end
+return 0
+"""
+
 
 # Join at start: our lease, our name among the engines; says whether our share was adopted.
 # KEYS: lease, engines, adopted; ARGV: engine, instance, ttl (ms)
@@ -271,10 +279,10 @@ class RedisStore:
             pipe.hset(calls, mapping=saved_calls)  # type: ignore[arg-type]
         if removed_calls:
             pipe.hdel(calls, *removed_calls)
-        for agent_id, call_id in batch.releases:
-            await self._release(
-                keys=[self._p + "acd:reserved:" + agent_id], args=[call_id], client=pipe
-            )
+        if batch.releases:  # EVAL, not a registered script: redis-py would first ask
+            # SCRIPT EXISTS in a round trip of its own for every pipeline that runs one
+            held = [self._p + "acd:reserved:" + agent_id for agent_id, _ in batch.releases]
+            pipe.eval(_RELEASE_ALL, len(held), *held, *(c for _, c in batch.releases))
         if batch.beat is not None:
             pipe.set(self._p + "acd:alive:" + batch.beat[0], repr(batch.beat[1]))
         await pipe.execute()

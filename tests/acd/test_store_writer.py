@@ -3,7 +3,7 @@ reserved by a call of ours that already ended."""
 
 from __future__ import annotations
 
-from acd.live.store import RedisStore
+from acd.live.store import RedisStore, StoreBatch
 from acd.live.store_writer import StoreWriter
 from tests.conftest import REDIS_URL
 
@@ -82,5 +82,19 @@ async def test_a_reservation_releases_only_our_own_calls(redis_prefix: str) -> N
         assert await store.reservation("2004") == "9.1"
         assert await store.reserve("2004", "9.2", "e2", released=["9.1"])
         assert await store.reservation("2004") == "9.2"
+    finally:
+        await store.close()
+
+
+async def test_a_batch_releases_only_the_calls_it_names(redis_prefix: str) -> None:
+    """One batch releases agent 2005 (held for 5.1, released for 5.1) and names 2006 for a
+    call he is no longer held for (5.2, held for 5.3 now): 2005 is free, 2006 stays held."""
+    store = RedisStore(REDIS_URL, redis_prefix)
+    try:
+        assert await store.reserve("2005", "5.1", "e1")
+        assert await store.reserve("2006", "5.3", "e1")
+        await store.write(StoreBatch(releases=[("2005", "5.1"), ("2006", "5.2")]))
+        assert await store.reservation("2005") is None
+        assert await store.reservation("2006") == "5.3"
     finally:
         await store.close()
