@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from acd.live.redis_connection import TimedWriteConnection
 from atende.erp_runtime import ErpRuntime
 from atende.settings import Settings
 from crm_sync.adapters.erp_records import EmbeddedRecords, NoRecords
@@ -43,7 +44,10 @@ def build_crm(settings: Settings, engine: AsyncEngine, erp: ErpRuntime) -> CrmRu
     """Customer views over ``erp`` with the cache the settings ask for."""
     cache: ViewCache = (
         RedisViewCache(
-            settings.redis_url, settings.redis_key_prefix + "crm:", ttl=settings.crm_view_ttl
+            settings.redis_url,
+            settings.redis_key_prefix + "crm:",
+            ttl=settings.crm_view_ttl,
+            connection_class=TimedWriteConnection,  # no task per command (see its module)
         )
         if settings.redis_url
         else MemoryViewCache(ttl=settings.crm_view_ttl)

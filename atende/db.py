@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,13 +44,31 @@ def make_engine(url: str) -> AsyncEngine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # a writer waits up to 30 s for another's transaction (sqlite's default is 5 s:
         # "database is locked" under a burst of writes from several connections)
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             pool_size=SQLITE_POOL,
             max_overflow=SQLITE_POOL,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT},
+            pool_reset_on_return=None,  # _rollback_if_open instead
         )
+        event.listen(engine.sync_engine, "reset", _rollback_if_open)
+        return engine
     return create_async_engine(url)
+
+
+def _rollback_if_open(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+    """A SQLite connection back in the pool is rolled back only while a transaction is open
+    on it (SQLite's own flag, read in place). The pool's usual reset rolls back every time,
+    one hop to the connection's thread per checkout, for a ROLLBACK the driver then skips
+    outside a transaction (a customer search, a committed write)."""
+    if not state.asyncio_safe or state.transaction_was_reset:
+        return  # as the pool's own reset: nothing awaited outside the event loop
+    try:
+        open_transaction = bool(record.driver_connection.in_transaction)
+    except Exception:  # a closed connection: nothing to roll back
+        return
+    if open_transaction:
+        dbapi_connection.rollback()
 
 
 def alembic_config(url: str) -> Config:

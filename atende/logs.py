@@ -51,6 +51,7 @@ def configure_logging(fmt: str = "auto", level: str = "info", *, cache: bool = F
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # one write of the line and its newline (print() makes two, then flushes)
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=cache,
     )

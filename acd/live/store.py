@@ -7,12 +7,14 @@ reservation is one atomic ``SET NX``) and :class:`MemoryStore` (one process, no 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 import redis.asyncio as aioredis
 
 from acd.live.call import CallState, StoredCall
+from acd.live.redis_connection import TimedWriteConnection
 
 __all__ = [
     "AcdStore", "CallState", "MemoryStore", "RedisStore", "ShareAdopted", "StoredAgent",
@@ -61,9 +63,13 @@ class AcdStore(Protocol):
     async def save_call(self, call: StoredCall) -> None: ...
     async def remove_call(self, call_id: str) -> None: ...
     async def calls(self) -> list[StoredCall]: ...
-    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+    async def reserve(
+        self, agent_id: str, call_id: str, owner: str, released: Sequence[str] = ()
+    ) -> bool:
         """The agent is ours (engine ``owner``) for ``call_id`` unless someone holds him;
-        raises :class:`ShareAdopted` while ``owner``'s share is marked adopted."""
+        raises :class:`ShareAdopted` while ``owner``'s share is marked adopted. Our own
+        reservations of him for the calls in ``released`` are released first, in the same
+        step."""
         ...
 
     async def release(self, agent_id: str, call_id: str) -> None: ...
@@ -124,7 +130,11 @@ class MemoryStore:
     async def calls(self) -> list[StoredCall]:
         return list(self._calls.values())
 
-    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+    async def reserve(
+        self, agent_id: str, call_id: str, owner: str, released: Sequence[str] = ()
+    ) -> bool:
+        for done in released:
+            await self.release(agent_id, done)
         if agent_id in self._reservations:
             return self._reservations[agent_id] == call_id
         self._reservations[agent_id] = call_id
@@ -169,9 +179,13 @@ class MemoryStore:
 
 
 # Reserve an agent for a call: refused (-1) while the reserving engine's share is marked
-# adopted, granted (1) when free or already ours for this call, else 0.
-# KEYS: reservation, adopted mark of the reserving engine; ARGV: call
+# adopted, granted (1) when free or already ours for this call, else 0. Our reservations of
+# him for earlier calls (ARGV[2:]) are released first (compare and delete, as _RELEASE).
+# KEYS: reservation, adopted mark of the reserving engine; ARGV: call, released calls
 _RESERVE = """
+for i = 2, #ARGV do
+  if redis.call('GET', KEYS[1]) == ARGV[i] then redis.call('DEL', KEYS[1]) end
+end
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 1 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
@@ -182,6 +196,14 @@ return 0
 # Release only our own reservation (compare and delete in one step).
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# A batch's releases, each as _RELEASE, in order. KEYS: reservations; ARGV: their calls
+_RELEASE_ALL = """
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then redis.call('DEL', KEYS[i]) end
+end
 return 0
 """
 
@@ -240,7 +262,11 @@ class RedisStore:
 
     def __init__(self, url: str, prefix: str = "atende:") -> None:
         self._redis: aioredis.Redis = aioredis.from_url(
-            url, decode_responses=True, socket_timeout=2.0, socket_connect_timeout=2.0
+            url,
+            decode_responses=True,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            connection_class=TimedWriteConnection,
         )
         self._p = prefix
         self._reserve = self._redis.register_script(_RESERVE)
@@ -269,10 +295,10 @@ class RedisStore:
             pipe.hset(calls, mapping=saved_calls)  # type: ignore[arg-type]
         if removed_calls:
             pipe.hdel(calls, *removed_calls)
-        for agent_id, call_id in batch.releases:
-            await self._release(
-                keys=[self._p + "acd:reserved:" + agent_id], args=[call_id], client=pipe
-            )
+        if batch.releases:  # EVAL, not a registered script: redis-py would first ask
+            # SCRIPT EXISTS in a round trip of its own for every pipeline that runs one
+            held = [self._p + "acd:reserved:" + agent_id for agent_id, _ in batch.releases]
+            pipe.eval(_RELEASE_ALL, len(held), *held, *(c for _, c in batch.releases))
         if batch.beat is not None:
             pipe.mset(self._beat_values(*batch.beat))
         await pipe.execute()
@@ -297,12 +323,15 @@ class RedisStore:
         rows = await self._redis.hgetall(self._p + "acd:calls")
         return [StoredCall.from_dict(json.loads(v)) for v in rows.values()]
 
-    async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
+    async def reserve(
+        self, agent_id: str, call_id: str, owner: str, released: Sequence[str] = ()
+    ) -> bool:
         """Atomic: the agent is ours for ``call_id`` unless someone holds him already; never
         while another engine adopted ``owner``'s share (a stalled engine that lost its lease
-        would otherwise offer a caller its adopter offers too)."""
+        would otherwise offer a caller its adopter offers too). Our reservations of him for
+        ``released`` calls are released first, in the same round trip."""
         keys = [self._p + "acd:reserved:" + agent_id, self._p + "acd:adopted:" + owner]
-        granted = int(await self._reserve(keys=keys, args=[call_id]))
+        granted = int(await self._reserve(keys=keys, args=[call_id, *released]))
         if granted < 0:
             raise ShareAdopted(owner)
         return granted == 1

@@ -114,6 +114,10 @@ class StoreWriter:
         self._releases.append((agent_id, call_id))
         self._queued()
 
+    def _all_released(self, agent_id: str, call_ids: list[str]) -> None:
+        for call_id in call_ids:
+            self._released(agent_id, call_id)
+
     def _released(self, agent_id: str, call_id: str) -> None:
         pending = self._releasing.get(agent_id)
         if pending is not None:
@@ -147,17 +151,20 @@ class StoreWriter:
     # ------------------------------------------------------------------ reads and reservations
     async def reserve(self, agent_id: str, call_id: str, owner: str) -> bool:
         """Atomic in the store; from memory while the store is away. Our own releases of
-        the agent still queued are written first (else a backlog of writes would show him
-        reserved by a call that ended)."""
+        the agent still queued are written first, in the same round trip (else a backlog of
+        writes would show him reserved by a call that ended)."""
         if not self.away:
+            released = list(self._releasing.get(agent_id, ()))
             try:
-                for released in list(self._releasing.get(agent_id, ())):
-                    await self.store.release(agent_id, released)
-                    self._released(agent_id, released)
-                granted = await self.store.reserve(agent_id, call_id, owner)
+                try:
+                    granted = await self.store.reserve(agent_id, call_id, owner, released)
+                except ShareAdopted:  # the releases were written all the same
+                    self._all_released(agent_id, released)
+                    raise
             except _AWAY as exc:
                 self._went_away(exc)
             else:
+                self._all_released(agent_id, released)
                 if granted:
                     self.reserved[agent_id] = call_id
                 return granted

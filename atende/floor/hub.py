@@ -70,6 +70,7 @@ class FloorHub:
         self.seq = 0
         self.builds = 0
         self._dirty = asyncio.Event()
+        self._watched = asyncio.Event()  # set while a page is connected
 
     def changed(self) -> None:
         """Something the floor shows may have changed (callbacks call this; it only notes)."""
@@ -86,10 +87,13 @@ class FloorHub:
         message = {"type": "snapshot", "seq": self.seq, "at": self.clock(), "floor": self.floor}
         client.put(json.dumps(message))
         self.clients.add(client)
+        self._watched.set()
         return client
 
     def leave(self, client: FloorClient) -> None:
         self.clients.discard(client)
+        if not self.clients:
+            self._watched.clear()
 
     def build(self) -> None:
         """Build the floor once and send its changes (if any) to every page."""
@@ -112,6 +116,10 @@ class FloorHub:
         loop = asyncio.get_running_loop()
         last = 0.0
         while True:
+            if not self.clients:  # nobody watches: nothing is built (a page that joins gets
+                self._watched.clear()  # a fresh one), and changes do not wake the task
+                await self._watched.wait()
+                self._dirty.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.heartbeat):
                     await self._dirty.wait()
@@ -121,7 +129,7 @@ class FloorHub:
             self._dirty.clear()
             last = loop.time()
             if not self.clients:
-                continue  # nobody watches: nothing is built (a page that joins gets a fresh one)
+                continue
             try:
                 self.build()
             except Exception:

@@ -67,9 +67,15 @@ class RedisViewCache:
     """:class:`crm_sync.port.ViewCache` on Redis."""
 
     def __init__(
-        self, url: str, prefix: str = "atende:crm:", *, ttl: float = 300.0, keep: float = 86400.0
+        self,
+        url: str,
+        prefix: str = "atende:crm:",
+        *,
+        ttl: float = 300.0,
+        keep: float = 86400.0,
+        connection_class: type[aioredis.Connection] = aioredis.Connection,
     ) -> None:
-        self._redis: aioredis.Redis = aioredis.from_url(url)
+        self._redis: aioredis.Redis = aioredis.from_url(url, connection_class=connection_class)
         self._p = prefix
         self._ttl = max(int(ttl), 1)
         self._keep = max(int(keep), self._ttl)

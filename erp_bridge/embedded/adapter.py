@@ -88,8 +88,8 @@ class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
             query, key = _BY_PHONE, normalize_phone(phone)
         else:
             raise ErpError("search_empty", "give a phone or a tax id")
-        async with self.read() as uow:
-            rows = await _search_rows(uow.conn, query, key)
+        async with self.connect() as conn:
+            rows = await _search_rows(conn, query, key)
         return [
             CustomerRef(code, store, name, tax_id, phone, risk, bool(blocked))
             for code, store, name, tax_id, phone, risk, blocked in sorted(

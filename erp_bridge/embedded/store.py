@@ -156,6 +156,11 @@ class ErpStore:
         async with self._engine.connect() as conn:
             yield UnitOfWork(conn, lock=False)
 
+    def connect(self) -> AsyncConnection:
+        """A bare connection for a single read that loads no records (a customer search):
+        no unit of work, books or policy built for it."""
+        return self._engine.connect()
+
     async def _once(
         self,
         key: str | None,

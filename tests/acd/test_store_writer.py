@@ -3,7 +3,7 @@ reserved by a call of ours that already ended."""
 
 from __future__ import annotations
 
-from acd.live.store import RedisStore
+from acd.live.store import RedisStore, StoreBatch
 from acd.live.store_writer import StoreWriter
 from tests.conftest import REDIS_URL
 
@@ -40,5 +40,61 @@ async def test_a_release_queued_during_an_outage_is_written_on_return(redis_pref
         await writer._rewrite()
         assert not writer.away
         assert await store.reservation("2002") is None
+    finally:
+        await store.close()
+
+
+class CountingStore(RedisStore):
+    """The Redis store, counting the releases sent on their own."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        super().__init__(url, prefix)
+        self.releases = 0
+
+    async def release(self, agent_id: str, call_id: str) -> None:
+        self.releases += 1
+        await super().release(agent_id, call_id)
+
+
+async def test_a_queued_release_travels_with_the_next_reservation(redis_prefix: str) -> None:
+    """Agent 2003's call 3.1 ended (its release queued) and the router offers him call 3.2:
+    the release and the reservation reach Redis as one step (no release sent on its own),
+    and the agent is held for 3.2."""
+    store = CountingStore(REDIS_URL, redis_prefix)
+    writer = StoreWriter(store, "main")
+    try:
+        assert await writer.reserve("2003", "3.1", "e1")
+        await writer.release("2003", "3.1")  # queued, not written
+        assert await writer.reserve("2003", "3.2", "e1")
+        assert store.releases == 0
+        assert await store.reservation("2003") == "3.2"
+    finally:
+        await store.close()
+
+
+async def test_a_reservation_releases_only_our_own_calls(redis_prefix: str) -> None:
+    """The releases sent with a reservation compare before they delete: another engine's
+    hold on agent 2004 (call 9.1) stays, and our reservation is refused."""
+    store = RedisStore(REDIS_URL, redis_prefix)
+    try:
+        assert await store.reserve("2004", "9.1", "e2")
+        assert not await store.reserve("2004", "4.2", "e1", released=["4.1"])
+        assert await store.reservation("2004") == "9.1"
+        assert await store.reserve("2004", "9.2", "e2", released=["9.1"])
+        assert await store.reservation("2004") == "9.2"
+    finally:
+        await store.close()
+
+
+async def test_a_batch_releases_only_the_calls_it_names(redis_prefix: str) -> None:
+    """One batch releases agent 2005 (held for 5.1, released for 5.1) and names 2006 for a
+    call he is no longer held for (5.2, held for 5.3 now): 2005 is free, 2006 stays held."""
+    store = RedisStore(REDIS_URL, redis_prefix)
+    try:
+        assert await store.reserve("2005", "5.1", "e1")
+        assert await store.reserve("2006", "5.3", "e1")
+        await store.write(StoreBatch(releases=[("2005", "5.1"), ("2006", "5.2")]))
+        assert await store.reservation("2005") is None
+        assert await store.reservation("2006") == "5.3"
     finally:
         await store.close()

@@ -88,6 +88,43 @@ async def test_hub_builds_when_told_and_on_its_heartbeat() -> None:
         task.cancel()
 
 
+async def test_hub_stops_building_when_the_last_page_leaves() -> None:
+    """Once the last page left, changes and heartbeats build nothing; a page that joins
+    again gets a fresh floor and changes are built for it again."""
+    built: list[int] = []
+
+    def source() -> dict[str, Any]:
+        built.append(1)
+        return {"links": {"x": {"n": len(built)}}}
+
+    hub = FloorHub(source, min_gap=0.0, heartbeat=0.05)
+    task = asyncio.create_task(hub.run())
+    try:
+        page = hub.join()
+        hub.changed()
+        for _ in range(100):
+            if len(built) >= 3:
+                break
+            await asyncio.sleep(0.02)
+        hub.leave(page)
+        await asyncio.sleep(0.1)  # a build already under way ends
+        left_at = len(built)
+        for _ in range(5):
+            hub.changed()
+            await asyncio.sleep(0.05)
+        assert len(built) == left_at
+        hub.join()
+        assert len(built) == left_at + 1  # the joining page's fresh floor
+        hub.changed()
+        for _ in range(100):
+            if len(built) > left_at + 1:
+                break
+            await asyncio.sleep(0.02)
+        assert len(built) > left_at + 1
+    finally:
+        task.cancel()
+
+
 async def test_redis_watch_flips_on_a_real_redis() -> None:
     """A reachable Redis is up; a Redis that answers nothing is down, told once per flip."""
     told: list[bool | None] = []
