@@ -168,16 +168,11 @@ async def test_supervisor_pauses_an_agent_and_moves_a_caller(api: Api, browser: 
     await expect(page.locator("#action-error")).to_have_text("Recusado: valores inválidos.")
     assert acd.router.agent("2001").skills == {"sales": 3}
 
-    callers = [
-        await api.twin.place_inbound_call("1133330002", number, "Rui")
-        for number in ("5511999990003", "5511999990004")
-    ]
-    rows = [
-        page.locator('#waiting tbody tr[data-state="waiting"]', has_text=number)
-        for number in ("5511999990003", "5511999990004")
-    ]
-    for row in rows:
-        await row.wait_for(timeout=15000)
+    callers, rows = [], []
+    for number in ("5511999990003", "5511999990004"):  # the second calls once the first waits
+        callers.append(await api.twin.place_inbound_call("1133330002", number, "Rui"))
+        rows.append(page.locator('#waiting tbody tr[data-state="waiting"]', has_text=number))
+        await rows[-1].wait_for(timeout=15000)
     first, second = [await row.get_attribute("data-key") for row in rows]
     assert first is not None and second is not None
     await eventually(lambda: acd.router.waiting_calls("suporte") == [first, second], timeout=10)
