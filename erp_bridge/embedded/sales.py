@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
@@ -139,7 +139,6 @@ class SalesDesk(ErpStore):
         mode and its transactions are begun and ended here: see :meth:`_batch_session`). If
         the stamp moved and the site's scope is another, the transaction is rolled back
         (:class:`_ScopeMoved`)."""
-        outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
         kept = self._kept
         scope = (kept.policy if kept is not None else self._policy).credit.scope
         keys = sorted({p.key for p in batch if p.key is not None})
@@ -153,10 +152,7 @@ class SalesDesk(ErpStore):
         if not batch_sql.same_scope(uow.policy.credit.scope, scope):
             await driver.execute("ROLLBACK")
             raise _ScopeMoved
-        for n, p in enumerate(batch):
-            if p.key in stored:
-                log.info("erp_idempotent_replay", key=p.key, operation="sales_order")
-                outcomes[n] = _RESULT.validate_json(stored[p.key])
+        outcomes = _replays(batch, stored)
         todo = [n for n, outcome in enumerate(outcomes) if outcome is None]
         reqs = [batch[n].req for n in todo]
         if reqs:
@@ -195,17 +191,14 @@ class SalesDesk(ErpStore):
     async def _together_on_sqlite(
         self, conn: AsyncConnection, batch: list[_Placement]
     ) -> list[ReleaseResult | BaseException]:
-        outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
         async with self.write(order_numbers=len(batch), on=conn) as uow:
             keys = [p.key for p in batch if p.key is not None]
+            stored: dict[str, str] = {}
             if keys:
                 k = idempotency.c
                 found = await uow.conn.execute(sa.select(k.key, k.result).where(k.key.in_(keys)))
                 stored = {key: result for key, result in found}
-                for n, p in enumerate(batch):
-                    if p.key in stored:
-                        log.info("erp_idempotent_replay", key=p.key, operation="sales_order")
-                        outcomes[n] = _RESULT.validate_json(stored[p.key])
+            outcomes = _replays(batch, stored)
             todo = [n for n, outcome in enumerate(outcomes) if outcome is None]
             reqs = [batch[n].req for n in todo]
             if reqs:
@@ -526,3 +519,16 @@ class SalesDesk(ErpStore):
             for po in created:
                 uow.touch("production_order", "", "", po.number)
             return created
+
+
+def _replays(
+    batch: list[_Placement], stored: Mapping[str, str]
+) -> list[ReleaseResult | BaseException | None]:
+    """Each placement's stored answer when its idempotency key was used before (else None:
+    the order is still to enter)."""
+    outcomes: list[ReleaseResult | BaseException | None] = [None] * len(batch)
+    for n, p in enumerate(batch):
+        if p.key is not None and p.key in stored:
+            log.info("erp_idempotent_replay", key=p.key, operation="sales_order")
+            outcomes[n] = _RESULT.validate_json(stored[p.key])
+    return outcomes
