@@ -124,8 +124,7 @@ class InboundAcd(CallControls):
             except TimeoutError:
                 log.error("acd_queue_log_not_flushed")
         await self.log_book.flush()
-        # alive until now, its queue log written up to then
-        await self.store.beat(self.engine_id, self.clock(), self.log_book.written_through)
+        await self.store.beat(self.engine_id, self.clock())  # alive until now
         try:  # the store gets what was written before the stop
             await asyncio.wait_for(self.store.drain(), 5)
         except TimeoutError:
@@ -365,7 +364,7 @@ class InboundAcd(CallControls):
                     continue  # a resync is queued: any call's state may change with it
                 async with self._lock:
                     now = self.clock()
-                    await self.store.beat(self.engine_id, now, self.log_book.written_through)
+                    await self.store.beat(self.engine_id, now)
                     if self._working or self._inbox or unapplied:
                         # a timer of a call whose records (or Asterisk's events, still in the
                         # link's queue) are not applied yet waits for them

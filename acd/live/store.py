@@ -180,7 +180,7 @@ class MemoryStore:
 
 # Reserve an agent for a call: refused (-1) while the reserving engine's share is marked
 # adopted, granted (1) when free or already ours for this call, else 0. Our reservations of
-# him for earlier calls (ARGV[2:]) are released first (compare and delete, as _RELEASE).
+# him for earlier calls (ARGV[2:]) are released first (compare and delete, as in _RELEASE).
 # KEYS: reservation, adopted mark of the reserving engine; ARGV: call, released calls
 _RESERVE = """
 for i = 2, #ARGV do
@@ -193,14 +193,9 @@ return 0
 """
 
 
-# Release only our own reservation (compare and delete in one step).
+# Release only our own reservations (compare and delete in one step), in order.
+# KEYS: reservations; ARGV: the call each is ours for
 _RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-# A batch's releases, each as _RELEASE, in order. KEYS: reservations; ARGV: their calls
-_RELEASE_ALL = """
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[i] then redis.call('DEL', KEYS[i]) end
 end
@@ -298,7 +293,7 @@ class RedisStore:
         if batch.releases:  # EVAL, not a registered script: redis-py would first ask
             # SCRIPT EXISTS in a round trip of its own for every pipeline that runs one
             held = [self._p + "acd:reserved:" + agent_id for agent_id, _ in batch.releases]
-            pipe.eval(_RELEASE_ALL, len(held), *held, *(c for _, c in batch.releases))
+            pipe.eval(_RELEASE, len(held), *held, *(c for _, c in batch.releases))
         if batch.beat is not None:
             pipe.mset(self._beat_values(*batch.beat))
         await pipe.execute()

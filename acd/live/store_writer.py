@@ -134,9 +134,9 @@ class StoreWriter:
         if agent_id is not None and self.reserved.get(agent_id) == call_id:
             del self.reserved[agent_id]
 
-    async def beat(self, engine_id: str, at: float, logged: float | None = None) -> None:
+    async def beat(self, engine_id: str, at: float) -> None:
+        """Queued: the heartbeat, with up to when the queue log is written (:meth:`logged`)."""
         self.last_beat_at = at
-        self.logged_at = logged if logged is not None else self.logged_at
         self._beat = (engine_id, at, self.logged_at)
         self._queued()
 
