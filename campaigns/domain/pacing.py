@@ -350,25 +350,20 @@ class PredictivePacer:
         from the recent times to answer.
         Hangs up the oldest ringing calls when those already ringing exceed it."""
         spans = self._spans(state, agents_now)
-        rate = min(max(state.answer_rate, 0.0), 1.0)
-        rates = [(upper_bound(rate, state.answer_samples), 1.0)]
+        p = upper_bound(min(max(state.answer_rate, 0.0), 1.0), state.answer_samples)
         cancel = 0
         while (
-            cancel < state.cancellable
-            and self._safe_risk(state, spans, rates, cancel) > self.safe_risk
+            cancel < state.cancellable and self._safe_risk(state, spans, p, cancel) > self.safe_risk
         ):
             cancel += 1
         if cancel or spans[-1][0] <= 0:
             return PacingDecision(0, cancel, mode="safe")
         news = [self._shares(state, end, 0)[1] for _, end in spans]
-        dists = self._safe_dists(state, spans, rates, 0)
+        dists = self._safe_dists(state, spans, p, 0)
         dial = 0
         while dial < state.lines_free:
-            nxt = [
-                [_add_call(d, p * new) for d, new in zip(row, news, strict=True)]
-                for row, (p, _) in zip(dists, rates, strict=True)
-            ]
-            if self._risk_of(nxt, spans, rates) > self.safe_risk:
+            nxt = [_add_call(d, p * new) for d, new in zip(dists, news, strict=True)]
+            if self._risk_of(nxt, spans) > self.safe_risk:
                 break
             dists, dial = nxt, dial + 1
         return PacingDecision(dial, mode="safe")
@@ -405,48 +400,29 @@ class PredictivePacer:
         return shares, new
 
     def _safe_dists(
-        self,
-        state: PacingInput,
-        spans: Sequence[tuple[int, float]],
-        rates: Sequence[tuple[float, float]],
-        cancel: int,
-    ) -> list[list[list[float]]]:
-        """Per answer rate and span: the distribution of people by the span's end from the
-        ringing calls (the oldest ``cancel`` hung up)."""
-        shares = [self._shares(state, end, cancel)[0] for _, end in spans]
+        self, state: PacingInput, spans: Sequence[tuple[int, float]], p: float, cancel: int
+    ) -> list[list[float]]:
+        """Per span: the distribution of people by the span's end from the ringing calls
+        (the oldest ``cancel`` hung up) at answer rate ``p``."""
+        chances = person_chances(state, p)[cancel:]
         out = []
-        for p, _ in rates:
-            chances = person_chances(state, p)[cancel:]
-            row = []
-            for share in shares:
-                dist = [1.0]  # those waiting are counted out of the agents
-                for c, part in zip(chances, share, strict=False):
-                    dist = _add_call(dist, c * part)
-                row.append(dist)
-            out.append(row)
+        for _, end in spans:
+            dist = [1.0]  # those waiting are counted out of the agents
+            for c, part in zip(chances, self._shares(state, end, cancel)[0], strict=False):
+                dist = _add_call(dist, c * part)
+            out.append(dist)
         return out
 
     @staticmethod
-    def _risk_of(
-        dists: Sequence[Sequence[Sequence[float]]],
-        spans: Sequence[tuple[int, float]],
-        rates: Sequence[tuple[float, float]],
-    ) -> float:
-        """Sum over the spans of P(more people than agents), weighed over the rates."""
-        return sum(
-            weight * sum(sum(d[agents + 1 :]) for d, (agents, _) in zip(row, spans, strict=True))
-            for row, (_, weight) in zip(dists, rates, strict=True)
-        )
+    def _risk_of(dists: Sequence[Sequence[float]], spans: Sequence[tuple[int, float]]) -> float:
+        """Sum over the spans of P(more people than agents)."""
+        return sum(sum(d[agents + 1 :]) for d, (agents, _) in zip(dists, spans, strict=True))
 
     def _safe_risk(
-        self,
-        state: PacingInput,
-        spans: Sequence[tuple[int, float]],
-        rates: Sequence[tuple[float, float]],
-        cancel: int,
+        self, state: PacingInput, spans: Sequence[tuple[int, float]], p: float, cancel: int
     ) -> float:
         """The risk of the calls already ringing (the oldest ``cancel`` hung up)."""
-        return self._risk_of(self._safe_dists(state, spans, rates, cancel), spans, rates)
+        return self._risk_of(self._safe_dists(state, spans, p, cancel), spans)
 
     def expected_abandons(self, view: Outlook, new: int) -> float:
         """Expected people left without an agent with ``new`` calls more."""
