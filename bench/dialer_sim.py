@@ -11,7 +11,9 @@ Every dialled call's fate is drawn from its own random stream keyed by (seed, ca
 the n-th call of any pacer rings as long, is answered (or not) and talks as long. AMD: 1% of
 people say nothing and are taken for machines (``INITIALSILENCE``, a false positive counted
 in the abandon rate), 12% of machines pass as people and waste an agent 8 s. A person must
-reach an agent within 2 s of the AMD verdict or is abandoned (safe-harbour message). Agents:
+reach an agent within 2 s of the AMD verdict or is abandoned (safe-harbour message). An
+answered call is no longer ringing (the dialer sees OriginateResponse Success): the pacer may
+not hang it up, and counts it a person by the measured share of AMD verdicts. Agents:
 30% go to lunch for 30 minutes at hour 4 (logged out), and all log out one by one over the
 last 20 minutes.
 
@@ -143,6 +145,7 @@ class Sim:
         self.seq = 0
         self.agents = [Agent() for _ in range(s.agents)]
         self.ringing: dict[int, float] = {}  # call -> dial time
+        self.answering: dict[int, float] = {}  # answered, AMD listening: call -> dial time
         self.waiting: deque[tuple[int, float, bool]] = deque()  # (call, verdict time, real)
         self.stats = Stats()
         # the law's ledger: our pacer spends its whole headroom (keeping its own reserve), as
@@ -152,6 +155,7 @@ class Sim:
         self.to_answer: deque[float] = deque(maxlen=200)
         self.handle: deque[float] = deque(maxlen=200)
         self.next_call = 0
+        self.verdicts = [0, 0]  # AMD verdicts: people (or machines passing as people), all
         self.drops_recent: deque[tuple[float, bool]] = deque()
 
     # -- measured figures a real dialer has ------------------------------------------
@@ -159,6 +163,10 @@ class Sim:
         done = len(self.answered_recent)
         people = sum(p for p, _ in self.answered_recent)
         return people / done if done else 0.25
+
+    def person_share(self) -> float:
+        people, verdicts = self.verdicts
+        return people / verdicts if verdicts >= 30 else 1.0
 
     def false_positive_rate(self) -> float:
         return self.ledger.false_positives / max(self.stats.dials, 1)
@@ -195,6 +203,11 @@ class Sim:
                     talking.append(self.now - a.talk_started)
         return talking, wrapping
 
+    def in_hand(self) -> int:
+        """Calls answered and not yet connected (AMD listening, or a person waiting): the
+        dialer's core counts them all as waiting."""
+        return len(self.waiting) + len(self.answering)
+
     def cancellable(self) -> list[int]:
         return [c for c, t in self.ringing.items() if self.now - t >= MIN_RING]
 
@@ -212,6 +225,7 @@ class Sim:
         if f.kind in ("busy", "no_answer"):
             self.at(self.now + (f.ring if f.kind == "busy" else DIAL_TIMEOUT), "over", (n, 0))
         else:
+            self.at(self.now + f.ring, "answer", n)
             self.at(self.now + f.ring + f.amd_delay, "verdict", (n, f))
 
     def run(self) -> Stats:
@@ -252,11 +266,20 @@ class Sim:
         if self.ringing.pop(call, None) is not None:
             self.answered_recent.append((0, 1))
 
+    def on_answer(self, call: int) -> None:
+        # OriginateResponse Success: the dialer knows the call is up (no longer ringing, and
+        # no longer a call it may hang up: that would be hanging up on whoever answered)
+        dialled = self.ringing.pop(call, None)
+        if dialled is not None:  # not hung up by the pacer before the answer
+            self.answering[call] = dialled
+
     def on_verdict(self, data: tuple[int, Fate]) -> None:
         call, f = data
-        dialled = self.ringing.pop(call, None)
+        dialled = self.answering.pop(call, None)
         if dialled is None:  # hung up by the pacer before the answer
             return
+        self.verdicts[1] += 1
+        self.verdicts[0] += f.passes_as_human if f.kind == "machine" else not f.silent
         when = self.now
         if f.kind == "human" and f.silent:
             self._machine(when, "INITIALSILENCE-2500-2500")
@@ -340,6 +363,8 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
                 busy_free_in=sim.busy_free_in(),
                 ringing=len(sim.ringing),
                 waiting=len(sim.waiting),
+                answering=len(sim.answering),
+                person_share=sim.person_share(),
                 answer_rate=sim.answer_rate(),
                 answer_samples=len(sim.answered_recent),
                 seconds_to_answer=sim.seconds_to_answer(),
@@ -361,7 +386,7 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
 
 def progressive_1to1(sim: Sim) -> tuple[int, int]:
     d = progressive(
-        PacingInput(len(sim.free_agents()), (), len(sim.ringing), len(sim.waiting), 0, 0, 0)
+        PacingInput(len(sim.free_agents()), (), len(sim.ringing), sim.in_hand(), 0, 0, 0)
     )
     return d.dial, 0
 
@@ -390,12 +415,12 @@ class VicidialTapered:
     def __call__(self, sim: Sim) -> tuple[int, int]:
         active = [a for a in sim.agents if a.logged_in]
         ready = len(sim.free_agents())
-        self.samples.append(ready - len(sim.waiting))
+        self.samples.append(ready - sim.in_hand())
         if sim.now >= self.next_adapt:
             self.next_adapt += 15.0
             self.adapt(sim, len(active))
         talking = len(active) - ready
-        lines = math.floor(len(active) * self.level) - len(sim.ringing) - len(sim.waiting)
+        lines = math.floor(len(active) * self.level) - len(sim.ringing) - sim.in_hand()
         return max(0, lines - talking), 0
 
     def adapt(self, sim: Sim, active: int) -> None:

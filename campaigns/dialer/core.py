@@ -169,6 +169,7 @@ class DialerCore:
         self._ids = itertools.count(1)
         self._finished_dials = 0
         self._persons = 0
+        self._verdicts = 0
         self._answer_times: deque[float] = deque(maxlen=200)
         self._handling: deque[float] = deque(maxlen=200)
         self.last_decision: PacingDecision | None = None
@@ -205,9 +206,11 @@ class DialerCore:
 
     def _pacing_input(self, now: datetime, agents: Agents, lines_free: int) -> PacingInput:
         ringing = self._ringing()
-        waiting = sum(
-            1 for a in self.attempts.values() if a.stage in (Stage.ANSWERED, Stage.WAITING)
-        )
+        waiting = sum(1 for a in self.attempts.values() if a.stage is Stage.WAITING)
+        answering = sum(1 for a in self.attempts.values() if a.stage is Stage.ANSWERED)
+        # a call AMD still listens to is a person with the measured share (all of them
+        # until a few verdicts are in)
+        person_share = self._persons / self._verdicts if self._verdicts >= 30 else 1.0
         samples = self._finished_dials
         rate = self._persons / samples if samples else PRIOR_ANSWER_RATE
         answer_time = (
@@ -226,6 +229,8 @@ class DialerCore:
             busy_free_in=busy,
             ringing=len(ringing),
             waiting=waiting,
+            answering=answering,
+            person_share=person_share,
             answer_rate=rate,
             seconds_to_answer=answer_time,
             headroom=self.ledger.headroom(now),
@@ -272,6 +277,7 @@ class DialerCore:
         if attempt is None or attempt.stage is not Stage.ANSWERED:
             return None
         attempt.amd_status, attempt.amd_cause, attempt.verdict_at = status, cause, now
+        self._verdicts += 1
         silent = cause.upper().startswith("INITIALSILENCE")
         machine = status.upper() == "MACHINE" and not (silent and self.plan.silence_is_person)
         if machine:

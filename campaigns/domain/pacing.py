@@ -3,7 +3,8 @@
 The predictive pacer looks at the next seconds, checkpoint by checkpoint (every 2 s up to
 the longest recent time to answer). At each checkpoint ``t`` it weighs the people answered
 by ``t`` (each ringing call by its own chance, lower the longer it has rung, and its time to
-answer drawn from the recent ones; each new call likewise) plus those already waiting,
+answer drawn from the recent ones; each new call likewise) plus those already waiting and
+the answered calls AMD still listens to (each a person by the measured share of verdicts),
 against the agents free by ``t`` plus the connect window (free now; in wrap-up, when the
 known wrap-up ends; talking, from the measured talk times longer than the talk so far). A
 person beyond the agents is abandoned, so the expected abandons are the largest expected
@@ -78,6 +79,11 @@ class PacingInput:
     handling_times: Sequence[float] = ()
     """Recent talk seconds of finished calls."""
     wrap_up: float = 0.0
+    answering: int = 0
+    """Calls answered whose AMD verdict is still to come: no longer ringing (and never hung up
+    by the pacer: someone answered), each a person with chance ``person_share``."""
+    person_share: float = 1.0
+    """Measured share of AMD verdicts that are a person (1: every answered call is)."""
 
 
 MIN_ANSWER_TIMES = 30
@@ -124,7 +130,12 @@ class PacingDecision:
 
 def progressive(state: PacingInput, ratio: float = 1.0) -> PacingDecision:
     """``ratio`` calls per free agent, counting the calls already ringing or waiting."""
-    wanted = math.floor(ratio * state.free_agents + 1e-9) - state.ringing - state.waiting
+    wanted = (
+        math.floor(ratio * state.free_agents + 1e-9)
+        - state.ringing
+        - state.waiting
+        - state.answering
+    )
     return PacingDecision(max(0, min(wanted, state.lines_free)), mode="progressive")
 
 
@@ -264,6 +275,7 @@ def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Out
     ages = ages[: state.ringing]
     chances = person_chances(state)
     checkpoints = [step * k for k in range(int(last / step) + 2)]
+    q = min(max(state.person_share, 0.0), 1.0)
     mean, var, new = [], [], []
     calls: list[list[float]] = [[] for _ in zip(ages, chances, strict=False)]
     for t in checkpoints:
@@ -279,8 +291,8 @@ def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Out
             m += c
             v += c * (1 - c)
         agents = free_by(state, t + connect_window)
-        m += state.waiting - state.free_agents - sum(agents)
-        v += sum(q * (1 - q) for q in agents)
+        m += state.waiting + q * state.answering - state.free_agents - sum(agents)
+        v += q * (1 - q) * state.answering + sum(a * (1 - a) for a in agents)
         mean.append(m)
         var.append(v)
         new.append(p * (answers.n - answers.longer(t)) / answers.n)
@@ -455,12 +467,13 @@ class PredictivePacer:
 
     def decide(self, state: PacingInput) -> PacingDecision:
         """Calls to dial (and ringing calls to hang up) now."""
-        agents_now = state.free_agents - state.waiting
+        agents_now = state.free_agents - state.waiting - state.answering
         p = min(max(state.answer_rate, 0.0), 1.0)
         f = min(max(state.false_positive_rate, 0.0), 1.0)
         agents_total = self.agents(state)
         reserve = self.reserve_for(state)
-        spare = state.headroom - reserve - f * state.ringing
+        in_flight = state.ringing + state.answering
+        spare = state.headroom - reserve - f * in_flight
         if spare < 1.0 or p <= 0.0:
             return self._safe(state, agents_now)
         allowed = math.floor(state.headroom - reserve)
@@ -471,7 +484,7 @@ class PredictivePacer:
         view = outlook(state, self.connect_window)
         people = sum(person_chances(state))
         expected = self.expected_abandons(view, 0)
-        risky = self.over_headroom(view, 0, state.ringing, f, allowed) > self.risk
+        risky = self.over_headroom(view, 0, in_flight, f, allowed) > self.risk
         if risky:
             cancel = 0
             ages = sorted(state.ringing_ages, reverse=True)
@@ -483,7 +496,7 @@ class PredictivePacer:
                     ringing_ages=ages[cancel:] if ages else (),
                 )
                 kept_view = outlook(kept, self.connect_window)
-                if self.over_headroom(kept_view, 0, kept.ringing, f, allowed) <= self.risk:
+                if self.over_headroom(kept_view, 0, in_flight - cancel, f, allowed) <= self.risk:
                     break
             return PacingDecision(0, cancel, expected, mode="hold")
         low, high = self.marginal_range
@@ -496,7 +509,7 @@ class PredictivePacer:
                 break
             if nxt > self.target * (people + (dial + 1) * p) + 1e-9:
                 break
-            if self.over_headroom(view, dial + 1, state.ringing + dial + 1, f, allowed) > self.risk:
+            if self.over_headroom(view, dial + 1, in_flight + dial + 1, f, allowed) > self.risk:
                 break
             dial, expected = dial + 1, nxt
         cancel, expected = self._late_calls(state, view, dial, expected, marginal)

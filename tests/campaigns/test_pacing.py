@@ -276,3 +276,20 @@ def test_false_positives_alone_never_exceed_the_headroom() -> None:
     assert decision.mode == "predictive" and 0 < decision.dial
     spare = s.headroom - pacer.reserve_for(s)
     assert decision.expected_abandons + s.false_positive_rate * decision.dial <= spare
+
+
+def test_answered_calls_awaiting_amd_count_by_the_measured_share_of_people() -> None:
+    """Calls answered with AMD still listening are no longer ringing: each is a person with
+    the measured share. With 4 free agents and 4 such calls, a share of 1 (every one a person,
+    as before enough verdicts) leaves no agent to dial for; a share of 0.3 expects 1.2
+    people, so the pacer dials again. Busy agents' free times are exponential (mean 300 s)."""
+    pacer = PredictivePacer()
+    base: dict[str, object] = dict(free_agents=4, busy_free_in=[300.0] * 16, headroom=30.0)
+    certain = pacer.decide(state(**base, answering=4, person_share=1.0))
+    measured = pacer.decide(state(**base, answering=4, person_share=0.3))
+    assert certain.dial == 0
+    assert measured.dial > 0
+    view = outlook(state(free_agents=4, answering=6, person_share=0.3), 2.0)
+    assert view.mean[0] == pytest.approx(0.3 * 6 - 4, abs=1e-6)
+    assert view.var[0] == pytest.approx(6 * 0.3 * 0.7, abs=1e-6)
+    assert progressive(state(free_agents=4, answering=3)).dial == 1

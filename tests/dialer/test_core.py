@@ -295,3 +295,18 @@ def test_agents_in_wrap_up_attract_more_calls_than_agents_starting_a_call() -> N
     for_held = len(core().tick(later, Agents(0, held, 10.0)).dial)
     assert for_wrap > for_talk >= for_held
     assert for_wrap > 10  # about 3 calls per agent at a 30% answer rate
+
+
+def test_an_answered_call_is_never_hung_up_by_the_pacer() -> None:
+    """Every agent logs out while one call AMD is listening to (answered at 10 s) and
+    another still rings: at 16 s only the ringing one is hung up (hanging up the answered
+    one would hang up on whoever answered), and the pacer sees one call answering."""
+    core = DialerCore(_plan(mode="predictive"), _leads(50), T0)
+    placed = [d.attempt_id for d in core.tick(T0, Agents(10)).dial]
+    assert len(placed) >= 2
+    core.answered(placed[0], T0 + timedelta(seconds=10))
+    later = T0 + timedelta(seconds=16)
+    state = core._pacing_input(later, Agents(0), 10_000)
+    assert (state.answering, state.ringing) == (1, len(placed) - 1)
+    orders = core.tick(later, Agents(0))
+    assert orders.cancel and placed[0] not in orders.cancel
