@@ -259,6 +259,7 @@ class Engine:
             vip_callers=settings.acd_vip_callers,
             log_writer=self.acd_config.append_log,
             log_loader=self.acd_config.queue_log,
+            log_entered=self.acd_config.entered,
             auto_login=auto_login,
             engine_id=settings.acd_engine_id,
             lease_ttl=settings.acd_lease_ttl,

@@ -25,7 +25,7 @@ from acd.live.call import OutboundAnswered, StoredCall
 from acd.live.dialplan import ActionPipe, Contexts, DialplanActions
 from acd.live.feed import AgentEvent, AgentFeed, EventKind
 from acd.live.overload import Overload
-from acd.live.queue_log_writer import LogLoader, LogWriter, QueueLogBook
+from acd.live.queue_log_writer import EntryFinder, LogLoader, LogWriter, QueueLogBook
 from acd.live.store import AcdStore, StoredAgent
 from acd.live.store_writer import StoreWriter
 from ivr import CallbackAccepted, CallerRouted
@@ -72,6 +72,7 @@ class AcdBase:
         vip_callers: Iterable[str] = (),
         log_writer: LogWriter | None = None,
         log_loader: LogLoader | None = None,
+        log_entered: EntryFinder | None = None,
         hold_context: str = "inbound-hold",
         connect_context: str = "connect",
         exit_context: str = "queue-exit",
@@ -128,7 +129,7 @@ class AcdBase:
         self._callback_legs: dict[str, str] = {}  # the callback's own linkedid -> call
         #: calls a blind transfer already sent to the offered agent's [connect] (not rung again)
         self._rung_by_transfer: set[str] = set()
-        self.log_book = QueueLogBook(log_writer, log_loader, site_zone)
+        self.log_book = QueueLogBook(log_writer, log_loader, site_zone, finder=log_entered)
         self.log_book.on_written = self.store.logged  # an adopter learns what is logged
         self._tasks: list[asyncio.Task[None]] = []
         self._unknown: set[asyncio.Task[None]] = set()  # callers waiting for their channel
@@ -175,6 +176,17 @@ class AcdBase:
             self.feed.publish(AgentEvent("state", agent_id, now))
         for watcher in self._watchers:
             watcher()
+
+    async def _entries_logged(self, calls: Sequence[StoredCall], through: float | None) -> set[str]:
+        """Which of the callers taken over already have their ENTERQUEUE in the database
+        (see :meth:`QueueLogBook.entries_logged`); with the database away, those the marks
+        and today's records vouch for (the others are logged again: once more at worst)."""
+        pairs = [(c.call_id, c.entered_at) for c in calls]
+        try:
+            return await self.log_book.entries_logged(pairs, through)
+        except Exception:  # the database away: any driver's error
+            log.warning("acd_queue_log_lookup_failed", calls=len(pairs), exc_info=True)
+            return await self.log_book.entries_logged(pairs, through, ask_database=False)
 
     def _tell(self, kind: EventKind, agent_id: str, call: StoredCall | None = None) -> None:
         """Publish one event of ``agent_id`` (with his call's facts) on the desktop's feed."""

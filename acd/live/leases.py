@@ -133,9 +133,10 @@ class Leases(Orphans):
         decisions = self._hold_agents(busy, now)
         decisions += await self._adopt_agents(busy, now)
         through = await self.store.logged_through(dead)
+        logged = await self._entries_logged(waiting, through)
         for call in waiting:
             call.back_in_line()
-            if self.log_book.entry_logged(call.call_id, call.entered_at, through):
+            if call.call_id in logged:
                 self.log_book.restored.add(call.call_id)  # his ENTERQUEUE was logged once
             try:
                 decisions += self.router.call_arrived(

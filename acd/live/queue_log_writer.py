@@ -24,6 +24,8 @@ log = structlog.get_logger("acd.live")
 
 LogWriter = Callable[[Sequence[QueueLogRecord]], Awaitable[None]]
 LogLoader = Callable[[float], Awaitable[list[QueueLogRecord]]]
+EntryFinder = Callable[[Sequence[str], float], Awaitable[set[str]]]
+"""Which of these callers have an ENTERQUEUE in the database since this time."""
 
 
 def day_start(now: float, zone: ZoneInfo) -> float:
@@ -54,8 +56,10 @@ class QueueLogBook:
         loader: LogLoader | None,
         zone: ZoneInfo | None = None,
         interval: float = 0.2,
+        finder: EntryFinder | None = None,
     ) -> None:
         self._writer = writer
+        self._finder = finder
         #: at most one write per ``interval`` s: records coming meanwhile join the next batch
         self.interval = interval
         self._loader = loader
@@ -82,16 +86,26 @@ class QueueLogBook:
         self._entered = None
         self._configs = None  # folded at the first query, with the queues then configured
 
-    def entry_logged(self, call_id: str, entered_at: float, through: float | None) -> bool:
-        """Whether a caller taken over (after a restart, or from a dead engine) already has
-        his ENTERQUEUE in the database: among today's records read at the start, or written
-        by his engine before its last heartbeat's mark ``through`` (a record still in a batch
-        when the engine died was lost: the caller is then logged again, once)."""
-        if through is not None and entered_at <= through:
-            return True
+    async def entries_logged(
+        self, calls: Sequence[tuple[str, float]], through: float | None, ask_database: bool = True
+    ) -> set[str]:
+        """Which callers taken over (after a restart, or from a dead engine), given as
+        (call id, entered at), already have their ENTERQUEUE in the database: written by
+        their engine before its last heartbeat's mark ``through``, among today's records read
+        at the start, or found there now (a dead engine may have written a batch after its
+        last mark). A record still in a batch when the engine died was lost: the caller is
+        then logged again, once."""
         if self._entered is None:
             self._entered = {r.call_id for r in self.history if r.event is QueueEvent.ENTERQUEUE}
-        return call_id in self._entered
+        logged = {
+            call_id
+            for call_id, entered_at in calls
+            if (through is not None and entered_at <= through) or call_id in self._entered
+        }
+        rest = [call_id for call_id, _ in calls if call_id not in logged]
+        if rest and ask_database and self._finder is not None:
+            logged |= await self._finder(rest, self._day)
+        return logged
 
     def own(self, record: QueueLogRecord) -> None:
         """A record the adapters write themselves (the router does not hold the call)."""

@@ -96,11 +96,11 @@ class Restore(OutboundCalls):
             paused = ON_CALL if agent.agent_id in busy else agent.paused
             decisions += self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
         through = await self.store.logged_through(self.engine_id)
-        for call in sorted(self.calls.values(), key=lambda c: c.entered_at):
-            if call.call_id in self._held:
-                continue
+        waiting = [c for c in self.calls.values() if c.call_id not in self._held]
+        logged = await self._entries_logged(waiting, through)
+        for call in sorted(waiting, key=lambda c: c.entered_at):
             call.back_in_line()
-            if self.log_book.entry_logged(call.call_id, call.entered_at, through):
+            if call.call_id in logged:
                 self.log_book.restored.add(call.call_id)  # his ENTERQUEUE was logged once
             try:
                 decisions += self.router.call_arrived(

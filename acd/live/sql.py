@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acd.domain import AgentConfig, QueueConfig, QueueLogRecord
+from acd.domain import AgentConfig, QueueConfig, QueueEvent, QueueLogRecord
 
 _meta = sa.MetaData()
 
@@ -154,6 +154,19 @@ class AcdConfigStore:
                     for r in records
                 ],
             )
+
+    async def entered(self, call_ids: Sequence[str], since: float) -> set[str]:
+        """Which of ``call_ids`` have an ENTERQUEUE at or after ``since`` (written by any
+        engine sharing this database)."""
+        if not call_ids:
+            return set()
+        query = sa.select(acd_queue_log.c.call_id).where(
+            acd_queue_log.c.event == str(QueueEvent.ENTERQUEUE),
+            acd_queue_log.c.time >= since,
+            acd_queue_log.c.call_id.in_(list(call_ids)),
+        )
+        async with self.db.connect() as conn:
+            return set((await conn.execute(query)).scalars())
 
     async def queue_log(self, since: float | None = None) -> list[QueueLogRecord]:
         """Every record (or those at or after ``since``), in the order they were written."""

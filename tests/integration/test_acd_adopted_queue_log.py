@@ -5,11 +5,15 @@ the twin)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from acd.domain import QueueLogRecord
+from acd.domain import QueueEvent, QueueLogRecord
+from acd.live.queue_log_writer import QueueLogBook
 from acd.live.service import InboundAcd
+from acd.live.sql import AcdConfigStore
+from atende.db import make_engine
 from tests.integration.conftest import eventually
 from tests.integration.test_acd_lease_lost import TwoEngines, two_engines
 
@@ -99,3 +103,28 @@ async def test_an_adopter_does_not_log_again_an_entry_the_dead_engine_wrote(
         await eventually(lambda: call in two.twin.answered_calls, timeout=20)
         book = await _book_of_b(two, call)
         assert [r.event for r in book] == ["CONNECT"]
+
+
+async def test_an_entry_written_after_the_dead_engines_last_mark_is_found_in_the_database(
+    database_url: str,
+) -> None:
+    """Engines sharing one database: the dead engine wrote a caller's ENTERQUEUE but died
+    before its heartbeat carried the mark. The adopter's book (loaded before that write)
+    finds it in the database and does not log it again; a caller whose batch never reached
+    the database is logged again; with the database away, only the mark vouches."""
+    db = make_engine(database_url)
+    try:
+        dead, adopter = AcdConfigStore(db), AcdConfigStore(db)
+        now = time.time()
+        book = QueueLogBook(None, adopter.queue_log, finder=adopter.entered)
+        await book.load(now)
+        written = QueueLogRecord(
+            now, "1700.1", "vendas", "NONE", QueueEvent.ENTERQUEUE, ("", "1", repr(now))
+        )
+        await dead.append_log([written])
+        calls = [("1700.1", now), ("1700.2", now), ("1600.9", now - 60)]
+        mark = now - 30  # the dead engine's last mark: before both callers joined
+        assert await book.entries_logged(calls, mark) == {"1700.1", "1600.9"}
+        assert await book.entries_logged(calls, mark, ask_database=False) == {"1600.9"}
+    finally:
+        await db.dispose()
