@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections import OrderedDict, deque
@@ -42,6 +43,7 @@ BUSY = frozenset({AgentState.WRAP_UP, AgentState.ON_CALL, AgentState.RINGING, Ag
 log = structlog.get_logger("acd.live")
 
 TAKEN_KEPT = 20_000
+PHONES_KEPT = 16_384  # channel names whose interface is kept (live channels and more)
 InboxItem = CallerRouted | CallbackAccepted | OutboundAnswered | Sequence[Any]
 
 
@@ -50,9 +52,11 @@ def leg(channel: str) -> str:
     return channel.rsplit(";", 1)[0] if channel.startswith("Local/") else channel
 
 
+@functools.lru_cache(maxsize=PHONES_KEPT)
 def phone_of(channel: str) -> str:
     """The interface a channel was made on (``Local/2001@agents-0000002a;1`` ->
-    ``Local/2001@agents``, ``PJSIP/2001-0000000a`` -> ``PJSIP/2001``)."""
+    ``Local/2001@agents``, ``PJSIP/2001-0000000a`` -> ``PJSIP/2001``). Kept for the
+    channels seen last: the busy-phone check reads every live channel's every 2 s."""
     return leg(channel).rsplit("-", 1)[0]
 
 

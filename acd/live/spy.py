@@ -140,6 +140,7 @@ class CallSpy:
         live = _Live(session)
         self._by_supervisor[supervisor] = live
         self._by_id[spy_id] = live
+        self._wake.set()  # the watchdog watches while a session is kept
         action = {
             "Action": "Originate",
             "Channel": phone,
@@ -319,8 +320,12 @@ class CallSpy:
     async def _watch(self) -> None:
         """Hang up phones left behind: stopped while ringing, or answered and never spying."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.5)
+            if self._by_id or self._hangups:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.5):
+                        await self._wake.wait()
+            else:  # no session: nothing to watch until one starts
+                await self._wake.wait()
             self._wake.clear()
             now = self._clock()
             for live in list(self._by_id.values()):

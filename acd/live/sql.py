@@ -45,6 +45,21 @@ acd_queue_log = sa.Table(
 )
 
 
+# the queue log's insert, built once; its SQL for SQLite compiled once (columns in order)
+_LOG_COLUMNS = ("time", "call_id", "queue", "agent", "event", "data")
+_LOG_INSERT = acd_queue_log.insert()
+_SQLITE_LOG_INSERT: list[str] = []
+
+
+def _sqlite_log_insert(dialect: Any) -> str:
+    if not _SQLITE_LOG_INSERT:
+        values: dict[str, Any] = {name: sa.bindparam(name) for name in _LOG_COLUMNS}
+        compiled = acd_queue_log.insert().values(values).compile(dialect=dialect)
+        assert tuple(compiled.positiontup or ()) == _LOG_COLUMNS  # the rows' order
+        _SQLITE_LOG_INSERT.append(compiled.string)
+    return _SQLITE_LOG_INSERT[0]
+
+
 class AcdConfigStore:
     """Agents and queues as configured, and every queue-log record, in the database."""
 
@@ -137,23 +152,26 @@ class AcdConfigStore:
 
     # ---------------------------------------------------------------- queue log
     async def append_log(self, records: Sequence[QueueLogRecord]) -> None:
+        """Append a batch in one transaction. On SQLite the insert, compiled once, runs on
+        the driver's connection (executemany and commit: two hops to its thread, where
+        SQLAlchemy's execution made five); elsewhere through SQLAlchemy."""
         if not records:
             return
-        async with self.db.begin() as conn:
-            await conn.execute(
-                acd_queue_log.insert(),
-                [
-                    {
-                        "time": r.time,
-                        "call_id": r.call_id,
-                        "queue": r.queue,
-                        "agent": r.agent,
-                        "event": str(r.event),
-                        "data": "|".join(r.data),
-                    }
-                    for r in records
-                ],
-            )
+        rows = [
+            (r.time, r.call_id, r.queue, r.agent, str(r.event), "|".join(r.data)) for r in records
+        ]
+        if self.db.dialect.name != "sqlite":
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    _LOG_INSERT, [dict(zip(_LOG_COLUMNS, row, strict=True)) for row in rows]
+                )
+            return
+        async with self.db.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None  # a checked-out connection
+            await driver.executemany(_sqlite_log_insert(conn.dialect), rows)
+            await driver.commit()  # a failed batch's transaction is rolled back by the pool
 
     async def entered(self, call_ids: Sequence[str], since: float) -> set[str]:
         """Which of ``call_ids`` have an ENTERQUEUE at or after ``since`` (written by any

@@ -275,7 +275,11 @@ class RedisStore:
         return [p + "acd:lease:" + engine_id, p + "acd:engines", p + "acd:adopted:" + engine_id]
 
     async def write(self, batch: StoreBatch) -> None:
-        """Every write of the batch in one pipeline (one round trip, in order)."""
+        """Every write of the batch in one pipeline (one round trip, in order); a batch of
+        the heartbeat alone (an idle engine's, twice a second) is its one command."""
+        if batch.beat is not None and not (batch.agents or batch.calls or batch.releases):
+            await self._redis.mset(self._beat_values(*batch.beat))
+            return
         pipe = self._redis.pipeline(transaction=False)
         agents, calls = self._p + "acd:agents", self._p + "acd:calls"
         saved_agents = {a: json.dumps(asdict(v)) for a, v in batch.agents.items() if v is not None}

@@ -207,6 +207,7 @@ class Dialer:
             leads = await self.store.leads(plan)
             core = DialerCore(plan, leads, self._now(), short_calls=self.short_calls)
             self.runs[campaign_id] = _Run(core)
+            self._nudge()
             log.info("dialer_campaign_started", campaign=campaign_id, leads=len(leads))
 
     async def pause(self, campaign_id: int | str) -> None:
@@ -295,6 +296,7 @@ class Dialer:
 
     def _hold(self, agent_id: str, offer: PreviewOffer) -> PreviewOffer:
         self._offers[agent_id] = offer
+        self._nudge()
         log.info("dialer_preview_offered", campaign=offer.campaign_id, agent=agent_id,
                  lead=offer.lead_id, callback=offer.callback_id)  # fmt: skip
         return offer
@@ -386,6 +388,7 @@ class Dialer:
             )
         except BaseException:
             self._offers[agent_id] = offer
+            self._nudge()
             self._placing.pop(agent_id, None)
             if attempt and run is not None:
                 self._attempts.pop(attempt, None)
@@ -420,6 +423,7 @@ class Dialer:
             self._attempts.pop(attempt, None)
             run.core.agent_not_reached(attempt)
         self._offers[offer.agent] = offer
+        self._nudge()
         log.info("dialer_preview_agent_missed", agent=offer.agent, lead=offer.lead_id,
                  callback=offer.callback_id)  # fmt: skip
 
@@ -502,11 +506,14 @@ class Dialer:
         next_tick = loop.time()
         while True:
             records: Sequence[Any] | None = None
-            try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
-                async with asyncio.timeout_at(next_tick):
-                    records = await self._inbox.get()
-            except TimeoutError:
-                pass
+            if self._idle():  # no tick has anything to do: sleep until records or a nudge
+                records = await self._inbox.get()
+            else:
+                try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
+                    async with asyncio.timeout_at(next_tick):
+                        records = await self._inbox.get()
+                except TimeoutError:
+                    pass
             try:
                 while records is not None:
                     self._records(records)
@@ -516,6 +523,16 @@ class Dialer:
                     await self._tick()
             except Exception:
                 log.exception("dialer_loop_failed")
+
+    def _idle(self) -> bool:
+        """Whether a tick has nothing to do: no campaign run (a stopped one still ticks), no
+        preview lead held for an agent, no placed callback to store."""
+        return not self.runs and not self._offers and not self._closing
+
+    def _nudge(self) -> None:
+        """Wake the idle loop: a tick has something to do now (it ticks at once, then every
+        ``tick_interval``)."""
+        self._inbox.put_nowait(())
 
     def _attempt_of(self, linkedid: str) -> tuple[_Run, str] | None:
         attempt = self._by_call.get(linkedid)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from erp_bridge import sqlite_reads
 from erp_bridge.domain import entities as e
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.domain.phones import normalize_phone
@@ -53,24 +53,20 @@ _BY_PHONE = _customer_search(
     )
 )
 _BY_TAX_ID = _customer_search(C[e.Customer].tax_id == sa.bindparam("key"))
-#: the searches compiled for SQLite (once per process)
-_SQLITE: dict[Any, Any] = {}
-
-
-async def _search_rows(conn: AsyncConnection, query: Any, key: str) -> list[Sequence[Any]]:
-    """The rows of a customer search. On SQLite the statement, compiled once, runs on the
-    driver's connection with execute and fetch in one hop to its thread (SQLAlchemy's
-    adapter makes four: cursor, execute, fetch, close); elsewhere through SQLAlchemy."""
-    if conn.dialect.name != "sqlite":
-        return list((await conn.execute(query, {"key": key})).all())
-    compiled = _SQLITE.get(query)
-    if compiled is None:
-        compiled = _SQLITE[query] = query.compile(dialect=conn.dialect)
-    raw = await conn.get_raw_connection()
-    params = [key for _ in compiled.positiontup or ()]
-    driver = raw.driver_connection
-    assert driver is not None  # a checked-out connection
-    return list(await driver.execute_fetchall(compiled.string, params))
+# the change feed's read (polled every second), built once
+_CHANGES = (
+    sa.select(
+        changes.c.seq,
+        changes.c.kind,
+        changes.c.customer_code,
+        changes.c.customer_store,
+        changes.c.ref,
+        changes.c.at,
+    )
+    .where(changes.c.seq > sa.bindparam("after", type_=sa.Integer))
+    .order_by(changes.c.seq)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
 
 
 class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
@@ -89,7 +85,7 @@ class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
         else:
             raise ErpError("search_empty", "give a phone or a tax id")
         async with self.connect() as conn:
-            rows = await _search_rows(conn, query, key)
+            rows = await sqlite_reads.rows(conn, query, {"key": key})
         return [
             CustomerRef(code, store, name, tax_id, phone, risk, bool(blocked))
             for code, store, name, tax_id, phone, risk, blocked in sorted(
@@ -158,25 +154,11 @@ class EmbeddedErp(ReanalysisDesk, ServiceDesk, SettingsDesk, MasterDesk):
     async def changes(self, after: int = 0, limit: int = 500) -> list[Change]:
         """Change feed entries after ``after``."""
         async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(changes)
-                    .where(changes.c.seq > after)
-                    .order_by(changes.c.seq)
-                    .limit(limit)
-                )
-            ).mappings()
-            return [
-                Change(
-                    r["seq"],
-                    r["kind"],
-                    r["customer_code"],
-                    r["customer_store"],
-                    r["ref"],
-                    as_utc(r["at"]),
-                )
-                for r in rows
-            ]
+            rows = await sqlite_reads.rows(conn, _CHANGES, {"after": after, "limit": limit})
+        return [
+            Change(seq, kind, code, store, ref, as_utc(at))
+            for seq, kind, code, store, ref, at in rows
+        ]
 
 
 def _conforms(erp: EmbeddedErp) -> ErpPort:

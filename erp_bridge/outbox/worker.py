@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from erp_bridge import sqlite_reads
 from erp_bridge.domain.errors import ErpError
 from erp_bridge.outbox.outcomes import PAYLOADS, idempotency_key
 from erp_bridge.outbox.table import outbox
@@ -52,6 +53,25 @@ class _Claim:
     call_id: str
     attempts: int
     lease_until: datetime
+
+
+def _due(now: Any) -> Any:
+    """Pending, its attempt due at ``now``, and no live lease on it."""
+    return sa.and_(
+        outbox.c.status == "pending",
+        outbox.c.next_attempt_at <= now,
+        sa.or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+    )
+
+
+# the poll's statements, built once (``now`` and ``limit`` bound at each poll)
+_DUE = (
+    sa.select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.call_id, outbox.c.attempts)
+    .where(_due(sa.bindparam("now", type_=outbox.c.next_attempt_at.type)))
+    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
 
 
 class OutboxWorker:
@@ -93,38 +113,34 @@ class OutboxWorker:
     async def _claim(self, limit: int) -> list[_Claim]:
         now = self._clock()
         lease_until = now + timedelta(seconds=self._policy.lease)
-        due = sa.and_(
-            outbox.c.status == "pending",
-            outbox.c.next_attempt_at <= now,
-            sa.or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
-        )
-        query = sa.select(
-            outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.call_id, outbox.c.attempts
-        )
-        query = query.where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
+        params = {"now": now, "limit": limit}
         if self._pg:
-            query = query.with_for_update(skip_locked=True)
+            async with self._engine.begin() as conn:
+                locked = (await conn.execute(_DUE_LOCKED, params)).all()
+                return await self._take(conn, locked, now, lease_until)
+        # SQLite: the poll reads in one hop outside a transaction (as before: the driver
+        # begins one at the first write); a transaction is begun only for due outcomes
+        async with self._engine.connect() as conn:
+            rows = await sqlite_reads.rows(conn, _DUE, params)
+        if not rows:
+            return []
         async with self._engine.begin() as conn:
-            rows = (await conn.execute(query)).all()
-            claims = []
-            for row in rows:
-                # the guard makes a concurrent claimer (SQLite has no SKIP LOCKED) lose cleanly
-                taken = await conn.execute(
-                    outbox.update()
-                    .where(outbox.c.id == row.id, due)
-                    .values(lease_until=lease_until, attempts=outbox.c.attempts + 1)
-                )
-                if taken.rowcount == 1:
-                    claims.append(
-                        _Claim(
-                            row.id,
-                            row.kind,
-                            row.payload,
-                            row.call_id,
-                            row.attempts + 1,
-                            lease_until,
-                        )
-                    )
+            return await self._take(conn, rows, now, lease_until)
+
+    async def _take(
+        self, conn: AsyncConnection, rows: Sequence[Any], now: datetime, lease_until: datetime
+    ) -> list[_Claim]:
+        """Lease the due outcomes read (``id, kind, payload, call_id, attempts``) on ``conn``;
+        the guard makes a concurrent claimer (SQLite has no SKIP LOCKED) lose cleanly."""
+        claims = []
+        for outcome_id, kind, payload, call_id, attempts in rows:
+            taken = await conn.execute(
+                outbox.update()
+                .where(outbox.c.id == outcome_id, _due(now))
+                .values(lease_until=lease_until, attempts=outbox.c.attempts + 1)
+            )
+            if taken.rowcount == 1:
+                claims.append(_Claim(outcome_id, kind, payload, call_id, attempts + 1, lease_until))
         return claims
 
     async def _send(self, claim: _Claim) -> Any:

@@ -98,3 +98,22 @@ async def test_a_batch_releases_only_the_calls_it_names(redis_prefix: str) -> No
         assert await store.reservation("2006") == "5.3"
     finally:
         await store.close()
+
+
+async def test_a_heartbeat_alone_and_with_other_writes_reaches_redis(redis_prefix: str) -> None:
+    """A batch holding the heartbeat only (an idle engine's) and one holding it with an agent
+    both store the beat and the queue log's mark."""
+    from acd.live.store import StoredAgent
+
+    store = RedisStore(REDIS_URL, redis_prefix)
+    try:
+        await store.write(StoreBatch(beat=("main", 100.5, None)))
+        assert (await store.last_beat("main"), await store.logged_through("main")) == (100.5, None)
+        agent = StoredAgent("2004", "PJSIP/2004", {"sales": 1})
+        await store.write(StoreBatch(agents={"2004": agent}, beat=("main", 101.0, 99.25)))
+        assert (await store.last_beat("main"), await store.logged_through("main")) == (101.0, 99.25)
+        assert await store.agents() == [agent]
+        await store.write(StoreBatch(beat=("main", 101.5, 100.0)))
+        assert (await store.last_beat("main"), await store.logged_through("main")) == (101.5, 100.0)
+    finally:
+        await store.close()

@@ -117,6 +117,26 @@ async def test_customer_search_reads_what_sqlalchemy_reads(erp: EmbeddedErp) -> 
         assert all(type(c.blocked) is bool for c in found)
 
 
+async def test_change_feed_reads_what_sqlalchemy_reads(erp: EmbeddedErp) -> None:
+    """The change feed's read (run on the driver's connection on SQLite) gives the entries
+    SQLAlchemy's own execution gives, each time an aware datetime, after a position and up
+    to a limit."""
+    from erp_bridge.embedded.adapter import as_utc, changes
+
+    for _ in range(3):
+        await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P1", D(1)),)))
+    async with erp.read() as uow:
+        rows = (await uow.conn.execute(sa.select(changes).order_by(changes.c.seq))).all()
+    expected = [
+        (r.seq, r.kind, r.customer_code, r.customer_store, r.ref, as_utc(r.at)) for r in rows
+    ]
+    assert len(expected) == 3
+    read = [tuple(vars(c).values()) for c in await erp.changes()]
+    assert read == expected
+    assert all(type(c.at) is datetime and c.at.tzinfo is not None for c in await erp.changes())
+    assert [c.seq for c in await erp.changes(after=expected[0][0], limit=1)] == [expected[1][0]]
+
+
 async def test_products_with_stock(erp: EmbeddedErp) -> None:
     """Available stock drops by the allocated quantity of a released order."""
     await erp.create_sales_order(OrderRequest("000001", "01", (OrderLine("P2", D(2)),)))

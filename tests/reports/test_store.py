@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from acd.domain import QueueLogRecord
 from acd.live.sql import AcdConfigStore
 from acd.reports import Interval
 from acd.reports.store import build_report, queue_log_between
@@ -35,3 +38,21 @@ async def test_range_read_and_report_from_the_database(database_url: str) -> Non
     assert rows[("vendas", "21:00")].longest_wait == 180.0
     agents = {(r.agent, r.start.strftime("%H:%M")): r for r in report.agents}
     assert agents[("2002", "21:00")].talk_time == 330.0
+
+
+async def test_queue_log_batches_written_whole(database_url: str) -> None:
+    """Batches appended one after the other read back as written, in order (the data fields
+    joined by ``|``); a batch that fails leaves none of its records, and the next batch is
+    written."""
+    db = make_engine(database_url)
+    store = AcdConfigStore(db)
+    try:
+        first, second = evening()[:5], evening()[5:9]
+        await store.append_log(first)
+        bad = [second[0], QueueLogRecord(second[1].time, None, "vendas", "NONE", "ABANDON")]  # type: ignore[arg-type]
+        with pytest.raises(Exception):  # noqa: B017 (the driver's integrity error)
+            await store.append_log(bad)
+        await store.append_log(second)
+        assert await store.queue_log() == first + second
+    finally:
+        await db.dispose()
