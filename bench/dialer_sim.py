@@ -49,6 +49,7 @@ from campaigns.domain.pacing import (
     PacingInput,
     PredictivePacer,
     expected_remaining,
+    person_share,
     progressive,
 )
 
@@ -164,10 +165,6 @@ class Sim:
         people = sum(p for p, _ in self.answered_recent)
         return people / done if done else 0.25
 
-    def person_share(self) -> float:
-        people, verdicts = self.verdicts
-        return people / verdicts if verdicts >= 30 else 1.0
-
     def false_positive_rate(self) -> float:
         return self.ledger.false_positives / max(self.stats.dials, 1)
 
@@ -204,8 +201,7 @@ class Sim:
         return talking, wrapping
 
     def in_hand(self) -> int:
-        """Calls answered and not yet connected (AMD listening, or a person waiting): the
-        dialer's core counts them all as waiting."""
+        """Calls answered and not yet connected (AMD listening, or a person waiting)."""
         return len(self.waiting) + len(self.answering)
 
     def cancellable(self) -> list[int]:
@@ -364,7 +360,7 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
                 ringing=len(sim.ringing),
                 waiting=len(sim.waiting),
                 answering=len(sim.answering),
-                person_share=sim.person_share(),
+                person_share=person_share(*sim.verdicts),
                 answer_rate=sim.answer_rate(),
                 answer_samples=len(sim.answered_recent),
                 seconds_to_answer=sim.seconds_to_answer(),
@@ -386,8 +382,11 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
 
 def progressive_1to1(sim: Sim) -> tuple[int, int]:
     d = progressive(
-        PacingInput(len(sim.free_agents()), (), len(sim.ringing), sim.in_hand(), 0, 0, 0)
-    )
+        PacingInput(
+            len(sim.free_agents()), (), len(sim.ringing), len(sim.waiting), 0, 0, 0,
+            answering=len(sim.answering),
+        )
+    )  # fmt: skip
     return d.dial, 0
 
 

@@ -181,10 +181,12 @@ class AcdBase:
         for watcher in self._watchers:
             watcher()
 
-    async def _entries_logged(self, calls: Sequence[StoredCall], through: float | None) -> set[str]:
-        """Which of the callers taken over already have their ENTERQUEUE in the database
-        (see :meth:`QueueLogBook.entries_logged`); with the database away, those the marks
-        and today's records vouch for (the others are logged again: once more at worst)."""
+    async def _entries_logged(self, calls: Sequence[StoredCall], engine_id: str) -> set[str]:
+        """Which of the callers taken over from ``engine_id`` (ourselves after a restart, or a
+        dead engine) already have their ENTERQUEUE in the database, by that engine's last mark
+        (see :meth:`QueueLogBook.entries_logged`); with the database away, those the mark and
+        today's records vouch for (the others are logged again: once more at worst)."""
+        through = await self.store.logged_through(engine_id)
         pairs = [(c.call_id, c.entered_at) for c in calls]
         try:
             return await self.log_book.entries_logged(pairs, through)

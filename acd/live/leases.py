@@ -132,8 +132,7 @@ class Leases(Orphans):
             waiting.append(call)
         decisions = self._hold_agents(busy, now)
         decisions += await self._adopt_agents(busy, now)
-        through = await self.store.logged_through(dead)
-        logged = await self._entries_logged(waiting, through)
+        logged = await self._entries_logged(waiting, dead)
         for call in waiting:
             call.back_in_line()
             if call.call_id in logged:

@@ -95,9 +95,8 @@ class Restore(OutboundCalls):
             self.agents[agent.agent_id] = agent
             paused = ON_CALL if agent.agent_id in busy else agent.paused
             decisions += self.router.login(agent.agent_id, agent.skills, now, paused_reason=paused)
-        through = await self.store.logged_through(self.engine_id)
         waiting = [c for c in self.calls.values() if c.call_id not in self._held]
-        logged = await self._entries_logged(waiting, through)
+        logged = await self._entries_logged(waiting, self.engine_id)
         for call in sorted(waiting, key=lambda c: c.entered_at):
             call.back_in_line()
             if call.call_id in logged:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -48,16 +49,14 @@ acd_queue_log = sa.Table(
 # the queue log's insert, built once; its SQL for SQLite compiled once (columns in order)
 _LOG_COLUMNS = ("time", "call_id", "queue", "agent", "event", "data")
 _LOG_INSERT = acd_queue_log.insert()
-_SQLITE_LOG_INSERT: list[str] = []
 
 
+@functools.lru_cache(maxsize=4)
 def _sqlite_log_insert(dialect: Any) -> str:
-    if not _SQLITE_LOG_INSERT:
-        values: dict[str, Any] = {name: sa.bindparam(name) for name in _LOG_COLUMNS}
-        compiled = acd_queue_log.insert().values(values).compile(dialect=dialect)
-        assert tuple(compiled.positiontup or ()) == _LOG_COLUMNS  # the rows' order
-        _SQLITE_LOG_INSERT.append(compiled.string)
-    return _SQLITE_LOG_INSERT[0]
+    values: dict[str, Any] = {name: sa.bindparam(name) for name in _LOG_COLUMNS}
+    compiled = acd_queue_log.insert().values(values).compile(dialect=dialect)
+    assert tuple(compiled.positiontup or ()) == _LOG_COLUMNS  # the rows' order
+    return compiled.string
 
 
 class AcdConfigStore:

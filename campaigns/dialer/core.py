@@ -34,6 +34,7 @@ from campaigns.domain.pacing import (
     PacingInput,
     PredictivePacer,
     expected_remaining,
+    person_share,
     progressive,
 )
 from campaigns.domain.retry import Result, RetryDecision
@@ -208,9 +209,6 @@ class DialerCore:
         ringing = self._ringing()
         waiting = sum(1 for a in self.attempts.values() if a.stage is Stage.WAITING)
         answering = sum(1 for a in self.attempts.values() if a.stage is Stage.ANSWERED)
-        # a call AMD still listens to is a person with the measured share (all of them
-        # until a few verdicts are in)
-        person_share = self._persons / self._verdicts if self._verdicts >= 30 else 1.0
         samples = self._finished_dials
         rate = self._persons / samples if samples else PRIOR_ANSWER_RATE
         answer_time = (
@@ -230,7 +228,7 @@ class DialerCore:
             ringing=len(ringing),
             waiting=waiting,
             answering=answering,
-            person_share=person_share,
+            person_share=person_share(self._persons, self._verdicts),
             answer_rate=rate,
             seconds_to_answer=answer_time,
             headroom=self.ledger.headroom(now),

@@ -89,6 +89,15 @@ class PacingInput:
 MIN_ANSWER_TIMES = 30
 """Answer times needed before a call's ringing time discounts its chance."""
 
+MIN_VERDICTS = 30
+"""AMD verdicts needed before an answered call counts as a person by the measured share."""
+
+
+def person_share(people: int, verdicts: int) -> float:
+    """Share of AMD verdicts that were a person (1 until ``MIN_VERDICTS`` are in: every
+    answered call a person)."""
+    return people / verdicts if verdicts >= MIN_VERDICTS else 1.0
+
 
 def upper_bound(rate: float, samples: int, z: float = 3.0) -> float:
     """Wilson upper bound of a measured rate (z = 3: wrong about once in a thousand)."""
