@@ -30,18 +30,31 @@ from tests.integration.test_acd_two_engines import _agent_legs, _overlaps
 VENDAS = "1133330001"
 
 
-async def _entered_in(url: str, calls: list[str]) -> None:
-    """Until the engine's database holds an ENTERQUEUE of every call in ``calls``."""
+async def _entered_in(url: str, calls: list[str]) -> float:
+    """Until the engine's database holds an ENTERQUEUE of every call in ``calls``; the time
+    of the last of them."""
     db = make_engine(url)
     try:
         for _ in range(600):
             records = await AcdConfigStore(db).queue_log()
-            if set(calls) <= {r.call_id for r in records if r.event == "ENTERQUEUE"}:
-                return
+            entered = {r.call_id: r.time for r in records if r.event == "ENTERQUEUE"}
+            if set(calls) <= set(entered):
+                return max(entered[c] for c in calls)
             await asyncio.sleep(0.1)
         raise AssertionError(f"no ENTERQUEUE for some of {calls}")
     finally:
         await db.dispose()
+
+
+async def _marked(redis: aioredis.Redis, key: str, through: float) -> None:
+    """Until the engine's heartbeat mark ``key`` in Redis says its queue log is written up to
+    ``through`` (an adopter with its own database relies on it)."""
+    for _ in range(600):
+        value = await redis.get(key)
+        if value is not None and float(value) >= through:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{key} never reached {through}")
 
 
 def _waiting(live: dict[str, Any]) -> list[dict[str, Any]]:
@@ -113,9 +126,11 @@ async def test_dead_engine_callers_and_agents_are_adopted(
             await wait_live(http, base_a, token_a, lambda x, n=n: len(_waiting(x)) == n)
         before = _waiting(await wait_live(http, base_a, token_a, lambda x: True))
         assert [c["caller"] for c in before] == [f"551190000000{n}" for n in range(1, 4)]
-        # A's queue log is written in batches: its callers' ENTERQUEUE in its database first
-        # (a caller whose batch A never wrote is logged by B: test_acd_adopted_queue_log)
-        await _entered_in(url_a, [talking["call"], *(c["call"] for c in before)])
+        # A's queue log is written in batches: its callers' ENTERQUEUE in its database, and
+        # A's mark of it in Redis, first (a caller whose batch A never wrote, or never marked,
+        # is logged by B in its own database: test_acd_adopted_queue_log)
+        last = await _entered_in(url_a, [talking["call"], *(c["call"] for c in before)])
+        await _marked(redis, redis_prefix + "acd:logged:engine-a", last)
 
         proc_a.kill()  # SIGKILL, never restarted
         await proc_a.wait()
