@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# no per-example deadline: the suite runs on shared, busy machines, and a test's assertions
+# never depend on how fast the machine is (speed is measured by bench/, not by tests)
+settings.register_profile("atende", deadline=None)
+settings.load_profile("atende")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRACES = FIXTURES / "asterisk-traces"
