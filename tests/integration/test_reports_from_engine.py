@@ -30,7 +30,7 @@ async def test_day_report_matches_what_the_engine_saw(tmp_path: Path) -> None:
         await eventually(lambda: stack.queue("cobranca")["abandoned"] == 1, timeout=10)
         for _ in range(100):
             records = await engine.acd_config.queue_log()
-            if any(r.event == "COMPLETEAGENT" for r in records):
+            if {"COMPLETEAGENT", "ABANDON"} <= {r.event for r in records}:
                 break
             await twin.pbx.pause(None, 2)
         live = {q["queue"]: q for q in stack.acd.live_view()["queues"]}
