@@ -1,9 +1,10 @@
 """Discrete-event simulation of one 8-hour outbound shift, the same calls for every pacer.
 
-Pacers: our predictive pacer (``campaigns.domain.pacing.PredictivePacer``, fed with the
-measured answer rate, times to answer and talk times (a talk time is known when the call
-ends), the agents talking (with their elapsed talk) or in wrap-up (with the wrap-up left),
-and the abandon ledger's whole headroom under the cap), progressive 1:1, and a port of
+Pacers: our predictive pacer (``campaigns.domain.pacing.PredictivePacer``, run every 0.5 s
+as the product's dialer loop, fed with the measured answer rate, times to answer, AMD's
+delay after the answer and talk times (a talk time is known when the call ends), the agents
+talking (with their elapsed talk) or in wrap-up (with the wrap-up left), and the abandon
+ledger's whole headroom under the cap), progressive 1:1, and a port of
 VICIdial's adaptive pacing, ADAPT_TAPERED, written from its published description (see
 ``VicidialTapered``).
 
@@ -154,6 +155,8 @@ class Sim:
         self.ledger = AbandonLedger(AbandonWindow("calendar_day", "UTC"), CAP, 0.0)
         self.answered_recent: deque[tuple[int, int]] = deque(maxlen=400)  # (person?, 1)
         self.to_answer: deque[float] = deque(maxlen=200)
+        self.verdict_delays: deque[float] = deque(maxlen=200)
+        self.answered_at: dict[int, float] = {}
         self.handle: deque[float] = deque(maxlen=200)
         self.next_call = 0
         self.verdicts = [0, 0]  # AMD verdicts: people (or machines passing as people), all
@@ -268,6 +271,7 @@ class Sim:
         dialled = self.ringing.pop(call, None)
         if dialled is not None:  # not hung up by the pacer before the answer
             self.answering[call] = dialled
+            self.answered_at[call] = self.now
 
     def on_verdict(self, data: tuple[int, Fate]) -> None:
         call, f = data
@@ -275,6 +279,7 @@ class Sim:
         if dialled is None:  # hung up by the pacer before the answer
             return
         self.verdicts[1] += 1
+        self.verdict_delays.append(self.now - self.answered_at.pop(call))
         self.verdicts[0] += f.passes_as_human if f.kind == "machine" else not f.silent
         when = self.now
         if f.kind == "human" and f.silent:
@@ -373,6 +378,7 @@ def ours(pacer: PredictivePacer) -> Callable[[Sim], tuple[int, int]]:
                 wrap_left=wrapping,
                 handling_times=list(sim.handle),
                 wrap_up=sim.s.wrap,
+                verdict_delay=sum(sim.verdict_delays) / max(len(sim.verdict_delays), 1),
             )
         )
         return d.dial, d.cancel
@@ -444,8 +450,8 @@ class VicidialTapered:
 
 
 def run(s: Scenario, name: str) -> Stats:
-    if name == "ours":
-        return Sim(s, ours(PredictivePacer()), 1.0).run()
+    if name == "ours":  # every 0.5 s, as the product's dialer loop ticks by default
+        return Sim(s, ours(PredictivePacer()), 0.5).run()
     if name == "progressive":
         return Sim(s, progressive_1to1, 1.0).run()
     return Sim(s, VicidialTapered(), 2.5).run()

@@ -172,6 +172,7 @@ class DialerCore:
         self._persons = 0
         self._verdicts = 0
         self._answer_times: deque[float] = deque(maxlen=200)
+        self._verdict_delays: deque[float] = deque(maxlen=200)
         self._handling: deque[float] = deque(maxlen=200)
         self.last_decision: PacingDecision | None = None
         self._agents = Agents(0)
@@ -222,6 +223,7 @@ class DialerCore:
         ages = [(now - a.dialled_at).total_seconds() for a in ringing]
         silent = self.ledger.silent_machines if not self.plan.silence_is_person else 0
         fp_rate = silent / samples if samples else 0.0
+        delays = self._verdict_delays
         return PacingInput(
             free_agents=agents.free,
             busy_free_in=busy,
@@ -242,6 +244,7 @@ class DialerCore:
             wrap_left=wrapping,
             handling_times=list(self._handling),
             wrap_up=wrap,
+            verdict_delay=sum(delays) / len(delays) if delays else 0.0,
         )
 
     def _oldest_cancellable(self, now: datetime, count: int) -> list[str]:
@@ -276,6 +279,8 @@ class DialerCore:
             return None
         attempt.amd_status, attempt.amd_cause, attempt.verdict_at = status, cause, now
         self._verdicts += 1
+        if attempt.answered_at is not None:
+            self._verdict_delays.append((now - attempt.answered_at).total_seconds())
         silent = cause.upper().startswith("INITIALSILENCE")
         machine = status.upper() == "MACHINE" and not (silent and self.plan.silence_is_person)
         if machine:

@@ -3,7 +3,9 @@
 The predictive pacer looks at the next seconds, checkpoint by checkpoint (every 2 s up to
 the longest recent time to answer). At each checkpoint ``t`` it weighs the people answered
 by ``t`` (each ringing call by its own chance, lower the longer it has rung, and its time to
-answer drawn from the recent ones; each new call likewise) plus those already waiting and
+answer drawn from the recent ones longer than its age plus AMD's measured delay: a call
+still ringing has not answered, and its verdict comes that long after the answer; each new
+call likewise) plus those already waiting and
 the answered calls AMD still listens to (each a person by the measured share of verdicts),
 against the agents free by ``t`` plus the connect window (free now; in wrap-up, when the
 known wrap-up ends; talking, from the measured talk times longer than the talk so far). A
@@ -84,6 +86,10 @@ class PacingInput:
     by the pacer: someone answered), each a person with chance ``person_share``."""
     person_share: float = 1.0
     """Measured share of AMD verdicts that are a person (1: every answered call is)."""
+    verdict_delay: float = 0.0
+    """Measured mean seconds from the answer to the AMD verdict. ``answer_times`` run to the
+    verdict, so a call still ringing at age ``a`` has not answered by ``a + verdict_delay``
+    on that clock (it is no longer ringing once answered)."""
 
 
 MIN_ANSWER_TIMES = 30
@@ -111,8 +117,10 @@ def upper_bound(rate: float, samples: int, z: float = 3.0) -> float:
 def person_chances(state: PacingInput, rate: float | None = None) -> list[float]:
     """Chance that each ringing call still brings a person, oldest first.
 
-    ``p S(a) / (p S(a) + 1 - p)`` with ``S(a)`` the share of recent answer times longer than
-    the call's age ``a`` (every call at ``answer_rate`` when ages or times are unknown).
+    ``p S(a) / (p S(a) + 1 - p)`` with ``S(a)`` the share of recent answer times (dial to
+    AMD verdict) longer than the call's age ``a`` plus the verdict delay: a call still ringing
+    has not been answered, and its verdict comes that long after the answer (every call at
+    ``answer_rate`` when ages or times are unknown).
     """
     p = min(max(state.answer_rate if rate is None else rate, 0.0), 1.0)
     if len(state.answer_times) < MIN_ANSWER_TIMES or not state.ringing_ages or p in (0.0, 1.0):
@@ -120,8 +128,9 @@ def person_chances(state: PacingInput, rate: float | None = None) -> list[float]
     times = sorted(state.answer_times)
     n = len(times)
     out = []
+    delay = max(state.verdict_delay, 0.0)
     for age in sorted(state.ringing_ages, reverse=True):
-        longer = n - bisect_right(times, age)
+        longer = n - bisect_right(times, age + delay)
         survive = (longer + 0.5) / (n + 1)
         out.append(p * survive / (p * survive + 1 - p))
     return out
@@ -213,6 +222,13 @@ class _Durations:
         """How many samples are in ``(low, high]``."""
         return bisect_right(self.times, high) - bisect_right(self.times, low)
 
+    def still_to_come(self, age: float, by: float, delay: float) -> float:
+        """Of a call still ringing at ``age`` (dial to verdict times; the verdict comes
+        ``delay`` after the answer, so the call's time is over ``age + delay``): the share
+        whose verdict comes within ``by`` seconds from now (1 when no sample is that long)."""
+        left = self.longer(age + delay)
+        return self.within(age + delay, max(age + by, age + delay)) / left if left else 1.0
+
 
 def free_by(state: PacingInput, moment: float) -> list[float]:
     """Chance that each busy agent is free ``moment`` seconds from now.
@@ -285,14 +301,14 @@ def outlook(state: PacingInput, connect_window: float, step: float = 2.0) -> Out
     chances = person_chances(state)
     checkpoints = [step * k for k in range(int(last / step) + 2)]
     q = min(max(state.person_share, 0.0), 1.0)
+    delay = max(state.verdict_delay, 0.0)
     mean, var, new = [], [], []
     calls: list[list[float]] = [[] for _ in zip(ages, chances, strict=False)]
     for t in checkpoints:
         m = v = 0.0
         for i, (age, chance) in enumerate(zip(ages, chances, strict=False)):
             if timed and state.ringing_ages:
-                left = answers.longer(age)
-                share = answers.within(age, age + t) / left if left else 1.0
+                share = answers.still_to_come(age, t, delay)
             else:
                 share = 1.0 if age + t >= answers.times[0] else 0.0
             c = chance * share
@@ -415,9 +431,9 @@ class PredictivePacer:
         if not state.ringing_ages:
             return [new] * ringing, new
         shares = []
+        delay = max(state.verdict_delay, 0.0)
         for age in sorted(state.ringing_ages, reverse=True)[cancel:]:
-            left = answers.longer(age)
-            shares.append(answers.within(age, age + end) / left if left else 1.0)
+            shares.append(answers.still_to_come(age, end, delay))
         return shares, new
 
     def _safe_dists(

@@ -293,3 +293,23 @@ def test_answered_calls_awaiting_amd_count_by_the_measured_share_of_people() -> 
     assert view.mean[0] == pytest.approx(0.3 * 6 - 4, abs=1e-6)
     assert view.var[0] == pytest.approx(6 * 0.3 * 0.7, abs=1e-6)
     assert progressive(state(free_agents=4, answering=3)).dial == 1
+
+
+def test_a_ringing_call_is_judged_by_its_answer_not_its_amd_verdict() -> None:
+    """Recent dial-to-verdict times run 8 to 14 s, and AMD takes 2 s after the answer. A call
+    still ringing at 12.5 s would have answered by 12 s to be one of them, so it almost surely
+    brings no one; counting the 2 s (as when the delay is unknown) would give it about a
+    quarter of the answer rate's chance. Its person, if any, comes after the AMD's 2 s."""
+    times = [8.0 + 6.0 * k / 39 for k in range(40)]
+    base: dict[str, object] = dict(
+        ringing=1, ringing_ages=[12.5], answer_times=times, answer_rate=0.3
+    )
+    (unknown,) = person_chances(state(**base))
+    (measured,) = person_chances(state(**base, verdict_delay=2.0))
+    assert unknown > 0.05
+    assert measured < 0.01
+    young = state(ringing=1, ringing_ages=[5.0], answer_times=times, verdict_delay=2.0)
+    view = outlook(young, 2.0)
+    assert view.calls[0][0] == 0.0  # no verdict now: the call still rings
+    assert view.calls[0][1] == 0.0  # nor within 2 s: an answer now gives its verdict at 2 s
+    assert view.calls[0][-1] == pytest.approx(person_chances(young)[0])

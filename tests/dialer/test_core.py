@@ -310,3 +310,16 @@ def test_an_answered_call_is_never_hung_up_by_the_pacer() -> None:
     assert (state.answering, state.ringing) == (1, len(placed) - 1)
     orders = core.tick(later, Agents(0))
     assert orders.cancel and placed[0] not in orders.cancel
+
+
+def test_the_pacer_gets_the_measured_time_from_answer_to_amd_verdict() -> None:
+    """Two calls answered at 8 s and 9 s get their AMD verdicts 1.5 s and 2.5 s later: the
+    pacer is told AMD takes 2 s on average (none measured before the first verdict)."""
+    core = DialerCore(_plan(mode="predictive"), _leads(50), T0)
+    placed = [d.attempt_id for d in core.tick(T0, Agents(10)).dial]
+    assert core._pacing_input(T0, Agents(10), 10_000).verdict_delay == 0.0
+    for attempt, answer, verdict in ((placed[0], 8.0, 9.5), (placed[1], 9.0, 11.5)):
+        core.answered(attempt, T0 + timedelta(seconds=answer))
+        core.amd(attempt, "HUMAN", "HUMAN-800-800", T0 + timedelta(seconds=verdict))
+    later = T0 + timedelta(seconds=12)
+    assert core._pacing_input(later, Agents(10), 10_000).verdict_delay == pytest.approx(2.0)
