@@ -56,8 +56,10 @@ async def wait_live(
     base: str,
     token: str,
     check: Any,
-    timeout: float = 20,  # noqa: ASYNC109
+    timeout: float = 60,  # noqa: ASYNC109
 ) -> dict[str, Any]:
+    """The engine's live view once ``check`` holds; the default wait covers an engine process
+    starting (its imports and migrations) on a loaded 2-core machine."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         live = await live_state(http, base, token)
