@@ -122,17 +122,17 @@ class ScreenPop:
             log.warning("agent_desk_busy")
             job.close()
             return
-        task = asyncio.create_task(self._guarded(job))
+        # the job itself is the task: one cancelled before its first step is still closed
+        # (a wrapper cancelled that early would leave the job never awaited)
+        task = asyncio.create_task(job)
         self._jobs.add(task)
-        task.add_done_callback(self._jobs.discard)
+        task.add_done_callback(self._job_done)
 
-    @staticmethod
-    async def _guarded(job: Coroutine[Any, Any, None]) -> None:
+    def _job_done(self, task: asyncio.Task[None]) -> None:
         """A lookup or a write that fails is logged; the desktop goes on."""
-        try:
-            await job
-        except Exception:
-            log.exception("agent_desk_job_failed")
+        self._jobs.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("agent_desk_job_failed", exc_info=error)
 
     async def _offer(self, call: DeskCall) -> None:
         """Look the caller up and send the offer (view or candidates): a dialer call whose
