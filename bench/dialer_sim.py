@@ -147,7 +147,8 @@ class Sim:
         self.seq = 0
         self.agents = [Agent() for _ in range(s.agents)]
         self.ringing: dict[int, float] = {}  # call -> dial time
-        self.answering: dict[int, float] = {}  # answered, AMD listening: call -> dial time
+        # answered, AMD listening: call -> (dial time, answer time)
+        self.answering: dict[int, tuple[float, float]] = {}
         self.waiting: deque[tuple[int, float, bool]] = deque()  # (call, verdict time, real)
         self.stats = Stats()
         # the law's ledger: our pacer spends its whole headroom (keeping its own reserve), as
@@ -156,7 +157,6 @@ class Sim:
         self.answered_recent: deque[tuple[int, int]] = deque(maxlen=400)  # (person?, 1)
         self.to_answer: deque[float] = deque(maxlen=200)
         self.verdict_delays: deque[float] = deque(maxlen=200)
-        self.answered_at: dict[int, float] = {}
         self.handle: deque[float] = deque(maxlen=200)
         self.next_call = 0
         self.verdicts = [0, 0]  # AMD verdicts: people (or machines passing as people), all
@@ -270,16 +270,16 @@ class Sim:
         # no longer a call it may hang up: that would be hanging up on whoever answered)
         dialled = self.ringing.pop(call, None)
         if dialled is not None:  # not hung up by the pacer before the answer
-            self.answering[call] = dialled
-            self.answered_at[call] = self.now
+            self.answering[call] = (dialled, self.now)
 
     def on_verdict(self, data: tuple[int, Fate]) -> None:
         call, f = data
-        dialled = self.answering.pop(call, None)
-        if dialled is None:  # hung up by the pacer before the answer
+        times = self.answering.pop(call, None)
+        if times is None:  # hung up by the pacer before the answer
             return
+        dialled, answered = times
         self.verdicts[1] += 1
-        self.verdict_delays.append(self.now - self.answered_at.pop(call))
+        self.verdict_delays.append(self.now - answered)
         self.verdicts[0] += f.passes_as_human if f.kind == "machine" else not f.silent
         when = self.now
         if f.kind == "human" and f.silent:

@@ -5,8 +5,8 @@ the longest recent time to answer). At each checkpoint ``t`` it weighs the peopl
 by ``t`` (each ringing call by its own chance, lower the longer it has rung, and its time to
 answer drawn from the recent ones longer than its age plus AMD's measured delay: a call
 still ringing has not answered, and its verdict comes that long after the answer; each new
-call likewise) plus those already waiting and
-the answered calls AMD still listens to (each a person by the measured share of verdicts),
+call likewise) plus those already waiting and the answered calls AMD still listens to (each
+a person by the measured share of verdicts),
 against the agents free by ``t`` plus the connect window (free now; in wrap-up, when the
 known wrap-up ends; talking, from the measured talk times longer than the talk so far). A
 person beyond the agents is abandoned, so the expected abandons are the largest expected
